@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The binaries the suite installs; each is a thin `main` over library code.
+let binaries: [(name: String, library: String)] = [
+    ("MistController", "MistControl"),
+    ("MistInBuffer", "MistInput"),
+    ("MistOutRTMP", "MistOutput"),
+]
+
+let package = Package(
+    name: "MistSwift",
+    platforms: [.macOS(.v15)],
+    products: binaries.map { .executable(name: $0.name, targets: [$0.name]) }
+        + [
+            .executable(name: "MistBench", targets: ["MistBench"]),
+            .plugin(name: "GenerateManPages", targets: ["GenerateManPages"]),
+        ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2")
+    ],
+    targets: [
+        // C libraries from Debian, wrapped as small system library targets.
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CSRT", path: "Sources/CSRT", pkgConfig: "srt",
+            providers: [.apt(["libsrt-openssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        // What Swift cannot import from Glibc directly (variadic or GNU-only calls, macros).
+        .target(name: "CShim", path: "Sources/CShim"),
+
+        // Formats with no dependencies: JSON, DTMI, DTSC. Fuzzed on their own (see Fuzz/).
+        .target(name: "MistData"),
+        // Process conventions every binary shares: capabilities, flags, logging.
+        .target(
+            name: "MistCore",
+            dependencies: [
+                "MistData", "CShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(name: "MistControl", dependencies: ["MistCore", "CShim"]),
+        .target(name: "MistInput", dependencies: ["MistCore"]),
+        .target(name: "MistOutput", dependencies: ["MistCore"]),
+    ]
+        + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
+        + [
+            .executableTarget(name: "MistBench", dependencies: ["MistData"]),
+            .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
+            .plugin(
+                name: "GenerateManPages",
+                capability: .command(
+                    intent: .custom(
+                        verb: "generate-man-pages",
+                        description: "Writes man/<binary>.1 for every Mist binary from its -j capabilities"),
+                    permissions: [
+                        .writeToPackageDirectory(reason: "Writes the man pages into man/")
+                    ]),
+                dependencies: ["MistManPage"]),
+            .testTarget(name: "MistDataTests", dependencies: ["MistData"]),
+            .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
+            .testTarget(name: "SystemLibraryTests", dependencies: ["COpenSSL", "CSRT", "CZlib", "CShim"]),
+            .testTarget(
+                name: "BinaryTests",
+                dependencies: ["MistData"] + binaries.map { .target(name: $0.name) }),
+        ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,54 @@
+import Foundation
+import PackagePlugin
+
+/// `swift package --allow-writing-to-package-directory generate-man-pages`: builds the suite,
+/// asks every Mist binary for its capabilities (`-j`) and writes `man/<binary>.1` from them with
+/// MistManPage, so the pages and the flags come from one declaration.
+@main
+struct GenerateManPages: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) async throws {
+        let build = try packageManager.build(.all(includingTests: false), parameters: .init(configuration: .debug))
+        guard build.succeeded else {
+            throw PluginFailure("build failed:\n\(build.logText)")
+        }
+        let generator = try context.tool(named: "MistManPage").url
+        let folder = context.package.directoryURL.appendingPathComponent("man")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var written: [String] = []
+        for artifact in build.builtArtifacts where artifact.kind == .executable {
+            let name = artifact.url.lastPathComponent
+            guard name.hasPrefix("Mist"), name != "MistBench", name != "MistManPage" else { continue }
+            let capabilities = try run(artifact.url, arguments: ["-j"], input: nil)
+            let page = try run(generator, arguments: [name], input: capabilities)
+            try page.write(to: folder.appendingPathComponent(name + ".1"))
+            written.append(name)
+        }
+        print("Wrote \(written.count) man pages to man/: \(written.sorted().joined(separator: ", "))")
+    }
+
+    private func run(_ executable: URL, arguments: [String], input: Data?) throws -> Data {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        let inputPipe = Pipe()
+        if input != nil { process.standardInput = inputPipe }
+        try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PluginFailure("\(executable.lastPathComponent) exited with \(process.terminationStatus)")
+        }
+        return data
+    }
+}
+
+struct PluginFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,4 @@
+#ifndef MISTSWIFT_CSRT_SHIM_H
+#define MISTSWIFT_CSRT_SHIM_H
+#include <srt/srt.h>
+#endif

@@ -1,0 +1,23 @@
+#ifndef MISTSWIFT_CSHIM_H
+#define MISTSWIFT_CSHIM_H
+#include <semaphore.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// Opens (and with O_CREAT creates) a named POSIX semaphore.
+/// sem_open is variadic, which Swift cannot call with the mode and value arguments.
+/// Returns NULL on failure (errno is set), never SEM_FAILED.
+sem_t *mist_sem_open(const char *name, int oflag, unsigned int mode, unsigned int value);
+
+/// Decoders for the status word waitpid() returns (macros in C).
+int mist_wifexited(int status);
+int mist_wexitstatus(int status);
+int mist_wifsignaled(int status);
+int mist_wtermsig(int status);
+
+/// The name the process was started as (glibc's program_invocation_short_name).
+const char *mist_program_short_name(void);
+
+/// Sets the calling thread's name as debuggers and top show it (at most 15 bytes are kept).
+int mist_set_thread_name(const char *name);
+#endif

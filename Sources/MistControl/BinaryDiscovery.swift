@@ -1,0 +1,88 @@
+import Logging
+import MistCore
+import MistData
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Finds the suite's binaries in a folder and asks each for its capabilities (`-j`), as
+/// MistServer's controller does at start.
+public struct BinaryDiscovery: Sendable {
+    /// Capabilities of the `MistOut*` binaries, keyed by protocol name (`"RTMP"`).
+    public var connectors: [String: JSONValue] = [:]
+    /// Capabilities of the `MistIn*` binaries, keyed by format name (`"Buffer"`).
+    public var inputs: [String: JSONValue] = [:]
+    /// Capabilities of the `MistProc*` binaries, keyed by process name.
+    public var processes: [String: JSONValue] = [:]
+    /// Binaries that failed to answer, with the reason.
+    public var failures: [String: String] = [:]
+
+    public init() {}
+
+    /// Runs every `MistIn*`, `MistOut*` and `MistProc*` executable in `directory` with `-j`.
+    public static func scan(directory: String, logger: Logger) -> BinaryDiscovery {
+        var found = BinaryDiscovery()
+        for name in executables(in: directory) {
+            let kind: WritableKeyPath<BinaryDiscovery, [String: JSONValue]>
+            let prefix: String
+            if name.hasPrefix("MistOut") {
+                (kind, prefix) = (\.connectors, "MistOut")
+            } else if name.hasPrefix("MistIn") {
+                (kind, prefix) = (\.inputs, "MistIn")
+            } else if name.hasPrefix("MistProc") {
+                (kind, prefix) = (\.processes, "MistProc")
+            } else {
+                continue
+            }
+            do {
+                let result = try ChildProcess.run(directory + name, arguments: ["-j"])
+                let capabilities = try JSONParser.parse(result.output)
+                guard capabilities.isObject else {
+                    found.failures[name] = "its -j output is not a JSON object"
+                    continue
+                }
+                let key = capabilities["name"].stringValue ?? String(name.dropFirst(prefix.count))
+                found[keyPath: kind][key] = capabilities
+                logger.mist(.medium, "Found \(name): \(key)")
+            } catch {
+                found.failures[name] = "\(error)"
+                logger.mist(.warn, "Ignoring \(name): \(error)")
+            }
+        }
+        return found
+    }
+
+    /// The merged capabilities, in the shape of the API's `capabilities` answer.
+    public var json: JSONValue {
+        var out = JSONValue.emptyObject
+        out["connectors"] = .object(JSONObject(sorted: connectors))
+        out["inputs"] = .object(JSONObject(sorted: inputs))
+        out["processes"] = .object(JSONObject(sorted: processes))
+        return out
+    }
+
+    private static func executables(in directory: String) -> [String] {
+        guard let folder = opendir(directory) else { return [] }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            var info = stat()
+            guard name.hasPrefix("Mist"), stat(directory + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                access(directory + name, X_OK) == 0
+            else { continue }
+            names.append(name)
+        }
+        return names.sorted()
+    }
+}
+
+extension JSONObject {
+    fileprivate init(sorted dictionary: [String: JSONValue]) {
+        self.init()
+        for key in dictionary.keys.sorted() { self[key] = dictionary[key] }
+    }
+}

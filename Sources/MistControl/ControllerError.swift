@@ -1,0 +1,10 @@
+/// Errors that stop the controller from starting.
+public enum ControllerError: Error, CustomStringConvertible {
+    case configuration(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let path, let reason): return "cannot use configuration \(path): \(reason)"
+        }
+    }
+}

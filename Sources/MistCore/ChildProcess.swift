@@ -1,0 +1,101 @@
+import CShim
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a program with `posix_spawn` (never `fork`, which deadlocks a process that has used
+/// Dispatch or Swift concurrency) and collects what it prints on stdout.
+public enum ChildProcess {
+    public struct Result: Sendable {
+        /// The exit status, or 128 + the signal number when a signal ended the child.
+        public var status: Int32
+        public var output: [UInt8]
+    }
+
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case spawn(path: String, errno: Int32)
+        case pipe(errno: Int32)
+
+        public var description: String {
+            switch self {
+            case .spawn(let path, let code): return "cannot start \(path): \(String(cString: strerror(code)))"
+            case .pipe(let code): return "cannot create a pipe: \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    /// Starts `path` with `arguments`, reads its stdout to the end (at most `outputLimit` bytes are
+    /// kept) and waits for it. The child gets an empty signal mask and default signal handling, so
+    /// it does not inherit a parent's ignored SIGTERM or SIGPIPE.
+    public static func run(_ path: String, arguments: [String], outputLimit: Int = 16 << 20) throws(Failure) -> Result {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw .pipe(errno: errno) }
+        let readEnd = fds[0]
+        let writeEnd = fds[1]
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_addclose(&actions, readEnd)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var cArguments = argv + [nil]
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        close(writeEnd)
+        guard spawned == 0 else {
+            close(readEnd)
+            throw .spawn(path: path, errno: spawned)
+        }
+
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            if output.count < outputLimit {
+                output.append(contentsOf: chunk[0..<min(count, outputLimit - output.count)])
+            }
+        }
+        close(readEnd)
+
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitStatus: Int32
+        if mist_wifexited(status) != 0 {
+            exitStatus = mist_wexitstatus(status)
+        } else if mist_wifsignaled(status) != 0 {
+            exitStatus = 128 + mist_wtermsig(status)
+        } else {
+            exitStatus = -1
+        }
+        return Result(status: exitStatus, output: output)
+    }
+
+    /// The folder this executable lives in, with a trailing slash.
+    public static func ownDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return "./" }
+        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return "./" }
+        return String(path[...slash])
+    }
+}

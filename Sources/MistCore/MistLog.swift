@@ -1,0 +1,68 @@
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Process-wide logging set-up and state shared by every binary.
+public enum MistLog {
+    private static let state = Mutex<(stream: String, bootstrapped: Bool)>(("", false))
+
+    /// The stream this process works for; shown in every log line.
+    public static var streamName: String {
+        get { state.withLock { $0.stream } }
+        set { state.withLock { $0.stream = newValue } }
+    }
+
+    /// Whether log lines are written for a controller to parse (`MIST_CONTROL` is set).
+    public static var underController: Bool { getenv("MIST_CONTROL") != nil }
+
+    /// Routes swift-log to `MistLogHandler` at `level`. Only the first call takes effect, as for
+    /// swift-log's own bootstrap.
+    public static func bootstrap(program: String, level: MistLogLevel) {
+        let first = state.withLock { state in
+            defer { state.bootstrapped = true }
+            return !state.bootstrapped
+        }
+        guard first else { return }
+        let machine = underController
+        LoggingSystem.bootstrap { label in
+            MistLogHandler(label: label, maximumLevel: level, machineFormat: machine, program: program)
+        }
+    }
+
+    /// Local time as `YYYY-MM-DD hh:mm:ss`, the controller log's timestamp.
+    public static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            let length = strftime(buffer.baseAddress, buffer.count, "%F %H:%M:%S", &parts)
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: length), as: UTF8.self)
+        }
+    }
+}
+
+extension Logger {
+    /// Logs at an exact Mist level (`.veryHigh`, `.medium` ...), which swift-log's levels cannot
+    /// all express; the line carries the Mist level's name.
+    public func mist(
+        _ level: MistLogLevel, _ message: @autoclosure () -> Logger.Message, file: String = #fileID,
+        function: String = #function, line: UInt = #line
+    ) {
+        log(
+            level: level.loggerLevel, message(), metadata: [MistLogHandler.levelKey: .string(level.label)],
+            file: file, function: function, line: line)
+    }
+
+    /// Logs with one of the controller's message kinds (`"CONF"`, `"STRM"` ...), at INFO level.
+    public func mist(
+        kind: String, _ message: @autoclosure () -> Logger.Message, file: String = #fileID,
+        function: String = #function, line: UInt = #line
+    ) {
+        log(
+            level: .info, message(), metadata: [MistLogHandler.levelKey: .string(kind)], file: file,
+            function: function, line: line)
+    }
+}

@@ -1,0 +1,77 @@
+import Logging
+import MistData
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The start of every binary's `main`: parses the command line from the binary's capabilities,
+/// answers `-j`, `-h` and `-V`, sets up logging at the `-g` level, then runs the binary's body.
+public enum MistProcess {
+    /// Runs `body` with the parsed options and a logger, then exits with its status.
+    public static func main(
+        _ capabilities: Capabilities, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+        body: (ParsedOptions, Logger) throws -> Int32
+    ) -> Never {
+        switch prepare(capabilities, arguments: arguments) {
+        case .exit(let status, let text, let toStandardError):
+            write(text, to: toStandardError ? 2 : 1)
+            exit(status)
+        case .run(let options):
+            let level = MistLogLevel(rawValue: Int(clamping: options.integer("debug") ?? 4)) ?? .dontEven
+            MistLog.bootstrap(program: capabilities.binary, level: level)
+            if let stream = options.string("streamname") { MistLog.streamName = stream }
+            let logger = Logger(label: capabilities.binary)
+            do {
+                exit(try body(options, logger))
+            } catch {
+                logger.mist(.fail, "\(error)")
+                exit(1)
+            }
+        }
+    }
+
+    /// What a command line asks for before any work starts.
+    public enum Outcome: Sendable {
+        /// Print `text` and exit with `status` (for `-j`, `-h`, `-V` and usage errors).
+        case exit(status: Int32, text: String, toStandardError: Bool)
+        /// Go on and do the work.
+        case run(ParsedOptions)
+    }
+
+    /// Parses `arguments` and decides whether the process only prints something.
+    public static func prepare(_ capabilities: Capabilities, arguments: [String]) -> Outcome {
+        let parser = CommandLineParser(capabilities)
+        let options: ParsedOptions
+        do {
+            options = try parser.parse(arguments)
+        } catch {
+            return .exit(status: 1, text: "\(capabilities.binary): \(error)\n\n" + parser.usage(), toStandardError: true)
+        }
+        if options.flag("json") {
+            let json = capabilities.json(version: MistVersion.version)
+            return .exit(status: 0, text: JSONWriter.compact(json) + "\n", toStandardError: false)
+        }
+        if options.flag("help") {
+            return .exit(status: 0, text: parser.usage(), toStandardError: false)
+        }
+        if options.flag("version") {
+            return .exit(
+                status: 0, text: "Version: \(MistVersion.version), release \(MistVersion.release)\n",
+                toStandardError: false)
+        }
+        return .run(options)
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}
