@@ -60,7 +60,7 @@ let package = Package(
                         .writeToPackageDirectory(reason: "Writes the man pages into man/")
                     ]),
                 dependencies: ["MistManPage"]),
-            .testTarget(name: "MistDataTests", dependencies: ["MistData"]),
+            .testTarget(name: "MistDataTests", dependencies: ["MistData"], exclude: ["Fixtures"]),
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
             .testTarget(name: "SystemLibraryTests", dependencies: ["COpenSSL", "CSRT", "CZlib", "CShim"]),
             .testTarget(

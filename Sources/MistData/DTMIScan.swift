@@ -194,7 +194,9 @@ public struct DTMIScan: @unchecked Sendable {
                     try checkEndMarker(at: position, in: buffer)
                     return position + 3
                 }
-                position = try end(of: position + 2 + Int(nameLength), in: buffer, depth: depth + 1)
+                let valueStart = position + 2 + Int(nameLength)
+                guard valueStart < buffer.count else { throw DTMIError(.truncated, at: position) }
+                position = try end(of: valueStart, in: buffer, depth: depth + 1)
             }
         case .array:
             var position = start + 1

@@ -1,0 +1,104 @@
+import Foundation
+import MistData
+import Testing
+
+/// Runs the built binaries as a user would.
+@Suite struct BinaryTests {
+    /// The binaries sit beside the test bundle in the build folder.
+    static let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+
+    static func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
+        let process = Process()
+        process.executableURL = directory.appendingPathComponent(binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP"])
+    func printsValidCapabilities(binary: String) throws {
+        let result = try Self.run(binary, ["-j"])
+        #expect(result.status == 0)
+        let capabilities = try JSONParser.parse(result.stdout)
+        #expect(capabilities["name"].stringValue?.isEmpty == false)
+        #expect(capabilities["version"].stringValue == "3.10")
+        #expect(capabilities["desc"].stringValue?.isEmpty == false)
+        #expect(capabilities["optional"]["debug"]["option"] == "--debug")
+        // Every option that has a command line form names it MistServer's way.
+        for (_, option) in capabilities["optional"].objectValue ?? [:] where option.hasMember("option") {
+            #expect(option["option"].asString.hasPrefix("--"))
+            #expect(option["short"].isNull || option["short"].asString.count == 1)
+        }
+    }
+
+    @Test func outputAndInputDeclareWhatTheControllerNeeds() throws {
+        let rtmp = try JSONParser.parse(Self.run("MistOutRTMP", ["-j"]).stdout)
+        #expect(rtmp["name"] == "RTMP")
+        #expect(rtmp["optional"]["port"]["default"] == 1935)
+        #expect(rtmp["optional"]["port"]["short"] == "p")
+        #expect(rtmp["methods"][0]["type"] == "flash/10")
+        let buffer = try JSONParser.parse(Self.run("MistInBuffer", ["-j"]).stdout)
+        #expect(buffer["name"] == "Buffer")
+        #expect(buffer["source_match"] == ["push://*", "buffer:*"])
+        #expect(buffer["priority"] == 9)
+    }
+
+    @Test func badFlagIsRefusedWithUsage() throws {
+        let result = try Self.run("MistOutRTMP", ["--no-such-flag"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("unknown option '--no-such-flag'"))
+        #expect(result.stderr.contains("Usage: MistOutRTMP"))
+    }
+
+    @Test func childLogLinesUseMachineFormatUnderAController() throws {
+        let result = try Self.run("MistInBuffer", ["-s", "live"], environment: ["MIST_CONTROL": "1"])
+        #expect(result.status == 2)
+        let line = try #require(result.stderr.split(separator: "\n").first)
+        let fields = line.split(separator: "|", omittingEmptySubsequences: false)
+        #expect(fields.count == 6)
+        #expect(fields.first == "FAIL" && fields[1] == "MistInBuffer" && fields[4] == "live")
+    }
+
+    @Test func controllerRefusesInvalidConfigurationWithPosition() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("config.json")
+        try Data(#"{"streams": {"a": }}"#.utf8).write(to: config)
+        let result = try Self.run("MistController", ["-c", config.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("at byte 18"))
+        // The bad file is left as it was.
+        #expect(try String(contentsOf: config, encoding: .utf8) == #"{"streams": {"a": }}"#)
+    }
+
+    @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() async throws {
+        let process = Process()
+        process.executableURL = Self.directory.appendingPathComponent("MistController")
+        process.arguments = ["-c", "/nonexistent-folder/config.json"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        var log = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !log.contains("Controller started") && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(log.contains("Found 1 protocol(s) (RTMP), 1 input(s) (Buffer)"))
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
