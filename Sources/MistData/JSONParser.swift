@@ -200,26 +200,24 @@ public struct JSONParser {
         return value
     }
 
+    /// Decodes `\uXXXX` (with a following low surrogate where needed). A lone surrogate, which
+    /// MistServer's printer emits for some invalid byte runs, becomes U+FFFD rather than an error,
+    /// so MistServer's output always parses.
     private mutating func appendUnicodeEscape(to out: inout [UInt8]) throws(JSONParseError) {
-        let escapeStart = position - 2
         var scalar = try readHex4()
-        if scalar >= 0xD800 && scalar < 0xDC00 {
-            // A high surrogate must be followed by an escaped low surrogate.
-            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                bytes[position + 1] == UInt8(ascii: "u")
-            else { throw JSONParseError(.invalidUnicodeEscape, at: escapeStart) }
+        if scalar >= 0xD800 && scalar < 0xDC00, position + 5 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+            bytes[position + 1] == UInt8(ascii: "u")
+        {
+            let resume = position
             position += 2
             let low = try readHex4()
-            guard low >= 0xDC00 && low < 0xE000 else {
-                throw JSONParseError(.invalidUnicodeEscape, at: escapeStart)
+            if low >= 0xDC00 && low < 0xE000 {
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else {
+                position = resume  // not a pair: the next escape stands on its own
             }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-        } else if scalar >= 0xDC00 && scalar < 0xE000 {
-            throw JSONParseError(.invalidUnicodeEscape, at: escapeStart)
         }
-        guard let unicode = Unicode.Scalar(scalar) else {
-            throw JSONParseError(.invalidUnicodeEscape, at: escapeStart)
-        }
+        let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
         out.append(contentsOf: UTF8.encode(unicode) ?? UTF8.EncodedScalar())
     }
 

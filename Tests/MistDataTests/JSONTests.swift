@@ -86,7 +86,6 @@ import Testing
         ("tru", JSONParseError(.unexpectedEnd, at: 3)),
         ("nul!", JSONParseError(.unexpectedByte(UInt8(ascii: "!")), at: 3)),
         (#""\x""#, JSONParseError(.invalidEscape, at: 2)),
-        (#""\ud800""#, JSONParseError(.invalidUnicodeEscape, at: 1)),
         (#""\u12G4""#, JSONParseError(.invalidUnicodeEscape, at: 5)),
         ("\"a\nb\"", JSONParseError(.controlCharacterInString, at: 2)),
         ("[1] x", JSONParseError(.trailingData, at: 4)),
@@ -94,6 +93,12 @@ import Testing
     ])
     func rejectsBadInputWithPosition(text: String, expected: JSONParseError) {
         #expect(throws: expected) { try JSONParser.parse(text) }
+    }
+
+    @Test func loneSurrogatesBecomeReplacementCharacters() throws {
+        #expect(try JSONParser.parse(#""\ud800x""#) == .string("\u{FFFD}x"))
+        #expect(try JSONParser.parse(#""\udc00""#) == .string("\u{FFFD}"))
+        #expect(try JSONParser.parse(#""\ud800\u0041""#) == .string("\u{FFFD}A"))
     }
 
     @Test func errorMessageNamesTheByte() {

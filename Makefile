@@ -1,0 +1,68 @@
+# MistSwift: build, test, run, install, benchmark and fuzz.
+# `make deps` installs the Debian packages the build and the tests need (see packaging/install-deps).
+
+PREFIX ?= /usr/local
+CONFIG ?= $(CURDIR)/run/config.json
+FUZZ_SECONDS ?= 30
+SWIFT ?= swift
+BINARIES = MistController MistInBuffer MistOutRTMP
+FUZZERS = json dtmi dtsc
+FUZZ_DIR = .build/fuzz
+
+.PHONY: all release deps test lint run install bench fuzz man clean
+
+all: release
+
+release:
+	$(SWIFT) build -c release
+
+deps:
+	packaging/install-deps
+
+# Unit, fixture and end-to-end tests (the binaries are started for real), then the format check.
+test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) lint
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests Plugins Fuzz
+
+# Starts the controller in the foreground with a configuration under ./run (Ctrl-C stops it).
+run: release
+	mkdir -p $(dir $(CONFIG))
+	.build/release/MistController -c $(CONFIG)
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	for binary in $(BINARIES); do install -m 755 .build/release/$$binary $(DESTDIR)$(PREFIX)/bin/; done
+	for page in man/*.1; do gzip -9n < $$page > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$page).gz; done
+
+bench:
+	$(SWIFT) run -c release MistBench
+
+# Regenerates man/*.1 from each binary's -j capabilities.
+man:
+	$(SWIFT) package --allow-writing-to-package-directory generate-man-pages
+
+# Each fuzzer is built with libFuzzer and AddressSanitizer and runs for FUZZ_SECONDS seconds,
+# starting from the test fixtures; a finding leaves a crash-* file in $(FUZZ_DIR) and fails.
+fuzz: $(FUZZERS:%=$(FUZZ_DIR)/%)
+	for fuzzer in $(FUZZERS); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$fuzzer && \
+		cp Fuzz/seeds/$$fuzzer/* $(FUZZ_DIR)/corpus-$$fuzzer/ && \
+		$(FUZZ_DIR)/$$fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=$(FUZZ_DIR)/ \
+			$(FUZZ_DIR)/corpus-$$fuzzer || exit 1; \
+	done
+
+$(FUZZ_DIR)/json: Fuzz/FuzzJSON.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/dtmi: Fuzz/FuzzDTMI.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/dtsc: Fuzz/FuzzDTSC.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/%:
+	mkdir -p $(FUZZ_DIR)
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistData \
+		Sources/MistData/*.swift $(filter Fuzz/%,$^) -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
+	test -x $@
+
+clean:
+	rm -rf .build
