@@ -33,7 +33,9 @@ func format(_ value: Double, digits: Int) -> String {
 }
 
 extension String {
-    func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
     func leftPadding(to width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }

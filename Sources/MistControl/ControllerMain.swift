@@ -28,7 +28,8 @@ public enum ControllerMain {
         let inputs = discovery.inputs.keys.sorted().joined(separator: ", ")
         logger.mist(
             kind: "CONF",
-            "Found \(discovery.connectors.count) protocol(s) (\(protocols)), \(discovery.inputs.count) input(s) (\(inputs))")
+            "Found \(discovery.connectors.count) protocol(s) (\(protocols)), \(discovery.inputs.count) input(s) (\(inputs))"
+        )
         logger.mist(kind: "CONF", "Controller started")
 
         var received: Int32 = 0

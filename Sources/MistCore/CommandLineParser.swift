@@ -144,7 +144,8 @@ public struct CommandLineParser: Sendable {
             text += argument.defaultValue == nil ? " <\(argument.key)>" : " [\(argument.key)]"
         }
         text += "\n\n\(capabilities.description)\n\nOptions:\n"
-        let visible = (capabilities.required + capabilities.optional + capabilities.internalOptions
+        let visible =
+            (capabilities.required + capabilities.optional + capabilities.internalOptions
             + capabilities.hiddenOptions).filter { ($0.long != nil || $0.short != nil) && $0.key != "debug" }
         for option in visible + CommandLineParser.commonOptions {
             var flags: [String] = []

@@ -46,7 +46,8 @@ public enum MistProcess {
         do {
             options = try parser.parse(arguments)
         } catch {
-            return .exit(status: 1, text: "\(capabilities.binary): \(error)\n\n" + parser.usage(), toStandardError: true)
+            return .exit(
+                status: 1, text: "\(capabilities.binary): \(error)\n\n" + parser.usage(), toStandardError: true)
         }
         if options.flag("json") {
             let json = capabilities.json(version: MistVersion.version)

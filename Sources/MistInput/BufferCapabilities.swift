@@ -11,7 +11,8 @@ public enum BufferCapabilities {
         optional: [
             CapabilityOption(
                 "DVR", name: "Buffer time (ms)",
-                help: "How much of the live stream stays available for seeking, in milliseconds", type: .unsignedInteger,
+                help: "How much of the live stream stays available for seeking, in milliseconds",
+                type: .unsignedInteger,
                 long: "buffer", default: 50000),
             CapabilityOption(
                 "cut", name: "Cut time (ms)", help: "Media with timestamps before this is dropped from the buffer",

@@ -6,12 +6,15 @@ struct ManPage {
     let capabilities: JSONValue
 
     func render() -> String {
-        var page = ".TH \(escape(binary.uppercased())) 1 \"\" \"MistSwift \(escape(capabilities["version"].asString))\" \"MistSwift\"\n"
+        var page =
+            ".TH \(escape(binary.uppercased())) 1 \"\" \"MistSwift \(escape(capabilities["version"].asString))\" \"MistSwift\"\n"
         page += ".SH NAME\n\(escape(binary)) \\- \(escape(summary))\n"
         page += ".SH SYNOPSIS\n.B \(escape(binary))\n[\\fIoptions\\fR]"
         if binary.hasPrefix("MistIn") { page += " [\\fIinput\\fR] [\\fIoutput\\fR]" }
         page += "\n.SH DESCRIPTION\n\(escape(capabilities["desc"].asString))\n"
-        for (title, group) in [("REQUIRED OPTIONS", "required"), ("OPTIONS", "optional"), ("INTERNAL OPTIONS", "internal")] {
+        for (title, group) in [
+            ("REQUIRED OPTIONS", "required"), ("OPTIONS", "optional"), ("INTERNAL OPTIONS", "internal"),
+        ] {
             guard let options = capabilities[group].objectValue, !options.isEmpty else { continue }
             page += ".SH \(title)\n"
             for (key, option) in options { page += item(key: key, option: option) }
@@ -20,7 +23,8 @@ struct ManPage {
         page += ".TP\n.BR \\-j \", \" \\-\\-json\nPrint the capabilities as JSON, then exit.\n"
         page += ".TP\n.BR \\-h \", \" \\-\\-help\nPrint usage information, then exit.\n"
         page += ".TP\n.BR \\-V \", \" \\-\\-version\nPrint the version, then exit.\n"
-        page += ".TP\n.BR \\-g \", \" \\-\\-debug \" \" \\fIlevel\\fR\nLog level, 0 (nothing) to 10 (everything); 4 by default.\n"
+        page +=
+            ".TP\n.BR \\-g \", \" \\-\\-debug \" \" \\fIlevel\\fR\nLog level, 0 (nothing) to 10 (everything); 4 by default.\n"
         if let sources = capabilities["source_match"].arrayValue {
             page += ".SH SOURCES\nThis input is chosen for sources matching:\n"
             for source in sources { page += ".br\n\(escape(source.asString))\n" }

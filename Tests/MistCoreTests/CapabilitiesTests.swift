@@ -21,23 +21,26 @@ import Testing
         let json = Self.sample.json(version: "3.10")
         #expect(json.objectValue?.keys == ["desc", "friendly", "name", "optional", "priority", "url_rel", "version"])
         #expect(json["name"] == "Sample")
-        #expect(json["optional"]["port"] == [
-            "default": 1234, "help": "TCP port to accept connections on", "name": "TCP port", "option": "--port",
-            "short": "p", "type": "uint",
-        ])
+        #expect(
+            json["optional"]["port"] == [
+                "default": 1234, "help": "TCP port to accept connections on", "name": "TCP port", "option": "--port",
+                "short": "p", "type": "uint",
+            ])
         #expect(json["optional"]["port"].objectValue?.keys == ["default", "help", "name", "option", "short", "type"])
         #expect(json["optional"]["interface"]["default"] == "0.0.0.0")
-        #expect(json["optional"]["debug"] == [
-            "help": "Log level: messages at or below this level are written (0-10)", "name": "debug",
-            "option": "--debug", "type": "debug",
-        ])
+        #expect(
+            json["optional"]["debug"] == [
+                "help": "Log level: messages at or below this level are written (0-10)", "name": "debug",
+                "option": "--debug", "type": "debug",
+            ])
         #expect(json["optional"]["mode"]["select"] == [["a", "First"], ["b", "Second"]])
         #expect(json["optional"]["quiet"]["type"].isNull)
         #expect(json["optional"]["configonly"]["option"].isNull)
     }
 
     @Test func inputsListSourceAndInternalOptions() {
-        let input = Capabilities.input(name: "Test", description: "d", extra: ["source_match": ["/*.tst"], "priority": 9])
+        let input = Capabilities.input(
+            name: "Test", description: "d", extra: ["source_match": ["/*.tst"], "priority": 9])
         let json = input.json(version: "3.10")
         #expect(json["internal"]["realtime"]["option"] == "--realtime")
         #expect(json["source_match"] == ["/*.tst"])

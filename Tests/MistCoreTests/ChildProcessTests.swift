@@ -1,10 +1,10 @@
 import Testing
 
+@testable import MistCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import MistCore
 
 @Suite struct ChildProcessTests {
     @Test func collectsOutputAndStatus() throws {

@@ -16,7 +16,8 @@ import Testing
     }
 
     @Test func parsesMistServerChildLines() {
-        let line = MistLogLine(machineLine: "INFO|MistOutHTTP|20277|lib/socket.cpp:2005||Socket bound to: 127.0.0.1:18080\n")
+        let line = MistLogLine(
+            machineLine: "INFO|MistOutHTTP|20277|lib/socket.cpp:2005||Socket bound to: 127.0.0.1:18080\n")
         #expect(line?.program == "MistOutHTTP")
         #expect(line?.location == "lib/socket.cpp:2005")
         #expect(line?.message == "Socket bound to: 127.0.0.1:18080")
@@ -31,7 +32,8 @@ import Testing
             message: "Socket bound to: 127.0.0.1:11935")
         #expect(
             line.humanLine(timestamp: "2026-11-24 20:48:40")
-                == "[2026-11-24 20:48:40] MistOutRTMP (20278) INFO: Socket bound to: 127.0.0.1:11935 (lib/socket.cpp:2005) ")
+                == "[2026-11-24 20:48:40] MistOutRTMP (20278) INFO: Socket bound to: 127.0.0.1:11935 (lib/socket.cpp:2005) "
+        )
         var streamLine = line
         streamLine.stream = "live"
         #expect(streamLine.humanLine(timestamp: "t").hasPrefix("[t] MistOutRTMP:live (20278) INFO: "))

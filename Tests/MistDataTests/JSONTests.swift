@@ -102,7 +102,9 @@ import Testing
     }
 
     @Test func errorMessageNamesTheByte() {
-        #expect(JSONParseError(.unexpectedByte(0x7D), at: 12).description == "JSON parse error: unexpected character '}' at byte 12")
+        #expect(
+            JSONParseError(.unexpectedByte(0x7D), at: 12).description
+                == "JSON parse error: unexpected character '}' at byte 12")
     }
 
     @Test func deepNestingIsRejectedNotCrashed() {
