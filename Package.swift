@@ -65,7 +65,8 @@ let package = Package(
             .testTarget(name: "SystemLibraryTests", dependencies: ["COpenSSL", "CSRT", "CZlib", "CShim"]),
             .testTarget(
                 name: "BinaryTests",
-                dependencies: ["MistData"] + binaries.map { .target(name: $0.name) }),
+                dependencies: ["MistData", "MistManPage"] + binaries.map { .target(name: $0.name) },
+            ),
         ],
     swiftLanguageModes: [.v6]
 )

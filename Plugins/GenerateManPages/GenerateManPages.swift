@@ -17,28 +17,26 @@ struct GenerateManPages: CommandPlugin {
         var written: [String] = []
         for artifact in build.builtArtifacts where artifact.kind == .executable {
             let name = artifact.url.lastPathComponent
-            guard name.hasPrefix("Mist"), name != "MistBench", name != "MistManPage" else { continue }
-            let capabilities = try run(artifact.url, arguments: ["-j"], input: nil)
-            let page = try run(generator, arguments: [name], input: capabilities)
+            let suiteBinary = ["MistIn", "MistOut", "MistProc", "MistController"].contains { name.hasPrefix($0) }
+            guard suiteBinary, !name.contains("-") else { continue }
+            let capabilities = try run(artifact.url, arguments: ["-j"])
+            guard !capabilities.isEmpty else { throw PluginFailure("\(artifact.url.path) -j printed nothing") }
+            let json = context.pluginWorkDirectoryURL.appendingPathComponent(name + ".json")
+            try capabilities.write(to: json)
+            let page = try run(generator, arguments: [name, json.path])
             try page.write(to: folder.appendingPathComponent(name + ".1"))
             written.append(name)
         }
         print("Wrote \(written.count) man pages to man/: \(written.sorted().joined(separator: ", "))")
     }
 
-    private func run(_ executable: URL, arguments: [String], input: Data?) throws -> Data {
+    private func run(_ executable: URL, arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        let inputPipe = Pipe()
-        if input != nil { process.standardInput = inputPipe }
         try process.run()
-        if let input {
-            inputPipe.fileHandleForWriting.write(input)
-            try inputPipe.fileHandleForWriting.close()
-        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

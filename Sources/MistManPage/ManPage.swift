@@ -17,9 +17,12 @@ struct ManPage {
         ] {
             guard let options = capabilities[group].objectValue, !options.isEmpty else { continue }
             page += ".SH \(title)\n"
-            for (key, option) in options { page += item(key: key, option: option) }
+            for (key, option) in options where key != "debug" { page += item(key: key, option: option) }
         }
         page += ".SH COMMON OPTIONS\n"
+        if binary.hasPrefix("MistIn") {
+            page += ".TP\n.BR \\-s \", \" \\-\\-stream \" \" \\fIname\\fR\nThe stream this input serves.\n"
+        }
         page += ".TP\n.BR \\-j \", \" \\-\\-json\nPrint the capabilities as JSON, then exit.\n"
         page += ".TP\n.BR \\-h \", \" \\-\\-help\nPrint usage information, then exit.\n"
         page += ".TP\n.BR \\-V \", \" \\-\\-version\nPrint the version, then exit.\n"
@@ -50,7 +53,9 @@ struct ManPage {
         text += flags.joined(separator: ", ")
         let type = option["type"].asString
         if !type.isEmpty && type != "debug" { text += " \\fI\(escape(type))\\fR" }
-        text += "\n" + escape(option["name"].asString) + ": " + escape(option["help"].asString)
+        var help = option["help"].asString
+        if !help.hasSuffix(".") { help += "." }
+        text += "\n" + escape(option["name"].asString) + ": " + escape(help)
         if option.hasMember("default") {
             let fallback = option["default"].asString
             if !fallback.isEmpty { text += " Default: \(escape(fallback))." }

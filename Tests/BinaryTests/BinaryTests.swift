@@ -104,3 +104,20 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 }
+
+/// The committed man pages are what MistManPage makes of each binary's current `-j` output
+/// (regenerate them with `make man`).
+@Suite struct ManPageTests {
+    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP"])
+    func manPageMatchesCapabilities(binary: String) throws {
+        let json = try BinaryTests.run(binary, ["-j"]).stdout
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(binary)-\(UUID().uuidString).json")
+        try Data(json.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let generated = try BinaryTests.run("MistManPage", [binary, file.path])
+        #expect(generated.status == 0)
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../man/\(binary).1").standardized
+        #expect(generated.stdout == (try String(contentsOf: committed, encoding: .utf8)))
+    }
+}
