@@ -7,15 +7,16 @@ struct Measurement {
     let name: String
     let operations: Int
     let bytes: Int
-    let duration: Duration
-
-    var seconds: Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
+    let seconds: Double
 
     func report() {
         let perSecond = Double(operations) / seconds
-        var line = name.padding(to: 44) + " " + format(perSecond / 1e6, digits: 2).leftPadding(to: 9) + " M ops/s"
+        var line = name.padding(to: 44)
+        if perSecond >= 100_000 {
+            line += format(perSecond / 1e6, digits: 2).leftPadding(to: 9) + " M ops/s"
+        } else {
+            line += format(seconds / Double(operations) * 1e3, digits: 3).leftPadding(to: 9) + " ms/op  "
+        }
         if bytes > 0 {
             line += "  " + format(Double(bytes) / seconds / 1e6, digits: 0).leftPadding(to: 7) + " MB/s"
         }
@@ -41,12 +42,21 @@ extension String {
     }
 }
 
+/// Runs `body` (after one warm-up run) until at least half a second has passed and reports the
+/// rate; `operations` and `bytes` are per run of `body`.
 func measure(_ name: String, operations: Int, bytes: Int = 0, _ body: () throws -> Void) rethrows {
-    try body()  // warm up
+    try body()
     let clock = ContinuousClock()
     let start = clock.now
-    try body()
-    Measurement(name: name, operations: operations, bytes: bytes, duration: clock.now - start).report()
+    var runs = 0
+    var elapsed = Duration.zero
+    while elapsed < .milliseconds(500) {
+        try body()
+        runs += 1
+        elapsed = clock.now - start
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    Measurement(name: name, operations: operations * runs, bytes: bytes * runs, seconds: seconds).report()
 }
 
 @inline(never)
