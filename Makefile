@@ -5,7 +5,8 @@ PREFIX ?= /usr/local
 CONFIG ?= $(CURDIR)/run/config.json
 FUZZ_SECONDS ?= 30
 SWIFT ?= swift
-BINARIES = MistController MistInBuffer MistOutRTMP
+# Every binary has a man page (ManPageTests checks them), so man/ names what to install.
+BINARIES = $(basename $(notdir $(wildcard man/*.1)))
 FUZZERS = json dtmi dtsc
 FUZZ_DIR = .build/fuzz
 

@@ -173,8 +173,8 @@ extension JSONValue {
     }
 
     /// Object member access. Reading a missing member, or reading from a non-object, gives `.null`.
-    /// Writing turns a null value into an object first; writing `.null`... stores null
-    /// (use `removeMember` to delete).
+    /// Writing turns a non-object into an empty object first; writing `.null` stores a null member
+    /// (use `removeMember` to delete one).
     public subscript(key: String) -> JSONValue {
         get {
             if case .object(let object) = self { return object[key] ?? .null }
