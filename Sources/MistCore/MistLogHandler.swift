@@ -27,7 +27,7 @@ public struct MistLogHandler: LogHandler {
         sink: MistLogSink = .standardError
     ) {
         self.maximumLevel = maximumLevel
-        self.logLevel = maximumLevel.loggerThreshold
+        self.logLevel = maximumLevel.loggerLevel
         self.machineFormat = machineFormat
         self.program = program
         self.sink = sink

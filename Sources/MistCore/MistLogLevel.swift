@@ -47,7 +47,8 @@ public enum MistLogLevel: Int, Sendable, Comparable, CaseIterable {
         }
     }
 
-    /// The swift-log level a message of this level is sent with.
+    /// The swift-log level a message of this level is sent with; as a handler's threshold, the
+    /// least verbose swift-log level that lets every message up to this one through.
     public var loggerLevel: Logger.Level {
         switch self {
         case .none, .fail: return .critical
@@ -68,18 +69,6 @@ public enum MistLogLevel: Int, Sendable, Comparable, CaseIterable {
         case .notice, .info: self = .info
         case .debug: self = .medium
         case .trace: self = .high
-        }
-    }
-
-    /// The least verbose swift-log level that lets every message up to `self` through.
-    public var loggerThreshold: Logger.Level {
-        switch self {
-        case .none, .fail: return .critical
-        case .error: return .error
-        case .warn: return .warning
-        case .info: return .info
-        case .medium: return .debug
-        default: return .trace
         }
     }
 
