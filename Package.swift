@@ -42,6 +42,8 @@ let package = Package(
                 "MistData", "CShim",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The shared-memory data plane: pages, record tables, stream metadata, writer and reader.
+        .target(name: "MistShm", dependencies: ["MistData", "CShim"]),
         .target(name: "MistControl", dependencies: ["MistCore", "CShim"]),
         .target(name: "MistInput", dependencies: ["MistCore"]),
         .target(name: "MistOutput", dependencies: ["MistCore"]),
@@ -62,6 +64,11 @@ let package = Package(
                 dependencies: ["MistManPage"]),
             .testTarget(name: "MistDataTests", dependencies: ["MistData"], exclude: ["Fixtures"]),
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
+            // Test helpers: a deterministic stream, and a peer process that writes or reads it.
+            .target(name: "ShmTestSupport", dependencies: ["MistShm", "MistData"], path: "Tests/ShmTestSupport"),
+            .executableTarget(
+                name: "ShmPeer", dependencies: ["MistShm", "MistData", "ShmTestSupport"], path: "Tests/ShmPeer"),
+            .testTarget(name: "MistShmTests", dependencies: ["MistShm", "MistData", "ShmTestSupport", "ShmPeer"]),
             .testTarget(name: "SystemLibraryTests", dependencies: ["COpenSSL", "CSRT", "CZlib", "CShim"]),
             .testTarget(
                 name: "BinaryTests",

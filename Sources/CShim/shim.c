@@ -29,3 +29,6 @@ int mist_set_thread_name(const char *name) {
     buf[sizeof(buf) - 1] = 0;
     return pthread_setname_np(pthread_self(), buf);
 }
+
+void mist_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
+void mist_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }

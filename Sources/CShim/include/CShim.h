@@ -20,4 +20,9 @@ const char *mist_program_short_name(void);
 
 /// Sets the calling thread's name as debuggers and top show it (at most 15 bytes are kept).
 int mist_set_thread_name(const char *name);
+
+/// Memory fences for data shared between processes: a writer fills a record, then publishes it
+/// with a release fence before the store readers check; readers fence with acquire after it.
+void mist_fence_release(void);
+void mist_fence_acquire(void);
 #endif

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Finds and removes what a stream's input left in shared memory.
+public enum StreamCleanup {
+    /// Whether the stream has no running input: no pid page, or the process it names is dead.
+    public static func inputIsGone(_ stream: String) -> Bool {
+        guard let page = try? SharedMemoryPage(opening: StreamPageNames.inputPID(stream), writable: false),
+            page.size >= 8
+        else { return true }
+        let pid = pid_t(truncatingIfNeeded: page.base.loadUnaligned(as: UInt64.self))
+        return !processIsAlive(pid)
+    }
+
+    /// Whether a process with this pid exists.
+    public static func processIsAlive(_ pid: pid_t) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Removes every page and semaphore of `stream`.
+    public static func removePages(of stream: String) {
+        for name in pageNames(of: stream) { SharedMemoryPage.unlink(name) }
+        NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
+        NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
+    }
+
+    /// Names of the stream's existing pages (metadata, state, pid, track and data pages).
+    public static func pageNames(of stream: String) -> [String] {
+        let fixed = [
+            StreamPageNames.meta(stream), StreamPageNames.state(stream), StreamPageNames.inputPID(stream),
+        ]
+        let prefixes = ["MstTrak" + stream + "@", "MstData" + stream + "@"]
+        var names = fixed.filter { SharedMemoryPage.exists($0) }
+        let folder = SharedMemoryPage.useFiles ? SharedMemoryPage.fallbackFolder : "/dev/shm"
+        for entry in entries(of: folder) where prefixes.contains(where: { entry.hasPrefix($0) }) {
+            names.append("/" + entry)
+        }
+        return names
+    }
+
+    /// Names of the shared-memory objects (pages and semaphores) in the system that belong to
+    /// MistServer-style processes, for checks that nothing was left behind.
+    public static func allMistObjects() -> [String] {
+        let folder = SharedMemoryPage.useFiles ? SharedMemoryPage.fallbackFolder : "/dev/shm"
+        return entries(of: folder).filter { $0.hasPrefix("Mst") || $0.hasPrefix("sem.Mst") }
+    }
+
+    private static func entries(of folder: String) -> [String] {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,21 @@
+/// The names of a stream's shared-memory pages and semaphores, as MistServer 3.x names them.
+public enum StreamPageNames {
+    /// Stream metadata: the stream table with its nested track list.
+    public static func meta(_ stream: String) -> String { "/MstMeta" + stream }
+    /// One track's metadata page, named after the process that created it.
+    public static func track(_ stream: String, pid: Int32, index: Int) -> String {
+        "/MstTrak\(stream)@\(pid)-\(index)"
+    }
+    /// A data page of a track, numbered by the first key it holds.
+    public static func data(_ stream: String, track: Int, page: UInt32) -> String {
+        "/MstData\(stream)@\(track)_\(page)"
+    }
+    /// Two bytes: the stream's status and a load percentage.
+    public static func state(_ stream: String) -> String { "/MstSTATE" + stream }
+    /// Eight bytes: the input process's pid.
+    public static func inputPID(_ stream: String) -> String { "/MstIPID" + stream }
+    /// Held by the running input of a stream, so a second one does not start.
+    public static func inputSemaphore(_ stream: String) -> String { "/MstSemInpt" + stream }
+    /// Guards adding and claiming tracks.
+    public static func trackListSemaphore(_ stream: String) -> String { "/MstSemTRKS" + stream }
+}

@@ -1,0 +1,175 @@
+import MistData
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The output side of a stream's shared memory: opens the metadata an input wrote, follows the
+/// selected tracks' data pages and hands out packets in timestamp order, straight from the
+/// mapped pages (no locks, no copies).
+public final class StreamReader {
+    public let stream: String
+    private let metaPage: SharedMemoryPage
+    private let tables: StreamTables
+    private var cursors: [Int: TrackCursor] = [:]
+    private var selected: [TrackCursor] = []
+    private var pending: (cursor: TrackCursor, length: Int)?
+
+    /// Opens the stream's metadata, waiting up to `waitMilliseconds` for an input to create it.
+    public init(stream: String, waitMilliseconds: Int = 5000) throws(SharedMemoryError) {
+        self.stream = stream
+        var waited = 0
+        var opened: (SharedMemoryPage, StreamTables)?
+        var lastError = SharedMemoryError.notFound(StreamPageNames.meta(stream))
+        while opened == nil {
+            do {
+                let page = try SharedMemoryPage(opening: StreamPageNames.meta(stream), writable: false)
+                let stream = try RecordTable(reading: page.base, capacity: page.size)
+                opened = (page, try StreamTables(stream: stream))
+            } catch {
+                lastError = error
+                guard waited < waitMilliseconds else { throw lastError }
+                usleep(10_000)
+                waited += 10
+            }
+        }
+        guard let opened else { throw lastError }
+        (metaPage, tables) = opened
+    }
+
+    /// The cursors of the selected tracks (for tests and diagnostics).
+    var selectedCursors: [TrackCursor] { selected }
+
+    public var isLive: Bool { tables.stream.int(tables.live, 0) != 0 }
+
+    /// Whether the input has ended the stream or died.
+    public var inputIsGone: Bool {
+        if tables.stream.isExit { return true }
+        let list = tables.trackList
+        var anyOwner = false
+        for record in list.deleted..<list.endPosition {
+            let pid = pid_t(truncatingIfNeeded: list.int(tables.pid, record))
+            if StreamCleanup.processIsAlive(pid) { return false }
+            anyOwner = anyOwner || pid > 0
+        }
+        return anyOwner || StreamCleanup.inputIsGone(stream)
+    }
+
+    /// The valid tracks the input has added so far.
+    public func tracks() -> [StreamTrack] {
+        let list = tables.trackList
+        var result: [StreamTrack] = []
+        for record in list.deleted..<list.endPosition where list.int(tables.valid, record) != 0 {
+            guard let cursor = try? cursor(Int(record)) else { continue }
+            let t = cursor.tables
+            let track = t.track
+            var info = TrackInfo(
+                type: track.string(t.type, 0), codec: track.string(t.codec, 0), id: UInt32(track.int(t.id, 0)),
+                initData: [], language: track.string(t.lang, 0))
+            let initBytes = UnsafeRawBufferPointer(start: track.pointer(t.initData, 0), count: Int(t.initData.size))
+            if let end = initBytes.lastIndex(where: { $0 != 0 }) { info.initData = Array(initBytes[...end]) }
+            info.width = UInt32(track.int(t.width, 0))
+            info.height = UInt32(track.int(t.height, 0))
+            info.fpks = UInt32(track.int(t.fpks, 0))
+            info.rate = UInt32(track.int(t.rate, 0))
+            info.channels = UInt32(track.int(t.channels, 0))
+            info.sampleSize = UInt32(track.int(t.sampleSize, 0))
+            result.append(
+                StreamTrack(
+                    index: Int(record), info: info, firstMs: track.int(t.firstms, 0), lastMs: track.int(t.lastms, 0),
+                    bps: track.int(t.bps, 0), maxBps: track.int(t.maxbps, 0)))
+        }
+        return result
+    }
+
+    private func cursor(_ index: Int) throws(SharedMemoryError) -> TrackCursor {
+        if let existing = cursors[index] { return existing }
+        let list = tables.trackList
+        guard list.isAvailable(UInt64(index)) else { throw .notFound("track \(index) of \(stream)") }
+        let name = list.string(tables.page, UInt64(index))
+        let page = try SharedMemoryPage(opening: name, writable: false)
+        let table = try RecordTable(reading: page.base, capacity: page.size)
+        let cursor = TrackCursor(stream: stream, index: index, page: page, tables: try TrackTables(track: table))
+        cursors[index] = cursor
+        return cursor
+    }
+
+    /// Chooses the tracks `next` reads, starting each at its oldest key.
+    public func select(_ indices: [Int]) throws(SharedMemoryError) {
+        var chosen: [TrackCursor] = []
+        for index in indices {
+            let cursor = try cursor(index)
+            let t = cursor.tables
+            let first = t.keys.deleted
+            let firstTime = t.keys.endPosition > first ? t.keys.int(t.keyTime, first) : 0
+            try cursor.position(atKey: first, skippingBefore: firstTime)
+            chosen.append(cursor)
+        }
+        selected = chosen
+        pending = nil
+    }
+
+    /// Moves every selected track to the last key at or before `time`, so playback starts there.
+    public func seek(to time: UInt64) throws(SharedMemoryError) {
+        for cursor in selected {
+            let t = cursor.tables
+            var key = t.keys.deleted
+            var candidate = key
+            while candidate < t.keys.endPosition && t.keys.int(t.keyTime, candidate) <= time {
+                key = candidate
+                candidate += 1
+            }
+            try cursor.position(atKey: key, skippingBefore: t.keys.int(t.keyTime, key))
+        }
+        pending = nil
+    }
+
+    /// Moves every selected track to its newest key: where live viewers join.
+    public func seekToLiveEdge() throws(SharedMemoryError) {
+        var newest: UInt64 = 0
+        for cursor in selected {
+            let keys = cursor.tables.keys
+            if keys.endPosition > keys.deleted {
+                newest = max(newest, keys.int(cursor.tables.keyTime, keys.endPosition - 1))
+            }
+        }
+        try seek(to: newest)
+    }
+
+    /// The next packet across the selected tracks in timestamp order (ties by track index),
+    /// waiting up to `timeoutMilliseconds` for the input to write it.
+    public func next(timeoutMilliseconds: Int) throws(DTMIError) -> ReadResult {
+        if let pending {
+            pending.cursor.advance(by: pending.length)
+            self.pending = nil
+        }
+        var waited = 0
+        while true {
+            var best: (cursor: TrackCursor, packet: DTSCPacket)?
+            var waiting: [TrackCursor] = []
+            for cursor in selected {
+                guard let packet = try cursor.peek() else {
+                    waiting.append(cursor)
+                    continue
+                }
+                if let current = best, current.packet.time <= packet.time { continue }
+                best = (cursor, packet)
+            }
+            if let best {
+                // A track with nothing new may still get an earlier packet, unless it is past that
+                // time already or its input is gone.
+                let safe = waiting.allSatisfy { $0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time }
+                if safe || waited >= timeoutMilliseconds || inputIsGone {
+                    pending = (best.cursor, best.packet.frameLength)
+                    return .packet(best.packet)
+                }
+            } else if inputIsGone {
+                return .end
+            } else if waited >= timeoutMilliseconds {
+                return .timeout
+            }
+            usleep(2_000)
+            waited += 2
+        }
+    }
+}

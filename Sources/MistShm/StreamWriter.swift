@@ -1,0 +1,319 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The input side of a stream's shared memory: creates the metadata page, adds tracks, appends
+/// packets into per-track data pages, and drops what falls out of the live DVR window, in
+/// MistServer 3.x's layouts so MistServer's outputs can read what we write and the other way round.
+///
+/// One writer per stream: it holds the stream's input semaphore while it lives. Closing removes
+/// every page; pages left by a writer that was killed are removed by `StreamCleanup` (the next
+/// writer of the stream does that on start).
+public final class StreamWriter {
+    public let stream: String
+    /// Milliseconds of media kept for live streams; 0 keeps everything.
+    public let bufferWindow: UInt64
+    public let isLive: Bool
+    private let metaPage: SharedMemoryPage
+    private let tables: StreamTables
+    private let statePage: SharedMemoryPage
+    private let pidPage: SharedMemoryPage
+    private let inputLock: NamedSemaphore
+    private var tracks: [TrackWriter] = []
+    private var closed = false
+
+    /// Capacity of each track's tables; live tracks reuse slots as the window moves.
+    public struct TrackCapacity: Sendable {
+        public var parts: UInt32
+        public var keys: UInt32
+        public var fragments: UInt32
+        public var pages: UInt32
+
+        public init(parts: UInt32, keys: UInt32, fragments: UInt32, pages: UInt32) {
+            self.parts = parts
+            self.keys = keys
+            self.fragments = fragments
+            self.pages = pages
+        }
+
+        /// Enough for several minutes of 60 fps video or 48 kHz audio.
+        public static let live = TrackCapacity(parts: 32768, keys: 2048, fragments: 1024, pages: 256)
+    }
+
+    /// Claims `stream`, removing what a dead earlier input left, and lays out its metadata.
+    public init(stream: String, live: Bool, bufferWindow: UInt64 = 50000, trackCapacity: UInt32 = 16)
+        throws(StreamWriteError)
+    {
+        self.stream = stream
+        self.isLive = live
+        self.bufferWindow = bufferWindow
+        do {
+            var lock = try NamedSemaphore(StreamPageNames.inputSemaphore(stream))
+            if !lock.tryWait() {
+                // Taken: by a live input, or by one that was killed while holding it.
+                guard StreamCleanup.inputIsGone(stream) else { throw StreamWriteError.streamBusy(stream) }
+                StreamCleanup.removePages(of: stream)
+                lock = try NamedSemaphore(StreamPageNames.inputSemaphore(stream))
+                if !lock.tryWait() { throw StreamWriteError.streamBusy(stream) }
+            }
+            inputLock = lock
+            statePage = try SharedMemoryPage(creating: StreamPageNames.state(stream), size: 2)
+            statePage.base.storeBytes(of: StreamStatus.initializing.rawValue, as: UInt8.self)
+            pidPage = try SharedMemoryPage(creating: StreamPageNames.inputPID(stream), size: 8)
+            pidPage.base.storeBytes(of: UInt64(getpid()), as: UInt64.self)
+            metaPage = try SharedMemoryPage(
+                creating: StreamPageNames.meta(stream), size: StreamTables.pageSize(trackCapacity: trackCapacity))
+            tables = try StreamTables.create(in: metaPage, trackCapacity: trackCapacity)
+        } catch let error as StreamWriteError {
+            throw error
+        } catch let error as SharedMemoryError {
+            throw .sharedMemory(error)
+        } catch {
+            throw .streamBusy(stream)
+        }
+        tables.stream.setInt(tables.live, 0, live ? 1 : 0)
+        tables.stream.setInt(tables.vod, 0, live ? 0 : 1)
+        tables.stream.setInt(tables.bufferWindow, 0, bufferWindow)
+        tables.stream.setReady()
+    }
+
+    /// The stream's status as outputs and the controller see it.
+    public var status: StreamStatus {
+        get { StreamStatus(rawValue: statePage.base.load(as: UInt8.self)) ?? .invalid }
+        set { statePage.base.storeBytes(of: newValue.rawValue, as: UInt8.self) }
+    }
+
+    public var trackCount: Int { tracks.count }
+
+    /// Adds a track and returns its index (the track id packets are written with).
+    public func addTrack(_ info: TrackInfo, capacity: TrackCapacity = .live) throws(StreamWriteError) -> Int {
+        let list = tables.trackList
+        let index = tracks.count
+        guard index < Int(list.recordCount) else { throw .tooManyTracks(Int(list.recordCount)) }
+        guard info.initData.count <= 1 << 20 else { throw .initDataTooLarge(info.initData.count) }
+        let name = StreamPageNames.track(stream, pid: getpid(), index: index)
+        let page: SharedMemoryPage
+        let trackTables: TrackTables
+        do {
+            page = try SharedMemoryPage(
+                creating: name,
+                size: TrackTables.pageSize(
+                    parts: capacity.parts, keys: capacity.keys, fragments: capacity.fragments, pages: capacity.pages))
+            trackTables = try TrackTables.create(
+                in: page, parts: capacity.parts, keys: capacity.keys, fragments: capacity.fragments,
+                pages: capacity.pages)
+        } catch {
+            throw .sharedMemory(error)
+        }
+        let track = trackTables.track
+        track.setInt(trackTables.id, 0, UInt64(info.id))
+        track.setBytes(trackTables.type, 0, info.type.utf8)
+        track.setBytes(trackTables.codec, 0, info.codec.utf8)
+        track.setBytes(trackTables.lang, 0, info.language.utf8)
+        track.setBytes(trackTables.initData, 0, info.initData)
+        track.setInt(trackTables.width, 0, UInt64(info.width))
+        track.setInt(trackTables.height, 0, UInt64(info.height))
+        track.setInt(trackTables.fpks, 0, UInt64(info.fpks))
+        track.setInt(trackTables.rate, 0, UInt64(info.rate))
+        track.setInt(trackTables.channels, 0, UInt64(info.channels))
+        track.setInt(trackTables.sampleSize, 0, UInt64(info.sampleSize))
+
+        list.setInt(tables.id, UInt64(index), UInt64(info.id))
+        list.setBytes(tables.type, UInt64(index), info.type.utf8)
+        list.setBytes(tables.codec, UInt64(index), info.codec.utf8)
+        list.setBytes(tables.page, UInt64(index), name.utf8)
+        list.setInt(tables.pid, UInt64(index), UInt64(getpid()))
+        list.setInt(tables.valid, UInt64(index), MetaLayout.validForAll)
+        list.addRecords(1)
+        tracks.append(TrackWriter(stream: stream, index: index, info: info, page: page, tables: trackTables))
+        return index
+    }
+
+    /// Appends one packet to a track. Live packets older than the track's last are refused, as is
+    /// anything before a video track's first keyframe; non-video tracks get a key every 2047 ms.
+    public func append(
+        track index: Int, time: UInt64, offset: Int64 = 0, bytePosition: UInt64 = 0, keyframe: Bool,
+        data: UnsafeRawBufferPointer
+    ) throws(StreamWriteError) {
+        guard tracks.indices.contains(index) else { throw .noSuchTrack(index) }
+        let track = tracks[index]
+        let t = track.tables
+        if track.hasPackets && time < track.lastTime {
+            throw .outOfOrder(track: index, time: time, last: track.lastTime)
+        }
+        var isKey = keyframe
+        if !track.isVideo {
+            let lastKeyTime = t.keys.endPosition > 0 ? t.keys.int(t.keyTime, t.keys.endPosition - 1) : 0
+            isKey = t.keys.endPosition == t.keys.deleted || time &- lastKeyTime >= MetaLayout.audioKeyInterval
+        } else if t.keys.endPosition == 0 && !keyframe {
+            throw .noKeyframeYet(track: index)
+        }
+        if isKey { try startKey(track, time: time) }
+        let length = try track.writePacket(
+            time: time, offset: offset, bytePosition: bytePosition, keyframe: isKey, data: data)
+        updateMeta(
+            track, time: time, offset: offset, bytePosition: bytePosition, keyframe: isKey,
+            dataSize: data.count, packetSize: length)
+        if isKey && isLive && bufferWindow > 0 {
+            while t.keys.endPosition - t.keys.deleted > 2,
+                time &- t.keys.int(t.keyTime, t.keys.deleted + 1) > bufferWindow
+            {
+                track.evictOldestKey()
+            }
+        }
+    }
+
+    /// Page bookkeeping at a key: opens the first data page, or the next one once the current one
+    /// holds 8 MiB or 60 s, then counts the key on it.
+    private func startKey(_ track: TrackWriter, time: UInt64) throws(StreamWriteError) {
+        let t = track.tables
+        let pages = t.pages
+        if track.dataPage == nil {
+            try track.openDataPage(firstKey: t.keys.endPosition, time: time)
+        } else {
+            let record = track.dataPageRecord
+            let avail = pages.int(t.pageAvail, record)
+            let firstTime = pages.int(t.pageFirstTime, record)
+            if avail > UInt64(MetaLayout.flipPageBytes) || time &- firstTime > MetaLayout.flipPageDuration {
+                var partCount: UInt64 = 0
+                let firstKey = pages.int(t.pageFirstKey, record)
+                let keyCount = pages.int(t.pageKeyCount, record)
+                for key in firstKey..<(firstKey + keyCount) where t.keys.isAvailable(key) {
+                    partCount += t.keys.int(t.keyParts, key)
+                }
+                pages.setInt(t.pageParts, record, partCount)
+                try track.openDataPage(firstKey: firstKey + keyCount, time: time)
+            }
+        }
+        let record = track.dataPageRecord
+        pages.setInt(t.pageLastKeyTime, record, time)
+        pages.setInt(t.pageKeyCount, record, pages.int(t.pageKeyCount, record) + 1)
+    }
+
+    /// The part, key and fragment tables and the track's times and bit rates, as MistServer's
+    /// metadata update keeps them.
+    private func updateMeta(
+        _ track: TrackWriter, time: UInt64, offset: Int64, bytePosition: UInt64, keyframe: Bool, dataSize: Int,
+        packetSize: Int
+    ) {
+        let t = track.tables
+        let parts = t.parts
+        let keys = t.keys
+        let fragments = t.fragments
+        while parts.endPosition - parts.deleted >= UInt64(parts.recordCount)
+            || (keyframe
+                && keys.endPosition - keys.deleted >= UInt64(keys.recordCount))
+        {
+            track.evictOldestKey()
+            if keys.endPosition - keys.deleted <= 1 { break }
+        }
+        let part = parts.endPosition
+        parts.setInt(t.partSize, part, UInt64(dataSize))
+        parts.setInt(t.partOffset, part, UInt64(bitPattern: offset))
+        if track.hasPackets && part > parts.deleted {
+            let duration = time - track.lastTime
+            parts.setInt(t.partDuration, part - 1, duration)
+            parts.setInt(t.partDuration, part, duration)
+        } else {
+            parts.setInt(t.partDuration, part, 0)
+            if !track.hasPackets { t.track.setInt(t.firstms, 0, time) }
+        }
+        parts.addRecords(1)
+
+        if keyframe {
+            let key = keys.endPosition
+            keys.setInt(t.keyBytePosition, key, bytePosition)
+            keys.setInt(t.keyTime, key, time)
+            keys.setInt(t.keyParts, key, 0)
+            keys.setInt(t.keyDuration, key, 0)
+            keys.setInt(t.keySize, key, 0)
+            keys.setInt(t.keyNumber, key, key)
+            if key > keys.deleted {
+                keys.setInt(t.keyFirstPart, key, keys.int(t.keyFirstPart, key - 1) + keys.int(t.keyParts, key - 1))
+                keys.setInt(t.keyDuration, key - 1, time - keys.int(t.keyTime, key - 1))
+            } else {
+                keys.setInt(t.keyFirstPart, key, part)
+            }
+            keys.addRecords(1)
+            t.track.setInt(t.firstms, 0, keys.int(t.keyTime, keys.deleted))
+
+            let fragment = fragments.endPosition
+            let lastFragment = fragment > fragments.deleted ? fragment - 1 : nil
+            let minimumDuration: UInt64 = 1900
+            if let lastFragment {
+                let fragmentStart = keys.int(t.keyTime, fragments.int(t.fragmentFirstKey, lastFragment))
+                if time >= fragmentStart + minimumDuration {
+                    closeFragment(t, lastFragment, time: time, fragmentStart: fragmentStart)
+                    openFragment(t, key: key)
+                } else {
+                    fragments.setInt(t.fragmentKeys, lastFragment, fragments.int(t.fragmentKeys, lastFragment) + 1)
+                }
+            } else {
+                openFragment(t, key: key)
+            }
+        } else if keys.endPosition > keys.deleted {
+            let last = keys.endPosition - 1
+            keys.setInt(t.keyDuration, last, time - keys.int(t.keyTime, last))
+        }
+        if keys.endPosition > keys.deleted {
+            let last = keys.endPosition - 1
+            keys.setInt(t.keyParts, last, keys.int(t.keyParts, last) + 1)
+            keys.setInt(t.keySize, last, keys.int(t.keySize, last) + UInt64(packetSize))
+        }
+        if fragments.endPosition > fragments.deleted {
+            let last = fragments.endPosition - 1
+            fragments.setInt(t.fragmentSize, last, fragments.int(t.fragmentSize, last) + UInt64(dataSize))
+        }
+        t.track.setInt(t.lastms, 0, time)
+        t.track.setInt(t.nowms, 0, time)
+        tables.trackList.setInt(tables.lastUpdate, UInt64(track.index), UInt64(time))
+        track.lastTime = time
+        track.hasPackets = true
+    }
+
+    private func openFragment(_ t: TrackTables, key: UInt64) {
+        let fragments = t.fragments
+        if fragments.endPosition - fragments.deleted >= UInt64(fragments.recordCount) { fragments.deleteRecords(1) }
+        let fragment = fragments.endPosition
+        fragments.setInt(t.fragmentFirstKey, fragment, key)
+        fragments.setInt(t.fragmentDuration, fragment, 0)
+        fragments.setInt(t.fragmentSize, fragment, 0)
+        fragments.setInt(t.fragmentKeys, fragment, 1)
+        fragments.addRecords(1)
+    }
+
+    private func closeFragment(_ t: TrackTables, _ fragment: UInt64, time: UInt64, fragmentStart: UInt64) {
+        let fragments = t.fragments
+        let duration = time - fragmentStart
+        fragments.setInt(t.fragmentDuration, fragment, duration)
+        var bytes: UInt64 = 0
+        var total: UInt64 = 0
+        for index in fragments.deleted...fragment {
+            bytes += fragments.int(t.fragmentSize, index)
+            total += fragments.int(t.fragmentDuration, index)
+        }
+        if total > 0 { t.track.setInt(t.bps, 0, bytes * 1000 / total) }
+        if duration > 0 {
+            let peak = fragments.int(t.fragmentSize, fragment) * 1000 / duration
+            if peak > t.track.int(t.maxbps, 0) { t.track.setInt(t.maxbps, 0, peak) }
+        }
+    }
+
+    /// Marks the stream as ending, removes every page and releases the stream.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        status = .shuttingDown
+        tables.stream.setExit()
+        for track in tracks { track.removeAll() }
+        tracks.removeAll()
+        metaPage.close()
+        statePage.close()
+        pidPage.close()
+        inputLock.post()
+        NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
+        NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
+    }
+
+    deinit { close() }
+}

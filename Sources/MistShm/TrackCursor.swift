@@ -1,0 +1,90 @@
+import CShim
+import MistData
+
+/// A reader's position in one track: the data page it maps and the offset of its next packet.
+final class TrackCursor {
+    let stream: String
+    let index: Int
+    let page: SharedMemoryPage
+    let tables: TrackTables
+    var dataPage: SharedMemoryPage?
+    var pageRecord: UInt64 = 0
+    var offset = 0
+    /// Packets before this time are skipped (after a seek).
+    var skipBefore: UInt64 = 0
+    /// The packet `peek` found last, kept until `advance` so it is validated once.
+    private var peeked: DTSCPacket?
+
+    init(stream: String, index: Int, page: SharedMemoryPage, tables: TrackTables) {
+        self.stream = stream
+        self.index = index
+        self.page = page
+        self.tables = tables
+    }
+
+    var lastMs: UInt64 { tables.track.int(tables.lastms, 0) }
+
+    /// Positions the cursor at the start of the page holding key `key` (or the oldest page).
+    func position(atKey key: UInt64, skippingBefore time: UInt64) throws(SharedMemoryError) {
+        let pages = tables.pages
+        guard pages.endPosition > pages.deleted else {
+            dataPage = nil
+            return
+        }
+        let record = tables.pageIndex(forKey: key) ?? pages.deleted
+        try open(record)
+        skipBefore = time
+        peeked = nil
+    }
+
+    private func open(_ record: UInt64) throws(SharedMemoryError) {
+        let pages = tables.pages
+        let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
+        let name = StreamPageNames.data(stream, track: index, page: number)
+        dataPage = try SharedMemoryPage(opening: name, writable: false)
+        pageRecord = record
+        offset = 0
+        peeked = nil
+    }
+
+    /// The next packet of this track if it has been written, moving to the next data page when
+    /// this one is done. Packets before `skipBefore` are passed over.
+    func peek() throws(DTMIError) -> DTSCPacket? {
+        if let peeked { return peeked }
+        while true {
+            guard let dataPage else {
+                let pages = tables.pages
+                guard pages.endPosition > pages.deleted else { return nil }
+                do { try open(pages.deleted) } catch { return nil }
+                continue
+            }
+            let pages = tables.pages
+            let avail = min(Int(pages.int(tables.pageAvail, pageRecord)), dataPage.size)
+            mist_fence_acquire()
+            if offset < avail {
+                let buffer = UnsafeRawBufferPointer(start: dataPage.base + offset, count: avail - offset)
+                let packet = try DTSCPacket(buffer)
+                if packet.time < skipBefore {
+                    offset += packet.frameLength
+                    continue
+                }
+                peeked = packet
+                return packet
+            }
+            // At the end of what is written: go on to the next page once one exists.
+            let next = max(pageRecord + 1, pages.deleted)
+            guard next < pages.endPosition else { return nil }
+            do {
+                try open(next)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// Moves past the packet `peek` returned.
+    func advance(by length: Int) {
+        offset += length
+        peeked = nil
+    }
+}

@@ -1,0 +1,27 @@
+/// What an input declares about a track when it adds it.
+public struct TrackInfo: Sendable, Equatable {
+    /// `"video"`, `"audio"`, `"meta"` ...
+    public var type: String
+    /// MistServer's codec name (`"H264"`, `"AAC"` ...).
+    public var codec: String
+    /// Codec initialisation data (at most 1 MiB).
+    public var initData: [UInt8]
+    /// The track id the source uses.
+    public var id: UInt32
+    public var language: String
+    public var width: UInt32 = 0
+    public var height: UInt32 = 0
+    /// Frames per kilosecond.
+    public var fpks: UInt32 = 0
+    public var rate: UInt32 = 0
+    public var channels: UInt32 = 0
+    public var sampleSize: UInt32 = 0
+
+    public init(type: String, codec: String, id: UInt32, initData: [UInt8] = [], language: String = "") {
+        self.type = type
+        self.codec = codec
+        self.id = id
+        self.initData = initData
+        self.language = language
+    }
+}
