@@ -50,7 +50,7 @@ let package = Package(
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [
-            .executableTarget(name: "MistBench", dependencies: ["MistData"]),
+            .executableTarget(name: "MistBench", dependencies: ["MistData", "MistShm"]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(
                 name: "GenerateManPages",

@@ -128,3 +128,5 @@ try packed.withUnsafeBytes { buffer in
         blackHole(try DTMIScan(buffer: buffer).decode())
     }
 }
+
+try DataPlaneBench.run()
