@@ -6,6 +6,8 @@ let binaries: [(name: String, library: String)] = [
     ("MistController", "MistControl"),
     ("MistInBuffer", "MistInput"),
     ("MistOutRTMP", "MistOutput"),
+    ("MistInDTSC", "MistInput"),
+    ("MistOutDTSC", "MistOutput"),
 ]
 
 let package = Package(
@@ -44,9 +46,11 @@ let package = Package(
             ]),
         // The shared-memory data plane: pages, record tables, stream metadata, writer and reader.
         .target(name: "MistShm", dependencies: ["MistData", "CShim"]),
+        // Blocking TCP sockets, one thread per connection.
+        .target(name: "MistNet"),
         .target(name: "MistControl", dependencies: ["MistCore", "CShim"]),
-        .target(name: "MistInput", dependencies: ["MistCore"]),
-        .target(name: "MistOutput", dependencies: ["MistCore"]),
+        .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet"]),
+        .target(name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet"]),
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [
@@ -72,7 +76,8 @@ let package = Package(
             .testTarget(name: "SystemLibraryTests", dependencies: ["COpenSSL", "CSRT", "CZlib", "CShim"]),
             .testTarget(
                 name: "BinaryTests",
-                dependencies: ["MistData", "MistManPage"] + binaries.map { .target(name: $0.name) },
+                dependencies: ["MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer"]
+                    + binaries.map { .target(name: $0.name) },
             ),
         ],
     swiftLanguageModes: [.v6]

@@ -51,8 +51,9 @@ public struct DTSHHeader: Sendable, Equatable {
         self = try result.get()
     }
 
-    /// The header as a `DTSC` frame, member for member in MistServer's order.
-    public func encode() throws(DTMIError) -> [UInt8] {
+    /// The header as a `DTSC` frame, member for member in MistServer's order. Without the key,
+    /// fragment and part tables (`includeTables` false) it is what a DTSC server sends a viewer.
+    public func encode(includeTables: Bool = true) throws(DTMIError) -> [UInt8] {
         var body: [UInt8] = [DTMIType.object.rawValue]
         if isVOD { try appendInt("vod", 1, to: &body) }
         if isLive { try appendInt("live", 1, to: &body) }
@@ -64,7 +65,7 @@ public struct DTSHHeader: Sendable, Equatable {
         }
         try DTMIEncoder.appendName("tracks", to: &body)
         body.append(DTMIType.object.rawValue)
-        for track in tracks { try track.append(to: &body) }
+        for track in tracks { try track.append(to: &body, includeTables: includeTables) }
         body.append(contentsOf: DTMIType.endMarker)
         body.append(contentsOf: DTMIType.endMarker)
         guard body.count <= Int(UInt32.max) else { throw DTMIError(.tooLarge, at: 0) }

@@ -117,11 +117,17 @@ public struct DTSHTrack: Sendable, Equatable {
         }
     }
 
-    /// Appends the track object in the member order MistServer writes.
-    func append(to out: inout [UInt8]) throws(DTMIError) {
+    /// Appends the track object in the member order MistServer writes. Without the tables
+    /// (`includeTables` false) it is the short form DTSC peers send each other.
+    func append(to out: inout [UInt8], includeTables: Bool) throws(DTMIError) {
         try DTMIEncoder.appendName(identifier, to: &out)
         out.append(DTMIType.object.rawValue)
+        if includeTables { try appendTables(to: &out) }
+        try appendFields(to: &out)
+        out.append(contentsOf: DTMIType.endMarker)
+    }
 
+    private func appendTables(to out: inout [UInt8]) throws(DTMIError) {
         var table: [UInt8] = []
         table.reserveCapacity(fragments.count * DTSHFragment.encodedSize)
         for fragment in fragments {
@@ -157,7 +163,9 @@ public struct DTSHTrack: Sendable, Equatable {
         }
         try DTMIEncoder.appendName("parts", to: &out)
         try DTMIEncoder.appendString(table, to: &out)
+    }
 
+    private func appendFields(to out: inout [UInt8]) throws(DTMIError) {
         try appendInt("trackid", trackID, to: &out)
         if let missedFragments, missedFragments != 0 { try appendInt("missed_frags", missedFragments, to: &out) }
         try appendInt("firstms", firstMs, to: &out)
@@ -184,7 +192,6 @@ public struct DTSHTrack: Sendable, Equatable {
             try appendInt("fpks", fpks, to: &out)
             try appendInt("efpks", effectiveFpks, to: &out)
         }
-        out.append(contentsOf: DTMIType.endMarker)
     }
 
     private func appendInt(_ name: String, _ value: UInt64, to out: inout [UInt8]) throws(DTMIError) {

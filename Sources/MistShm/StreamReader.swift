@@ -82,7 +82,7 @@ public final class StreamReader {
         return result
     }
 
-    private func cursor(_ index: Int) throws(SharedMemoryError) -> TrackCursor {
+    func cursor(_ index: Int) throws(SharedMemoryError) -> TrackCursor {
         if let existing = cursors[index] { return existing }
         let list = tables.trackList
         guard list.isAvailable(UInt64(index)) else { throw .notFound("track \(index) of \(stream)") }

@@ -27,7 +27,7 @@ import Testing
         )
     }
 
-    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP"])
+    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP", "MistInDTSC", "MistOutDTSC"])
     func printsValidCapabilities(binary: String) throws {
         let result = try Self.run(binary, ["-j"])
         #expect(result.status == 0)
@@ -98,7 +98,7 @@ import Testing
             if chunk.isEmpty { break }
             log += String(decoding: chunk, as: UTF8.self)
         }
-        #expect(log.contains("Found 1 protocol(s) (RTMP), 1 input(s) (Buffer)"))
+        #expect(log.contains("Found 2 protocol(s) (DTSC, RTMP), 2 input(s) (Buffer, DTSC)"))
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -108,7 +108,7 @@ import Testing
 /// The committed man pages are what MistManPage makes of each binary's current `-j` output
 /// (regenerate them with `make man`).
 @Suite struct ManPageTests {
-    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP"])
+    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP", "MistInDTSC", "MistOutDTSC"])
     func manPageMatchesCapabilities(binary: String) throws {
         let json = try BinaryTests.run(binary, ["-j"]).stdout
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(binary)-\(UUID().uuidString).json")

@@ -8,7 +8,8 @@ import ShmTestSupport
 
 // A test peer for the shared-memory data plane, run as separate processes by the tests:
 //   ShmPeer write <stream> <seconds> <pace-us> [hold]   writes TestStream's packets live
-//   ShmPeer read <stream> <output-file>                  reads every track until the input is gone
+//   ShmPeer read <stream> <output-file> [count]          reads every track until the input is gone
+//                                                        (or `count` packets were read)
 // and writes each packet's DTSC frame to the file, in the order read.
 
 func fail(_ message: String) -> Never {
@@ -57,10 +58,13 @@ case "read":
             waited += 10
         }
         try reader.select(reader.tracks().map(\.index))
-        readLoop: while true {
+        let limit = arguments.count > 4 ? Int(arguments[4]) ?? Int.max : Int.max
+        var count = 0
+        readLoop: while count < limit {
             switch try reader.next(timeoutMilliseconds: 1000) {
             case .packet(let packet):
                 fwrite(packet.bytes.baseAddress, 1, packet.bytes.count, file)
+                count += 1
             case .timeout:
                 continue
             case .end:

@@ -1,0 +1,38 @@
+import MistCore
+import MistInput
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+MistProcess.main(DTSCInputCapabilities.declaration) { options, logger in
+    guard let stream = options.string("streamname"), !stream.isEmpty else {
+        logger.mist(.fail, "No stream name given (-s)")
+        return 1
+    }
+    // Stop signals are taken synchronously, so the stream's pages are always removed on the way out.
+    var stopSignals = sigset_t()
+    sigemptyset(&stopSignals)
+    sigaddset(&stopSignals, SIGINT)
+    sigaddset(&stopSignals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+    signal(SIGPIPE, SIG_IGN)
+    let source = options.string("input") ?? "-"
+    if source.hasPrefix("dtsc:") {
+        let pull = try DTSCPullInput(
+            url: source, stream: stream, bufferWindow: UInt64(options.integer("DVR") ?? 50000), logger: logger)
+        try pull.run {
+            var pending = sigset_t()
+            sigpending(&pending)
+            return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
+        }
+        return 0
+    }
+    // Video on demand: load the file, then serve it until told to stop.
+    let writer = try DTSCFileInput(path: source, stream: stream, logger: logger).load()
+    logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s)")
+    var received: Int32 = 0
+    sigwait(&stopSignals, &received)
+    writer.close()
+    return 0
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A connected TCP socket with blocking, timeout-bounded reads and writes.
+///
+/// One connection is served by one thread (as MistServer serves each viewer in its own process),
+/// which suits readers of shared memory that wait for media by polling.
+public final class TCPConnection: @unchecked Sendable {
+    public let descriptor: Int32
+    /// The peer's address, for logs.
+    public let peer: String
+    private var isClosed = false
+
+    public init(descriptor: Int32, peer: String) {
+        self.descriptor = descriptor
+        self.peer = peer
+        var one: Int32 = 1
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Connects to `host:port`, trying each address the name resolves to.
+    public static func connect(host: String, port: UInt16, timeoutMilliseconds: Int = 5000) throws(NetworkError)
+        -> TCPConnection
+    {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw .resolve(host: host, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = NetworkError.resolve(host: host, reason: "no addresses")
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let current = entry {
+            entry = current.pointee.ai_next
+            let socket = Glibc.socket(current.pointee.ai_family, current.pointee.ai_socktype, 0)
+            guard socket >= 0 else {
+                lastError = .system(call: "socket", errno: errno)
+                continue
+            }
+            if Glibc.connect(socket, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 {
+                return TCPConnection(descriptor: socket, peer: "\(host):\(port)")
+            }
+            lastError = .system(call: "connect", errno: errno)
+            Glibc.close(socket)
+        }
+        throw lastError
+    }
+
+    /// Waits until the socket is readable (or writable); false on timeout.
+    private func wait(for events: Int16, milliseconds: Int) throws(NetworkError) -> Bool {
+        var entry = pollfd(fd: descriptor, events: events, revents: 0)
+        while true {
+            let ready = poll(&entry, 1, Int32(clamping: milliseconds))
+            if ready > 0 { return true }
+            if ready == 0 { return false }
+            if errno != EINTR { throw .system(call: "poll", errno: errno) }
+        }
+    }
+
+    /// Sends every byte, waiting at most `timeoutMilliseconds` for room each time the socket is full.
+    public func send(_ bytes: UnsafeRawBufferPointer, timeoutMilliseconds: Int = 10_000) throws(NetworkError) {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.send(descriptor, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if written > 0 {
+                offset += written
+                continue
+            }
+            if written < 0 && (errno == EAGAIN || errno == EINTR) {
+                guard try wait(for: Int16(POLLOUT), milliseconds: timeoutMilliseconds) else { throw .timeout }
+                continue
+            }
+            if written < 0 && (errno == EPIPE || errno == ECONNRESET) { throw .closed }
+            throw .system(call: "send", errno: errno)
+        }
+    }
+
+    public func send(_ bytes: [UInt8], timeoutMilliseconds: Int = 10_000) throws(NetworkError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(NetworkError) in try send(raw, timeoutMilliseconds: timeoutMilliseconds) }
+        }
+        try result.get()
+    }
+
+    /// Appends what arrives within `timeoutMilliseconds` to `buffer` (at most `limit` bytes).
+    /// Returns the number of bytes read: 0 on timeout; throws `.closed` when the peer has closed.
+    public func receive(into buffer: inout [UInt8], limit: Int = 65536, timeoutMilliseconds: Int) throws(NetworkError)
+        -> Int
+    {
+        guard try wait(for: Int16(POLLIN), milliseconds: timeoutMilliseconds) else { return 0 }
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: limit))
+        let count = buffer.withUnsafeMutableBytes { raw in
+            recv(descriptor, raw.baseAddress.map { $0 + start }, limit, 0)
+        }
+        buffer.removeLast(limit - max(count, 0))
+        if count == 0 { throw .closed }
+        if count < 0 {
+            if errno == EAGAIN || errno == EINTR { return 0 }
+            if errno == ECONNRESET { throw .closed }
+            throw .system(call: "recv", errno: errno)
+        }
+        return count
+    }
+
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+        Glibc.close(descriptor)
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import MistData
+import MistShm
+import ShmTestSupport
+import Testing
+
+/// `.dtsc` file → MistInDTSC → MistOutDTSC → a second MistInDTSC pulling dtsc:// → readers.
+@Suite(.serialized) struct DTSCEndToEndTests {
+    static let seconds: UInt64 = 6
+
+    /// A .dtsc file of the test stream: a header, then every packet with the file's track ids.
+    static func writeFile(to url: URL) throws {
+        var header = DTSHHeader(isVOD: true)
+        for (index, info) in TestStream.tracks.enumerated() {
+            var track = DTSHTrack(
+                identifier: "\(info.type)_\(info.codec)_\(index)", trackID: UInt64(info.id), type: info.type,
+                codec: info.codec, initData: info.initData)
+            track.language = info.language.isEmpty ? nil : info.language
+            track.width = UInt64(info.width)
+            track.height = UInt64(info.height)
+            track.fpks = UInt64(info.fpks)
+            track.rate = UInt64(info.rate)
+            track.channels = UInt64(info.channels)
+            track.sampleSize = UInt64(info.sampleSize)
+            header.tracks.append(track)
+        }
+        var bytes = try header.encode(includeTables: false)
+        for packet in TestStream.packets(seconds: seconds) {
+            bytes += try packet.payload.withUnsafeBytes {
+                try DTSCFrameWriter.mediaPacket(
+                    trackID: TestStream.tracks[packet.track].id, time: packet.time, offset: packet.offset,
+                    keyframe: packet.keyframe, data: $0)
+            }
+        }
+        try Data(bytes).write(to: url)
+    }
+
+    static func start(_ binary: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = BinaryTests.directory.appendingPathComponent(binary)
+        process.arguments = arguments
+        process.environment = ["MIST_CONTROL": "1"]
+        try process.run()
+        return process
+    }
+
+    /// Reads `count` packets of `stream` in a separate process and returns the bytes it got.
+    static func readStream(_ stream: String, count: Int, into file: URL) throws -> [UInt8] {
+        let reader = try start("ShmPeer", ["read", stream, file.path, String(count)])
+        let deadline = Date().addingTimeInterval(30)
+        while reader.isRunning && Date() < deadline { usleep(20_000) }
+        if reader.isRunning { reader.terminate() }
+        reader.waitUntilExit()
+        #expect(reader.terminationStatus == 0)
+        return Array((try? Data(contentsOf: file)) ?? Data())
+    }
+
+    static func stop(_ process: Process) {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    @Test func fileToServerToPullReproducesEveryPacket() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dtsc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = "swiftvod\(getpid())"
+        let copy = "swiftcopy\(getpid())"
+        defer {
+            StreamCleanup.removePages(of: source)
+            StreamCleanup.removePages(of: copy)
+        }
+        let file = folder.appendingPathComponent("test.dtsc")
+        try Self.writeFile(to: file)
+        let expected = Array(try TestStream.expectedFrames(TestStream.packets(seconds: Self.seconds)).joined())
+        let packetCount = TestStream.packets(seconds: Self.seconds).count
+
+        let input = try Self.start("MistInDTSC", ["-s", source, file.path])
+        defer { Self.stop(input) }
+        let fromFile = try Self.readStream(source, count: packetCount, into: folder.appendingPathComponent("a.dtsc"))
+        #expect(fromFile.count == expected.count)
+        #expect(fromFile == expected)
+
+        // The header cache beside the file describes both tracks with their keys.
+        let cache = try DTSHHeader(fileBytes: Array(Data(contentsOf: URL(fileURLWithPath: file.path + ".dtsh"))))
+        #expect(cache.isVOD)
+        #expect(cache.tracks.map(\.codec) == ["H264", "AAC"])
+        #expect(cache.tracks.first?.keys.map(\.time) == [0, 2000, 4000])
+        #expect(cache.tracks.first?.parts.count == 150)
+
+        let port = 20000 + Int(getpid() % 20000)
+        let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
+        defer { Self.stop(server) }
+        usleep(300_000)
+        let pull = try Self.start("MistInDTSC", ["-s", copy, "dtsc://127.0.0.1:\(port)/\(source)"])
+        defer { Self.stop(pull) }
+        let pulled = try Self.readStream(copy, count: packetCount, into: folder.appendingPathComponent("b.dtsc"))
+        #expect(pulled.count == expected.count)
+        #expect(pulled == expected)
+
+        Self.stop(pull)
+        #expect(pull.terminationStatus == 0)
+        Self.stop(input)
+        #expect(input.terminationStatus == 0)
+        #expect(StreamCleanup.pageNames(of: source).isEmpty)
+        #expect(StreamCleanup.pageNames(of: copy).isEmpty)
+    }
+
+    @Test func garbagePeerGetsAnErrorAndTheServerSurvives() throws {
+        let port = 20000 + Int((getpid() + 7) % 20000)
+        let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
+        defer { Self.stop(server) }
+        usleep(300_000)
+        for garbage in [
+            Array("GET / HTTP/1.1\r\n\r\n".utf8), Array("DTCM".utf8) + [0, 0, 0, 3, 0xE0, 0, 0],
+            [UInt8](repeating: 0xFF, count: 64),
+        ] {
+            let socket = try TCPTestClient(port: UInt16(port))
+            let hello = try socket.read(timeoutSeconds: 5)
+            #expect(hello.starts(with: Array("DTCM".utf8)))
+            try socket.write(garbage)
+            let answer = try socket.read(timeoutSeconds: 5)
+            #expect(String(decoding: answer, as: UTF8.self).contains("error"))
+        }
+        #expect(server.isRunning)
+    }
+}
