@@ -24,12 +24,14 @@ public enum StreamCleanup {
         for name in pageNames(of: stream) { SharedMemoryPage.unlink(name) }
         NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
         NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
+        NamedSemaphore.unlink(StreamUsers.semaphoreName(stream))
     }
 
     /// Names of the stream's existing pages (metadata, state, pid, track and data pages).
     public static func pageNames(of stream: String) -> [String] {
         let fixed = [
             StreamPageNames.meta(stream), StreamPageNames.state(stream), StreamPageNames.inputPID(stream),
+            StreamUsers.pageName(stream),
         ]
         let prefixes = ["MstTrak" + stream + "@", "MstData" + stream + "@"]
         var names = fixed.filter { SharedMemoryPage.exists($0) }

@@ -14,6 +14,9 @@ public final class StreamReader {
     private var cursors: [Int: TrackCursor] = [:]
     private var selected: [TrackCursor] = []
     private var pending: (cursor: TrackCursor, length: Int)?
+    /// This reader's records in the stream's users table, so the input counts it as a viewer.
+    private var users: StreamUsers?
+    private var userRecords: [UInt64] = []
 
     /// Opens the stream's metadata, waiting up to `waitMilliseconds` for an input to create it.
     public init(stream: String, waitMilliseconds: Int = 5000) throws(SharedMemoryError) {
@@ -107,6 +110,19 @@ public final class StreamReader {
         }
         selected = chosen
         pending = nil
+        register(indices)
+    }
+
+    /// Replaces this reader's users-table records with one per selected track.
+    private func register(_ indices: [Int]) {
+        if users == nil { users = try? StreamUsers.open(stream: stream) }
+        guard let users else { return }
+        for record in userRecords { users.unregister(record) }
+        userRecords = indices.compactMap { users.register(track: $0) }
+    }
+
+    deinit {
+        if let users { for record in userRecords { users.unregister(record) } }
     }
 
     /// Moves every selected track to the last key at or before `time`, so playback starts there.

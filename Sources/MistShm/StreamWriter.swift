@@ -19,6 +19,7 @@ public final class StreamWriter {
     private let statePage: SharedMemoryPage
     private let pidPage: SharedMemoryPage
     private let inputLock: NamedSemaphore
+    private let users: StreamUsers
     private var tracks: [TrackWriter] = []
     private var closed = false
 
@@ -61,6 +62,7 @@ public final class StreamWriter {
             statePage.base.storeBytes(of: StreamStatus.initializing.rawValue, as: UInt8.self)
             pidPage = try SharedMemoryPage(creating: StreamPageNames.inputPID(stream), size: 8)
             pidPage.base.storeBytes(of: UInt64(getpid()), as: UInt64.self)
+            users = try StreamUsers.create(stream: stream)
             metaPage = try SharedMemoryPage(
                 creating: StreamPageNames.meta(stream), size: StreamTables.pageSize(trackCapacity: trackCapacity))
             tables = try StreamTables.create(in: metaPage, trackCapacity: trackCapacity)
@@ -84,6 +86,9 @@ public final class StreamWriter {
     }
 
     public var trackCount: Int { tracks.count }
+
+    /// Outputs currently reading the stream (frees the records of those that left or died).
+    public func viewerCount() -> Int { users.sweep() }
 
     /// Adds a track and returns its index (the track id packets are written with).
     public func addTrack(_ info: TrackInfo, capacity: TrackCapacity = .live) throws(StreamWriteError) -> Int {
@@ -308,6 +313,7 @@ public final class StreamWriter {
         for track in tracks { track.removeAll() }
         tracks.removeAll()
         metaPage.close()
+        users.close()
         statePage.close()
         pidPage.close()
         inputLock.post()

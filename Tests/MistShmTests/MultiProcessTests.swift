@@ -63,6 +63,23 @@ import Testing
         #expect(!StreamCleanup.allMistObjects().contains { $0.contains(stream) })
     }
 
+    @Test func aKilledReaderStopsCountingAsAViewer() throws {
+        let stream = "swiftviewer\(getpid())"
+        let writer = try StreamWriter(stream: stream, live: true)
+        defer { writer.close() }
+        for info in TestStream.tracks { _ = try writer.addTrack(info) }
+        let reader = try Self.start(["read", stream, "/dev/null"])
+        var waited = 0
+        while writer.viewerCount() < 2 && waited < 10_000 {
+            usleep(10_000)
+            waited += 10
+        }
+        #expect(writer.viewerCount() == 2)
+        kill(reader.processIdentifier, SIGKILL)
+        reader.waitUntilExit()
+        #expect(writer.viewerCount() == 0)
+    }
+
     @Test func aNewWriterTakesOverFromAKilledOne() throws {
         let stream = "swifttakeover\(getpid())"
         defer { StreamCleanup.removePages(of: stream) }

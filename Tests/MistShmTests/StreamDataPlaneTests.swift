@@ -159,3 +159,34 @@ import Testing
         }
     }
 }
+
+/// The users table through which readers show up as viewers.
+@Suite(.serialized) struct StreamUsersTests {
+    @Test func readersRegisterAndLeave() throws {
+        let stream = StreamDataPlaneTests.uniqueStream("users")
+        let writer = try StreamWriter(stream: stream, live: true)
+        defer { writer.close() }
+        try StreamDataPlaneTests.writeAll(writer, TestStream.packets(seconds: 2))
+        #expect(writer.viewerCount() == 0)
+        var reader: StreamReader? = try StreamReader(stream: stream, waitMilliseconds: 0)
+        try reader?.select([0, 1])
+        #expect(writer.viewerCount() == 2)  // one record per track read, as MistServer's outputs keep
+        let second = try StreamReader(stream: stream, waitMilliseconds: 0)
+        try second.select([1])
+        #expect(writer.viewerCount() == 3)
+        reader = nil
+        #expect(writer.viewerCount() == 1)
+        #expect(second.tracks().count == 2)
+    }
+
+    @Test func usersTableLayoutIsMistServers() throws {
+        let stream = StreamDataPlaneTests.uniqueStream("userlayout")
+        let users = try StreamUsers.create(stream: stream)
+        defer { users.close() }
+        let table = users.table
+        #expect(Set(table.fields.keys) == ["status", "pid", "track", "keynum"])
+        #expect(table.recordSize == 25)
+        #expect(users.page.size == 512 * 1024)
+        #expect(table.isReady && table.endPosition == 1)
+    }
+}
