@@ -88,6 +88,33 @@ public enum ChildProcess {
         return Result(status: exitStatus, output: output)
     }
 
+    /// Starts `path` in the background with stdin and stdout on /dev/null and stderr shared, in
+    /// a session of its own, and returns its pid. The caller reaps it (or ignores SIGCHLD).
+    public static func spawn(_ path: String, arguments: [String]) throws(Failure) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var cArguments = argv + [nil]
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        guard spawned == 0 else { throw .spawn(path: path, errno: spawned) }
+        return pid
+    }
+
     /// The folder this executable lives in, with a trailing slash.
     public static func ownDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -1,11 +1,30 @@
 import MistCore
 import MistInput
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 MistProcess.main(BufferCapabilities.declaration) { options, logger in
     guard let stream = options.string("streamname"), !stream.isEmpty else {
         logger.mist(.fail, "No stream name given (-s); the buffer serves exactly one stream")
         return 1
     }
-    logger.mist(.fail, "Cannot buffer \(stream): this build has no shared-memory data plane yet")
-    return 2
+    var stopSignals = sigset_t()
+    sigemptyset(&stopSignals)
+    sigaddset(&stopSignals, SIGINT)
+    sigaddset(&stopSignals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+    signal(SIGPIPE, SIG_IGN)
+    var settings = BufferInput.Settings()
+    settings.bufferWindow = UInt64(options.integer("DVR") ?? 50000)
+    settings.inputTimeout = Int(options.integer("inputtimeout") ?? 30)
+    settings.resume = options.string("resume") == "1"
+    let buffer = try BufferInput(stream: stream, settings: settings, logger: logger)
+    try buffer.run {
+        var pending = sigset_t()
+        sigpending(&pending)
+        return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
+    }
+    return 0
 }

@@ -31,8 +31,10 @@ public struct DTSCSession {
                 "cmd": "hi", "version": .string("MistSwift/" + MistVersion.version), "pack_method": 2,
             ])
             var buffer = DTSCStreamBuffer(maximumFrameLength: 1 << 20)
-            let stream = try waitForPlay(&buffer)
-            try play(stream, buffer: &buffer)
+            switch try waitForRequest(&buffer) {
+            case .play(let stream): try play(stream, buffer: &buffer)
+            case .push(let stream): try relayPush(stream, pending: buffer.bytes)
+            }
         } catch let error as NetworkError {
             logger.mist(.medium, "DTSC connection \(connection.peer) ended: \(error)")
         } catch let error as DTMIError {
@@ -45,8 +47,13 @@ public struct DTSCSession {
         connection.close()
     }
 
-    /// Reads commands until `play`, answering pings; returns the stream name.
-    private func waitForPlay(_ buffer: inout DTSCStreamBuffer) throws -> String {
+    enum Request {
+        case play(String)
+        case push(String)
+    }
+
+    /// Reads commands until `play` or `push`, answering pings.
+    private func waitForRequest(_ buffer: inout DTSCStreamBuffer) throws -> Request {
         var idle = 0
         while true {
             while let frame = try buffer.nextFrame() {
@@ -55,18 +62,41 @@ public struct DTSCSession {
                     throw DTSCSessionError.unexpected("data before a play command")
                 }
                 switch json["cmd"].asString {
-                case "play":
+                case "play", "push":
                     let stream = json["stream"].asString
-                    guard !stream.isEmpty else { throw DTSCSessionError.unexpected("play without a stream") }
-                    return stream
+                    guard !stream.isEmpty, stream.utf8.count <= 100, !stream.contains("/") else {
+                        throw DTSCSessionError.unexpected("\(json["cmd"].asString) needs a valid stream name")
+                    }
+                    return json["cmd"].asString == "play" ? .play(stream) : .push(stream)
                 case "ping": try send(command: ["cmd": "ok", "msg": "Pong!"])
-                case "push": throw DTSCSessionError.unexpected("incoming DTSC pushes are not accepted by this build")
                 default: logger.mist(.medium, "Ignoring DTCM \(json["cmd"].asString) from \(connection.peer)")
                 }
             }
             if try connection.receive(into: &buffer.bytes, timeoutMilliseconds: 1000) == 0 {
                 idle += 1
                 if idle > 30 { throw NetworkError.timeout }
+            }
+        }
+    }
+
+    /// Hands a pushed stream to its buffer input: every byte from the publisher goes to the buffer
+    /// and every answer back, until either side leaves.
+    private func relayPush(_ stream: String, pending: [UInt8]) throws {
+        let target = try BufferPushClient.connect(stream: stream, logger: logger)
+        defer { target.close() }
+        logger.mist(.info, "DTSC push from \(connection.peer) into \(stream)")
+        // The buffer answers first: ok when it takes this source, an error when it is busy.
+        if !pending.isEmpty { try target.send(pending) }
+        var fromPublisher: [UInt8] = []
+        var fromBuffer: [UInt8] = []
+        while true {
+            fromPublisher.removeAll(keepingCapacity: true)
+            if try connection.receive(into: &fromPublisher, limit: 1 << 20, timeoutMilliseconds: 50) > 0 {
+                try target.send(fromPublisher)
+            }
+            fromBuffer.removeAll(keepingCapacity: true)
+            if try target.receive(into: &fromBuffer, timeoutMilliseconds: 0) > 0 {
+                try connection.send(fromBuffer)
             }
         }
     }

@@ -87,6 +87,15 @@ public final class StreamWriter {
 
     public var trackCount: Int { tracks.count }
 
+    /// What each track was added with, by index.
+    public var trackInfos: [TrackInfo] { tracks.map(\.info) }
+
+    /// The time of a track's newest packet, if it has any.
+    public func lastTime(of index: Int) -> UInt64? {
+        guard tracks.indices.contains(index), tracks[index].hasPackets else { return nil }
+        return tracks[index].lastTime
+    }
+
     /// Outputs currently reading the stream (frees the records of those that left or died).
     public func viewerCount() -> Int { users.sweep() }
 

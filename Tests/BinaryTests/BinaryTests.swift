@@ -63,12 +63,17 @@ import Testing
     }
 
     @Test func childLogLinesUseMachineFormatUnderAController() throws {
-        let result = try Self.run("MistInBuffer", ["-s", "live"], environment: ["MIST_CONTROL": "1"])
-        #expect(result.status == 2)
-        let line = try #require(result.stderr.split(separator: "\n").first)
-        let fields = line.split(separator: "|", omittingEmptySubsequences: false)
-        #expect(fields.count == 6)
-        #expect(fields.first == "FAIL" && fields[1] == "MistInBuffer" && fields[4] == "live")
+        let stream = "swiftlog\(getpid())"
+        let result = try Self.run(
+            "MistInBuffer", ["-s", stream, "--inputtimeout", "0"], environment: ["MIST_CONTROL": "1"])
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false)
+            #expect(fields.count == 6)
+            #expect(fields.count == 6 && fields[1] == "MistInBuffer" && fields[4] == stream[...])
+        }
     }
 
     @Test func controllerRefusesInvalidConfigurationWithPosition() throws {

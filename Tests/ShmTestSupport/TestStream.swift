@@ -11,6 +11,14 @@ public enum TestStream {
         public let offset: Int64
         public let keyframe: Bool
         public let payload: [UInt8]
+
+        public init(track: Int, time: UInt64, offset: Int64, keyframe: Bool, payload: [UInt8]) {
+            self.track = track
+            self.time = time
+            self.offset = offset
+            self.keyframe = keyframe
+            self.payload = payload
+        }
     }
 
     public static let tracks: [TrackInfo] = {

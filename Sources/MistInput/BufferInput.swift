@@ -1,0 +1,197 @@
+import Logging
+import MistCore
+import MistData
+import MistNet
+import MistShm
+
+/// MistInBuffer's body: owns a live stream's shared memory, takes the pushed media that outputs
+/// hand it on the stream's local push socket (DTSC frames), keeps the DVR window, lets a publisher
+/// that reconnects within the grace period continue the stream, and ends once the source is gone
+/// and no viewer remains.
+public final class BufferInput {
+    public struct Settings: Sendable {
+        /// Milliseconds of media kept.
+        public var bufferWindow: UInt64 = 50000
+        /// How long to wait for the first source, and with `resume` for a returning one (seconds).
+        public var inputTimeout: Int = 30
+        /// Keep the stream after the source leaves, for as long as `inputTimeout`.
+        public var resume = false
+        /// Without `resume`: how long a returning source keeps the stream and its viewers (ms).
+        public var reconnectGrace = 10_000
+
+        public init() {}
+    }
+
+    let stream: String
+    let settings: Settings
+    let logger: Logger
+    let writer: StreamWriter
+    let listener: LocalListener
+    private var source: TCPConnection?
+    private var buffer = DTSCStreamBuffer()
+    /// Pushed track id → our track index, for the current source.
+    private var indices: [UInt32: Int] = [:]
+    /// Added to the current source's timestamps so a reconnected source continues the timeline.
+    private var timeShift: UInt64?
+    private var sourceCount = 0
+
+    public init(stream: String, settings: Settings, logger: Logger) throws {
+        self.stream = stream
+        self.settings = settings
+        self.logger = logger
+        writer = try StreamWriter(stream: stream, live: true, bufferWindow: settings.bufferWindow)
+        do {
+            listener = try LocalListener(name: StreamPageNames.pushSocket(stream))
+        } catch {
+            writer.close()
+            throw error
+        }
+        writer.status = .waiting
+    }
+
+    /// Runs until the stream is over; `shouldStop` ends it early (SIGTERM).
+    public func run(shouldStop: () -> Bool) throws {
+        defer { writer.close() }
+        var lastSourceMilliseconds = 0  // since the source left (or since start)
+        var lastViewerCheck = 0
+        var viewers = 0
+        let tick = 50
+        while !shouldStop() {
+            if let next = try listener.accept(timeoutMilliseconds: source == nil ? tick : 0) {
+                // A publisher that reconnects may arrive before its old connection's end was read.
+                if let current = source, !drain(current) {
+                    logger.mist(.info, "Source of \(stream) left")
+                    current.close()
+                    source = nil
+                    buffer = DTSCStreamBuffer()
+                }
+                if source == nil {
+                    attach(next)
+                } else {
+                    try? next.send(DTSCFrameWriter.frame(.command, object: ["cmd": "error", "msg": "stream busy"]))
+                    next.close()
+                    logger.mist(.warn, "Refused a second source for \(stream): one is already pushing")
+                }
+            }
+            if let current = source {
+                do {
+                    if try current.receive(into: &buffer.bytes, limit: 1 << 20, timeoutMilliseconds: tick) > 0 {
+                        try consumeFrames(from: current)
+                    }
+                } catch {
+                    logger.mist(.info, "Source of \(stream) left: \(error)")
+                    current.close()
+                    source = nil
+                    buffer = DTSCStreamBuffer()
+                    lastSourceMilliseconds = 0
+                }
+            } else {
+                lastSourceMilliseconds += tick
+            }
+            lastViewerCheck += tick
+            if lastViewerCheck >= 500 {
+                lastViewerCheck = 0
+                viewers = writer.viewerCount()
+            }
+            guard source == nil else { continue }
+            let waitLimit: Int
+            if sourceCount == 0 || settings.resume {
+                waitLimit = settings.inputTimeout * 1000
+            } else {
+                waitLimit = viewers > 0 ? settings.reconnectGrace : min(settings.reconnectGrace, 2000)
+            }
+            if lastSourceMilliseconds >= waitLimit {
+                logger.mist(
+                    .info, "Closing \(stream): no source for \(lastSourceMilliseconds) ms, \(viewers) viewer(s)")
+                return
+            }
+        }
+    }
+
+    /// Reads what the current source has sent so far; false once it has closed.
+    private func drain(_ connection: TCPConnection) -> Bool {
+        do {
+            while try connection.receive(into: &buffer.bytes, limit: 1 << 20, timeoutMilliseconds: 0) > 0 {
+                try consumeFrames(from: connection)
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func attach(_ connection: TCPConnection) {
+        try? connection.send(
+            DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": .string("Pushing into \(stream)")]))
+        source = connection
+        sourceCount += 1
+        indices = [:]
+        timeShift = nil
+        logger.mist(.info, sourceCount == 1 ? "Source connected to \(stream)" : "Source reconnected to \(stream)")
+    }
+
+    private func consumeFrames(from connection: TCPConnection) throws {
+        while let frame = try buffer.nextFrame() {
+            try frame.withUnsafeBytes { raw in
+                let packet = try DTSCPacket(raw)
+                switch packet.kind {
+                case .header:
+                    try addTracks(DTSHHeader(packet))
+                    writer.status = .ready
+                case .packetV2, .packetV1:
+                    guard let index = indices[packet.trackID], let data = packet.data else { return }
+                    let shift = timeShift ?? shiftFor(firstTime: packet.time)
+                    timeShift = shift
+                    do {
+                        try writer.append(
+                            track: index, time: packet.time + shift, offset: packet.offset,
+                            bytePosition: packet.bytePosition, keyframe: packet.isKeyframe, data: data)
+                    } catch StreamWriteError.outOfOrder(let track, let time, let last) {
+                        logger.mist(.high, "Dropped a packet at \(time) ms on track \(track) (last \(last) ms)")
+                    } catch StreamWriteError.noKeyframeYet {
+                        return
+                    }
+                case .command:
+                    if try packet.json()["cmd"].asString == "ping" {
+                        try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": "Pong!"]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A returning source restarts its clock: shift it to just after what is buffered.
+    private func shiftFor(firstTime: UInt64) -> UInt64 {
+        let newest = (0..<writer.trackCount).compactMap { writer.lastTime(of: $0) }.max()
+        guard let newest, firstTime <= newest else { return 0 }
+        return newest + 1 - firstTime
+    }
+
+    /// Maps the source's tracks onto ours: a returning source's tracks onto the same type and
+    /// codec, in order; others are added.
+    private func addTracks(_ header: DTSHHeader) throws {
+        var used = Set(indices.values)
+        let existing = writer.trackInfos
+        for track in header.tracks where indices[UInt32(truncatingIfNeeded: track.trackID)] == nil {
+            var info = TrackInfo(
+                type: track.type, codec: track.codec, id: UInt32(truncatingIfNeeded: track.trackID),
+                initData: track.initData, language: track.language ?? "")
+            info.width = UInt32(truncatingIfNeeded: track.width)
+            info.height = UInt32(truncatingIfNeeded: track.height)
+            info.fpks = UInt32(truncatingIfNeeded: track.fpks)
+            info.rate = UInt32(truncatingIfNeeded: track.rate)
+            info.channels = UInt32(truncatingIfNeeded: track.channels)
+            info.sampleSize = UInt32(truncatingIfNeeded: track.sampleSize)
+            if let match = existing.indices.first(where: {
+                !used.contains($0) && existing[$0].type == info.type && existing[$0].codec == info.codec
+            }) {
+                indices[info.id] = match
+                used.insert(match)
+            } else {
+                let index = try writer.addTrack(info)
+                indices[info.id] = index
+                used.insert(index)
+            }
+        }
+    }
+}
