@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc
+FUZZERS = json dtmi dtsc dtscstream pages
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -59,10 +59,22 @@ fuzz: $(FUZZERS:%=$(FUZZ_DIR)/%)
 $(FUZZ_DIR)/json: Fuzz/FuzzJSON.swift Sources/MistData/*.swift
 $(FUZZ_DIR)/dtmi: Fuzz/FuzzDTMI.swift Sources/MistData/*.swift
 $(FUZZ_DIR)/dtsc: Fuzz/FuzzDTSC.swift Sources/MistData/*.swift
-$(FUZZ_DIR)/%:
+$(FUZZ_DIR)/dtscstream: Fuzz/FuzzDTSCStream.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/json $(FUZZ_DIR)/dtmi $(FUZZ_DIR)/dtsc $(FUZZ_DIR)/dtscstream:
 	mkdir -p $(FUZZ_DIR)
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistData \
 		Sources/MistData/*.swift $(filter Fuzz/%,$^) -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
+	test -x $@
+
+# The page readers: MistShm's sources compiled in one module with MistData's (so their
+# `import MistData` lines are dropped from a copy), and the C shim.
+$(FUZZ_DIR)/pages: Fuzz/FuzzPages.swift Sources/MistShm/*.swift Sources/MistData/*.swift Sources/CShim/shim.c
+	rm -rf $(FUZZ_DIR)/pages-src && mkdir -p $(FUZZ_DIR)/pages-src
+	for file in Sources/MistShm/*.swift; do sed '/^import MistData$$/d' $$file > $(FUZZ_DIR)/pages-src/$$(basename $$file); done
+	clang -c -O1 -fsanitize=fuzzer-no-link,address -ISources/CShim/include Sources/CShim/shim.c -o $(FUZZ_DIR)/shim.o
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistShm -ISources/CShim/include \
+		Sources/MistData/*.swift $(FUZZ_DIR)/pages-src/*.swift Fuzz/FuzzPages.swift $(FUZZ_DIR)/shim.o -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
 clean:

@@ -35,7 +35,8 @@ public struct RecordTable: @unchecked Sendable {
         guard fieldOffset >= 11, fieldOffset <= dataOffset, dataOffset <= capacity else {
             throw .corrupt("record table field list out of range")
         }
-        guard UInt64(dataOffset) + UInt64(count) * UInt64(size) <= UInt64(capacity) else {
+        // Even an empty table is addressed at slot 0, so at least one record must fit.
+        guard UInt64(dataOffset) + UInt64(max(count, 1)) * UInt64(size) <= UInt64(capacity) else {
             throw .corrupt("record table records exceed their page")
         }
         var fields: [String: RecordField] = [:]
@@ -66,11 +67,13 @@ public struct RecordTable: @unchecked Sendable {
             guard let fieldSize, let type = RecordFieldType(code: code) else {
                 throw .corrupt("record table field \(name) has an unknown type or size")
             }
+            guard UInt64(recordOffset) + UInt64(fieldSize) <= UInt64(size) else {
+                throw .corrupt("record table field \(name) exceeds the record size")
+            }
             fields[name] = RecordField(name: name, type: type, size: fieldSize, offset: recordOffset)
             recordOffset += fieldSize
             position += 1 + nameLength + typeLength
         }
-        guard recordOffset <= size else { throw .corrupt("record table fields exceed the record size") }
         self.base = base
         self.capacity = capacity
         self.recordCount = count
@@ -183,6 +186,15 @@ public struct RecordTable: @unchecked Sendable {
     public var startPosition: UInt32 {
         get { base.loadUnaligned(fromByteOffset: 10, as: UInt32.self) }
         nonmutating set { base.storeBytes(of: newValue, toByteOffset: 10, as: UInt32.self) }
+    }
+
+    /// The record numbers present, bounded by the ring's size so a corrupt header cannot make a
+    /// reader loop forever or trap.
+    public var presentRange: Range<UInt64> {
+        let end = endPosition
+        let oldestPossible = end - min(end, UInt64(recordCount))
+        let start = max(deleted, oldestPossible)
+        return start < end ? start..<end : end..<end
     }
 
     /// Whether record `number` is written and not yet deleted.

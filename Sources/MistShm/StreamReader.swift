@@ -50,7 +50,7 @@ public final class StreamReader {
         if tables.stream.isExit { return true }
         let list = tables.trackList
         var anyOwner = false
-        for record in list.deleted..<list.endPosition {
+        for record in list.presentRange {
             let pid = pid_t(truncatingIfNeeded: list.int(tables.pid, record))
             if StreamCleanup.processIsAlive(pid) { return false }
             anyOwner = anyOwner || pid > 0
@@ -62,8 +62,8 @@ public final class StreamReader {
     public func tracks() -> [StreamTrack] {
         let list = tables.trackList
         var result: [StreamTrack] = []
-        for record in list.deleted..<list.endPosition where list.int(tables.valid, record) != 0 {
-            guard let cursor = try? cursor(Int(record)) else { continue }
+        for record in list.presentRange where list.int(tables.valid, record) != 0 {
+            guard let cursor = try? cursor(Int(clamping: record)) else { continue }
             let t = cursor.tables
             let track = t.track
             var info = TrackInfo(
@@ -79,7 +79,8 @@ public final class StreamReader {
             info.sampleSize = UInt32(track.int(t.sampleSize, 0))
             result.append(
                 StreamTrack(
-                    index: Int(record), info: info, firstMs: track.int(t.firstms, 0), lastMs: track.int(t.lastms, 0),
+                    index: Int(clamping: record), info: info, firstMs: track.int(t.firstms, 0),
+                    lastMs: track.int(t.lastms, 0),
                     bps: track.int(t.bps, 0), maxBps: track.int(t.maxbps, 0)))
         }
         return result

@@ -43,7 +43,7 @@ extension StreamReader {
             entry.effectiveFpks = t.track.int(t.efpks, 0)
             if includeTables {
                 let keys = t.keys
-                for key in keys.deleted..<keys.endPosition {
+                for key in keys.presentRange {
                     entry.keys.append(
                         DTSHKey(
                             bytePosition: keys.int(t.keyBytePosition, key),
@@ -54,7 +54,7 @@ extension StreamReader {
                             size: UInt32(truncatingIfNeeded: keys.int(t.keySize, key))))
                 }
                 let fragments = t.fragments
-                for fragment in fragments.deleted..<fragments.endPosition {
+                for fragment in fragments.presentRange {
                     entry.fragments.append(
                         DTSHFragment(
                             duration: UInt32(truncatingIfNeeded: fragments.int(t.fragmentDuration, fragment)),
@@ -63,7 +63,7 @@ extension StreamReader {
                             size: UInt32(truncatingIfNeeded: fragments.int(t.fragmentSize, fragment))))
                 }
                 let parts = t.parts
-                for part in parts.deleted..<parts.endPosition {
+                for part in parts.presentRange {
                     entry.parts.append(
                         DTSHPart(
                             size: UInt32(truncatingIfNeeded: parts.int(t.partSize, part)),

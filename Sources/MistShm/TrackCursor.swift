@@ -59,7 +59,7 @@ final class TrackCursor {
                 continue
             }
             let pages = tables.pages
-            let avail = min(Int(pages.int(tables.pageAvail, pageRecord)), dataPage.size)
+            let avail = min(Int(clamping: pages.int(tables.pageAvail, pageRecord)), dataPage.size)
             mist_fence_acquire()
             if offset < avail {
                 let buffer = UnsafeRawBufferPointer(start: dataPage.base + offset, count: avail - offset)

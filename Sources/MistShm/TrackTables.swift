@@ -93,16 +93,13 @@ struct TrackTables: @unchecked Sendable {
 
     /// The page record index holding key `keyNumber`, if any.
     func pageIndex(forKey keyNumber: UInt64) -> UInt64? {
-        var index = pages.endPosition
-        let first = pages.deleted
-        while index > first {
-            index -= 1
+        let present = pages.presentRange
+        for index in present.reversed() {
             let firstKey = pages.int(pageFirstKey, index)
-            if firstKey <= keyNumber {
-                let count = pages.int(pageKeyCount, index)
-                // The newest page is still growing: it holds every key from its first one on.
-                return (keyNumber < firstKey + count || index == pages.endPosition - 1) ? index : nil
-            }
+            guard firstKey <= keyNumber else { continue }
+            let count = pages.int(pageKeyCount, index)
+            // The newest page is still growing: it holds every key from its first one on.
+            return (keyNumber - firstKey < count || index == present.upperBound - 1) ? index : nil
         }
         return nil
     }

@@ -63,7 +63,7 @@ final class TrackWriter {
     ) throws(StreamWriteError) -> Int {
         guard let dataPage else { throw .noKeyframeYet(track: index) }
         let pages = tables.pages
-        let start = Int(pages.int(tables.pageAvail, dataPageRecord))
+        let start = Int(clamping: pages.int(tables.pageAvail, dataPageRecord))
         let length =
             24 + (offset != 0 ? 17 : 0) + (bytePosition != 0 ? 15 : 0) + (keyframe ? 19 : 0) + data.count + 11
         guard start + length <= dataPage.size else { throw .packetTooLarge(data.count) }
@@ -149,7 +149,7 @@ final class TrackWriter {
     /// Removes every data page and the track page.
     func removeAll() {
         let pages = tables.pages
-        for record in pages.deleted..<pages.endPosition {
+        for record in pages.presentRange {
             let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
             SharedMemoryPage.unlink(StreamPageNames.data(stream, track: index, page: number))
         }
