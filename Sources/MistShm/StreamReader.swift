@@ -69,8 +69,12 @@ public final class StreamReader {
             var info = TrackInfo(
                 type: track.string(t.type, 0), codec: track.string(t.codec, 0), id: UInt32(track.int(t.id, 0)),
                 initData: [], language: track.string(t.lang, 0))
+            // A 16-bit big-endian length, then the bytes (MistServer's layout).
             let initBytes = UnsafeRawBufferPointer(start: track.pointer(t.initData, 0), count: Int(t.initData.size))
-            if let end = initBytes.lastIndex(where: { $0 != 0 }) { info.initData = Array(initBytes[...end]) }
+            if initBytes.count >= 2 {
+                let length = min(Int(initBytes[0]) << 8 | Int(initBytes[1]), initBytes.count - 2)
+                info.initData = Array(initBytes[2..<(2 + length)])
+            }
             info.width = UInt32(track.int(t.width, 0))
             info.height = UInt32(track.int(t.height, 0))
             info.fpks = UInt32(track.int(t.fpks, 0))

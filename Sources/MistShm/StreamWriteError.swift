@@ -20,7 +20,7 @@ public enum StreamWriteError: Error, Sendable, Equatable, CustomStringConvertibl
             return "packet at \(time) ms on track \(track) is older than the track's last (\(last) ms)"
         case .noKeyframeYet(let track): return "track \(track) has no keyframe yet"
         case .packetTooLarge(let size): return "packet of \(size) bytes does not fit a data page"
-        case .initDataTooLarge(let size): return "init data of \(size) bytes exceeds 1 MiB"
+        case .initDataTooLarge(let size): return "init data of \(size) bytes exceeds 64 KiB"
         case .streamBusy(let stream): return "stream \(stream) already has a running input"
         case .sharedMemory(let error): return error.description
         }

@@ -104,7 +104,8 @@ public final class StreamWriter {
         let list = tables.trackList
         let index = tracks.count
         guard index < Int(list.recordCount) else { throw .tooManyTracks(Int(list.recordCount)) }
-        guard info.initData.count <= 1 << 20 else { throw .initDataTooLarge(info.initData.count) }
+        // Stored as MistServer stores it: a 16-bit big-endian length, then the bytes.
+        guard info.initData.count <= Int(UInt16.max) else { throw .initDataTooLarge(info.initData.count) }
         let name = StreamPageNames.track(stream, pid: getpid(), index: index)
         let page: SharedMemoryPage
         let trackTables: TrackTables
@@ -124,7 +125,9 @@ public final class StreamWriter {
         track.setBytes(trackTables.type, 0, info.type.utf8)
         track.setBytes(trackTables.codec, 0, info.codec.utf8)
         track.setBytes(trackTables.lang, 0, info.language.utf8)
-        track.setBytes(trackTables.initData, 0, info.initData)
+        track.setBytes(
+            trackTables.initData, 0,
+            [UInt8(info.initData.count >> 8), UInt8(truncatingIfNeeded: info.initData.count)] + info.initData)
         track.setInt(trackTables.width, 0, UInt64(info.width))
         track.setInt(trackTables.height, 0, UInt64(info.height))
         track.setInt(trackTables.fpks, 0, UInt64(info.fpks))

@@ -4,7 +4,7 @@ public struct TrackInfo: Sendable, Equatable {
     public var type: String
     /// MistServer's codec name (`"H264"`, `"AAC"` ...).
     public var codec: String
-    /// Codec initialisation data (at most 1 MiB).
+    /// Codec initialisation data (at most 64 KiB, as MistServer's 16-bit length allows).
     public var initData: [UInt8]
     /// The track id the source uses.
     public var id: UInt32

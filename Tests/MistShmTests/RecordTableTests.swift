@@ -2,6 +2,10 @@ import Testing
 
 @testable import MistShm
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct RecordTableTests {
     static let fields: [(name: String, type: RecordFieldType, size: UInt32?)] = [
         ("valid", .unsigned, 1), ("id", .unsigned, 4), ("type", .string, 32), ("big", .unsigned, 8),
@@ -103,5 +107,23 @@ import Testing
                 }
             }
         }
+    }
+}
+
+@Suite struct TrackPageLayoutTests {
+    /// Init data sits in the track page as MistServer keeps it: a 16-bit big-endian length, then
+    /// the bytes, so data ending in zero bytes survives.
+    @Test func initDataHasALengthPrefix() throws {
+        let stream = "swiftinit\(getpid())"
+        let writer = try StreamWriter(stream: stream, live: true)
+        defer { writer.close() }
+        _ = try writer.addTrack(TrackInfo(type: "audio", codec: "AAC", id: 1, initData: [0x12, 0x08, 0x00, 0x00]))
+        let page = try SharedMemoryPage(
+            opening: StreamPageNames.track(stream, pid: getpid(), index: 0), writable: false)
+        let tables = try TrackTables(track: RecordTable(reading: page.base, capacity: page.size))
+        let stored = UnsafeRawBufferPointer(start: tables.track.pointer(tables.initData, 0), count: 8)
+        #expect(Array(stored) == [0x00, 0x04, 0x12, 0x08, 0x00, 0x00, 0x00, 0x00])
+        let reader = try StreamReader(stream: stream, waitMilliseconds: 0)
+        #expect(reader.tracks().first?.info.initData == [0x12, 0x08, 0x00, 0x00])
     }
 }

@@ -26,7 +26,8 @@ public enum TestStream {
         video.width = 1280
         video.height = 720
         video.fpks = 25000
-        var audio = TrackInfo(type: "audio", codec: "AAC", id: 2, initData: [0x11, 0x90], language: "eng")
+        var audio = TrackInfo(
+            type: "audio", codec: "AAC", id: 2, initData: [0x11, 0x90, 0x56, 0xE5, 0x00], language: "eng")
         audio.rate = 48000
         audio.channels = 2
         audio.sampleSize = 16
