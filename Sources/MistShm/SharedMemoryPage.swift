@@ -15,15 +15,19 @@ public final class SharedMemoryPage: @unchecked Sendable {
     public var isOwner: Bool
     private var closed = false
 
-    /// Folder used instead of /dev/shm when the system has none.
-    public static let fallbackFolder = "/tmp/MistSwiftShm"
-
-    static let useFiles: Bool = {
-        var info = stat()
-        return stat("/dev/shm", &info) != 0
+    /// Folder used instead of /dev/shm when the system has none (or `MIST_SHM_FOLDER` names one).
+    public static let fallbackFolder: String = {
+        if let folder = getenv("MIST_SHM_FOLDER") { return String(cString: folder) }
+        return "/tmp/MistSwiftShm"
     }()
 
-    private static func path(_ name: String) -> String {
+    /// Whether pages (and semaphores) are plain files in `fallbackFolder`.
+    public static let useFiles: Bool = {
+        var info = stat()
+        return getenv("MIST_SHM_FOLDER") != nil || stat("/dev/shm", &info) != 0
+    }()
+
+    static func path(_ name: String) -> String {
         fallbackFolder + "/" + String(name.drop(while: { $0 == "/" }))
     }
 

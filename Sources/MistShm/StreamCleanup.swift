@@ -19,9 +19,11 @@ public enum StreamCleanup {
         return kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// Removes every page and semaphore of `stream`.
-    public static func removePages(of stream: String) {
+    /// Removes every page and semaphore of `stream` (the semaphores kept with `keepingLocks`, for a
+    /// new input that already holds them).
+    public static func removePages(of stream: String, keepingLocks: Bool = false) {
         for name in pageNames(of: stream) { SharedMemoryPage.unlink(name) }
+        guard !keepingLocks else { return }
         NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
         NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
         NamedSemaphore.unlink(StreamUsers.semaphoreName(stream))

@@ -56,6 +56,9 @@ public final class StreamWriter {
                 StreamCleanup.removePages(of: stream)
                 lock = try NamedSemaphore(StreamPageNames.inputSemaphore(stream))
                 if !lock.tryWait() { throw StreamWriteError.streamBusy(stream) }
+            } else if !StreamCleanup.pageNames(of: stream).isEmpty, StreamCleanup.inputIsGone(stream) {
+                // Free, but pages are left: their input died without holding a lock that outlives it.
+                StreamCleanup.removePages(of: stream, keepingLocks: true)
             }
             inputLock = lock
             statePage = try SharedMemoryPage(creating: StreamPageNames.state(stream), size: 2)

@@ -95,3 +95,44 @@ import Testing
         #expect(!StreamCleanup.allMistObjects().contains { $0.contains(stream) })
     }
 }
+
+/// Where /dev/shm is missing (simulated with MIST_SHM_FOLDER), pages are files in a folder.
+@Suite struct FileBackedFallbackTests {
+    @Test func writerAndReaderMeetInAFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shmfiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stream = "swiftfiles\(getpid())"
+        func start(_ arguments: [String], stdout: Pipe? = nil) throws -> Process {
+            let process = Process()
+            process.executableURL = MultiProcessTests.peer
+            process.arguments = arguments
+            process.environment = ["MIST_SHM_FOLDER": folder.path]
+            if let stdout { process.standardOutput = stdout }
+            try process.run()
+            return process
+        }
+        let said = Pipe()
+        let writer = try start(["write", stream, "2", "0", "hold"], stdout: said)
+        _ = said.fileHandleForReading.readData(ofLength: 8)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(names.contains("MstMeta" + stream))
+        #expect(names.contains { $0.hasPrefix("MstData" + stream + "@") })
+        #expect(!StreamCleanup.allMistObjects().contains { $0.contains(stream) })  // nothing in /dev/shm
+        let output = folder.appendingPathComponent("out.dtsc")
+        let reader = try start(["read", stream, output.path, String(TestStream.packets(seconds: 2).count)])
+        let deadline = Date().addingTimeInterval(30)
+        while reader.isRunning && Date() < deadline { usleep(20_000) }
+        if reader.isRunning { reader.terminate() }
+        reader.waitUntilExit()
+        #expect(reader.terminationStatus == 0)
+        let expected = Array(try TestStream.expectedFrames(TestStream.packets(seconds: 2)).joined())
+        let got = Array(try Data(contentsOf: output))
+        #expect(got.count == expected.count)
+        #expect(got.count != expected.count || got == expected)
+        // SIGKILL: a child started from a test thread may inherit a mask that blocks SIGTERM.
+        kill(writer.processIdentifier, SIGKILL)
+        writer.waitUntilExit()
+        StreamCleanup.removePages(of: stream)
+    }
+}
