@@ -10,12 +10,8 @@ import MistData
 /// until SIGINT or SIGTERM.
 public enum ControllerMain {
     public static func run(_ options: ParsedOptions, logger: Logger) throws -> Int32 {
-        // Block the stop signals before any thread starts, so sigwait below receives them.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        // Block the stop signals before any thread starts, so the wait below receives them.
+        let stopSignals = StopSignals.block()
 
         let configPath = options.string("configFile") ?? "config.json"
         let configuration = try loadConfiguration(configPath, logger: logger)
@@ -32,8 +28,7 @@ public enum ControllerMain {
         )
         logger.mist(kind: "CONF", "Controller started")
 
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
+        let received = stopSignals.wait()
         logger.mist(kind: "CONF", "Controller shutting down because of signal \(received)")
         return 0
     }

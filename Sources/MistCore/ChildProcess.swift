@@ -41,27 +41,15 @@ public enum ChildProcess {
         posix_spawn_file_actions_addclose(&actions, readEnd)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + arguments).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        var cArguments = argv + [nil]
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
-        close(writeEnd)
-        guard spawned == 0 else {
+        let pid: pid_t
+        do {
+            pid = try launch(path, arguments: arguments, actions: &actions)
+        } catch {
+            close(writeEnd)
             close(readEnd)
-            throw .spawn(path: path, errno: spawned)
+            throw error
         }
+        close(writeEnd)
 
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -96,6 +84,14 @@ public enum ChildProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        return try launch(path, arguments: arguments, actions: &actions)
+    }
+
+    /// `posix_spawn` with an empty signal mask and default handling of every signal, so children
+    /// never inherit a blocked or ignored SIGTERM (from a Dispatch thread, say).
+    private static func launch(_ path: String, arguments: [String], actions: inout posix_spawn_file_actions_t)
+        throws(Failure) -> pid_t
+    {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -10,21 +10,12 @@ MistProcess.main(BufferCapabilities.declaration) { options, logger in
         logger.mist(.fail, "No stream name given (-s); the buffer serves exactly one stream")
         return 1
     }
-    var stopSignals = sigset_t()
-    sigemptyset(&stopSignals)
-    sigaddset(&stopSignals, SIGINT)
-    sigaddset(&stopSignals, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-    signal(SIGPIPE, SIG_IGN)
+    let stopSignals = StopSignals.block()
     var settings = BufferInput.Settings()
     settings.bufferWindow = UInt64(options.integer("DVR") ?? 50000)
     settings.inputTimeout = Int(options.integer("inputtimeout") ?? 30)
     settings.resume = options.string("resume") == "1"
     let buffer = try BufferInput(stream: stream, settings: settings, logger: logger)
-    try buffer.run {
-        var pending = sigset_t()
-        sigpending(&pending)
-        return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
-    }
+    try buffer.run { stopSignals.arePending }
     return 0
 }

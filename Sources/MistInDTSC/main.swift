@@ -11,28 +11,18 @@ MistProcess.main(DTSCInputCapabilities.declaration) { options, logger in
         return 1
     }
     // Stop signals are taken synchronously, so the stream's pages are always removed on the way out.
-    var stopSignals = sigset_t()
-    sigemptyset(&stopSignals)
-    sigaddset(&stopSignals, SIGINT)
-    sigaddset(&stopSignals, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-    signal(SIGPIPE, SIG_IGN)
+    let stopSignals = StopSignals.block()
     let source = options.string("input") ?? "-"
     if source.hasPrefix("dtsc:") {
         let pull = try DTSCPullInput(
             url: source, stream: stream, bufferWindow: UInt64(options.integer("DVR") ?? 50000), logger: logger)
-        try pull.run {
-            var pending = sigset_t()
-            sigpending(&pending)
-            return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
-        }
+        try pull.run { stopSignals.arePending }
         return 0
     }
     // Video on demand: load the file, then serve it until told to stop.
     let writer = try DTSCFileInput(path: source, stream: stream, logger: logger).load()
     logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s)")
-    var received: Int32 = 0
-    sigwait(&stopSignals, &received)
+    _ = stopSignals.wait()
     writer.close()
     return 0
 }

@@ -173,15 +173,7 @@ public final class BufferInput {
         var used = Set(indices.values)
         let existing = writer.trackInfos
         for track in header.tracks where indices[UInt32(truncatingIfNeeded: track.trackID)] == nil {
-            var info = TrackInfo(
-                type: track.type, codec: track.codec, id: UInt32(truncatingIfNeeded: track.trackID),
-                initData: track.initData, language: track.language ?? "")
-            info.width = UInt32(truncatingIfNeeded: track.width)
-            info.height = UInt32(truncatingIfNeeded: track.height)
-            info.fpks = UInt32(truncatingIfNeeded: track.fpks)
-            info.rate = UInt32(truncatingIfNeeded: track.rate)
-            info.channels = UInt32(truncatingIfNeeded: track.channels)
-            info.sampleSize = UInt32(truncatingIfNeeded: track.sampleSize)
+            let info = TrackInfo(track)
             if let match = existing.indices.first(where: {
                 !used.contains($0) && existing[$0].type == info.type && existing[$0].codec == info.codec
             }) {

@@ -51,15 +51,7 @@ public struct DTSCFileInput {
             let packets = UInt32(clamping: header.1[track.trackID] ?? 0)
             let capacity = StreamWriter.TrackCapacity(
                 parts: packets + 16, keys: packets + 16, fragments: packets + 16, pages: min(packets + 16, 4096))
-            var info = TrackInfo(
-                type: track.type, codec: track.codec, id: UInt32(truncatingIfNeeded: track.trackID),
-                initData: track.initData, language: track.language ?? "")
-            info.width = UInt32(truncatingIfNeeded: track.width)
-            info.height = UInt32(truncatingIfNeeded: track.height)
-            info.fpks = UInt32(truncatingIfNeeded: track.fpks)
-            info.rate = UInt32(truncatingIfNeeded: track.rate)
-            info.channels = UInt32(truncatingIfNeeded: track.channels)
-            info.sampleSize = UInt32(truncatingIfNeeded: track.sampleSize)
+            let info = TrackInfo(track)
             indices[track.trackID] = try writer.addTrack(info, capacity: capacity)
         }
         var skipped = 0

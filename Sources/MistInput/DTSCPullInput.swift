@@ -75,15 +75,7 @@ public struct DTSCPullInput {
                     case .header:
                         for track in try DTSHHeader(packet).tracks
                         where indices[UInt32(truncatingIfNeeded: track.trackID)] == nil {
-                            var info = TrackInfo(
-                                type: track.type, codec: track.codec, id: UInt32(truncatingIfNeeded: track.trackID),
-                                initData: track.initData, language: track.language ?? "")
-                            info.width = UInt32(truncatingIfNeeded: track.width)
-                            info.height = UInt32(truncatingIfNeeded: track.height)
-                            info.fpks = UInt32(truncatingIfNeeded: track.fpks)
-                            info.rate = UInt32(truncatingIfNeeded: track.rate)
-                            info.channels = UInt32(truncatingIfNeeded: track.channels)
-                            info.sampleSize = UInt32(truncatingIfNeeded: track.sampleSize)
+                            let info = TrackInfo(track)
                             indices[info.id] = try writer.addTrack(info)
                         }
                         writer.status = .ready

@@ -12,21 +12,14 @@ public enum ListenLoop {
     public static func run(
         _ options: ParsedOptions, logger: Logger, serve: @escaping @Sendable (TCPConnection, Logger) -> Void
     ) throws -> Int32 {
-        signal(SIGPIPE, SIG_IGN)
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        let stopSignals = StopSignals.block()
 
         let port = UInt16(clamping: options.integer("port") ?? 0)
         let interface = options.string("interface") ?? "0.0.0.0"
         let listener = try TCPListener(interface: interface, port: port)
         logger.mist(.info, "Listening on \(interface):\(listener.port)")
         while true {
-            var pending = sigset_t()
-            sigpending(&pending)
-            if sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 {
+            if stopSignals.arePending {
                 logger.mist(.info, "Stopping: signal received")
                 return 0
             }

@@ -1,3 +1,5 @@
+import MistData
+
 /// What an input declares about a track when it adds it.
 public struct TrackInfo: Sendable, Equatable {
     /// `"video"`, `"audio"`, `"meta"` ...
@@ -23,5 +25,20 @@ public struct TrackInfo: Sendable, Equatable {
         self.id = id
         self.initData = initData
         self.language = language
+    }
+}
+
+extension TrackInfo {
+    /// The track as a DTSC header or `.dtsh` file describes it.
+    public init(_ track: DTSHTrack) {
+        self.init(
+            type: track.type, codec: track.codec, id: UInt32(truncatingIfNeeded: track.trackID),
+            initData: track.initData, language: track.language ?? "")
+        width = UInt32(truncatingIfNeeded: track.width)
+        height = UInt32(truncatingIfNeeded: track.height)
+        fpks = UInt32(truncatingIfNeeded: track.fpks)
+        rate = UInt32(truncatingIfNeeded: track.rate)
+        channels = UInt32(truncatingIfNeeded: track.channels)
+        sampleSize = UInt32(truncatingIfNeeded: track.sampleSize)
     }
 }

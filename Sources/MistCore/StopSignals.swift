@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SIGINT and SIGTERM taken synchronously: blocked for every thread (call before starting any),
+/// then polled or waited for, so a process always gets to clean up (remove its pages, close its
+/// children) instead of dying mid-write.
+public struct StopSignals: Sendable {
+    private let set: sigset_t
+
+    /// Blocks SIGINT and SIGTERM for the calling thread and the threads it starts; ignores SIGPIPE
+    /// so a closed peer shows up as a write error instead.
+    public static func block() -> StopSignals {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signal(SIGPIPE, SIG_IGN)
+        return StopSignals(set: set)
+    }
+
+    /// Whether a stop signal has arrived (it stays pending).
+    public var arePending: Bool {
+        var pending = sigset_t()
+        sigpending(&pending)
+        return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
+    }
+
+    /// Waits for a stop signal and returns its number.
+    public func wait() -> Int32 {
+        var set = self.set
+        var received: Int32 = 0
+        sigwait(&set, &received)
+        return received
+    }
+}
