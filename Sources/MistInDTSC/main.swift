@@ -22,7 +22,14 @@ MistProcess.main(DTSCInputCapabilities.declaration) { options, logger in
     // Video on demand: load the file, then serve it until told to stop.
     let writer = try DTSCFileInput(path: source, stream: stream, logger: logger).load()
     logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s)")
-    _ = stopSignals.wait()
+    // Stay while viewers read it, and for the inactivity timeout after the last one leaves.
+    let timeout = Int(options.integer("inputtimeout") ?? 30) * 1000
+    var idle = 0
+    while !stopSignals.arePending && idle < timeout {
+        usleepMilliseconds(250)
+        idle = writer.viewerCount() > 0 ? 0 : idle + 250
+    }
+    logger.mist(.info, stopSignals.arePending ? "Stopping \(stream)" : "Unloading \(stream): no viewers")
     writer.close()
     return 0
 }

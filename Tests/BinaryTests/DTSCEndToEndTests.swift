@@ -187,3 +187,23 @@ import Testing
         #expect(server.isRunning)
     }
 }
+
+/// A file input unloads once nobody watches for its inactivity timeout.
+@Suite struct DTSCIdleTests {
+    @Test func fileInputUnloadsWhenIdle() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("idle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stream = "swiftidle\(getpid())"
+        defer { StreamCleanup.removePages(of: stream) }
+        let file = folder.appendingPathComponent("idle.dtsc")
+        try DTSCEndToEndTests.writeFile(to: file)
+        let input = try DTSCEndToEndTests.start("MistInDTSC", ["-s", stream, "--inputtimeout", "1", file.path])
+        let deadline = Date().addingTimeInterval(20)
+        while input.isRunning && Date() < deadline { usleep(50_000) }
+        #expect(!input.isRunning)
+        DTSCEndToEndTests.stop(input)
+        #expect(input.terminationStatus == 0)
+        #expect(StreamCleanup.pageNames(of: stream).isEmpty)
+    }
+}
