@@ -58,12 +58,22 @@ public final class BufferInput {
         let tick = 50
         while !shouldStop() {
             if let next = try listener.accept(timeoutMilliseconds: source == nil ? tick : 0) {
-                // A publisher that reconnects may arrive before its old connection's end was read.
-                if let current = source, !drain(current) {
-                    logger.mist(.info, "Source of \(stream) left")
-                    current.close()
-                    source = nil
-                    buffer = DTSCStreamBuffer()
+                // A publisher that reconnects may arrive before its old connection's end reached us:
+                // give the old one a moment to end before refusing the new one.
+                if let current = source {
+                    var waited = 0
+                    var alive = drain(current)
+                    while alive && waited < 2000 {
+                        usleepMilliseconds(tick)
+                        waited += tick
+                        alive = drain(current)
+                    }
+                    if !alive {
+                        logger.mist(.info, "Source of \(stream) left")
+                        current.close()
+                        source = nil
+                        buffer = DTSCStreamBuffer()
+                    }
                 }
                 if source == nil {
                     attach(next)

@@ -66,6 +66,15 @@ import Testing
         return Array((try? Data(contentsOf: file)) ?? Data())
     }
 
+    /// Waits until something accepts connections on `port` (a server that just started).
+    static func waitForPort(_ port: Int) {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if (try? TCPTestClient(port: UInt16(port))) != nil { return }
+            usleep(50_000)
+        }
+    }
+
     static func stop(_ process: Process) {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -102,7 +111,7 @@ import Testing
         let port = 20000 + Int(getpid() % 20000)
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
-        usleep(300_000)
+        Self.waitForPort(port)
         let pull = try Self.start("MistInDTSC", ["-s", copy, "dtsc://127.0.0.1:\(port)/\(source)"])
         defer { Self.stop(pull) }
         let pulled = try Self.readStream(copy, count: packetCount, into: folder.appendingPathComponent("b.dtsc"))
@@ -131,19 +140,19 @@ import Testing
         let port = 20000 + Int((getpid() + 13) % 20000)
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
-        usleep(300_000)
+        Self.waitForPort(port)
 
         let first = TestStream.packets(seconds: 3)
-        func push(_ packets: [TestStream.Packet]) throws {
+        func push(_ packets: [TestStream.Packet]) throws -> TCPTestClient {
             let publisher = try TCPTestClient(port: UInt16(port))
-            #expect(try publisher.read(timeoutSeconds: 5).starts(with: Array("DTCM".utf8)))  // hi
+            #expect(try publisher.read(timeoutSeconds: 10).starts(with: Array("DTCM".utf8)))  // hi
             try publisher.write(DTSCFrameWriter.frame(.command, object: ["cmd": "push", "stream": .string(stream)]))
-            #expect(String(decoding: try publisher.read(timeoutSeconds: 10), as: UTF8.self).contains("Pushing"))
+            #expect(String(decoding: try publisher.read(timeoutSeconds: 20), as: UTF8.self).contains("Pushing"))
             try publisher.write(Self.header().encode(includeTables: false) + Self.frames(packets))
-            usleep(500_000)
+            return publisher
         }
-        try push(first)
-        // The viewer joins after the first part arrived and reads both parts.
+        let firstPublisher = try push(first)
+        // The viewer joins while the first publisher is there and reads both parts.
         let shift = (first.map(\.time).max() ?? 0) + 1
         let second = first.map {
             TestStream.Packet(
@@ -151,8 +160,12 @@ import Testing
         }
         let output = folder.appendingPathComponent("viewer.dtsc")
         let viewer = try Self.start("ShmPeer", ["read", stream, output.path, String(first.count + second.count)])
+        let registered = Date().addingTimeInterval(20)
+        while ((try? StreamUsers.open(stream: stream).sweep()) ?? 0) == 0 && Date() < registered { usleep(20_000) }
+        firstPublisher.close()  // the publisher leaves ...
         usleep(500_000)
-        try push(first)  // the publisher's clock restarts at zero; the buffer shifts it
+        // ... and comes back with its clock restarted at zero; the buffer shifts it.
+        let secondPublisher = try push(first)
         let deadline = Date().addingTimeInterval(30)
         while viewer.isRunning && Date() < deadline { usleep(20_000) }
         Self.stop(viewer)
@@ -163,7 +176,8 @@ import Testing
         #expect(got.count != expected.count || got == expected)
 
         // Source gone and no viewer left: the buffer closes the stream.
-        let gone = Date().addingTimeInterval(10)
+        secondPublisher.close()
+        let gone = Date().addingTimeInterval(20)
         while !StreamCleanup.pageNames(of: stream).isEmpty && Date() < gone { usleep(50_000) }
         #expect(StreamCleanup.pageNames(of: stream).isEmpty)
     }
@@ -172,7 +186,7 @@ import Testing
         let port = 20000 + Int((getpid() + 7) % 20000)
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
-        usleep(300_000)
+        Self.waitForPort(port)
         for garbage in [
             Array("GET / HTTP/1.1\r\n\r\n".utf8), Array("DTCM".utf8) + [0, 0, 0, 3, 0xE0, 0, 0],
             [UInt8](repeating: 0xFF, count: 64),

@@ -7,6 +7,7 @@ import Foundation
 /// A bare TCP client for poking servers with arbitrary bytes.
 final class TCPTestClient {
     let descriptor: Int32
+    private var isClosed = false
 
     init(port: UInt16) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -36,5 +37,11 @@ final class TCPTestClient {
         return count > 0 ? Array(buffer[0..<count]) : []
     }
 
-    deinit { close(descriptor) }
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(descriptor)
+    }
+
+    deinit { close() }
 }
