@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "MistShm", dependencies: ["MistData", "CShim"]),
         // Blocking TCP sockets, one thread per connection.
         .target(name: "MistNet"),
-        .target(name: "MistControl", dependencies: ["MistCore", "CShim"]),
+        .target(name: "MistControl", dependencies: ["MistCore", "CShim", "COpenSSL"]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet"]),
         .target(name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet"]),
     ]
@@ -68,6 +68,7 @@ let package = Package(
                 dependencies: ["MistManPage"]),
             .testTarget(name: "MistDataTests", dependencies: ["MistData"], exclude: ["Fixtures"]),
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
+            .testTarget(name: "MistControlTests", dependencies: ["MistControl", "MistData"], exclude: ["Fixtures"]),
             // Test helpers: a deterministic stream, and a peer process that writes or reads it.
             .target(name: "ShmTestSupport", dependencies: ["MistShm", "MistData"], path: "Tests/ShmTestSupport"),
             .executableTarget(

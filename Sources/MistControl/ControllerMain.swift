@@ -14,8 +14,22 @@ public enum ControllerMain {
         let stopSignals = StopSignals.block()
 
         let configPath = options.string("configFile") ?? "config.json"
-        let configuration = try loadConfiguration(configPath, logger: logger)
-        let streams = configuration["streams"].count
+        var configuration = try ControllerConfig.load(configPath)
+        if access(configPath, F_OK) != 0 {
+            logger.mist(.info, "No configuration at \(configPath) yet; starting with an empty one")
+        }
+        // Non-interactive account creation: -a user:password, or MIST_ACCOUNT in the environment.
+        let environmentAccount = getenv("MIST_ACCOUNT").map { String(cString: $0) }
+        if let pair = [options.string("account"), environmentAccount].compactMap({ $0 }).first(where: { !$0.isEmpty }) {
+            guard configuration.addAccount(pair) else {
+                throw ControllerError.configuration(path: configPath, reason: "accounts are given as user:password")
+            }
+            try configuration.save(configPath)
+            logger.mist(kind: "CONF", "Created account \(pair.prefix { $0 != ":" })")
+        } else if !configuration.hasAccount {
+            logger.mist(.warn, "No account exists yet; create one with -a user:password or MIST_ACCOUNT")
+        }
+        let streams = configuration.storage["streams"].count
         logger.mist(kind: "CONF", "Loaded \(configPath): \(streams) stream(s) configured")
 
         setenv("MIST_CONTROL", "1", 1)  // children write machine-format log lines
@@ -31,38 +45,5 @@ public enum ControllerMain {
         let received = stopSignals.wait()
         logger.mist(kind: "CONF", "Controller shutting down because of signal \(received)")
         return 0
-    }
-
-    /// Reads the configuration file; a missing file is an empty configuration, an unreadable or
-    /// invalid one stops the start so it is never overwritten.
-    static func loadConfiguration(_ path: String, logger: Logger) throws -> JSONValue {
-        guard let file = fopen(path, "rb") else {
-            if errno == ENOENT {
-                logger.mist(.info, "No configuration at \(path) yet; starting with an empty one")
-                return .emptyObject
-            }
-            throw ControllerError.configuration(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        if ferror(file) != 0 {
-            throw ControllerError.configuration(path: path, reason: "read error")
-        }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .emptyObject }
-        do {
-            let value = try JSONParser.parse(bytes)
-            guard value.isObject else {
-                throw ControllerError.configuration(path: path, reason: "the top level is not a JSON object")
-            }
-            return value
-        } catch let error as JSONParseError {
-            throw ControllerError.configuration(path: path, reason: error.description)
-        }
     }
 }

@@ -89,6 +89,31 @@ import Testing
         #expect(try String(contentsOf: config, encoding: .utf8) == #"{"streams": {"a": }}"#)
     }
 
+    @Test func controllerCreatesAnAccountFromTheCommandLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("config.json")
+        let process = Process()
+        process.executableURL = Self.directory.appendingPathComponent("MistController")
+        process.arguments = ["-c", config.path, "-a", "admin:secret"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        var log = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !log.contains("Controller started") && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(log.contains("Created account admin"))
+        let saved = try JSONParser.parse(Array(Data(contentsOf: config)))
+        #expect(saved["account"]["admin"]["password"] == "5ebe2294ecd0e0f08eab7690d2a6ee69")
+    }
+
     @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() async throws {
         let process = Process()
         process.executableURL = Self.directory.appendingPathComponent("MistController")

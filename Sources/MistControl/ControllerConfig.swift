@@ -1,0 +1,103 @@
+import COpenSSL
+import MistData
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The controller's configuration in MistServer's `config.json` layout (`account`, `config`,
+/// `streams`, `auto_push` ...). Members the controller does not know are kept as they are, so a
+/// load/save round trip never loses anything; saving is atomic.
+public struct ControllerConfig: Sendable {
+    public var storage: JSONValue
+
+    public init(storage: JSONValue = .emptyObject) {
+        self.storage = storage
+    }
+
+    /// Reads `path`; a missing or empty file is an empty configuration, an unreadable or invalid
+    /// one an error (so it is never overwritten by accident).
+    public static func load(_ path: String) throws(ControllerError) -> ControllerConfig {
+        guard let file = fopen(path, "rb") else {
+            if errno == ENOENT { return ControllerConfig() }
+            throw .configuration(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        if ferror(file) != 0 { throw .configuration(path: path, reason: "read error") }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return ControllerConfig() }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw .configuration(path: path, reason: error.description)
+        }
+        guard value.isObject else { throw .configuration(path: path, reason: "the top level is not a JSON object") }
+        return ControllerConfig(storage: value)
+    }
+
+    /// Writes the configuration to `path` atomically: a temporary file beside it is written,
+    /// flushed to disk and renamed over the old one, so a crash leaves either file whole.
+    public func save(_ path: String) throws(ControllerError) {
+        let temporary = path + ".tmp\(getpid())"
+        var text = JSONWriter.pretty(storage) + "\n"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else {
+            throw .configuration(path: path, reason: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
+        let written = text.withUTF8 { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let count = write(descriptor, base + offset, bytes.count - offset)
+                if count <= 0 { return false }
+                offset += count
+            }
+            return true
+        }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written, synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .configuration(path: path, reason: "saving failed: \(reason)")
+        }
+    }
+
+    /// Whether at least one account exists.
+    public var hasAccount: Bool { storage["account"].count > 0 }
+
+    /// Adds (or replaces) an account, storing the password as MistServer does: its MD5, in hex.
+    public mutating func addAccount(user: String, password: String) {
+        storage["account"][user] = ["password": .string(ControllerConfig.md5Hex(password))]
+    }
+
+    /// Adds an account from MistServer's `user:password` form (`-a`); false if it is malformed.
+    public mutating func addAccount(_ pair: String) -> Bool {
+        guard let colon = pair.firstIndex(of: ":"), colon != pair.startIndex,
+            pair.index(after: colon) != pair.endIndex
+        else { return false }
+        addAccount(user: String(pair[..<colon]), password: String(pair[pair.index(after: colon)...]))
+        return true
+    }
+
+    /// Lower-case hex MD5, MistServer's password and challenge hash.
+    public static func md5Hex(_ text: String) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let bytes = Array(text.utf8)
+        _ = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_md5(), nil)
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in digest.prefix(Int(length)) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
