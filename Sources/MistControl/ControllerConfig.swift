@@ -1,4 +1,5 @@
 import COpenSSL
+import MistCore
 import MistData
 
 #if canImport(Glibc)
@@ -18,19 +19,13 @@ public struct ControllerConfig: Sendable {
     /// Reads `path`; a missing or empty file is an empty configuration, an unreadable or invalid
     /// one an error (so it is never overwritten by accident).
     public static func load(_ path: String) throws(ControllerError) -> ControllerConfig {
-        guard let file = fopen(path, "rb") else {
-            if errno == ENOENT { return ControllerConfig() }
-            throw .configuration(path: path, reason: String(cString: strerror(errno)))
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path)
+        } catch {
+            if error.code == ENOENT { return ControllerConfig() }
+            throw .configuration(path: path, reason: error.reason)
         }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        if ferror(file) != 0 { throw .configuration(path: path, reason: "read error") }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return ControllerConfig() }
         let value: JSONValue
         do {
@@ -42,30 +37,13 @@ public struct ControllerConfig: Sendable {
         return ControllerConfig(storage: value)
     }
 
-    /// Writes the configuration to `path` atomically: a temporary file beside it is written,
-    /// flushed to disk and renamed over the old one, so a crash leaves either file whole.
+    /// Writes the configuration to `path` atomically (see `FileBytes.write`); only the owner may
+    /// read it, as it holds the account hashes.
     public func save(_ path: String) throws(ControllerError) {
-        let temporary = path + ".tmp\(getpid())"
-        var text = JSONWriter.pretty(storage) + "\n"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else {
-            throw .configuration(path: path, reason: "cannot write \(temporary): \(String(cString: strerror(errno)))")
-        }
-        let written = text.withUTF8 { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let count = write(descriptor, base + offset, bytes.count - offset)
-                if count <= 0 { return false }
-                offset += count
-            }
-            return true
-        }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written, synced, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .configuration(path: path, reason: "saving failed: \(reason)")
+        do {
+            try FileBytes.write((JSONWriter.pretty(storage) + "\n").utf8, to: path, mode: 0o600)
+        } catch {
+            throw .configuration(path: path, reason: "saving failed: \(error.reason)")
         }
     }
 

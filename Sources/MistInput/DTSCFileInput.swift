@@ -1,4 +1,5 @@
 import Logging
+import MistCore
 import MistData
 import MistShm
 
