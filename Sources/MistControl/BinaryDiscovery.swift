@@ -53,15 +53,6 @@ public struct BinaryDiscovery: Sendable {
         return found
     }
 
-    /// The merged capabilities, in the shape of the API's `capabilities` answer.
-    public var json: JSONValue {
-        var out = JSONValue.emptyObject
-        out["connectors"] = .object(JSONObject(sorted: connectors))
-        out["inputs"] = .object(JSONObject(sorted: inputs))
-        out["processes"] = .object(JSONObject(sorted: processes))
-        return out
-    }
-
     private static func executables(in directory: String) -> [String] {
         guard let folder = opendir(directory) else { return [] }
         defer { closedir(folder) }
@@ -77,12 +68,5 @@ public struct BinaryDiscovery: Sendable {
             names.append(name)
         }
         return names.sorted()
-    }
-}
-
-extension JSONObject {
-    fileprivate init(sorted dictionary: [String: JSONValue]) {
-        self.init()
-        for key in dictionary.keys.sorted() { self[key] = dictionary[key] }
     }
 }

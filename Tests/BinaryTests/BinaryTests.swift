@@ -89,14 +89,11 @@ import Testing
         #expect(try String(contentsOf: config, encoding: .utf8) == #"{"streams": {"a": }}"#)
     }
 
-    @Test func controllerCreatesAnAccountFromTheCommandLine() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let config = folder.appendingPathComponent("config.json")
+    /// Starts MistController and returns it with its log up to "Controller started".
+    static func startController(_ arguments: [String]) throws -> (Process, String) {
         let process = Process()
-        process.executableURL = Self.directory.appendingPathComponent("MistController")
-        process.arguments = ["-c", config.path, "-a", "admin:secret"]
+        process.executableURL = directory.appendingPathComponent("MistController")
+        process.arguments = arguments
         let err = Pipe()
         process.standardError = err
         try process.run()
@@ -107,6 +104,15 @@ import Testing
             if chunk.isEmpty { break }
             log += String(decoding: chunk, as: UTF8.self)
         }
+        return (process, log)
+    }
+
+    @Test func controllerCreatesAnAccountFromTheCommandLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("config.json")
+        let (process, log) = try Self.startController(["-c", config.path, "-a", "admin:secret"])
         process.terminate()
         process.waitUntilExit()
         #expect(log.contains("Created account admin"))
@@ -115,19 +121,7 @@ import Testing
     }
 
     @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() async throws {
-        let process = Process()
-        process.executableURL = Self.directory.appendingPathComponent("MistController")
-        process.arguments = ["-c", "/nonexistent-folder/config.json"]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        var log = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !log.contains("Controller started") && Date() < deadline {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, log) = try Self.startController(["-c", "/nonexistent-folder/config.json"])
         #expect(log.contains("Found 2 protocol(s) (DTSC, RTMP), 2 input(s) (Buffer, DTSC)"))
         process.terminate()
         process.waitUntilExit()
