@@ -19,7 +19,8 @@ let package = Package(
             .plugin(name: "GenerateManPages", targets: ["GenerateManPages"]),
         ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2")
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian, wrapped as small system library targets.
@@ -48,7 +49,15 @@ let package = Package(
         .target(name: "MistShm", dependencies: ["MistData", "CShim"]),
         // Blocking TCP sockets, one thread per connection.
         .target(name: "MistNet"),
-        .target(name: "MistControl", dependencies: ["MistCore", "CShim", "COpenSSL"]),
+        // The controller: configuration, supervision of the other binaries, the HTTP JSON API (SwiftNIO).
+        .target(
+            name: "MistControl",
+            dependencies: [
+                "MistCore", "MistData", "MistShm", "CShim", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet"]),
         .target(name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet"]),
     ]

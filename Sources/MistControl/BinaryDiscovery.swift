@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistData
+import MistShm
 
 #if canImport(Glibc)
     import Glibc
@@ -54,19 +55,7 @@ public struct BinaryDiscovery: Sendable {
     }
 
     private static func executables(in directory: String) -> [String] {
-        guard let folder = opendir(directory) else { return [] }
-        defer { closedir(folder) }
-        var names: [String] = []
-        while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            var info = stat()
-            guard name.hasPrefix("Mist"), stat(directory + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-                access(directory + name, X_OK) == 0
-            else { continue }
-            names.append(name)
-        }
-        return names.sorted()
+        DirectoryListing.entries(in: directory).filter { $0.isExecutable && $0.name.hasPrefix("Mist") }.map(\.name)
+            .sorted()
     }
 }

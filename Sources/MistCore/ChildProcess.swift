@@ -78,13 +78,29 @@ public enum ChildProcess {
 
     /// Starts `path` in the background with stdin and stdout on /dev/null and stderr shared, in
     /// a session of its own, and returns its pid. The caller reaps it (or ignores SIGCHLD).
-    public static func spawn(_ path: String, arguments: [String]) throws(Failure) -> pid_t {
+    /// With `standardError`, the child's stderr is that descriptor instead (the controller's log
+    /// pipe, say).
+    public static func spawn(_ path: String, arguments: [String], standardError: Int32? = nil) throws(Failure) -> pid_t
+    {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if let standardError, standardError != 2 { posix_spawn_file_actions_adddup2(&actions, standardError, 2) }
         return try launch(path, arguments: arguments, actions: &actions)
+    }
+
+    /// Whether `pid` (a child of this process) has ended; reaps it and gives its exit status
+    /// (128 + signal when a signal ended it). Nil while it runs.
+    public static func reap(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == 0 { return nil }
+        if result < 0 { return errno == ECHILD ? -1 : nil }
+        if mist_wifexited(status) != 0 { return mist_wexitstatus(status) }
+        if mist_wifsignaled(status) != 0 { return 128 + mist_wtermsig(status) }
+        return nil
     }
 
     /// `posix_spawn` with an empty signal mask and default handling of every signal, so children

@@ -8,6 +8,17 @@ import Synchronization
 /// Process-wide logging set-up and state shared by every binary.
 public enum MistLog {
     private static let state = Mutex<(stream: String, bootstrapped: Bool)>(("", false))
+    private static let observer = Mutex<(@Sendable (MistLogLine) -> Void)?>(nil)
+
+    /// Hands every line this process logs to `handler` as well (the controller keeps its own
+    /// lines for the `log` API call this way).
+    public static func setObserver(_ handler: (@Sendable (MistLogLine) -> Void)?) {
+        observer.withLock { $0 = handler }
+    }
+
+    static func observe(_ line: MistLogLine) {
+        observer.withLock { $0 }?(line)
+    }
 
     /// The stream this process works for; shown in every log line.
     public static var streamName: String {

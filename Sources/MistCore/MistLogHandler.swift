@@ -57,6 +57,7 @@ public struct MistLogHandler: LogHandler {
             stream: MistLog.streamName, message: event.message.description)
         let text = machineFormat ? line.machineLine : line.humanLine(timestamp: MistLog.timestamp())
         sink.write(text + "\n")
+        MistLog.observe(line)
     }
 }
 
@@ -82,14 +83,6 @@ public final class MistLogSink: Sendable {
             lines.withLock { $0.append(text) }
             return
         }
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let written = Glibc.write(2, base + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        writeAll(text, to: 2)
     }
 }

@@ -15,7 +15,7 @@ public enum MistProcess {
     ) -> Never {
         switch prepare(capabilities, arguments: arguments) {
         case .exit(let status, let text, let toStandardError):
-            write(text, to: toStandardError ? 2 : 1)
+            writeAll(text, to: toStandardError ? 2 : 1)
             exit(status)
         case .run(let options):
             let level = MistLogLevel(rawValue: Int(clamping: options.integer("debug") ?? 4)) ?? .dontEven
@@ -62,17 +62,5 @@ public enum MistProcess {
                 toStandardError: false)
         }
         return .run(options)
-    }
-
-    private static func write(_ text: String, to descriptor: Int32) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
     }
 }

@@ -38,7 +38,7 @@ public enum StreamCleanup {
         let prefixes = ["MstTrak" + stream + "@", "MstData" + stream + "@"]
         var names = fixed.filter { SharedMemoryPage.exists($0) }
         let folder = SharedMemoryPage.useFiles ? SharedMemoryPage.fallbackFolder : "/dev/shm"
-        for entry in entries(of: folder) where prefixes.contains(where: { entry.hasPrefix($0) }) {
+        for entry in DirectoryListing.names(in: folder) where prefixes.contains(where: { entry.hasPrefix($0) }) {
             names.append("/" + entry)
         }
         return names
@@ -48,19 +48,13 @@ public enum StreamCleanup {
     /// MistServer-style processes, for checks that nothing was left behind.
     public static func allMistObjects() -> [String] {
         let folder = SharedMemoryPage.useFiles ? SharedMemoryPage.fallbackFolder : "/dev/shm"
-        return entries(of: folder).filter { $0.hasPrefix("Mst") || $0.hasPrefix("sem.Mst") }
+        return DirectoryListing.names(in: folder).filter { $0.hasPrefix("Mst") || $0.hasPrefix("sem.Mst") }
     }
 
-    private static func entries(of folder: String) -> [String] {
-        guard let directory = opendir(folder) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+    /// Streams whose input runs now (a state page exists and its input process is alive).
+    public static func activeStreams() -> [String] {
+        let prefix = "MstSTATE"
+        return allMistObjects().filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            .filter { !inputIsGone($0) }.sorted()
     }
 }

@@ -1,0 +1,147 @@
+import Logging
+import MistCore
+import MistData
+import NIOCore
+import NIOHTTP1
+
+/// One API client connection: collects each request, answers it through the controller, and
+/// keeps the connection's login state between requests.
+final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Larger request bodies are refused.
+    static let maximumBody = 16 << 20
+
+    private let controller: Controller
+    private var session: APISession?
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(controller: Controller) {
+        self.controller = controller
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body.removeAll(keepingCapacity: true)
+            tooLarge = false
+        case .body(let buffer):
+            if body.count + buffer.readableBytes > APIHTTPHandler.maximumBody {
+                tooLarge = true
+            } else {
+                body.append(contentsOf: buffer.readableBytesView)
+            }
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            respond(to: requestHead, context: context)
+        }
+    }
+
+    private func respond(to requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
+        if session == nil {
+            session = APISession(host: context.channel.remoteAddress?.ipAddress ?? "")
+        }
+        guard var session else { return }
+        if tooLarge {
+            send(status: .payloadTooLarge, contentType: "text/plain", body: "Request body too large\n",
+                 head: requestHead, context: context)
+            return
+        }
+        let headers = requestHead.headers
+        session.forwarded = headers.contains(name: "X-Forwarded-For") || headers.contains(name: "X-Real-IP")
+        let request = APIRequest(
+            uri: requestHead.uri, contentType: headers.first(name: "Content-Type"), body: body)
+
+        // `Authorization: json {...}` logs in before the body is looked at.
+        if !session.authorized, let authorization = headers.first(name: "Authorization"),
+            authorization.hasPrefix("json ")
+        {
+            let credentials = (try? JSONParser.parse(Array(authorization.utf8.dropFirst(5)))) ?? .null
+            var probe = session
+            let reply = controller.handleAPI(["authorize": credentials, "minimal": true], session: &probe)
+            if probe.authorized {
+                session = probe
+            } else if controller.storage["account"].asBool {
+                self.session = session
+                var extra = HTTPHeaders()
+                extra.add(name: "WWW-Authenticate", value: "json " + JSONWriter.compact(reply.body["authorize"]))
+                send(
+                    status: .forbidden, contentType: "text/plain",
+                    body: "Please login first or provide a valid token authentication.", extraHeaders: extra,
+                    head: requestHead, context: context)
+                return
+            }
+        }
+
+        let isAPIPath = request.path == "/api" || request.path == "/api2"
+        if !request.command.isObject && !isAPIPath {
+            self.session = session
+            var extra = HTTPHeaders()
+            extra.add(name: "X-Info", value: "To force an API response, request the file /api")
+            send(status: .ok, contentType: "text/html", body: APIHTTPHandler.page, extraHeaders: extra,
+                 head: requestHead, context: context)
+            return
+        }
+        var command = request.command
+        if request.path == "/api2" { command["minimal"] = true }
+        let reply = controller.handleAPI(command, session: &session, requestError: request.commandError)
+        self.session = session
+        let json = JSONWriter.compact(reply.body)
+        let text = request.callback.map { "\($0)(\(json));\n\n" } ?? json + "\n\n"
+        var extra = HTTPHeaders()
+        for (name, value) in APIServer.corsHeaders { extra.add(name: name, value: value) }
+        if reply.delaySeconds > 0 {
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(Int64(reply.delaySeconds * 1000))) {
+                let (handler, context) = loopBound.value
+                handler.send(status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra,
+                             head: requestHead, context: context)
+            }
+        } else {
+            send(status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra, head: requestHead,
+                 context: context)
+        }
+    }
+
+    private func send(
+        status: HTTPResponseStatus, contentType: String, body text: String, extraHeaders: HTTPHeaders = [:],
+        head requestHead: HTTPRequestHead, context: ChannelHandlerContext
+    ) {
+        var headers = extraHeaders
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        headers.add(name: "Server", value: "MistSwift/\(MistVersion.version)")
+        let keepAlive = requestHead.isKeepAlive
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let responseHead = HTTPResponseHead(version: requestHead.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if requestHead.method != .HEAD {
+            var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+            buffer.writeString(text)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// What a browser gets without a command.
+    static let page = """
+        <!DOCTYPE html>
+        <html><head><meta charset="utf-8"><title>MistSwift</title></head>
+        <body><h1>MistSwift controller</h1>
+        <p>This port answers MistServer's JSON API on <code>/api</code> and <code>/api2</code>.</p></body></html>
+
+        """
+}

@@ -1,0 +1,216 @@
+import Logging
+import MistCore
+import MistData
+import MistShm
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The controller's state shared by the API server and the supervision loop: the stored
+/// configuration, the log, the discovered binaries and the running connectors.
+public final class Controller: Sendable {
+    /// Settings fixed at start.
+    public struct Settings: Sendable {
+        public var configPath: String
+        /// The `-C` flag: `r` picks up edits of the file on disk, `w` writes changes on its own.
+        public var configAccess: String = "rw"
+        /// The API's bound address and port (for `api_endpoint`).
+        public var apiInterface: String = "0.0.0.0"
+        public var apiPort: Int = 4242
+        /// Addresses whose requests skip the login (MistServer: loopback and the machine's own
+        /// addresses); see `LocalAddresses`.
+        public var localAddresses = LocalAddresses.standard
+
+        public init(configPath: String) {
+            self.configPath = configPath
+        }
+    }
+
+    struct Stored {
+        var config: ControllerConfig
+        /// Unsaved changes exist since this monotonic time.
+        var dirtySince: Double?
+        /// The file's modification time when last read or written, to notice edits on disk.
+        var fileTime: timespec?
+        /// Wrong passwords per client address, for slowing down guessing.
+        var failures: [String: (count: Int, last: Double)] = [:]
+    }
+
+    public let settings: Settings
+    public let log: ControllerLog
+    public let discovery: BinaryDiscovery
+    public let supervisor: ConnectorSupervisor
+    public let system = SystemLoad()
+    /// A random id for this run, as MistServer's `iid`.
+    public let instanceID: String
+    let logger: Logger
+    let stored: Mutex<Stored>
+    private let shuttingDown = Atomic<Bool>(false)
+
+    public init(
+        settings: Settings, config: ControllerConfig, log: ControllerLog, discovery: BinaryDiscovery,
+        supervisor: ConnectorSupervisor, logger: Logger
+    ) {
+        self.settings = settings
+        self.log = log
+        self.discovery = discovery
+        self.supervisor = supervisor
+        self.logger = logger
+        var config = config
+        Controller.addDefaults(&config.storage)
+        self.stored = Mutex(Stored(config: config, fileTime: Controller.modificationTime(settings.configPath)))
+        var id = ""
+        for _ in 0..<16 { id.append(Character(Unicode.Scalar(UInt8(64 + UInt32.random(in: 0..<62))))) }
+        self.instanceID = id
+    }
+
+    /// The stored configuration as it is now.
+    public var storage: JSONValue { stored.withLock { $0.config.storage } }
+
+    /// Whether changes wait to be written to the file.
+    public var hasUnsavedChanges: Bool { stored.withLock { $0.dirtySince != nil } }
+
+    /// Whether shutdown was asked for (by the API or a signal).
+    public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+
+    /// Asks the process to stop: the main thread waits for SIGTERM.
+    public func requestShutdown() {
+        requestShutdownWithoutSignal()
+        kill(getpid(), SIGTERM)
+    }
+
+    /// Marks the controller as stopping (no more restarts) when a signal already arrived.
+    public func requestShutdownWithoutSignal() {
+        shuttingDown.store(true, ordering: .relaxed)
+    }
+
+    /// Enables MistServer's default protocols: every installed output that is not push-only, not
+    /// marked no-default and needs no required option.
+    public static func defaultProtocols(_ connectors: [String: JSONValue]) -> JSONValue {
+        var protocols: [JSONValue] = []
+        for name in connectors.keys.sorted() {
+            guard let capabilities = connectors[name], !capabilities.hasMember("PUSHONLY"),
+                !capabilities.hasMember("NODEFAULT"), capabilities["required"].count == 0
+            else { continue }
+            protocols.append(["connector": .string(name)])
+        }
+        return .array(protocols)
+    }
+
+    /// MistServer's defaults for session settings and bandwidth exceptions, added on load.
+    static func addDefaults(_ storage: inout JSONValue) {
+        let defaults: [(String, Int64)] = [
+            ("sessionViewerMode", 14), ("sessionInputMode", 15), ("sessionOutputMode", 15),
+            ("sessionUnspecifiedMode", 0), ("sessionStreamInfoMode", 1), ("tknMode", 15),
+        ]
+        for (key, value) in defaults where !storage["config"][key].isInt || storage["config"][key].asInt == 0 {
+            if key == "sessionUnspecifiedMode" && storage["config"][key].isInt { continue }
+            storage["config"][key] = .int(value)
+        }
+        if !storage["config"]["accesslog"].isString { storage["config"]["accesslog"] = "LOG" }
+        if !storage["push_settings"].isObject { storage["push_settings"] = ["wait": 3, "maxspeed": 0] }
+        if storage["bandwidth"]["exceptions"].count == 0 {
+            storage["bandwidth"]["exceptions"] = [
+                "::1", "127.0.0.0/8", "10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12",
+            ]
+        }
+        if !storage["streams"].isObject { storage["streams"] = .emptyObject }
+    }
+
+    // MARK: supervision
+
+    /// One round of housekeeping, about once a second: connectors, CPU sample, saving and
+    /// re-reading the configuration file.
+    public func tick() {
+        guard !isShuttingDown else { return }
+        let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
+        _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
+        system.sample()
+        if settings.configAccess.contains("w") { saveIfIdle() }
+        if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }
+    }
+
+    /// Writes the configuration now; nil on success, else the reason.
+    @discardableResult
+    public func save() -> String? {
+        stored.withLock { stored -> String? in
+            do {
+                try Controller.persistable(stored.config).save(settings.configPath)
+                stored.dirtySince = nil
+                stored.fileTime = Controller.modificationTime(settings.configPath)
+                logger.mist(kind: "CONF", "Saved the configuration to \(settings.configPath)")
+                return nil
+            } catch {
+                logger.mist(.error, "\(error)")
+                return "\(error)"
+            }
+        }
+    }
+
+    /// Saves when changes have waited 60 s without further changes (MistServer's `w` mode).
+    private func saveIfIdle() {
+        let due = stored.withLock { stored in stored.dirtySince.map { monotonicSeconds() - $0 >= 60 } ?? false }
+        if due { save() }
+    }
+
+    /// Re-reads the file when someone else changed it (MistServer's `r` mode).
+    private func reloadIfEditedOnDisk() {
+        let onDisk = Controller.modificationTime(settings.configPath)
+        let changed = stored.withLock { stored -> Bool in
+            guard let onDisk else { return false }
+            guard let known = stored.fileTime else { return true }
+            return onDisk.tv_sec != known.tv_sec || onDisk.tv_nsec != known.tv_nsec
+        }
+        if changed { _ = reload(reason: "it changed on disk") }
+    }
+
+    /// Replaces the stored configuration with the file's; the current one stays when the file is
+    /// missing or invalid. Nil on success, else the reason.
+    func reload(reason: String) -> String? {
+        do {
+            var fresh = try ControllerConfig.load(settings.configPath)
+            Controller.addDefaults(&fresh.storage)
+            stored.withLock { stored in
+                stored.config = fresh
+                stored.dirtySince = nil
+                stored.fileTime = Controller.modificationTime(settings.configPath)
+            }
+            logger.mist(kind: "CONF", "Reloaded the configuration from \(settings.configPath) because \(reason)")
+            return nil
+        } catch {
+            stored.withLock { $0.fileTime = Controller.modificationTime(settings.configPath) }
+            logger.mist(.error, "Not reloading the configuration: \(error)")
+            return "\(error)"
+        }
+    }
+
+    /// The configuration without runtime-only members (`log`, and `online`/`error` at any depth).
+    static func persistable(_ config: ControllerConfig) -> ControllerConfig {
+        var storage = config.storage
+        storage.removeMember("log")
+        return ControllerConfig(storage: removingRuntimeMembers(storage))
+    }
+
+    static func removingRuntimeMembers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var cleaned = JSONObject()
+            for (key, member) in object where key != "online" && key != "error" {
+                cleaned[key] = removingRuntimeMembers(member)
+            }
+            return .object(cleaned)
+        case .array(let elements):
+            return .array(elements.map(removingRuntimeMembers))
+        default:
+            return value
+        }
+    }
+
+    static func modificationTime(_ path: String) -> timespec? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_mtim
+    }
+}

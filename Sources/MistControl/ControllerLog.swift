@@ -1,0 +1,37 @@
+import MistCore
+import MistData
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The last log messages of the controller and its children, as the `log` API call returns them:
+/// `[unixTime, kind, message, stream, pid, executable, sourceLine]`, oldest first.
+public final class ControllerLog: Sendable {
+    /// How many messages are kept, as MistServer keeps.
+    public static let capacity = 100
+    private let entries = Mutex<[JSONValue]>([])
+
+    public init() {}
+
+    /// Keeps `line`, dropping the oldest message beyond the capacity.
+    public func record(_ line: MistLogLine, time: Int64 = Int64(Glibc.time(nil))) {
+        let entry: JSONValue = [
+            .int(time), .string(line.kind), .string(line.message), .string(line.stream), .int(Int64(line.pid)),
+            .string(line.program), .string(line.location),
+        ]
+        entries.withLock { entries in
+            entries.append(entry)
+            if entries.count > ControllerLog.capacity { entries.removeFirst(entries.count - ControllerLog.capacity) }
+        }
+    }
+
+    /// The kept messages as a JSON array.
+    public var json: JSONValue { .array(entries.withLock { $0 }) }
+
+    /// Forgets every kept message (the `clearstatlogs` call).
+    public func clear() {
+        entries.withLock { $0.removeAll() }
+    }
+}
