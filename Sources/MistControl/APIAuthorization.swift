@@ -45,7 +45,9 @@ public enum APIAuthorization {
             let newUser = login["new_username"]
             let newPassword = login["new_password"]
             if newUser.asBool && newPassword.asBool {
-                storage["account"][newUser.asString] = ["password": .string(ControllerConfig.md5Hex(newPassword.asString))]
+                storage["account"][newUser.asString] = [
+                    "password": .string(ControllerConfig.md5Hex(newPassword.asString))
+                ]
                 reply["status"] = "ACC_MADE"
             } else {
                 reply.removeMember("challenge")

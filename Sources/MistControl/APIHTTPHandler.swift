@@ -48,8 +48,9 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         guard var session else { return }
         if tooLarge {
-            send(status: .payloadTooLarge, contentType: "text/plain", body: "Request body too large\n",
-                 head: requestHead, context: context)
+            send(
+                status: .payloadTooLarge, contentType: "text/plain", body: "Request body too large\n",
+                head: requestHead, context: context)
             return
         }
         let headers = requestHead.headers
@@ -83,8 +84,9 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.session = session
             var extra = HTTPHeaders()
             extra.add(name: "X-Info", value: "To force an API response, request the file /api")
-            send(status: .ok, contentType: "text/html", body: APIHTTPHandler.page, extraHeaders: extra,
-                 head: requestHead, context: context)
+            send(
+                status: .ok, contentType: "text/html", body: APIHTTPHandler.page, extraHeaders: extra,
+                head: requestHead, context: context)
             return
         }
         var command = request.command
@@ -93,18 +95,21 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.session = session
         let json = JSONWriter.compact(reply.body)
         let text = request.callback.map { "\($0)(\(json));\n\n" } ?? json + "\n\n"
-        var extra = HTTPHeaders()
-        for (name, value) in APIServer.corsHeaders { extra.add(name: name, value: value) }
+        var cors = HTTPHeaders()
+        for (name, value) in APIServer.corsHeaders { cors.add(name: name, value: value) }
+        let extra = cors
         if reply.delaySeconds > 0 {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(reply.delaySeconds * 1000))) {
                 let (handler, context) = loopBound.value
-                handler.send(status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra,
-                             head: requestHead, context: context)
+                handler.send(
+                    status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra,
+                    head: requestHead, context: context)
             }
         } else {
-            send(status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra, head: requestHead,
-                 context: context)
+            send(
+                status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra, head: requestHead,
+                context: context)
         }
     }
 

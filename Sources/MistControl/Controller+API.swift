@@ -71,7 +71,9 @@ extension Controller {
                 let outcome = APIAuthorization.authorize(
                     request, response: &response, storage: &stored.config.storage, host: session.host)
                 if !hadAccount && stored.config.hasAccount {
-                    logger.mist(kind: "CONF", "Created account \(request["authorize"]["new_username"].asString) through the API")
+                    logger.mist(
+                        kind: "CONF", "Created account \(request["authorize"]["new_username"].asString) through the API"
+                    )
                     stored.dirtySince = monotonicSeconds()
                 }
                 switch outcome {
@@ -199,7 +201,8 @@ extension Controller {
         {
             if !request.hasMember("streams") && (request.hasMember("addstream") || request.hasMember("deletestream")) {
                 var partial: JSONValue = ["incomplete list": 1]
-                for (name, _) in request["addstream"].objectValue ?? JSONObject() where storage["streams"].hasMember(name) {
+                for (name, _) in request["addstream"].objectValue ?? JSONObject()
+                where storage["streams"].hasMember(name) {
                     partial[name] = withRuntimeStatus(storage["streams"][name])
                 }
                 response["streams"] = partial
@@ -341,7 +344,9 @@ extension Controller {
                 if unlink(source + ".dtsh") == 0 { removed = 2 }
             }
             switch (configured, removed) {
-            case (false, 0), (false, _) where removed == 0: return "0: No action taken"
+            case (false, 0),
+                (false, _) where removed == 0:
+                return "0: No action taken"
             case (false, 1): return "1: Source file deleted"
             case (false, _): return "2: Source file and dtsh deleted"
             case (true, 0): return "-1: Stream deleted, source remains"
@@ -360,7 +365,9 @@ extension Controller {
     }
 
     private func editTags(_ request: JSONValue, storage: inout JSONValue, response: inout JSONValue) {
-        guard request.hasMember("tags") || request.hasMember("add_tag") || request.hasMember("remove_tag") else { return }
+        guard request.hasMember("tags") || request.hasMember("add_tag") || request.hasMember("remove_tag") else {
+            return
+        }
         var tags = Set((storage["tags"].arrayValue ?? []).map(\.asString).filter { !$0.isEmpty })
         if case .array(let list) = request["tags"] { tags = Set(list.map(\.asString).filter { !$0.isEmpty }) }
         func names(_ value: JSONValue) -> [String] {
@@ -387,7 +394,8 @@ extension Controller {
             var deleted: [JSONValue] = []
             switch request["streamkey_del"] {
             case .object(let pairs):
-                for (key, stream) in pairs where storage["streamkeys"][key].isString
+                for (key, stream) in pairs
+                where storage["streamkeys"][key].isString
                     && storage["streamkeys"][key].asString == stream.asString
                 {
                     storage["streamkeys"].removeMember(key)
@@ -530,7 +538,8 @@ extension Controller {
         }
         var data = JSONValue.emptyObject
         for name in names {
-            if let wanted, !wanted.contains(name), !wanted.contains(where: { $0.hasSuffix("+") && name.hasPrefix($0) }) {
+            if let wanted, !wanted.contains(name), !wanted.contains(where: { $0.hasSuffix("+") && name.hasPrefix($0) })
+            {
                 continue
             }
             let values = fields.map { activeField($0, stream: name) }

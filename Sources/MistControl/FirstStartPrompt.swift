@@ -19,8 +19,8 @@ enum FirstStartPrompt {
         var changed = false
         if !configuration.hasAccount {
             answerLoop: while true {
-                guard let answer = ask("Account not set, do you want to create an account? (y)es, (n)o, (a)bort: ")
-                else { return changed ? .changed : .unchanged }
+                let question = "Account not set, do you want to create an account? (y)es, (n)o, (a)bort: "
+                guard let answer = ask(question) else { return .unchanged }
                 switch answer {
                 case "y":
                     while !configuration.hasAccount {
@@ -54,7 +54,8 @@ enum FirstStartPrompt {
         if configuration.storage["config"]["protocols"].count == 0 && !connectors.isEmpty {
             while true {
                 guard
-                    let answer = ask("Protocols not set, do you want to enable default protocols? (y)es, (n)o, (a)bort: ")
+                    let answer = ask(
+                        "Protocols not set, do you want to enable default protocols? (y)es, (n)o, (a)bort: ")
                 else { break }
                 if answer == "y" {
                     configuration.storage["config"]["protocols"] = Controller.defaultProtocols(connectors)

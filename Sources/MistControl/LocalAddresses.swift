@@ -20,7 +20,8 @@ public struct LocalAddresses: Sendable {
         if let text = getenv("MIST_API_LOCAL").map({ String(cString: $0) }) {
             return LocalAddresses(list: text)
         }
-        return LocalAddresses(rules: [.ipv4(network: 0x7F00_0000, mask: 0xFF00_0000), .exact("::1")], includeOwnAddresses: true)
+        return LocalAddresses(
+            rules: [.ipv4(network: 0x7F00_0000, mask: 0xFF00_0000), .exact("::1")], includeOwnAddresses: true)
     }
 
     init(rules: [Rule], includeOwnAddresses: Bool) {

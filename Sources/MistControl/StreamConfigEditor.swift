@@ -27,7 +27,8 @@ struct StreamConfigEditor {
             }
             if !streams.hasMember(name) && !StreamName.isValidConfigured(name) {
                 let suggestion = StreamName.sanitize(name)
-                let message = "Invalid stream name \(name); suggested alternative: \(suggestion.isEmpty ? "(none)" : suggestion)"
+                let message =
+                    "Invalid stream name \(name); suggested alternative: \(suggestion.isEmpty ? "(none)" : suggestion)"
                 logger.mist(.error, "\(message)")
                 errors.append(message)
                 continue

@@ -89,43 +89,21 @@ import Testing
         #expect(try String(contentsOf: config, encoding: .utf8) == #"{"streams": {"a": }}"#)
     }
 
-    /// Starts MistController and returns it with its log up to "Controller started".
-    static func startController(_ arguments: [String]) throws -> (Process, String) {
-        let process = Process()
-        process.executableURL = directory.appendingPathComponent("MistController")
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        var log = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !log.contains("Controller started") && Date() < deadline {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-        }
-        return (process, log)
-    }
-
     @Test func controllerCreatesAnAccountFromTheCommandLine() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let config = folder.appendingPathComponent("config.json")
-        let (process, log) = try Self.startController(["-c", config.path, "-a", "admin:secret"])
-        process.terminate()
-        process.waitUntilExit()
-        #expect(log.contains("Created account admin"))
-        let saved = try JSONParser.parse(Array(Data(contentsOf: config)))
+        let controller = try ControllerHarness(
+            config: #"{"config": {"protocols": []}}"#, arguments: ["-a", "admin:secret"])
+        controller.stop()
+        #expect(controller.log.contains("Created account admin"))
+        let saved = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
         #expect(saved["account"]["admin"]["password"] == "5ebe2294ecd0e0f08eab7690d2a6ee69")
     }
 
-    @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() async throws {
-        let (process, log) = try Self.startController(["-c", "/nonexistent-folder/config.json"])
-        #expect(log.contains("Found 2 protocol(s) (DTSC, RTMP), 2 input(s) (Buffer, DTSC)"))
-        process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+    @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() throws {
+        let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
+        #expect(controller.log.contains("Found 2 protocol(s) (DTSC, RTMP), 2 input(s) (Buffer, DTSC)"))
+        controller.stop()
+        #expect(controller.process.terminationStatus == 0)
+        #expect(controller.log.contains("Controller stopped"))
     }
 }
 

@@ -1,0 +1,117 @@
+import Foundation
+import MistData
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A MistController started for real in a folder of its own, with its API on a free loopback
+/// port and its log in a file.
+final class ControllerHarness {
+    let folder: URL
+    let configFile: URL
+    let logFile: URL
+    let apiPort: Int
+    private(set) var process: Process
+
+    /// Writes `config` (unless nil) and starts the controller.
+    init(config: String?, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        configFile = folder.appendingPathComponent("config.json")
+        logFile = folder.appendingPathComponent("controller.log")
+        apiPort = ControllerHarness.freePort()
+        if let config { try Data(config.utf8).write(to: configFile) }
+        process = Process()
+        try start(arguments: arguments, environment: environment)
+    }
+
+    /// Starts (again) with the same folder and port.
+    func start(arguments: [String] = [], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = BinaryTests.directory.appendingPathComponent("MistController")
+        process.arguments = ["-c", configFile.path, "-p", String(apiPort), "-i", "127.0.0.1"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logFile)
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? handle.close()
+        guard waitFor({ self.log.contains("Controller started") }) else {
+            throw ControllerHarnessError.notStarted(self.log)
+        }
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    func client() throws -> HTTPTestClient { try HTTPTestClient(port: apiPort) }
+
+    /// One call on a new connection.
+    func call(_ command: String, path: String = "/api") throws -> JSONValue {
+        try client().call(command, path: path).json()
+    }
+
+    /// Stops the controller with SIGTERM and waits for it.
+    func stop() {
+        if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The pids of the controller's children running `binary`.
+    func children(named binary: String) -> [pid_t] {
+        let parent = process.processIdentifier
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            let name = stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close]
+            guard fields.count > 1, pid_t(fields[1]) == parent, binary.hasPrefix(name) else { return nil }
+            return pid
+        }
+    }
+
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length)
+                return getsockname(descriptor, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func portAccepts(_ port: Int) -> Bool { (try? TCPTestClient(port: UInt16(port))) != nil }
+}
+
+enum ControllerHarnessError: Error {
+    case notStarted(String)
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func waitFor(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
