@@ -53,13 +53,15 @@ let package = Package(
         .target(
             name: "MistControl",
             dependencies: [
-                "MistCore", "MistData", "MistShm", "CShim", "COpenSSL",
+                "MistCore", "MistData", "MistShm", "MistStream", "CShim", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
-        .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet"]),
-        .target(name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet"]),
+        // What outputs, inputs and the controller share about streams: starting inputs on demand.
+        .target(name: "MistStream", dependencies: ["MistCore", "MistShm"]),
+        .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream"]),
+        .target(name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream"]),
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [

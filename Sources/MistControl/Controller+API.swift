@@ -104,6 +104,7 @@ extension Controller {
             return min(8, 0.25 * Double(1 << min(failures.count, 6)))
         }
         if !session.authorized { session.attempts += 1 }
+        publishStreams()
         if wantsSave, let problem = save() { errors.append(problem) }
         if !errors.isEmpty { response["error"] = .string(errors.joined(separator: "; ")) }
         if wantsShutdown { requestShutdown() }

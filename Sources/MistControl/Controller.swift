@@ -47,6 +47,8 @@ public final class Controller: Sendable {
     public let instanceID: String
     let logger: Logger
     let stored: Mutex<Stored>
+    /// What is published in shared memory for the other processes, by page name.
+    private let published = Mutex<[String: JSONValue]>([:])
     private let shuttingDown = Atomic<Bool>(false)
 
     public init(
@@ -119,6 +121,55 @@ public final class Controller: Sendable {
         if !storage["streams"].isObject { storage["streams"] = .emptyObject }
     }
 
+    // MARK: publishing
+
+    /// Publishes the binaries' capabilities (what inputs and outputs consult to start inputs) with
+    /// this controller's pid, so a page left by a dead controller is recognised as stale.
+    public func publishCapabilities() {
+        var capabilities = JSONValue.emptyObject
+        capabilities["connectors"] = Controller.objectFrom(discovery.connectors)
+        capabilities["inputs"] = Controller.objectFrom(discovery.inputs)
+        capabilities["processes"] = Controller.objectFrom(discovery.processes)
+        capabilities["controller_pid"] = .int(Int64(getpid()))
+        do {
+            try ConfigPage.write(capabilities, to: StreamPageNames.capabilities)
+        } catch {
+            logger.mist(.error, "Cannot publish the capabilities: \(error)")
+        }
+    }
+
+    /// Publishes each configured stream's settings where inputs and outputs read them, and
+    /// withdraws those of deleted streams. Only changed settings are rewritten.
+    public func publishStreams() {
+        var wanted: [String: JSONValue] = [:]
+        for (name, configuration) in storage["streams"].objectValue ?? JSONObject() {
+            wanted[StreamPageNames.configuration(name)] = Controller.removingRuntimeMembers(configuration)
+        }
+        published.withLock { published in
+            for (page, value) in wanted where published[page] != value {
+                do {
+                    try ConfigPage.write(value, to: page)
+                    published[page] = value
+                } catch {
+                    logger.mist(.error, "Cannot publish the settings of a stream: \(error)")
+                }
+            }
+            for page in Array(published.keys) where wanted[page] == nil {
+                ConfigPage.remove(page)
+                published[page] = nil
+            }
+        }
+    }
+
+    /// Removes everything this controller published (at shutdown).
+    public func withdrawPublished() {
+        published.withLock { published in
+            for page in published.keys { ConfigPage.remove(page) }
+            published.removeAll()
+        }
+        ConfigPage.remove(StreamPageNames.capabilities)
+    }
+
     // MARK: supervision
 
     /// One round of housekeeping, about once a second: connectors, CPU sample, saving and
@@ -127,6 +178,7 @@ public final class Controller: Sendable {
         guard !isShuttingDown else { return }
         let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
         _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
+        publishStreams()
         system.sample()
         if settings.configAccess.contains("w") { saveIfIdle() }
         if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }

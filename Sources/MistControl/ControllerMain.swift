@@ -78,6 +78,8 @@ public enum ControllerMain {
             throw ControllerError.configuration(path: configPath, reason: problem)
         }
 
+        controller.publishCapabilities()
+        controller.publishStreams()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel: Channel
         do {
@@ -85,6 +87,7 @@ public enum ControllerMain {
                 controller: controller, host: settings.apiInterface, port: settings.apiPort, group: group)
         } catch {
             try? group.syncShutdownGracefully()
+            controller.withdrawPublished()
             throw ControllerError.listen(address: "\(settings.apiInterface):\(settings.apiPort)", reason: "\(error)")
         }
         logger.mist(kind: "CONF", "API listening on \(settings.apiInterface):\(settings.apiPort)")
@@ -104,6 +107,7 @@ public enum ControllerMain {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
         supervisor.stopAll()
+        controller.withdrawPublished()
         if settings.configAccess.contains("w") && controller.hasUnsavedChanges { controller.save() }
         logger.mist(kind: "CONF", "Controller stopped")
         return 0

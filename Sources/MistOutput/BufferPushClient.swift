@@ -2,21 +2,44 @@ import Logging
 import MistCore
 import MistNet
 import MistShm
+import MistStream
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// How an output that accepts a push reaches the stream's buffer input: over the stream's local
-/// push socket, starting MistInBuffer first when none runs yet.
+/// push socket, starting MistInBuffer first when none runs yet. Under a controller only pushes
+/// its configuration allows are taken; run without one (by hand, in tests) every push is.
 public enum BufferPushClient {
-    public static func connect(stream: String, logger: Logger) throws -> TCPConnection {
+    public enum Refusal: Error, CustomStringConvertible {
+        case refused(String)
+
+        public var description: String {
+            switch self {
+            case .refused(let reason): return "push refused: \(reason)"
+            }
+        }
+    }
+
+    public static func connect(stream: String, peerHost: String, logger: Logger) throws -> TCPConnection {
         let name = StreamPageNames.pushSocket(stream)
+        if StreamStarter.controllerIsRunning {
+            let configuration = StreamStarter.configuration(of: stream)
+            if let reason = PushPolicy.refusal(stream: stream, configuration: configuration, peerHost: peerHost) {
+                logger.mist(.warn, "Refusing a push from \(peerHost): \(reason)")
+                throw Refusal.refused(reason)
+            }
+        }
         if let connection = try? LocalListener.connect(name: name) { return connection }
-        signal(SIGCHLD, SIG_IGN)  // the buffer outlives this connection; let the system reap it
-        let binary = ChildProcess.ownDirectory() + "MistInBuffer"
-        let pid = try ChildProcess.spawn(binary, arguments: ["-s", stream])
-        logger.mist(.info, "Started MistInBuffer (pid \(pid)) for \(stream)")
+        if StreamStarter.controllerIsRunning {
+            try StreamStarter.start(stream, source: "push://", isProvider: true, timeoutSeconds: 10, logger: logger)
+        } else {
+            signal(SIGCHLD, SIG_IGN)  // the buffer outlives this connection; let the system reap it
+            let binary = ChildProcess.ownDirectory() + "MistInBuffer"
+            let pid = try ChildProcess.spawn(binary, arguments: ["-s", stream])
+            logger.mist(.info, "Started MistInBuffer (pid \(pid)) for \(stream)")
+        }
         var lastError: Error = NetworkError.timeout
         for _ in 0..<250 {
             do {

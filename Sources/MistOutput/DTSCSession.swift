@@ -3,6 +3,7 @@ import MistCore
 import MistData
 import MistNet
 import MistShm
+import MistStream
 
 /// One DTSC viewer connection: greets the peer, waits for its `play` command, then sends the
 /// stream's header and every packet of the selected tracks, straight from shared memory.
@@ -82,7 +83,8 @@ public struct DTSCSession {
     /// Hands a pushed stream to its buffer input: every byte from the publisher goes to the buffer
     /// and every answer back, until either side leaves.
     private func relayPush(_ stream: String, pending: [UInt8]) throws {
-        let target = try BufferPushClient.connect(stream: stream, logger: logger)
+        let host = String(connection.peer[..<(connection.peer.lastIndex(of: ":") ?? connection.peer.endIndex)])
+        let target = try BufferPushClient.connect(stream: stream, peerHost: host, logger: logger)
         defer { target.close() }
         logger.mist(.info, "DTSC push from \(connection.peer) into \(stream)")
         // The buffer answers first: ok when it takes this source, an error when it is busy.
@@ -102,6 +104,9 @@ public struct DTSCSession {
     }
 
     private func play(_ stream: String, buffer: inout DTSCStreamBuffer) throws {
+        // Under a controller, the stream's input is started on demand; run by hand, an input
+        // started some other way is waited for.
+        if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
         let reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
         var waited = 0
         while reader.tracks().isEmpty && waited < 5000 {

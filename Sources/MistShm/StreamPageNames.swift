@@ -21,3 +21,11 @@ public enum StreamPageNames {
     /// Guards adding and claiming tracks.
     public static func trackListSemaphore(_ stream: String) -> String { "/MstSemTRKS" + stream }
 }
+
+extension StreamPageNames {
+    /// A configured stream's settings, published by the controller (by base name: `live` for
+    /// `live+cam`).
+    public static func configuration(_ baseName: String) -> String { "/MstSCnf" + baseName }
+    /// The capabilities of every installed binary, published by the controller.
+    public static let capabilities = "/MstCapa"
+}

@@ -12,6 +12,9 @@ final class ControllerHarness {
     let configFile: URL
     let logFile: URL
     let apiPort: Int
+    /// Shared memory of this controller and its children: a folder of its own, so controllers of
+    /// tests running side by side do not see each other's streams.
+    let shmFolder: URL
     private(set) var process: Process
 
     /// Writes `config` (unless nil) and starts the controller.
@@ -21,6 +24,7 @@ final class ControllerHarness {
         configFile = folder.appendingPathComponent("config.json")
         logFile = folder.appendingPathComponent("controller.log")
         apiPort = ControllerHarness.freePort()
+        shmFolder = folder.appendingPathComponent("shm")
         if let config { try Data(config.utf8).write(to: configFile) }
         process = Process()
         try start(arguments: arguments, environment: environment)
@@ -31,7 +35,9 @@ final class ControllerHarness {
         process = Process()
         process.executableURL = BinaryTests.directory.appendingPathComponent("MistController")
         process.arguments = ["-c", configFile.path, "-p", String(apiPort), "-i", "127.0.0.1"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["MIST_SHM_FOLDER": shmFolder.path].merging(environment) { $1 }
+        ) { $1 }
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
         handle.seekToEndOfFile()
@@ -80,6 +86,26 @@ final class ControllerHarness {
             let name = stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close]
             guard fields.count > 1, pid_t(fields[1]) == parent, binary.hasPrefix(name) else { return nil }
             return pid
+        }
+    }
+
+    /// Starts `binary` beside the controller, sharing its shared memory.
+    func startPeer(_ binary: String, _ arguments: [String]) throws -> Process {
+        let peer = Process()
+        peer.executableURL = BinaryTests.directory.appendingPathComponent(binary)
+        peer.arguments = arguments
+        peer.environment = ["MIST_CONTROL": "1", "MIST_SHM_FOLDER": shmFolder.path]
+        try peer.run()
+        return peer
+    }
+
+    /// Pids of every process whose command line contains all of `words`.
+    static func processes(containing words: [String]) -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { return nil }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return words.allSatisfy({ word in arguments.contains { $0.contains(word) } }) ? pid : nil
         }
     }
 

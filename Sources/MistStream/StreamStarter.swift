@@ -1,0 +1,97 @@
+import Logging
+import MistCore
+import MistData
+import MistShm
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Makes sure a stream's input runs, starting it from the configuration the controller
+/// publishes, as MistServer's outputs do when a viewer asks for a stream. A second start for a
+/// stream whose input runs does nothing; two racing starts leave one input, because an input
+/// holds the stream's lock and a second one exits.
+public enum StreamStarter {
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case invalidName(String)
+        case notConfigured(String)
+        case noInput(source: String)
+        case startFailed(String)
+        case inputExited(String)
+        case timedOut(String)
+
+        public var description: String {
+            switch self {
+            case .invalidName(let name): return "invalid stream name \(name)"
+            case .notConfigured(let name): return "stream \(name) is not configured"
+            case .noInput(let source): return "no input can read the source \(source)"
+            case .startFailed(let reason): return "cannot start the input: \(reason)"
+            case .inputExited(let name): return "the input of \(name) stopped before the stream came online"
+            case .timedOut(let name): return "stream \(name) did not come online in time"
+            }
+        }
+    }
+
+    /// The settings of a configured stream (by its base name), as the controller published them.
+    public static func configuration(of stream: String) -> JSONValue? {
+        ConfigPage.read(StreamPageNames.configuration(String(StreamName.baseName(stream))))
+    }
+
+    /// Whether a controller publishes configuration (inputs may only be started through one).
+    public static var controllerIsRunning: Bool {
+        guard let pid = ConfigPage.read(StreamPageNames.capabilities)?["controller_pid"].intValue else { return false }
+        return StreamCleanup.processIsAlive(pid_t(truncatingIfNeeded: pid))
+    }
+
+    /// Starts the input of `stream` unless it runs, and waits up to `timeoutSeconds` for it to be
+    /// ready (or, for providers such as a push, waiting for data). `source` overrides the
+    /// configured source (a push uses `push://`).
+    public static func start(
+        _ stream: String, source: String? = nil, isProvider: Bool = false, timeoutSeconds: Double = 20,
+        logger: Logger
+    ) throws(Failure) {
+        guard StreamName.sanitize(stream) == stream, !stream.isEmpty, stream.utf8.count <= StreamName.maximumLength
+        else { throw .invalidName(stream) }
+        if isUsable(StreamStatus.current(of: stream), isProvider: isProvider) { return }
+        if StreamStatus.current(of: stream) == .off {
+            let configuration = self.configuration(of: stream)
+            guard let configuration, let location = source ?? configuration["source"].stringValue, !location.isEmpty
+            else { throw .notConfigured(stream) }
+            let inputs = ConfigPage.read(StreamPageNames.capabilities)?["inputs"] ?? .null
+            guard let input = InputSelector.input(for: location, inputs: inputs, isProvider: isProvider) else {
+                throw .noInput(source: location)
+            }
+            let binary = ChildProcess.ownDirectory() + (input["exec"].stringValue ?? "MistIn" + input["name"].asString)
+            let arguments =
+                OptionArguments.arguments(for: configuration, capabilities: input) + ["-s", stream, location]
+            let pid: pid_t
+            do {
+                pid = try ChildProcess.spawn(binary, arguments: arguments)
+            } catch {
+                throw .startFailed(error.description)
+            }
+            logger.mist(.info, "Started \(binary.split(separator: "/").last ?? "") (pid \(pid)) for \(stream)")
+            waitForChild(pid)
+        }
+        let deadline = monotonicSeconds() + timeoutSeconds
+        while monotonicSeconds() < deadline {
+            let status = StreamStatus.current(of: stream)
+            if isUsable(status, isProvider: isProvider) { return }
+            usleepMilliseconds(25)
+        }
+        throw .timedOut(stream)
+    }
+
+    static func isUsable(_ status: StreamStatus, isProvider: Bool) -> Bool {
+        status == .ready || (isProvider && status == .waiting)
+    }
+
+    /// Inputs outlive the process that started them; a thread reaps this one when it ends so it
+    /// does not linger as a zombie.
+    private static func waitForChild(_ pid: pid_t) {
+        startDetachedThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import MistData
+import MistShm
+import ShmTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Streams configured in the controller: inputs started on demand by a viewer's output, and
+/// pushes accepted only where the configuration allows them.
+@Suite(.serialized) struct ControllerStreamTests {
+    @Test func viewerStartsAConfiguredFileStreamOnDemandOnlyOnce() throws {
+        let dtscPort = ControllerHarness.freePort()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vod-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("movie.dtsc")
+        try DTSCEndToEndTests.writeFile(to: file)
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}]},
+                 "streams": {"vod": {"name": "vod", "source": "\(file.path)", "inputtimeout": 2}}}
+                """)
+        #expect(waitFor { ControllerHarness.portAccepts(dtscPort) })
+        let before = try controller.call(#"{"streams": true}"#, path: "/api2")
+        #expect(before["streams"]["vod"]["error"] == "Available")
+
+        // Two viewers ask at once; one input serves both.
+        let packets = TestStream.packets(seconds: DTSCEndToEndTests.seconds)
+        let expected = Array(try TestStream.expectedFrames(packets).joined())
+        let pulls = try (1...2).map { index in
+            try controller.startPeer("MistInDTSC", ["-s", "copy\(index)", "dtsc://127.0.0.1:\(dtscPort)/vod"])
+        }
+        defer { pulls.forEach { if $0.isRunning { $0.terminate() } } }
+        for index in 1...2 {
+            let output = folder.appendingPathComponent("copy\(index).dtsc")
+            let reader = try controller.startPeer(
+                "ShmPeer", ["read", "copy\(index)", output.path, String(packets.count)])
+            #expect(waitFor(seconds: 30) { !reader.isRunning })
+            if reader.isRunning { reader.terminate() }
+            reader.waitUntilExit()
+            let got = Array((try? Data(contentsOf: output)) ?? Data())
+            #expect(got.count == expected.count)
+            #expect(got.count != expected.count || got == expected)
+        }
+        #expect(ControllerHarness.processes(containing: ["MistInDTSC", "vod", file.path]).count == 1)
+        let during = try controller.call(#"{"streams": true, "active_streams": true}"#, path: "/api2")
+        #expect(during["streams"]["vod"]["online"] == 1)
+        #expect((during["active_streams"].arrayValue ?? []).contains("vod"))
+        #expect(controller.log.contains("Started MistInDTSC"))
+
+        // Idle: the input leaves on its own after its timeout.
+        pulls.forEach { $0.terminate() }
+        #expect(waitFor(seconds: 20) { ControllerHarness.processes(containing: ["MistInDTSC", file.path]).isEmpty })
+    }
+
+    @Test func pushesGoOnlyIntoStreamsConfiguredForThem() throws {
+        let dtscPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}]},
+                 "streams": {"live": {"name": "live", "source": "push://"},
+                             "elsewhere": {"name": "elsewhere", "source": "push://192.0.2.1"},
+                             "file": {"name": "file", "source": "/nonexistent.dtsc"}}}
+                """)
+        #expect(waitFor { ControllerHarness.portAccepts(dtscPort) })
+
+        func push(_ stream: String) throws -> (TCPTestClient, String) {
+            let publisher = try TCPTestClient(port: UInt16(dtscPort))
+            #expect(try publisher.read(timeoutSeconds: 10).starts(with: Array("DTCM".utf8)))
+            try publisher.write(DTSCFrameWriter.frame(.command, object: ["cmd": "push", "stream": .string(stream)]))
+            return (publisher, String(decoding: try publisher.read(timeoutSeconds: 20), as: UTF8.self))
+        }
+        let (accepted, answer) = try push("live")
+        defer { accepted.close() }
+        #expect(answer.contains("Pushing"))
+        for (stream, reason) in [
+            ("unknown", "not configured"), ("elsewhere", "only takes pushes from 192.0.2.1"),
+            ("file", "does not take pushes"),
+        ] {
+            let (refused, answer) = try push(stream)
+            refused.close()
+            #expect(answer.contains("error") && answer.contains(reason), "\(stream): \(answer)")
+        }
+        #expect(controller.log.contains("Refusing a push from 127.0.0.1"))
+    }
+}
