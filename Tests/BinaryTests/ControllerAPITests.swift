@@ -257,6 +257,91 @@ import Testing
         let config = try controller.call(#"{"config": true}"#, path: "/api2")
         #expect(config["config"]["protocols"].count == 2)
     }
+
+    @Test func configBackupRestoreAndTheConfigCall() throws {
+        let controller = try ControllerHarness(config: Self.config(dtscPort: ControllerHarness.freePort()))
+        let changed = try controller.call(
+            #"{"config": {"serverid": "edge-1", "debug": 5, "bogus": 1}, "addstream": {"a": {"source": "push://"}}}"#,
+            path: "/api2")
+        #expect(changed["config"]["serverid"] == "edge-1")
+        #expect(changed["config"]["debug"] == 5)
+        #expect(!changed["config"].hasMember("bogus"))
+        let backup = try controller.call(#"{"config_backup": true}"#, path: "/api2")["config_backup"]
+        #expect(backup["streams"]["a"] == ["name": "a", "source": "push://"])
+        #expect(backup["account"]["admin"].isObject)
+        #expect(!JSONWriter.compact(backup).contains("online"))
+
+        var restored = backup
+        restored["streams"] = ["b": ["source": "/x.mp4"]]
+        restored["config"]["serverid"] = "edge-2"
+        _ = try controller.call(#"{"config_restore": \#(JSONWriter.compact(restored))}"#)
+        let after = try controller.call(#"{"streams": true, "config": true}"#, path: "/api2")
+        #expect(Set(after["streams"].objectValue?.keys ?? []) == ["b"])
+        #expect(after["streams"]["b"]["name"] == "b")
+        #expect(after["config"]["serverid"] == "edge-2")
+
+        let browse = try controller.call(#"{"browse": "\#(controller.folder.path)"}"#, path: "/api2")["browse"]
+        #expect(browse["path"] == [.string(controller.folder.resolvingSymlinksInPath().path)])
+        #expect((browse["files"].arrayValue ?? []).contains("config.json"))
+        #expect((browse["subdirectories"].arrayValue ?? []).contains("shm"))
+    }
+
+    @Test func editsOnDiskArePickedUpAndUnsavedChangesSavedAtShutdown() throws {
+        let controller = try ControllerHarness(config: Self.config(dtscPort: ControllerHarness.freePort()))
+        // Someone edits the file (the `r` of the default -C rw).
+        var edited = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
+        edited["streams"]["fromdisk"] = ["name": "fromdisk", "source": "push://"]
+        usleep(20_000)
+        try Data(JSONWriter.pretty(edited).utf8).write(to: controller.configFile)
+        #expect(
+            waitFor(seconds: 5) {
+                ((try? controller.call(#"{"streams": true}"#, path: "/api2")) ?? .null)["streams"].hasMember("fromdisk")
+            })
+        // A change through the API without `save` is written when the controller stops.
+        _ = try controller.call(#"{"addstream": {"unsaved": {"source": "push://"}}}"#)
+        controller.stop()
+        let stored = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
+        #expect(stored["streams"].hasMember("unsaved"))
+        #expect(stored["streams"].hasMember("fromdisk"))
+    }
+
+    @Test func firstStartOnATerminalAsksForAnAccount() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("config.json")
+        let port = ControllerHarness.freePort()
+        let binary = BinaryTests.directory.appendingPathComponent("MistController").path
+        // `script` gives the controller a terminal; the answer "t" sets up a test server.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qfec", "\(binary) -c \(config.path) -p \(port) -i 127.0.0.1", "/dev/null"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "MIST_SHM_FOLDER": folder.appendingPathComponent("shm").path
+        ]) { $1 }
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var seen = ""
+        #expect(
+            waitFor {
+                seen += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+                return seen.contains("do you want to create an account?")
+            })
+        input.fileHandleForWriting.write(Data("t\n".utf8))
+        #expect(waitFor { ControllerHarness.portAccepts(port) })
+        let reply = try HTTPTestClient(port: port).call(#"{"streams": true, "config": true}"#, path: "/api2").json()
+        #expect(reply["streams"]["live"]["source"] == "push://")
+        #expect(reply["config"]["protocols"][0]["debug"] == 4)
+        let stored = try JSONParser.parse(Array(Data(contentsOf: config)))
+        #expect(stored["account"]["test"]["password"] == .string(md5Hex("test")))
+        _ = try HTTPTestClient(port: port).call(#"{"shutdown": true}"#)
+        #expect(waitFor { !process.isRunning })
+    }
 }
 
 /// Lower-case hex MD5 through the system's md5sum, independent of the code under test.
