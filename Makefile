@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages
+FUZZERS = json dtmi dtsc dtscstream pages api
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -68,6 +68,16 @@ $(FUZZ_DIR)/json $(FUZZ_DIR)/dtmi $(FUZZ_DIR)/dtsc $(FUZZ_DIR)/dtscstream:
 
 # The page readers: MistShm's sources compiled in one module with MistData's (so their
 # `import MistData` lines are dropped from a copy), and the C shim.
+$(FUZZ_DIR)/api: Fuzz/FuzzAPI.swift Sources/MistData/*.swift Sources/MistCore/URLQuery.swift \
+		Sources/MistCore/StreamName.swift Sources/MistControl/APIRequest.swift Sources/MistControl/ProtocolListEditor.swift
+	rm -rf $(FUZZ_DIR)/api-src && mkdir -p $(FUZZ_DIR)/api-src
+	for file in $(filter Sources/MistCore/% Sources/MistControl/%,$^); do \
+		sed '/^import Mist/d; /^import Logging$$/d' $$file > $(FUZZ_DIR)/api-src/$$(basename $$file); done
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistControl \
+		Sources/MistData/*.swift $(FUZZ_DIR)/api-src/*.swift Fuzz/FuzzAPI.swift -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
 $(FUZZ_DIR)/pages: Fuzz/FuzzPages.swift Sources/MistShm/*.swift Sources/MistData/*.swift Sources/CShim/shim.c
 	rm -rf $(FUZZ_DIR)/pages-src && mkdir -p $(FUZZ_DIR)/pages-src
 	for file in Sources/MistShm/*.swift; do sed '/^import MistData$$/d' $$file > $(FUZZ_DIR)/pages-src/$$(basename $$file); done
