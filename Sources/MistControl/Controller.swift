@@ -2,6 +2,7 @@ import Logging
 import MistCore
 import MistData
 import MistShm
+import MistStream
 import Synchronization
 
 #if canImport(Glibc)
@@ -49,6 +50,8 @@ public final class Controller: Sendable {
     let stored: Mutex<Stored>
     /// What is published in shared memory for the other processes, by page name.
     private let published = Mutex<[String: JSONValue]>([:])
+    /// When each always-on stream's input was last started, so a failing one is retried calmly.
+    private let alwaysOnStarts = Mutex<[String: Double]>([:])
     private let shuttingDown = Atomic<Bool>(false)
 
     public init(
@@ -179,9 +182,35 @@ public final class Controller: Sendable {
         let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
         _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
         publishStreams()
+        startAlwaysOnStreams()
         system.sample()
         if settings.configAccess.contains("w") { saveIfIdle() }
         if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }
+    }
+
+    /// Starts the inputs of streams configured with `always_on`, so they run without viewers
+    /// (MistServer's option for sources that must be pulled continuously).
+    private func startAlwaysOnStreams() {
+        for (name, configuration) in storage["streams"].objectValue ?? JSONObject()
+        where configuration["always_on"].asBool && StreamStatus.current(of: name) == .off {
+            let now = monotonicSeconds()
+            let due = alwaysOnStarts.withLock { starts in
+                guard now - (starts[name] ?? -.infinity) >= 5 else { return false }
+                starts[name] = now
+                return true
+            }
+            guard due else { continue }
+            do {
+                try StreamStarter.start(name, isProvider: true, waitUntilReady: false, logger: logger)
+            } catch {
+                logger.mist(.warn, "Cannot start always-on stream \(name): \(error)")
+            }
+        }
+    }
+
+    /// Stops the input of every active stream (at shutdown: nothing is left running).
+    public func stopInputs() {
+        for name in StreamCleanup.activeStreams() { Controller.stopInput(of: name, logger: logger) }
     }
 
     /// Writes the configuration now; nil on success, else the reason.

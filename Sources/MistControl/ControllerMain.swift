@@ -107,6 +107,7 @@ public enum ControllerMain {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
         supervisor.stopAll()
+        controller.stopInputs()
         controller.withdrawPublished()
         if settings.configAccess.contains("w") && controller.hasUnsavedChanges { controller.save() }
         logger.mist(kind: "CONF", "Controller stopped")

@@ -44,11 +44,11 @@ public enum StreamStarter {
     }
 
     /// Starts the input of `stream` unless it runs, and waits up to `timeoutSeconds` for it to be
-    /// ready (or, for providers such as a push, waiting for data). `source` overrides the
-    /// configured source (a push uses `push://`).
+    /// ready (or, for providers such as a push, waiting for data), unless `waitUntilReady` is
+    /// false. `source` overrides the configured source (a push uses `push://`).
     public static func start(
         _ stream: String, source: String? = nil, isProvider: Bool = false, timeoutSeconds: Double = 20,
-        logger: Logger
+        waitUntilReady: Bool = true, logger: Logger
     ) throws(Failure) {
         guard StreamName.sanitize(stream) == stream, !stream.isEmpty, stream.utf8.count <= StreamName.maximumLength
         else { throw .invalidName(stream) }
@@ -72,6 +72,7 @@ public enum StreamStarter {
             }
             logger.mist(.info, "Started \(binary.split(separator: "/").last ?? "") (pid \(pid)) for \(stream)")
             waitForChild(pid)
+            if !waitUntilReady { return }
         }
         let deadline = monotonicSeconds() + timeoutSeconds
         while monotonicSeconds() < deadline {

@@ -86,4 +86,26 @@ import Testing
         }
         #expect(controller.log.contains("Refusing a push from 127.0.0.1"))
     }
+
+    @Test func alwaysOnStreamsRunWithoutViewersAndStopWithTheController() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("always-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("loop.dtsc")
+        try DTSCEndToEndTests.writeFile(to: file)
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": []},
+                 "streams": {"always": {"name": "always", "source": "\(file.path)", "always_on": true}}}
+                """)
+        #expect(
+            waitFor {
+                let reply = (try? controller.call(#"{"active_streams": true}"#, path: "/api2")) ?? .null
+                return (reply["active_streams"].arrayValue ?? []).contains("always")
+            })
+        let inputs = ControllerHarness.processes(containing: ["MistInDTSC", file.path])
+        #expect(inputs.count == 1)
+        controller.stop()
+        #expect(waitFor(seconds: 10) { ControllerHarness.processes(containing: ["MistInDTSC", file.path]).isEmpty })
+    }
 }
