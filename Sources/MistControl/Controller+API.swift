@@ -456,43 +456,27 @@ extension Controller {
     /// A stored stream with its runtime `online` and `error` members.
     func withRuntimeStatus(_ configuration: JSONValue) -> JSONValue {
         var stream = configuration
-        let name = stream["name"].asString
-        let source = stream["source"].asString
-        switch StreamStatus.current(of: name) {
-        case .initializing:
-            stream["online"] = 2
-            stream["error"] = "Initializing..."
-        case .booting:
-            stream["online"] = 2
-            stream["error"] = "Loading..."
-        case .waiting:
-            stream["online"] = 2
-            stream["error"] = "Waiting for data..."
-        case .ready:
-            stream["online"] = 1
-        case .shuttingDown:
-            stream["online"] = 2
-            stream["error"] = "Shutting down..."
-        case .invalid:
-            stream["online"] = 0
-            stream["error"] = "Unrecognized stream state"
-        case .off:
-            if source.isEmpty {
-                stream["online"] = 0
-                stream["error"] = "Stream offline: Missing source parameter!"
-            } else if source.hasPrefix("/") {
-                if access(source, F_OK) == 0 {
-                    stream["online"] = 2
-                    stream["error"] = "Available"
-                } else {
-                    stream["online"] = 0
-                    stream["error"] = .string("Stream offline: Not found: \(source)")
-                }
-            } else {
-                stream["online"] = 0
-            }
-        }
+        let (online, error) = Controller.runtimeStatus(
+            StreamStatus.current(of: stream["name"].asString), source: stream["source"].asString)
+        stream["online"] = .int(online)
+        if let error { stream["error"] = .string(error) }
         return stream
+    }
+
+    /// MistServer's `online` code and `error` text for a stream's state.
+    static func runtimeStatus(_ status: StreamStatus, source: String) -> (online: Int64, error: String?) {
+        switch status {
+        case .initializing: return (2, "Initializing...")
+        case .booting: return (2, "Loading...")
+        case .waiting: return (2, "Waiting for data...")
+        case .ready: return (1, nil)
+        case .shuttingDown: return (2, "Shutting down...")
+        case .invalid: return (0, "Unrecognized stream state")
+        case .off:
+            if source.isEmpty { return (0, "Stream offline: Missing source parameter!") }
+            guard source.hasPrefix("/") else { return (0, nil) }
+            return access(source, F_OK) == 0 ? (2, "Available") : (0, "Stream offline: Not found: \(source)")
+        }
     }
 
     func allStreamsWithStatus(_ streams: JSONValue) -> JSONValue {
