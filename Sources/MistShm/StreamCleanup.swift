@@ -27,6 +27,7 @@ public enum StreamCleanup {
         NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
         NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
         NamedSemaphore.unlink(StreamUsers.semaphoreName(stream))
+        NamedSemaphore.unlink(StreamPageNames.startSemaphore(stream))
     }
 
     /// Names of the stream's existing pages (metadata, state, pid, track and data pages).

@@ -16,6 +16,8 @@ public enum StreamPageNames {
     public static func inputPID(_ stream: String) -> String { "/MstIPID" + stream }
     /// Held by the running input of a stream, so a second one does not start.
     public static func inputSemaphore(_ stream: String) -> String { "/MstSemInpt" + stream }
+    /// Held while one process starts a stream's input, so two viewers arriving together start one.
+    public static func startSemaphore(_ stream: String) -> String { "/MstSemStrt" + stream }
     /// The local socket a stream's buffer input takes pushed media on.
     public static func pushSocket(_ stream: String) -> String { "MistSwiftPush_" + stream }
     /// Guards adding and claiming tracks.

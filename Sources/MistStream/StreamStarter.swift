@@ -54,33 +54,54 @@ public enum StreamStarter {
         else { throw .invalidName(stream) }
         if isUsable(StreamStatus.current(of: stream), isProvider: isProvider) { return }
         if StreamStatus.current(of: stream) == .off {
-            let configuration = self.configuration(of: stream)
-            guard let configuration, let location = source ?? configuration["source"].stringValue, !location.isEmpty
-            else { throw .notConfigured(stream) }
-            let inputs = ConfigPage.read(StreamPageNames.capabilities)?["inputs"] ?? .null
-            guard let input = InputSelector.input(for: location, inputs: inputs, isProvider: isProvider) else {
-                throw .noInput(source: location)
+            // One starter at a time per stream; a holder that died only delays the next one.
+            let lock = try? NamedSemaphore(StreamPageNames.startSemaphore(stream))
+            let locked = lock?.wait(milliseconds: 10_000) ?? false
+            defer { if locked { lock?.post() } }
+            if StreamStatus.current(of: stream) == .off {
+                let pid = try launch(stream, source: source, isProvider: isProvider, logger: logger)
+                // Keep the lock until the input has claimed the stream (or given up).
+                let claimed = monotonicSeconds() + 10
+                while StreamStatus.current(of: stream) == .off && StreamCleanup.processIsAlive(pid)
+                    && monotonicSeconds() < claimed
+                {
+                    usleepMilliseconds(10)
+                }
+                if !waitUntilReady { return }
             }
-            let binary = ChildProcess.ownDirectory() + (input["exec"].stringValue ?? "MistIn" + input["name"].asString)
-            let arguments =
-                OptionArguments.arguments(for: configuration, capabilities: input) + ["-s", stream, location]
-            let pid: pid_t
-            do {
-                pid = try ChildProcess.spawn(binary, arguments: arguments)
-            } catch {
-                throw .startFailed(error.description)
-            }
-            logger.mist(.info, "Started \(binary.split(separator: "/").last ?? "") (pid \(pid)) for \(stream)")
-            waitForChild(pid)
-            if !waitUntilReady { return }
         }
         let deadline = monotonicSeconds() + timeoutSeconds
         while monotonicSeconds() < deadline {
             let status = StreamStatus.current(of: stream)
             if isUsable(status, isProvider: isProvider) { return }
+            if status == .off { throw .inputExited(stream) }
             usleepMilliseconds(25)
         }
         throw .timedOut(stream)
+    }
+
+    /// Spawns the input the stream's configuration and source call for.
+    private static func launch(_ stream: String, source: String?, isProvider: Bool, logger: Logger) throws(Failure)
+        -> pid_t
+    {
+        let configuration = self.configuration(of: stream)
+        guard let configuration, let location = source ?? configuration["source"].stringValue, !location.isEmpty
+        else { throw .notConfigured(stream) }
+        let inputs = ConfigPage.read(StreamPageNames.capabilities)?["inputs"] ?? .null
+        guard let input = InputSelector.input(for: location, inputs: inputs, isProvider: isProvider) else {
+            throw .noInput(source: location)
+        }
+        let binary = ChildProcess.ownDirectory() + (input["exec"].stringValue ?? "MistIn" + input["name"].asString)
+        let arguments = OptionArguments.arguments(for: configuration, capabilities: input) + ["-s", stream, location]
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(binary, arguments: arguments)
+        } catch {
+            throw .startFailed(error.description)
+        }
+        logger.mist(.info, "Started \(binary.split(separator: "/").last ?? "") (pid \(pid)) for \(stream)")
+        waitForChild(pid)
+        return pid
     }
 
     static func isUsable(_ status: StreamStatus, isProvider: Bool) -> Bool {

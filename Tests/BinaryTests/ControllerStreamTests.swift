@@ -21,7 +21,7 @@ import Testing
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [{"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}]},
-                 "streams": {"vod": {"name": "vod", "source": "\(file.path)", "inputtimeout": 2}}}
+                 "streams": {"vod": {"name": "vod", "source": "\(file.path)", "inputtimeout": 5}}}
                 """)
         #expect(waitFor { ControllerHarness.portAccepts(dtscPort) })
         let before = try controller.call(#"{"streams": true}"#, path: "/api2")
@@ -53,7 +53,7 @@ import Testing
 
         // Idle: the input leaves on its own after its timeout.
         pulls.forEach { $0.terminate() }
-        #expect(waitFor(seconds: 20) { ControllerHarness.processes(containing: ["MistInDTSC", file.path]).isEmpty })
+        #expect(waitFor(seconds: 30) { ControllerHarness.processes(containing: ["MistInDTSC", file.path]).isEmpty })
     }
 
     @Test func pushesGoOnlyIntoStreamsConfiguredForThem() throws {
