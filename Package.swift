@@ -58,10 +58,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
+        // Media formats shared by protocols and files: AMF, FLV tags, H.264/HEVC/AAC configuration.
+        .target(name: "MistMedia"),
+        // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
+        .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
         .target(name: "MistStream", dependencies: ["MistCore", "MistShm"]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream"]),
-        .target(name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream"]),
+        .target(
+            name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP"]),
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [
