@@ -61,11 +61,10 @@ public final class BufferInput {
                 // A publisher that reconnects may arrive before its old connection's end reached us:
                 // give the old one a moment to end before refusing the new one.
                 if let current = source {
-                    var waited = 0
+                    let deadline = monotonicSeconds() + 2
                     var alive = drain(current)
-                    while alive && waited < 2000 {
+                    while alive && monotonicSeconds() < deadline {
                         usleepMilliseconds(tick)
-                        waited += tick
                         alive = drain(current)
                     }
                     if !alive {

@@ -67,7 +67,8 @@ public enum FLVMedia {
             if packetType == 0 { return .configuration(codec: codec, data: reader.rest()) }
         }
         if codec == "MP3" && rate == 5512 {
-            return .audioFrame(codec: codec, rate: 8000, channels: channels, sampleSize: sampleSize, data: reader.rest())
+            return .audioFrame(
+                codec: codec, rate: 8000, channels: channels, sampleSize: sampleSize, data: reader.rest())
         }
         return .audioFrame(codec: codec, rate: rate, channels: channels, sampleSize: sampleSize, data: reader.rest())
     }
@@ -109,6 +110,8 @@ public enum FLVMedia {
 
     static func signed24Bytes(_ value: Int32) -> [UInt8] {
         let raw = UInt32(bitPattern: value)
-        return [UInt8(truncatingIfNeeded: raw >> 16), UInt8(truncatingIfNeeded: raw >> 8), UInt8(truncatingIfNeeded: raw)]
+        return [
+            UInt8(truncatingIfNeeded: raw >> 16), UInt8(truncatingIfNeeded: raw >> 8), UInt8(truncatingIfNeeded: raw),
+        ]
     }
 }

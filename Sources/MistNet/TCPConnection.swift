@@ -93,12 +93,13 @@ public final class TCPConnection: @unchecked Sendable {
         -> Int
     {
         guard try wait(for: Int16(POLLIN), milliseconds: timeoutMilliseconds) else { return 0 }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: limit))
-        let count = buffer.withUnsafeMutableBytes { raw in
-            recv(descriptor, raw.baseAddress.map { $0 + start }, limit, 0)
+        // Receive into scratch space and append only what arrived: growing the buffer by `limit`
+        // zeros first would cost a megabyte of writes per call.
+        let count = withUnsafeTemporaryAllocation(byteCount: max(limit, 1), alignment: 16) { scratch in
+            let count = recv(descriptor, scratch.baseAddress, limit, 0)
+            if count > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
+            return count
         }
-        buffer.removeLast(limit - max(count, 0))
         if count == 0 { throw .closed }
         if count < 0 {
             if errno == EAGAIN || errno == EINTR { return 0 }

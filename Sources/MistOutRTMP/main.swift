@@ -2,7 +2,10 @@ import MistCore
 import MistOutput
 
 MistProcess.main(RTMPCapabilities.declaration) { options, logger in
-    let port = options.integer("port") ?? 1935
-    logger.mist(.fail, "Cannot serve RTMP on port \(port): this build has no RTMP protocol support yet")
-    return 2
+    var configured = RTMPSession.Settings()
+    configured.acceptable = Int(options.integer("acceptable") ?? 0)
+    let settings = configured
+    return try ListenLoop.run(options, logger: logger) { connection, logger in
+        RTMPSession(connection: connection, logger: logger, settings: settings).run()
+    }
 }

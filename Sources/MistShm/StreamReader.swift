@@ -145,16 +145,17 @@ public final class StreamReader {
         pending = nil
     }
 
-    /// Moves every selected track to its newest key: where live viewers join.
+    /// Moves the selected tracks to where live viewers join: the newest point every track has a
+    /// key at (for video and audio, the newest video keyframe, with audio from just before it).
     public func seekToLiveEdge() throws(SharedMemoryError) {
-        var newest: UInt64 = 0
+        var joint: UInt64?
         for cursor in selected {
             let keys = cursor.tables.keys
-            if keys.endPosition > keys.deleted {
-                newest = max(newest, keys.int(cursor.tables.keyTime, keys.endPosition - 1))
-            }
+            guard keys.endPosition > keys.deleted else { continue }
+            let newest = keys.int(cursor.tables.keyTime, keys.endPosition - 1)
+            joint = min(joint ?? newest, newest)
         }
-        try seek(to: newest)
+        try seek(to: joint ?? 0)
     }
 
     /// The next packet across the selected tracks in timestamp order (ties by track index),

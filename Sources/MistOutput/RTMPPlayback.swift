@@ -1,0 +1,167 @@
+import Logging
+import MistCore
+import MistData
+import MistMedia
+import MistRTMP
+import MistShm
+import MistStream
+
+/// A stream played to one RTMP viewer: metadata and decoder configurations first, then every
+/// packet of the chosen video and audio track as RTMP audio/video messages, video from a
+/// keyframe on, timestamps counted from the first packet sent (as MistServer does).
+final class RTMPPlayback {
+    static let videoCodecs: Set<String> = ["H264", "HEVC", "AV1"]
+    static let audioCodecs: Set<String> = ["AAC", "MP3"]
+    static let audioChunkStream: UInt32 = 4
+    static let videoChunkStream: UInt32 = 6
+    static let dataChunkStream: UInt32 = 5
+
+    let stream: String
+    let reader: StreamReader
+    let video: StreamTrack?
+    let audio: StreamTrack?
+    private var origin: UInt64?
+    private var sawVideoKey = false
+    var paused = false
+    private(set) var ended = false
+
+    /// Opens `stream` (starting its input under a controller) and picks its tracks; throws when
+    /// nothing in it can go over RTMP.
+    init(stream: String, logger: Logger) throws {
+        self.stream = stream
+        if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
+        reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
+        var tracks = reader.tracks()
+        var waited = 0
+        while tracks.isEmpty && waited < 5000 {
+            usleepMilliseconds(10)
+            waited += 10
+            tracks = reader.tracks()
+        }
+        video = tracks.first { $0.info.type == "video" && RTMPPlayback.videoCodecs.contains($0.info.codec) }
+        audio = tracks.first { $0.info.type == "audio" && RTMPPlayback.audioCodecs.contains($0.info.codec) }
+        let chosen = [video, audio].compactMap { $0?.index }
+        guard !chosen.isEmpty else { throw RTMPSessionError.refused("stream \(stream) has no track RTMP can carry") }
+        try reader.select(chosen)
+        if reader.isLive { try reader.seekToLiveEdge() }
+    }
+
+    var isLive: Bool { reader.isLive }
+
+    /// The length in seconds of a running file stream; 0 for live or unknown streams.
+    static func duration(of stream: String) -> Double {
+        guard let reader = try? StreamReader(stream: stream, waitMilliseconds: 0), !reader.isLive else { return 0 }
+        let tracks = reader.tracks()
+        let last = tracks.map(\.lastMs).max() ?? 0
+        let first = tracks.map(\.firstMs).min() ?? 0
+        return Double(last - min(first, last)) / 1000
+    }
+
+    /// Moves to the keyframe at or before `milliseconds` (from the stream's start, as sent).
+    func seek(to milliseconds: UInt64) throws {
+        try reader.seek(to: (origin ?? 0) + milliseconds)
+        sawVideoKey = false
+    }
+
+    /// The `onMetaData` data message.
+    func metadata() -> RTMPMessage {
+        var members: [(String, AMFValue)] = []
+        if let video {
+            members += [
+                ("width", .number(Double(video.info.width))), ("height", .number(Double(video.info.height))),
+                ("videocodecid", video.info.codec == "H264" ? .number(7) : .string(fourCC(video.info.codec))),
+            ]
+            if video.info.fpks > 0 { members.append(("framerate", .number(Double(video.info.fpks) / 1000))) }
+        }
+        if let audio {
+            members += [
+                ("audiocodecid", .number(audio.info.codec == "AAC" ? 10 : 2)),
+                ("audiosamplerate", .number(Double(audio.info.rate))),
+                ("audiochannels", .number(Double(audio.info.channels))), ("stereo", .bool(audio.info.channels > 1)),
+            ]
+        }
+        if !reader.isLive {
+            let last = [video, audio].compactMap { $0?.lastMs }.max() ?? 0
+            let first = [video, audio].compactMap { $0?.firstMs }.min() ?? 0
+            members.append(("duration", .number(Double(last - min(first, last)) / 1000)))
+        }
+        members.append(("encoder", .string("MistSwift")))
+        return RTMPMessage(
+            type: RTMPMessage.Kind.dataAMF0, streamID: 1, timestamp: 0,
+            payload: AMF0.encode([.string("onMetaData"), .ecmaArray(members)]))
+    }
+
+    /// Appends the decoder configurations to `out` (sent again after a seek is harmless).
+    func configurations(encoder: RTMPChunkEncoder, into out: inout [UInt8]) {
+        if let video, !video.info.initData.isEmpty,
+            let prefix = FLVMedia.videoPrefix(codec: video.info.codec, keyframe: true, configuration: true, offset: 0)
+        {
+            video.info.initData.withUnsafeBytes { body in
+                encoder.encode(
+                    type: RTMPMessage.Kind.video, streamID: 1, timestamp: 0,
+                    chunkStream: RTMPPlayback.videoChunkStream, prefix: prefix, body: body, into: &out)
+            }
+        }
+        if let audio, !audio.info.initData.isEmpty,
+            let prefix = FLVMedia.audioPrefix(
+                codec: audio.info.codec, rate: audio.info.rate, channels: audio.info.channels, configuration: true)
+        {
+            audio.info.initData.withUnsafeBytes { body in
+                encoder.encode(
+                    type: RTMPMessage.Kind.audio, streamID: 1, timestamp: 0,
+                    chunkStream: RTMPPlayback.audioChunkStream, prefix: prefix, body: body, into: &out)
+            }
+        }
+    }
+
+    /// Appends up to `budget` bytes of media that is ready now; false when nothing was ready.
+    func pump(encoder: RTMPChunkEncoder, into out: inout [UInt8], budget: Int) throws -> Bool {
+        guard !paused, !ended else { return false }
+        var produced = false
+        while out.count < budget {
+            switch try reader.next(timeoutMilliseconds: 0) {
+            case .timeout: return produced
+            case .end:
+                ended = true
+                return produced
+            case .packet(let packet):
+                produced = true
+                guard let data = packet.data else { continue }
+                let isVideo = video.map { Int($0.index) == Int(packet.trackID) } ?? false
+                let track = isVideo ? video : audio
+                guard let track else { continue }
+                if isVideo && !sawVideoKey {
+                    guard packet.isKeyframe else { continue }
+                    sawVideoKey = true
+                }
+                let origin = self.origin ?? packet.time
+                self.origin = origin
+                let timestamp = UInt32(truncatingIfNeeded: packet.time &- min(origin, packet.time))
+                let prefix: [UInt8]?
+                if isVideo {
+                    prefix = FLVMedia.videoPrefix(
+                        codec: track.info.codec, keyframe: packet.isKeyframe, configuration: false,
+                        offset: Int32(clamping: packet.offset))
+                } else {
+                    prefix = FLVMedia.audioPrefix(
+                        codec: track.info.codec, rate: track.info.rate, channels: track.info.channels,
+                        configuration: false)
+                }
+                guard let prefix else { continue }
+                encoder.encode(
+                    type: isVideo ? RTMPMessage.Kind.video : RTMPMessage.Kind.audio, streamID: 1, timestamp: timestamp,
+                    chunkStream: isVideo ? RTMPPlayback.videoChunkStream : RTMPPlayback.audioChunkStream,
+                    prefix: prefix, body: data, into: &out)
+            }
+        }
+        return produced
+    }
+
+    private func fourCC(_ codec: String) -> String {
+        switch codec {
+        case "HEVC": return "hvc1"
+        case "AV1": return "av01"
+        default: return codec
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import MistData
+
+/// ffmpeg and ffprobe, run as real peers of the servers under test.
+enum MediaTools {
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") }
+
+    /// Starts ffmpeg with `arguments` (quiet), its output in `log`.
+    static func ffmpeg(_ arguments: [String], log: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-y"] + arguments
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        try? handle.close()
+        return process
+    }
+
+    /// A live test pattern pushed in real time: H.264 640x360 at 25 fps, GOP 50, AAC 48 kHz.
+    static func pushTestPattern(to url: String, seconds: Int, log: URL) throws -> Process {
+        try ffmpeg(
+            [
+                "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", "libx264", "-preset",
+                "ultrafast", "-tune", "zerolatency", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
+                "-f", "flv", url,
+            ], log: log)
+    }
+
+    /// ffprobe's JSON answer for `file`.
+    static func probe(_ file: String, arguments: [String]) throws -> JSONValue {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
+        process.arguments = ["-hide_banner", "-loglevel", "error", "-of", "json"] + arguments + [file]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONParser.parse(Array(data))
+    }
+
+    /// Per stream of a recorded file: codec, size, and the packets' times in seconds (pts order
+    /// as stored, and dts).
+    struct StreamReport {
+        var codec: String
+        var width: Int64
+        var height: Int64
+        var pts: [Double]
+        var dts: [Double]
+    }
+
+    static func report(_ file: String) throws -> [String: StreamReport] {
+        let streams = try probe(file, arguments: ["-show_streams"])["streams"].arrayValue ?? []
+        let packets = try probe(file, arguments: ["-show_packets"])["packets"].arrayValue ?? []
+        var reports: [String: StreamReport] = [:]
+        for stream in streams {
+            let index = stream["index"].asInt
+            let mine = packets.filter { $0["stream_index"].asInt == index }
+            reports[stream["codec_type"].asString] = StreamReport(
+                codec: stream["codec_name"].asString, width: stream["width"].asInt, height: stream["height"].asInt,
+                pts: mine.map { Double($0["pts_time"].asString) ?? -1 },
+                dts: mine.map { Double($0["dts_time"].asString) ?? -1 })
+        }
+        return reports
+    }
+}
