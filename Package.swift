@@ -84,6 +84,8 @@ let package = Package(
                 dependencies: ["MistManPage"]),
             .testTarget(name: "MistDataTests", dependencies: ["MistData"], exclude: ["Fixtures"]),
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
+            .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
+            .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
             .testTarget(name: "MistControlTests", dependencies: ["MistControl", "MistData"], exclude: ["Fixtures"]),
             // Test helpers: a deterministic stream, and a peer process that writes or reads it.
             .target(name: "ShmTestSupport", dependencies: ["MistShm", "MistData"], path: "Tests/ShmTestSupport"),

@@ -3,8 +3,8 @@
 /// appended as it arrives; `nextMessage` returns whole messages and leaves partial chunks for
 /// later. Limits on message size and chunk streams keep a hostile peer from using much memory.
 public struct RTMPChunkDecoder {
-    /// Larger messages are refused (real video frames stay far below).
-    public static let maximumMessageSize = 32 << 20
+    /// Larger messages are refused (even 4K keyframes stay far below).
+    public static let maximumMessageSize = 8 << 20
     public static let maximumChunkStreams = 64
 
     struct ChunkStream {
