@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -75,6 +75,16 @@ $(FUZZ_DIR)/api: Fuzz/FuzzAPI.swift Sources/MistData/*.swift Sources/MistCore/UR
 		sed '/^import Mist/d; /^import Logging$$/d' $$file > $(FUZZ_DIR)/api-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistControl \
 		Sources/MistData/*.swift $(FUZZ_DIR)/api-src/*.swift Fuzz/FuzzAPI.swift -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+$(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia/*.swift Sources/MistRTMP/*.swift \
+		Sources/MistOutput/RTMPIngest.swift
+	rm -rf $(FUZZ_DIR)/rtmp-src && mkdir -p $(FUZZ_DIR)/rtmp-src
+	for file in $(filter-out %/RTMPHandshake.swift,$(filter Sources/MistMedia/% Sources/MistRTMP/% Sources/MistOutput/%,$^)); do \
+		sed '/^import Mist/d; /^import COpenSSL$$/d' $$file > $(FUZZ_DIR)/rtmp-src/$$(basename $$file); done
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistRTMP \
+		Sources/MistData/*.swift $(FUZZ_DIR)/rtmp-src/*.swift Fuzz/FuzzRTMP.swift -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 

@@ -68,6 +68,11 @@ public struct RTMPChunkDecoder {
         let headerLength = [11, 7, 3, 0][Int(format)]
         guard buffer.count - position >= headerLength else { return nil }
         var stream = streams[id] ?? ChunkStream()
+        if format <= 2 && stream.started {
+            // A new header in the middle of a message: the peer abandoned it; start over.
+            stream.payload = []
+            stream.started = false
+        }
         if streams[id] == nil && streams.count >= RTMPChunkDecoder.maximumChunkStreams {
             throw .tooManyChunkStreams
         }
@@ -93,7 +98,7 @@ public struct RTMPChunkDecoder {
             position += 4
         }
         let newMessage = stream.payload.isEmpty && !stream.started
-        let take = min(chunkSize, stream.length - stream.payload.count)
+        let take = max(0, min(chunkSize, stream.length - stream.payload.count))
         guard buffer.count - position >= take else { return nil }
 
         // The header is complete: apply it.

@@ -70,6 +70,16 @@ func hex(_ text: String) -> [UInt8] {
         #expect(out == hex("04 000028 000001 08 01000000 af"))
     }
 
+    @Test func aHeaderInTheMiddleOfAMessageStartsANewOne() throws {
+        var decoder = RTMPChunkDecoder()
+        decoder.append(hex("02 000000 000004 01 00000000 00000002"))
+        _ = try decoder.nextMessage()
+        // Two bytes of a four-byte message, then a fresh 1-byte message on the same chunk stream.
+        decoder.append(hex("04 000000 000004 09 00000000 aabb 44 000005 000001 08 cc"))
+        let message = try #require(try decoder.nextMessage())
+        #expect(message.payload == [0xCC] && message.type == 8 && message.timestamp == 5)
+    }
+
     @Test func hostileInputIsRefused() {
         var decoder = RTMPChunkDecoder()
         decoder.append(hex("c7 00"))
