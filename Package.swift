@@ -70,7 +70,8 @@ let package = Package(
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [
-            .executableTarget(name: "MistBench", dependencies: ["MistData", "MistShm"]),
+            .executableTarget(
+                name: "MistBench", dependencies: ["MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP", "MistInBuffer"]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(
                 name: "GenerateManPages",

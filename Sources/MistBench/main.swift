@@ -130,3 +130,4 @@ try packed.withUnsafeBytes { buffer in
 }
 
 try DataPlaneBench.run()
+try RTMPFanOutBench.run()

@@ -85,6 +85,14 @@ public final class SharedMemoryPage: @unchecked Sendable {
         self.isOwner = false
     }
 
+    /// The device, inode and size of the object behind `name` (to tell a reused name apart).
+    static func identity(of name: String) -> (device: UInt64, inode: UInt64, size: Int)? {
+        var info = stat()
+        let folder = useFiles ? fallbackFolder : "/dev/shm"
+        guard stat(folder + "/" + String(name.drop(while: { $0 == "/" })), &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino), Int(info.st_size))
+    }
+
     /// Whether a page of this name exists.
     public static func exists(_ name: String) -> Bool {
         let descriptor = openDescriptor(name, flags: O_RDONLY)

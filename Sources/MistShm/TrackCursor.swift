@@ -41,7 +41,7 @@ final class TrackCursor {
         let pages = tables.pages
         let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
         let name = StreamPageNames.data(stream, track: index, page: number)
-        dataPage = try SharedMemoryPage(opening: name, writable: false)
+        dataPage = try PageMappings.readOnly(name)
         pageRecord = record
         offset = 0
         peeked = nil
