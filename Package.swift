@@ -71,7 +71,10 @@ let package = Package(
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [
             .executableTarget(
-                name: "MistBench", dependencies: ["MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP", "MistInBuffer"]),
+                name: "MistBench",
+                dependencies: [
+                    "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP", "MistInBuffer",
+                ]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(
                 name: "GenerateManPages",
@@ -87,7 +90,9 @@ let package = Package(
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
-            .testTarget(name: "MistControlTests", dependencies: ["MistControl", "MistData"], exclude: ["Fixtures"]),
+            .testTarget(
+                name: "MistControlTests", dependencies: ["MistControl", "MistData", "MistStream"], exclude: ["Fixtures"]
+            ),
             // Test helpers: a deterministic stream, and a peer process that writes or reads it.
             .target(name: "ShmTestSupport", dependencies: ["MistShm", "MistData"], path: "Tests/ShmTestSupport"),
             .executableTarget(

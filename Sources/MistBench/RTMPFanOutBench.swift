@@ -114,7 +114,8 @@ final class BenchPlayer {
         ]
         for (streamID, values) in commands {
             encoder.encode(
-                RTMPMessage(type: RTMPMessage.Kind.commandAMF0, streamID: streamID, timestamp: 0, payload: AMF0.encode(values)),
+                RTMPMessage(
+                    type: RTMPMessage.Kind.commandAMF0, streamID: streamID, timestamp: 0, payload: AMF0.encode(values)),
                 chunkStream: 3, into: &out)
         }
         try connection.send(out)

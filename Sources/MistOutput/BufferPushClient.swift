@@ -22,11 +22,15 @@ public enum BufferPushClient {
         }
     }
 
-    public static func connect(stream: String, peerHost: String, logger: Logger) throws -> TCPConnection {
+    public static func connect(
+        stream: String, peerHost: String, password: String? = nil, logger: Logger
+    ) throws -> TCPConnection {
         let name = StreamPageNames.pushSocket(stream)
         if StreamStarter.controllerIsRunning {
             let configuration = StreamStarter.configuration(of: stream)
-            if let reason = PushPolicy.refusal(stream: stream, configuration: configuration, peerHost: peerHost) {
+            if let reason = PushPolicy.refusal(
+                stream: stream, configuration: configuration, peerHost: peerHost, password: password)
+            {
                 logger.mist(.warn, "Refusing a push from \(peerHost): \(reason)")
                 throw Refusal.refused(reason)
             }

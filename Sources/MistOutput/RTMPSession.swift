@@ -218,7 +218,7 @@ public final class RTMPSession {
         logger.mist(.medium, "RTMP \(connection.peer) asks to publish \(stream)")
         let target: TCPConnection
         do {
-            target = try BufferPushClient.connect(stream: stream, peerHost: peerHost, logger: logger)
+            target = try BufferPushClient.connect(stream: stream, peerHost: peerHost, password: app, logger: logger)
         } catch {
             return try reject("NetStream.Publish.Rejected", "Publish rejected: \(error)", transaction: transaction)
         }

@@ -105,4 +105,31 @@ import Testing
         #expect(Self.finish(viewer, seconds: 40))
         try Self.checkRecording(recording, expectedFrames: 200)
     }
+
+    @Test func malformedInputClosesOnlyThatConnection() throws {
+        let port = ControllerHarness.freePort()
+        let controller = try Self.controller(rtmpPort: port)
+        #expect(waitFor { ControllerHarness.portAccepts(port) })
+        let server = controller.children(named: "MistOutRTMP")
+        // Not RTMP at all: refused at the version byte.
+        let http = try TCPTestClient(port: UInt16(port))
+        try http.write(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8) + [UInt8](repeating: 0x20, count: 1600))
+        #expect(try http.read(timeoutSeconds: 5).isEmpty)
+        // A handshake, then a chunk continuing a message that never started.
+        let broken = try TCPTestClient(port: UInt16(port))
+        try broken.write([3] + [UInt8](repeating: 0, count: 1536))
+        var received: [UInt8] = []
+        while received.count < 3073 {
+            let chunk = try broken.read(timeoutSeconds: 5)
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        #expect(received.count == 3073)
+        try broken.write([UInt8](repeating: 0, count: 1536) + [0xC7, 1, 2, 3])
+        #expect(try broken.read(timeoutSeconds: 5).isEmpty)
+        // The server goes on, in the same process.
+        #expect(ControllerHarness.portAccepts(port))
+        #expect(controller.children(named: "MistOutRTMP") == server)
+        #expect(waitFor { controller.log.contains("continues a message it never started") })
+    }
 }
