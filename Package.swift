@@ -101,7 +101,10 @@ let package = Package(
             .testTarget(name: "SystemLibraryTests", dependencies: ["COpenSSL", "CSRT", "CZlib", "CShim"]),
             .testTarget(
                 name: "BinaryTests",
-                dependencies: ["MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer"]
+                dependencies: [
+                    "MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer", "MistMedia", "MistRTMP",
+                    "MistOutput",
+                ]
                     + binaries.map { .target(name: $0.name) },
             ),
         ],

@@ -21,6 +21,11 @@ final class RTMPPlayback {
     let video: StreamTrack?
     let audio: StreamTrack?
     private var origin: UInt64?
+    /// When the first packet went out, and the newest packet time sent: files are sent at their
+    /// own pace after a head start, as MistServer does, not as fast as the socket takes them.
+    private var startedAt: Double?
+    private var newestSent: UInt64 = 0
+    static let headStartMilliseconds: Double = 5000
     private var sawVideoKey = false
     var paused = false
     private(set) var ended = false
@@ -61,6 +66,9 @@ final class RTMPPlayback {
     func seek(to milliseconds: UInt64) throws {
         try reader.seek(to: (origin ?? 0) + milliseconds)
         sawVideoKey = false
+        // Pace again from the new position.
+        startedAt = monotonicSeconds() - Double(milliseconds) / 1000
+        newestSent = (origin ?? 0) + milliseconds
     }
 
     /// The `onMetaData` data message.
@@ -119,6 +127,10 @@ final class RTMPPlayback {
         guard !paused, !ended else { return false }
         var produced = false
         while out.count < budget {
+            if !reader.isLive, let startedAt, let origin {
+                let ahead = Double(newestSent &- origin) - (monotonicSeconds() - startedAt) * 1000
+                if ahead > RTMPPlayback.headStartMilliseconds { return produced }
+            }
             switch try reader.next(timeoutMilliseconds: 0) {
             case .timeout: return produced
             case .end:
@@ -136,6 +148,8 @@ final class RTMPPlayback {
                 }
                 let origin = self.origin ?? packet.time
                 self.origin = origin
+                if startedAt == nil { startedAt = monotonicSeconds() }
+                newestSent = max(newestSent, packet.time)
                 let timestamp = UInt32(truncatingIfNeeded: packet.time &- min(origin, packet.time))
                 let prefix: [UInt8]?
                 if isVideo {

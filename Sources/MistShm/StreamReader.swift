@@ -185,7 +185,8 @@ public final class StreamReader {
                     pending = (best.cursor, best.packet.frameLength)
                     return .packet(best.packet)
                 }
-            } else if inputIsGone {
+            } else if inputIsGone || (!isLive && waiting.allSatisfy(\.isExhausted)) {
+                // Live: the input left. A file: every selected track has been read to its end.
                 return .end
             } else if waited >= timeoutMilliseconds {
                 return .timeout

@@ -47,6 +47,15 @@ final class TrackCursor {
         peeked = nil
     }
 
+    /// Whether everything written to this track has been read: the cursor sits at the end of its
+    /// last page. For a file stream that means the track is over.
+    var isExhausted: Bool {
+        guard peeked == nil, let dataPage else { return tables.pages.endPosition == tables.pages.deleted }
+        let pages = tables.pages
+        let avail = min(Int(clamping: pages.int(tables.pageAvail, pageRecord)), dataPage.size)
+        return pageRecord + 1 >= pages.endPosition && offset >= avail
+    }
+
     /// The next packet of this track if it has been written, moving to the next data page when
     /// this one is done. Packets before `skipBefore` are passed over.
     func peek() throws(DTMIError) -> DTSCPacket? {

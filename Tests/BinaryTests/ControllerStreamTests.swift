@@ -30,14 +30,26 @@ import Testing
         // Two viewers ask at once; one input serves both.
         let packets = TestStream.packets(seconds: DTSCEndToEndTests.seconds)
         let expected = Array(try TestStream.expectedFrames(packets).joined())
+        // Readers of both copies wait for them; then two pulls ask the server at once.
+        let outputs = (1...2).map { folder.appendingPathComponent("copy\($0).dtsc") }
+        let readers = try (1...2).map { index in
+            try controller.startPeer(
+                "ShmPeer", ["read", "copy\(index)", outputs[index - 1].path, String(packets.count)])
+        }
         let pulls = try (1...2).map { index in
             try controller.startPeer("MistInDTSC", ["-s", "copy\(index)", "dtsc://127.0.0.1:\(dtscPort)/vod"])
         }
-        defer { pulls.forEach { if $0.isRunning { $0.terminate() } } }
-        for index in 1...2 {
-            let output = folder.appendingPathComponent("copy\(index).dtsc")
-            let reader = try controller.startPeer(
-                "ShmPeer", ["read", "copy\(index)", output.path, String(packets.count)])
+        defer { (pulls + readers).forEach { if $0.isRunning { $0.terminate() } } }
+        // While it plays: one input, online in the API.
+        #expect(
+            waitFor {
+                let reply =
+                    (try? controller.call(#"{"streams": true, "active_streams": true}"#, path: "/api2")) ?? .null
+                return reply["streams"]["vod"]["online"] == 1
+                    && (reply["active_streams"].arrayValue ?? []).contains("vod")
+            })
+        #expect(ControllerHarness.processes(containing: ["MistInDTSC", "vod", file.path]).count == 1)
+        for (reader, output) in zip(readers, outputs) {
             #expect(waitFor(seconds: 30) { !reader.isRunning })
             if reader.isRunning { reader.terminate() }
             reader.waitUntilExit()
@@ -45,10 +57,6 @@ import Testing
             #expect(got.count == expected.count)
             #expect(got.count != expected.count || got == expected)
         }
-        #expect(ControllerHarness.processes(containing: ["MistInDTSC", "vod", file.path]).count == 1)
-        let during = try controller.call(#"{"streams": true, "active_streams": true}"#, path: "/api2")
-        #expect(during["streams"]["vod"]["online"] == 1)
-        #expect((during["active_streams"].arrayValue ?? []).contains("vod"))
         #expect(controller.log.contains("Started MistInDTSC"))
 
         // Idle: the input leaves on its own after its timeout.

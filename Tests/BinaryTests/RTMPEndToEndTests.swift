@@ -1,6 +1,10 @@
 import Foundation
 import MistData
+import MistMedia
+import MistRTMP
 import Testing
+
+@testable import MistOutput
 
 #if canImport(Glibc)
     import Glibc
@@ -131,5 +135,56 @@ import Testing
         #expect(ControllerHarness.portAccepts(port))
         #expect(controller.children(named: "MistOutRTMP") == server)
         #expect(waitFor { controller.log.contains("continues a message it never started") })
+    }
+
+    /// A .dtsc file of an ffmpeg-made FLV: its tags through RTMP ingest, with a file header.
+    static func dtscFile(fromFLV flv: URL, to file: URL) throws {
+        var reader = ByteReader(Array(try Data(contentsOf: flv)), position: 13)
+        var ingest = RTMPIngest()
+        var frames: [UInt8] = []
+        while reader.remaining > 15 {
+            let tag = try FLVTag.read(&reader)
+            frames += try ingest.handle(
+                RTMPMessage(type: tag.type, streamID: 1, timestamp: tag.timestamp, payload: tag.data))
+        }
+        // The first frame is the live header; a file starts with a VOD one.
+        let headerLength = 8 + frames[4..<8].reduce(0) { $0 << 8 | Int($1) }
+        var header = try frames[0..<headerLength].withUnsafeBytes { try DTSHHeader(DTSCPacket($0)) }
+        header.isVOD = true
+        header.isLive = false
+        try Data(try header.encode(includeTables: false) + frames[headerLength...]).write(to: file)
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func aFileStreamPlaysOverRTMPAtItsOwnPace() throws {
+        let port = ControllerHarness.freePort()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rtmpvod-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let flv = folder.appendingPathComponent("source.flv")
+        let make = try MediaTools.ffmpeg(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                flv.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        #expect(Self.finish(make, seconds: 60))
+        let file = folder.appendingPathComponent("movie.dtsc")
+        try Self.dtscFile(fromFLV: flv, to: file)
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "RTMP", "port": \(port), "interface": "127.0.0.1"}]},
+                 "streams": {"movie": {"name": "movie", "source": "\(file.path)"}}}
+                """)
+        #expect(waitFor { ControllerHarness.portAccepts(port) })
+        let recording = folder.appendingPathComponent("viewer.flv")
+        let started = Date()
+        let viewer = try MediaTools.ffmpeg(
+            ["-i", "rtmp://127.0.0.1:\(port)/vod/movie", "-c", "copy", "-f", "flv", recording.path],
+            log: folder.appendingPathComponent("viewer.log"))
+        #expect(Self.finish(viewer, seconds: 40))
+        // 8 s of media with a 5 s head start: not much faster than 3 s, not much slower than 8.
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed > 2.5 && elapsed < 15, "played in \(elapsed) s")
+        try Self.checkRecording(recording, expectedFrames: 200)
     }
 }
