@@ -1,5 +1,6 @@
 import Logging
 import MistCore
+import MistData
 import MistNet
 import MistShm
 import MistStream
@@ -54,5 +55,22 @@ public enum BufferPushClient {
             }
         }
         throw lastError
+    }
+
+    /// Waits for the buffer's first answer on a new push connection: nil when it takes the
+    /// source, else its reason (a busy stream, or no answer within `seconds`).
+    public static func awaitAcceptance(_ connection: TCPConnection, seconds: Double = 15) -> String? {
+        var answer: [UInt8] = []
+        let deadline = monotonicSeconds() + seconds
+        while monotonicSeconds() < deadline {
+            _ = try? connection.receive(into: &answer, limit: 4096, timeoutMilliseconds: 100)
+            guard answer.count >= 8 else { continue }
+            let length = answer[4..<8].reduce(0) { $0 << 8 | Int($1) }
+            guard answer.count >= 8 + length else { continue }
+            let reply = answer[0..<(8 + length)].withUnsafeBytes { raw in try? DTSCPacket(raw).json() }
+            guard let reply else { return "the stream's buffer sent something unreadable" }
+            return reply["cmd"].asString == "ok" ? nil : reply["msg"].asString
+        }
+        return "the stream's buffer did not answer"
     }
 }

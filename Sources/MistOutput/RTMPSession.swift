@@ -222,23 +222,8 @@ public final class RTMPSession {
         } catch {
             return try reject("NetStream.Publish.Rejected", "Publish rejected: \(error)", transaction: transaction)
         }
-        // The buffer answers first: ok when it takes this source, an error when the stream is busy.
-        var answer: [UInt8] = []
-        let deadline = monotonicSeconds() + 15
-        var frameEnd: Int?
-        while frameEnd == nil && monotonicSeconds() < deadline {
-            _ = try? target.receive(into: &answer, limit: 4096, timeoutMilliseconds: 100)
-            if answer.count >= 8 {
-                let length = answer[4..<8].reduce(0) { $0 << 8 | Int($1) }
-                if answer.count >= 8 + length { frameEnd = 8 + length }
-            }
-        }
-        let reply = frameEnd.flatMap { end in
-            answer[0..<end].withUnsafeBytes { raw in try? DTSCPacket(raw).json() }
-        }
-        guard let reply, reply["cmd"].asString == "ok" else {
+        if let reason = BufferPushClient.awaitAcceptance(target) {
             target.close()
-            let reason = reply?["msg"].asString ?? "the stream's buffer did not answer"
             return try reject("NetStream.Publish.BadName", "Publish rejected: \(reason)", transaction: transaction)
         }
         buffer = target
