@@ -1,0 +1,71 @@
+import Foundation
+import MistData
+import MistMedia
+import MistRTMP
+import Testing
+
+@testable import MistOutput
+
+/// The TS muxer's output, judged by ffprobe: an ffmpeg-made FLV goes through RTMP ingest (as a
+/// push would) and then the muxer, and must come out with the same tracks, frames and duration.
+@Suite struct TSMuxerFFprobeTests {
+    @Test(.enabled(if: MediaTools.available)) func ffprobeReadsTheMuxedStream() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let flv = folder.appendingPathComponent("source.flv")
+        let make = try MediaTools.ffmpeg(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", flv.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        make.waitUntilExit()
+        #expect(make.terminationStatus == 0)
+
+        var reader = ByteReader(Array(try Data(contentsOf: flv)), position: 13)
+        var ingest = RTMPIngest()
+        var frames: [UInt8] = []
+        while reader.remaining > 15 {
+            let tag = try FLVTag.read(&reader)
+            frames += try ingest.handle(
+                RTMPMessage(type: tag.type, streamID: 1, timestamp: tag.timestamp, payload: tag.data))
+        }
+        let video = try #require(ingest.video)
+        let audio = try #require(ingest.audio)
+        var muxer = try TSMuxer(tracks: [
+            .init(codec: video.codec, initData: video.initData), .init(codec: audio.codec, initData: audio.initData),
+        ])
+        var ts = muxer.programTables()
+        try frames.withUnsafeBytes { raw in
+            var iterator = DTSCFrameIterator(raw)
+            while let packet = try iterator.next() {
+                guard packet.kind != .header, let data = packet.data else { continue }
+                ts += try muxer.frame(
+                    track: Int(packet.trackID) - 1, time: packet.time, offset: packet.offset,
+                    keyframe: packet.isKeyframe, data: data)
+            }
+        }
+        let file = folder.appendingPathComponent("out.ts")
+        try Data(ts).write(to: file)
+
+        let report = try MediaTools.report(file.path)
+        let muxedVideo = try #require(report["video"])
+        let muxedAudio = try #require(report["audio"])
+        #expect(muxedVideo.codec == "h264" && muxedVideo.width == 640 && muxedVideo.height == 360)
+        #expect(muxedAudio.codec == "aac")
+        #expect(muxedVideo.pts.count == 150)
+        #expect(zip(muxedVideo.dts, muxedVideo.dts.dropFirst()).allSatisfy { $0 < $1 })
+        // B-frames: presentation order differs from decoding order, and survives.
+        #expect(muxedVideo.pts != muxedVideo.dts)
+        let span = (muxedVideo.dts.last ?? 0) - (muxedVideo.dts.first ?? 0)
+        #expect(abs(span - 5.96) < 0.05, "video spans \(span) s")
+        // No decoding errors in the whole file.
+        let check = try MediaTools.ffmpeg(
+            ["-v", "error", "-i", file.path, "-f", "null", "-"], log: folder.appendingPathComponent("decode.log"))
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+        let errors = try String(contentsOf: folder.appendingPathComponent("decode.log"), encoding: .utf8)
+        #expect(errors.isEmpty, "\(errors)")
+    }
+}
