@@ -8,6 +8,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutRTMP", "MistOutput"),
     ("MistInDTSC", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
+    ("MistOutHTTP", "MistOutput"),
 ]
 
 let package = Package(
@@ -89,6 +90,7 @@ let package = Package(
             .testTarget(name: "MistDataTests", dependencies: ["MistData"], exclude: ["Fixtures"]),
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
+            .testTarget(name: "MistNetTests", dependencies: ["MistNet"]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
             .testTarget(
                 name: "MistControlTests", dependencies: ["MistControl", "MistData", "MistStream"], exclude: ["Fixtures"]

@@ -34,21 +34,8 @@ final class RTMPPlayback {
     /// nothing in it can go over RTMP.
     init(stream: String, logger: Logger) throws {
         self.stream = stream
-        if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
-        reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
-        var tracks = reader.tracks()
-        var waited = 0
-        while tracks.isEmpty && waited < 5000 {
-            usleepMilliseconds(10)
-            waited += 10
-            tracks = reader.tracks()
-        }
-        video = tracks.first { $0.info.type == "video" && RTMPPlayback.videoCodecs.contains($0.info.codec) }
-        audio = tracks.first { $0.info.type == "audio" && RTMPPlayback.audioCodecs.contains($0.info.codec) }
-        let chosen = [video, audio].compactMap { $0?.index }
-        guard !chosen.isEmpty else { throw RTMPSessionError.refused("stream \(stream) has no track RTMP can carry") }
-        try reader.select(chosen)
-        if reader.isLive { try reader.seekToLiveEdge() }
+        (reader, video, audio) = try TrackChoice.open(
+            stream, videoCodecs: RTMPPlayback.videoCodecs, audioCodecs: RTMPPlayback.audioCodecs, logger: logger)
     }
 
     var isLive: Bool { reader.isLive }

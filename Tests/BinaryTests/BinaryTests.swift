@@ -27,7 +27,7 @@ import Testing
         )
     }
 
-    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP", "MistInDTSC", "MistOutDTSC"])
+    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP", "MistInDTSC", "MistOutDTSC", "MistOutHTTP"])
     func printsValidCapabilities(binary: String) throws {
         let result = try Self.run(binary, ["-j"])
         #expect(result.status == 0)
@@ -100,7 +100,7 @@ import Testing
 
     @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() throws {
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
-        #expect(controller.log.contains("Found 2 protocol(s) (DTSC, RTMP), 2 input(s) (Buffer, DTSC)"))
+        #expect(controller.log.contains("Found 3 protocol(s) (DTSC, HTTP, RTMP), 2 input(s) (Buffer, DTSC)"))
         controller.stop()
         #expect(controller.process.terminationStatus == 0)
         #expect(controller.log.contains("Controller stopped"))
@@ -110,7 +110,7 @@ import Testing
 /// The committed man pages are what MistManPage makes of each binary's current `-j` output
 /// (regenerate them with `make man`).
 @Suite struct ManPageTests {
-    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP", "MistInDTSC", "MistOutDTSC"])
+    @Test(arguments: ["MistController", "MistInBuffer", "MistOutRTMP", "MistInDTSC", "MistOutDTSC", "MistOutHTTP"])
     func manPageMatchesCapabilities(binary: String) throws {
         let json = try BinaryTests.run(binary, ["-j"]).stdout
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(binary)-\(UUID().uuidString).json")

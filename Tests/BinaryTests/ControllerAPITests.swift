@@ -252,10 +252,10 @@ import Testing
         let controller = try ControllerHarness(config: nil, arguments: ["-a", "admin:secret"])
         let stored = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
         let connectors = (stored["config"]["protocols"].arrayValue ?? []).map(\.["connector"])
-        #expect(connectors == ["DTSC", "RTMP"])
+        #expect(connectors == ["DTSC", "HTTP", "RTMP"])
         #expect(stored["account"]["admin"]["password"] == "5ebe2294ecd0e0f08eab7690d2a6ee69")
         let config = try controller.call(#"{"config": true}"#, path: "/api2")
-        #expect(config["config"]["protocols"].count == 2)
+        #expect(config["config"]["protocols"].count == 3)
     }
 
     @Test func configBackupRestoreAndTheConfigCall() throws {

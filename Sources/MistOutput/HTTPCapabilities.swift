@@ -1,0 +1,17 @@
+import MistCore
+import MistData
+
+/// MistOutHTTP: the HTTP connection handler on port 8080 that serves the HTTP-based formats.
+public enum HTTPCapabilities {
+    public static let declaration = Capabilities.output(
+        name: "HTTP", friendlyName: "HTTP",
+        description: "HTTP connection handler, provides all enabled HTTP-based outputs", port: 8080,
+        extra: [
+            "provides": "HTTP",
+            "protocol": "http://",
+            "url_rel": "/$.html",
+            "url_match": ["/$.ts"],
+            "codecs": [[["H264", "HEVC"], ["AAC", "MP3"]]],
+            "methods": [["handler": "http", "type": "html5/video/mpeg", "hrn": "TS HTTP progressive", "priority": 1]],
+        ])
+}

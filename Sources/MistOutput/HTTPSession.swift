@@ -1,0 +1,144 @@
+import Logging
+import MistCore
+import MistMedia
+import MistNet
+import MistShm
+import MistStream
+
+/// One HTTP connection to MistOutHTTP: reads requests and answers them by URL, as MistServer's
+/// HTTP handler does. So far it serves `/<stream>.ts` (MPEG-TS, progressive); other URLs get 404.
+public final class HTTPSession {
+    let connection: TCPConnection
+    let logger: Logger
+    private var pending: [UInt8] = []
+
+    public init(connection: TCPConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public func run() {
+        defer { connection.close() }
+        do {
+            while true {
+                guard let head = try readHead() else { return }
+                let keepOpen = try answer(head)
+                if !keepOpen || !head.keepAlive { return }
+            }
+        } catch let error as HTTPRequestHead.Failure {
+            logger.mist(.warn, "HTTP client \(connection.peer) sent a bad request: \(error)")
+            try? respond(status: "400 Bad Request", body: "\(error)\n", keepAlive: false)
+        } catch let error as NetworkError {
+            logger.mist(.medium, "HTTP connection \(connection.peer) ended: \(error)")
+        } catch {
+            logger.mist(.warn, "HTTP connection \(connection.peer) failed: \(error)")
+        }
+    }
+
+    /// The next request head; nil when the client closed between requests or stayed silent.
+    private func readHead() throws -> HTTPRequestHead? {
+        var idle = 0
+        while true {
+            let parsed = try HTTPRequestHead.parse(pending)
+            if let parsed {
+                pending.removeFirst(parsed.length)
+                // Bodies are not used by these URLs; skip one if given.
+                let bodyLength = Int(parsed.head.header("content-length") ?? "0") ?? 0
+                while pending.count < bodyLength {
+                    _ = try connection.receive(into: &pending, timeoutMilliseconds: 10_000)
+                }
+                pending.removeFirst(min(bodyLength, pending.count))
+                return parsed.head
+            }
+            let received: Int
+            do {
+                received = try connection.receive(into: &pending, timeoutMilliseconds: 1000)
+            } catch {
+                return nil
+            }
+            if received == 0 {
+                idle += 1
+                if idle >= 30 { return nil }
+            }
+        }
+    }
+
+    /// Answers one request; false when the connection must close afterwards.
+    private func answer(_ head: HTTPRequestHead) throws -> Bool {
+        guard head.method == "GET" || head.method == "HEAD" else {
+            try respond(status: "405 Method Not Allowed", body: "Only GET and HEAD are served here\n", keepAlive: true)
+            return true
+        }
+        let path = URLQuery.decode(Array(head.path.utf8).map { $0 == UInt8(ascii: "+") ? 0x2B : $0 })
+        if path.hasSuffix(".ts") && path.hasPrefix("/") {
+            let stream = StreamName.sanitize(String(path.dropFirst().dropLast(3)))
+            return try serveTS(stream, head: head)
+        }
+        try respond(status: "404 Not Found", body: "Nothing is served at \(head.path)\n", keepAlive: true)
+        return true
+    }
+
+    private func serveTS(_ stream: String, head: HTTPRequestHead) throws -> Bool {
+        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
+        do {
+            opened = try TrackChoice.open(
+                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC", "MP3"], logger: logger)
+        } catch {
+            logger.mist(.info, "HTTP-TS of \(stream) for \(connection.peer) refused: \(error)")
+            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
+            return true
+        }
+        let tracks = [opened.video, opened.audio].compactMap { $0 }
+        var muxer = try TSMuxer(tracks: tracks.map { TSMuxer.Track(codec: $0.info.codec, initData: $0.info.initData) })
+        var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/mpeg\r\nConnection: close\r\n"
+        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
+        try connection.send(Array(headers.utf8))
+        if head.method == "HEAD" { return false }
+        logger.mist(.info, "HTTP-TS viewer \(connection.peer) plays \(stream)")
+        var out = muxer.programTables()
+        var sawVideoKey = opened.video == nil
+        var sinceTables = 0
+        while true {
+            switch try opened.reader.next(timeoutMilliseconds: out.isEmpty ? 500 : 0) {
+            case .end:
+                try connection.send(out)
+                return false
+            case .timeout:
+                if !out.isEmpty {
+                    try connection.send(out, timeoutMilliseconds: 30_000)
+                    out.removeAll(keepingCapacity: true)
+                }
+                // Notice a viewer that left while nothing was sent.
+                var probe: [UInt8] = []
+                _ = try connection.receive(into: &probe, limit: 1, timeoutMilliseconds: 0)
+            case .packet(let packet):
+                guard let data = packet.data,
+                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
+                else { continue }
+                let isVideo = tracks[position].info.type == "video"
+                if isVideo && !sawVideoKey {
+                    guard packet.isKeyframe else { continue }
+                    sawVideoKey = true
+                }
+                sinceTables += 1
+                if isVideo && packet.isKeyframe && sinceTables > 1 {
+                    out += muxer.programTables()
+                    sinceTables = 0
+                }
+                out += try muxer.frame(
+                    track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe, data: data)
+                if out.count >= 64 * 1024 {
+                    try connection.send(out, timeoutMilliseconds: 30_000)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+    }
+
+    private func respond(status: String, body: String, keepAlive: Bool) throws {
+        let bytes = Array(body.utf8)
+        var text = "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(bytes.count)\r\n"
+        text += "Access-Control-Allow-Origin: *\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        try connection.send(Array(text.utf8) + bytes)
+    }
+}
