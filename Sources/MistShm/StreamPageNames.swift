@@ -19,7 +19,14 @@ public enum StreamPageNames {
     /// Held while one process starts a stream's input, so two viewers arriving together start one.
     public static func startSemaphore(_ stream: String) -> String { "/MstSemStrt" + stream }
     /// The local socket a stream's buffer input takes pushed media on.
-    public static func pushSocket(_ stream: String) -> String { "MistSwiftPush_" + stream }
+    /// Abstract socket names are machine-wide, so with pages in a folder of their own
+    /// (`MIST_SHM_FOLDER`) the name carries the folder too, keeping such setups apart.
+    public static func pushSocket(_ stream: String) -> String {
+        guard SharedMemoryPage.useFiles else { return "MistSwiftPush_" + stream }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in SharedMemoryPage.fallbackFolder.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return "MistSwiftPush_\(String(hash, radix: 36))_" + stream
+    }
     /// Guards adding and claiming tracks.
     public static func trackListSemaphore(_ stream: String) -> String { "/MstSemTRKS" + stream }
 }
