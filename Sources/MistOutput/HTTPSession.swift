@@ -70,6 +70,16 @@ public final class HTTPSession {
             return true
         }
         let path = URLQuery.decode(Array(head.path.utf8).map { $0 == UInt8(ascii: "+") ? 0x2B : $0 })
+        if path.hasPrefix("/hls/") {
+            var query: [String: String] = [:]
+            for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
+            let parts = path.dropFirst(5).split(separator: "/").map(String.init)
+            let response = HLSOutput.respond(parts, query: query, logger: logger)
+            try respond(
+                status: response.status, contentType: response.contentType, body: response.body, keepAlive: true,
+                headOnly: head.method == "HEAD")
+            return true
+        }
         if path.hasSuffix(".ts") && path.hasPrefix("/") {
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(3)))
             return try serveTS(stream, head: head)
@@ -136,9 +146,15 @@ public final class HTTPSession {
     }
 
     private func respond(status: String, body: String, keepAlive: Bool) throws {
-        let bytes = Array(body.utf8)
-        var text = "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(bytes.count)\r\n"
-        text += "Access-Control-Allow-Origin: *\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        try connection.send(Array(text.utf8) + bytes)
+        try respond(status: status, contentType: "text/plain", body: Array(body.utf8), keepAlive: keepAlive)
+    }
+
+    private func respond(
+        status: String, contentType: String, body: [UInt8], keepAlive: Bool, headOnly: Bool = false
+    ) throws {
+        var text = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+        text += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n"
+        text += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        try connection.send(Array(text.utf8) + (headOnly ? [] : body))
     }
 }

@@ -102,6 +102,26 @@ public final class StreamReader {
         return cursor
     }
 
+    /// A track's keys now in memory: number, time and duration (the last key of a live track
+    /// may still grow; its duration is 0 until the next key arrives).
+    public func keys(of index: Int) throws(SharedMemoryError) -> [(number: UInt64, time: UInt64, duration: UInt64)] {
+        let t = try cursor(index).tables
+        var keys: [(number: UInt64, time: UInt64, duration: UInt64)] = []
+        var record = t.keys.deleted
+        while record < t.keys.endPosition {
+            keys.append(
+                (t.keys.int(t.keyNumber, record), t.keys.int(t.keyTime, record), t.keys.int(t.keyDuration, record)))
+            record += 1
+        }
+        // Durations come from the time of the following key when it exists.
+        for index in keys.indices.dropLast() {
+            keys[index].duration =
+                keys[index + 1].time >= keys[index].time ? keys[index + 1].time - keys[index].time : 0
+        }
+        if let last = keys.indices.last, keys.count > 0 { keys[last].duration = isLive ? 0 : keys[last].duration }
+        return keys
+    }
+
     /// Chooses the tracks `next` reads, starting each at its oldest key.
     public func select(_ indices: [Int]) throws(SharedMemoryError) {
         var chosen: [TrackCursor] = []
@@ -140,7 +160,11 @@ public final class StreamReader {
                 key = candidate
                 candidate += 1
             }
-            try cursor.position(atKey: key, skippingBefore: t.keys.int(t.keyTime, key))
+            // Video must start at its keyframe; other tracks (every audio frame stands alone, but
+            // keys group many) start right at the asked time so they line up with the video.
+            let keyTime = t.keys.int(t.keyTime, key)
+            let isVideo = t.track.string(t.type, 0) == "video"
+            try cursor.position(atKey: key, skippingBefore: isVideo ? keyTime : max(keyTime, time))
         }
         pending = nil
     }

@@ -35,8 +35,67 @@ import Testing
             ["-i", "http://127.0.0.1:\(httpPort)/live.ts", "-c", "copy", "-f", "mpegts", recording.path],
             log: folder.appendingPathComponent("viewer.log"))
         defer { if viewer.isRunning { viewer.terminate() } }
+        // Live HLS meanwhile: a master playlist, a sliding media playlist of 2 s keyframe intervals,
+        // and segments ffprobe reads.
+        let hls = try HTTPTestClient(port: httpPort)
+        let master = try hls.get("/hls/live/index.m3u8")
+        #expect(master.status == 200 && master.headers["content-type"] == "application/vnd.apple.mpegurl")
+        #expect(
+            master.text.contains("RESOLUTION=640x360") && master.text.contains("CODECS=\"avc1.")
+                && master.text.contains("mp4a.40.2"))
+        let variant = try #require(master.text.split(separator: "\r\n").first { $0.hasSuffix("index.m3u8") })
+        #expect(waitFor(seconds: 10) { ((try? hls.get("/hls/live/\(variant)").text) ?? "").contains("#EXTINF:2.000") })
+        let media = try hls.get("/hls/live/\(variant)").text
+        #expect(media.contains("#EXT-X-TARGETDURATION:2") && !media.contains("#EXT-X-ENDLIST"))
+        let chunk = try #require(media.split(separator: "\r\n").first { $0.hasPrefix("chunk_") })
+        let directory = variant.dropLast("index.m3u8".count)
+        let segment = try hls.get("/hls/live/\(directory)\(chunk)")
+        #expect(segment.status == 200 && segment.headers["content-type"] == "video/mp2t")
+        let segmentFile = folder.appendingPathComponent("segment.ts")
+        try Data(segment.body).write(to: segmentFile)
+        let segmentReport = try MediaTools.report(segmentFile.path)
+        #expect(segmentReport["video"]?.pts.count == 50)
+        #expect(segmentReport["audio"]?.codec == "aac")
+
         #expect(RTMPEndToEndTests.finish(push, seconds: 30))
         #expect(RTMPEndToEndTests.finish(viewer, seconds: 40))
         try RTMPEndToEndTests.checkRecording(recording, expectedFrames: 250)
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func aFilePlaysOverHLS() throws {
+        let httpPort = ControllerHarness.freePort()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hlsvod-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let flv = folder.appendingPathComponent("source.flv")
+        let make = try MediaTools.ffmpeg(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                flv.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        #expect(RTMPEndToEndTests.finish(make, seconds: 60))
+        let file = folder.appendingPathComponent("movie.dtsc")
+        try RTMPEndToEndTests.dtscFile(fromFLV: flv, to: file)
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"movie": {"name": "movie", "source": "\(file.path)"}}}
+                """)
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        let media = try HTTPTestClient(port: httpPort).get("/hls/movie/0_1/index.m3u8").text
+        #expect(media.contains("#EXT-X-ENDLIST") && media.contains("#EXT-X-PLAYLIST-TYPE:VOD"))
+        #expect(media.components(separatedBy: "#EXTINF").count - 1 == 4)
+        let recording = folder.appendingPathComponent("viewer.ts")
+        let viewer = try MediaTools.ffmpeg(
+            ["-i", "http://127.0.0.1:\(httpPort)/hls/movie/index.m3u8", "-c", "copy", "-f", "mpegts", recording.path],
+            log: folder.appendingPathComponent("viewer.log"))
+        #expect(RTMPEndToEndTests.finish(viewer, seconds: 60))
+        #expect(viewer.terminationStatus == 0)
+        try RTMPEndToEndTests.checkRecording(recording, expectedFrames: 200)
+        let video = try #require(try MediaTools.report(recording.path)["video"])
+        let duration = (video.dts.last ?? 0) - (video.dts.first ?? 0)
+        #expect(abs(duration - 7.96) < 0.041, "video lasts \(duration) s")
+        #expect(controller.log.contains("Started MistInDTSC"))
     }
 }

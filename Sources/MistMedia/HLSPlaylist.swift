@@ -1,0 +1,95 @@
+/// HLS playlists as MistServer writes them: a master playlist with one variant per video track
+/// (paired with the first audio track), and media playlists with one TS segment per keyframe
+/// interval, named `chunk_<start ms>.ts`.
+public enum HLSPlaylist {
+    public struct Variant: Sendable {
+        public var path: String
+        public var bandwidth: UInt64
+        public var width: UInt32
+        public var height: UInt32
+        public var fpks: UInt32
+        public var codecs: [String]
+
+        public init(path: String, bandwidth: UInt64, width: UInt32, height: UInt32, fpks: UInt32, codecs: [String]) {
+            self.path = path
+            self.bandwidth = bandwidth
+            self.width = width
+            self.height = height
+            self.fpks = fpks
+            self.codecs = codecs
+        }
+    }
+
+    public struct Segment: Sendable, Equatable {
+        public var sequence: UInt64
+        public var start: UInt64
+        public var duration: UInt64
+
+        public init(sequence: UInt64, start: UInt64, duration: UInt64) {
+            self.sequence = sequence
+            self.start = start
+            self.duration = duration
+        }
+    }
+
+    public static func master(_ variants: [Variant]) -> String {
+        var text = "#EXTM3U\r\n"
+        for variant in variants {
+            text += "#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=\(max(variant.bandwidth, 5) * 8)"
+            if variant.width > 0 { text += ",RESOLUTION=\(variant.width)x\(variant.height)" }
+            if variant.fpks > 0 { text += ",FRAME-RATE=\(formatted(Double(variant.fpks) / 1000))" }
+            text += ",CODECS=\"\(variant.codecs.joined(separator: ","))\"\r\n\(variant.path)/index.m3u8\r\n"
+        }
+        return text
+    }
+
+    /// A media playlist of `segments`; `ended` adds the end tag (files).
+    public static func media(_ segments: [Segment], ended: Bool) -> String {
+        let longest = segments.map(\.duration).max() ?? 1000
+        var text = "#EXTM3U\r\n#EXT-X-VERSION:3\r\n"
+        text += "#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequence ?? 0)\r\n"
+        text += "#EXT-X-TARGETDURATION:\((longest + 999) / 1000)\r\n"
+        if ended { text += "#EXT-X-PLAYLIST-TYPE:VOD\r\n" }
+        for segment in segments {
+            text += "#EXTINF:\(milliseconds(segment.duration)),\r\n"
+            text += "chunk_\(segment.start).ts?msn=\(segment.sequence)&dur=\(segment.duration)\r\n"
+        }
+        if ended { text += "#EXT-X-ENDLIST\r\n" }
+        return text
+    }
+
+    /// An error playlist, MistServer's way of telling a player what went wrong.
+    public static func error(_ message: String) -> String {
+        "#EXTM3U\r\n#EXT-X-ERROR: \(message)\r\n#EXT-X-ENDLIST\r\n"
+    }
+
+    /// RFC 6381 codec names for a track.
+    public static func codecString(codec: String, initData: [UInt8]) -> String {
+        switch codec {
+        case "H264":
+            guard initData.count >= 4 else { return "avc1" }
+            return "avc1." + initData[1...3].map { hex($0) }.joined()
+        case "HEVC": return "hvc1"
+        case "AAC":
+            let type = (try? AACConfiguration(bytes: initData).objectType) ?? 2
+            return "mp4a.40.\(type)"
+        case "MP3": return "mp4a.40.34"
+        default: return codec.lowercased()
+        }
+    }
+
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+
+    static func milliseconds(_ value: UInt64) -> String {
+        let fraction = value % 1000
+        return "\(value / 1000)." + String(repeating: "0", count: fraction < 10 ? 2 : fraction < 100 ? 1 : 0)
+            + "\(fraction)"
+    }
+
+    static func formatted(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

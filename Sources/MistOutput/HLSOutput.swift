@@ -1,0 +1,132 @@
+import Logging
+import MistCore
+import MistMedia
+import MistShm
+import MistStream
+
+/// HLS from MistOutHTTP: `/hls/<stream>/index.m3u8` (master), `/hls/<stream>/<tracks>/index.m3u8`
+/// (media playlist: every complete keyframe interval, a sliding window for live, the whole file
+/// with an end tag for files) and `/hls/<stream>/<tracks>/chunk_<ms>.ts` (one interval as TS).
+enum HLSOutput {
+    struct Response {
+        var status = "200 OK"
+        var contentType: String
+        var body: [UInt8]
+    }
+
+    static let videoCodecs: Set<String> = ["H264", "HEVC"]
+    static let audioCodecs: Set<String> = ["AAC", "MP3"]
+    static let playlistType = "application/vnd.apple.mpegurl"
+
+    /// Answers `parts` (the path after `/hls/`, split on `/`) with `query` parameters.
+    static func respond(_ parts: [String], query: [String: String], logger: Logger) -> Response {
+        guard parts.count >= 2 else { return failure("404 Not Found", "No stream given") }
+        let stream = StreamName.sanitize(parts[0])
+        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
+        do {
+            opened = try TrackChoice.open(stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, logger: logger)
+        } catch {
+            return failure("404 Not Found", "Stream open failed: \(error)")
+        }
+        let tracks = opened.reader.tracks()
+        if parts.count == 2 && parts[1] == "index.m3u8" {
+            return Response(contentType: playlistType, body: Array(master(opened.video, opened.audio).utf8))
+        }
+        guard parts.count == 3 else { return failure("404 Not Found", "Nothing is served here") }
+        let selected = parts[1].split(separator: "_").compactMap { Int($0) }
+        let chosen = selected.compactMap { index in tracks.first { $0.index == index } }
+        guard !chosen.isEmpty, chosen.count == selected.count else {
+            return failure("404 Not Found", "No such track combination: \(parts[1])")
+        }
+        let timing = chosen.first { $0.info.type == "video" } ?? chosen[0]
+        do {
+            let segments = try self.segments(opened.reader, timing: timing, tracks: chosen)
+            if parts[2] == "index.m3u8" {
+                guard !segments.isEmpty else { return failure("503 Service Unavailable", "No complete segment yet") }
+                return Response(
+                    contentType: playlistType,
+                    body: Array(HLSPlaylist.media(segments, ended: !opened.reader.isLive).utf8))
+            }
+            if parts[2].hasPrefix("chunk_") && parts[2].hasSuffix(".ts"),
+                let start = UInt64(parts[2].dropFirst(6).dropLast(3))
+            {
+                guard let segment = segments.first(where: { $0.start == start }) else {
+                    return failure("404 Not Found", "Segment \(start) is not (or no longer) available")
+                }
+                return Response(
+                    contentType: "video/mp2t", body: try segmentBytes(opened.reader, tracks: chosen, segment: segment))
+            }
+        } catch {
+            return failure("500 Internal Server Error", "\(error)")
+        }
+        return failure("404 Not Found", "Nothing is served here")
+    }
+
+    static func failure(_ status: String, _ message: String) -> Response {
+        Response(status: status, contentType: playlistType, body: Array(HLSPlaylist.error(message).utf8))
+    }
+
+    static func master(_ video: StreamTrack?, _ audio: StreamTrack?) -> String {
+        let tracks = [video, audio].compactMap { $0 }
+        let variant = HLSPlaylist.Variant(
+            path: tracks.map { String($0.index) }.joined(separator: "_"), bandwidth: tracks.reduce(0) { $0 + $1.bps },
+            width: video?.info.width ?? 0, height: video?.info.height ?? 0, fpks: video?.info.fpks ?? 0,
+            codecs: tracks.map { HLSPlaylist.codecString(codec: $0.info.codec, initData: $0.info.initData) })
+        return HLSPlaylist.master([variant])
+    }
+
+    /// One segment per complete keyframe interval of the timing track; audio-only streams group
+    /// keys into segments of at least two seconds.
+    static func segments(_ reader: StreamReader, timing: StreamTrack, tracks: [StreamTrack]) throws -> [HLSPlaylist
+        .Segment]
+    {
+        let keys = try reader.keys(of: timing.index)
+        let end = tracks.map(\.lastMs).max() ?? 0
+        var segments: [HLSPlaylist.Segment] = []
+        var index = 0
+        let minimum: UInt64 = timing.info.type == "video" ? 0 : 2000
+        while index < keys.count {
+            var next = index + 1
+            while next < keys.count && keys[next].time - keys[index].time < minimum { next += 1 }
+            if next < keys.count {
+                segments.append(
+                    .init(
+                        sequence: keys[index].number, start: keys[index].time,
+                        duration: keys[next].time - keys[index].time))
+            } else if !reader.isLive && end >= keys[index].time {
+                segments.append(
+                    .init(
+                        sequence: keys[index].number, start: keys[index].time,
+                        duration: max(1, end - keys[index].time + 1)))
+            }
+            index = next
+        }
+        return segments
+    }
+
+    /// The TS of one segment: program tables, then every packet of the tracks in its interval.
+    static func segmentBytes(_ reader: StreamReader, tracks: [StreamTrack], segment: HLSPlaylist.Segment) throws
+        -> [UInt8]
+    {
+        try reader.select(tracks.map(\.index))
+        try reader.seek(to: segment.start)
+        var muxer = try TSMuxer(tracks: tracks.map { TSMuxer.Track(codec: $0.info.codec, initData: $0.info.initData) })
+        var out = muxer.programTables()
+        let end = segment.start + segment.duration
+        let deadline = monotonicSeconds() + 10
+        reading: while monotonicSeconds() < deadline {
+            switch try reader.next(timeoutMilliseconds: 500) {
+            case .end: break reading
+            case .timeout: continue
+            case .packet(let packet):
+                guard packet.time < end else { break reading }
+                guard packet.time >= segment.start, let data = packet.data,
+                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
+                else { continue }
+                out += try muxer.frame(
+                    track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe, data: data)
+            }
+        }
+        return out
+    }
+}
