@@ -26,7 +26,8 @@ enum HLSOutput {
         do {
             opened = try TrackChoice.open(stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, logger: logger)
         } catch {
-            return failure("404 Not Found", "Stream open failed: \(error)")
+            logger.mist(.info, "HLS of \(stream) refused: \(error)")
+            return failure("404 Not Found", "Stream open failed")
         }
         let tracks = opened.reader.tracks()
         if parts.count == 2 && parts[1] == "index.m3u8" {

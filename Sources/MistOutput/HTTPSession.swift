@@ -1,5 +1,6 @@
 import Logging
 import MistCore
+import MistData
 import MistMedia
 import MistNet
 import MistShm
@@ -70,6 +71,14 @@ public final class HTTPSession {
             return true
         }
         let path = URLQuery.decode(Array(head.path.utf8).map { $0 == UInt8(ascii: "+") ? 0x2B : $0 })
+        if path.hasPrefix("/json_") && path.hasSuffix(".js") {
+            let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
+            let info = StreamInfo.json(stream: stream, host: head.header("host") ?? "localhost", logger: logger)
+            try respond(
+                status: "200 OK", contentType: "application/json", body: Array(JSONWriter.compact(info).utf8),
+                keepAlive: true, headOnly: head.method == "HEAD")
+            return true
+        }
         if path.hasPrefix("/hls/") {
             var query: [String: String] = [:]
             for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }

@@ -83,6 +83,23 @@ import Testing
                  "streams": {"movie": {"name": "movie", "source": "\(file.path)"}}}
                 """)
         #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        // Stream info in MistServer's shape.
+        let info = try HTTPTestClient(port: httpPort).get("/json_movie.js").json()
+        let captured = try JSONParser.parse(
+            Array(
+                Data(
+                    contentsOf: ControllerAPITests.fixtures.deletingLastPathComponent().deletingLastPathComponent()
+                        .appendingPathComponent("MistDataTests/Fixtures/json_vod.js"))))
+        #expect(Set(info.objectValue?.keys ?? []) == Set(captured.objectValue?.keys ?? []))
+        #expect(info["type"] == "vod" && info["width"] == 640 && info["height"] == 360 && info["meta"]["vod"] == 1)
+        let videoInfo = info["meta"]["tracks"]["video_H264_640x360_25fps_0"]
+        #expect(videoInfo["codecstring"].asString.hasPrefix("avc1.") && videoInfo["fpks"] == 25000)
+        #expect(info["meta"]["tracks"]["audio_AAC_1ch_48000hz_1"]["codecstring"] == "mp4a.40.2")
+        let hlsSource = (info["source"].arrayValue ?? []).first { $0["hrn"] == "HLS (TS)" }
+        #expect(hlsSource?["url"] == "http://localhost/hls/movie/index.m3u8")  // from the Host header
+        #expect(hlsSource?["simul_tracks"] == 2)
+        #expect(try HTTPTestClient(port: httpPort).get("/json_nothing.js").json() == ["error": "Stream is offline"])
+
         let media = try HTTPTestClient(port: httpPort).get("/hls/movie/0_1/index.m3u8").text
         #expect(media.contains("#EXT-X-ENDLIST") && media.contains("#EXT-X-PLAYLIST-TYPE:VOD"))
         #expect(media.components(separatedBy: "#EXTINF").count - 1 == 4)

@@ -1,0 +1,85 @@
+import Logging
+import MistData
+import MistMedia
+import MistShm
+import MistStream
+
+/// `/json_<stream>.js`: what a player needs to know about a stream, in MistServer's shape:
+/// its type, size, tracks (`meta.tracks`) and the sources this server offers for it, best first.
+enum StreamInfo {
+    /// The info object, or MistServer's `{"error": ...}` when the stream cannot be opened.
+    static func json(stream: String, host: String, logger: Logger) -> JSONValue {
+        if StreamStarter.controllerIsRunning {
+            do {
+                try StreamStarter.start(stream, logger: logger)
+            } catch {
+                return ["error": "Stream is offline"]
+            }
+        }
+        guard let reader = try? StreamReader(stream: stream, waitMilliseconds: 2000) else {
+            return ["error": "Stream is offline"]
+        }
+        let tracks = reader.tracks()
+        guard !tracks.isEmpty else { return ["error": "Stream is offline"] }
+        var info = JSONValue.emptyObject
+        info["capa"] = ["selver": 2, "ssl": false]
+        var meta = JSONValue.emptyObject
+        meta[reader.isLive ? "live" : "vod"] = 1
+        meta["version"] = 4
+        for track in tracks {
+            var entry: JSONValue = [
+                "idx": .int(Int64(track.index)), "trackid": .int(Int64(track.info.id)),
+                "type": .string(track.info.type),
+                "codec": .string(track.info.codec), "firstms": .int(Int64(track.firstMs)),
+                "lastms": .int(Int64(track.lastMs)), "bps": .int(Int64(track.bps)), "maxbps": .int(Int64(track.maxBps)),
+                "init": .string(bytes: track.info.initData),
+                "codecstring": .string(HLSPlaylist.codecString(codec: track.info.codec, initData: track.info.initData)),
+            ]
+            var name = "\(track.info.type)_\(track.info.codec)"
+            if track.info.type == "video" {
+                entry["width"] = .int(Int64(track.info.width))
+                entry["height"] = .int(Int64(track.info.height))
+                entry["fpks"] = .int(Int64(track.info.fpks))
+                entry["fps"] = .int(Int64(track.info.fpks / 1000))
+                name += "_\(track.info.width)x\(track.info.height)"
+                if track.info.fpks > 0 { name += "_\(track.info.fpks / 1000)fps" }
+                if info["width"].isNull {
+                    info["width"] = .int(Int64(track.info.width))
+                    info["height"] = .int(Int64(track.info.height))
+                }
+            } else if track.info.type == "audio" {
+                entry["rate"] = .int(Int64(track.info.rate))
+                entry["channels"] = .int(Int64(track.info.channels))
+                entry["size"] = .int(Int64(track.info.sampleSize))
+                name += "_\(track.info.channels)ch_\(track.info.rate)hz"
+            }
+            if !track.info.language.isEmpty { entry["lang"] = .string(track.info.language) }
+            meta["tracks"][name + "_\(track.index)"] = entry
+        }
+        info["meta"] = meta
+        info["selver"] = 2
+        info["type"] = .string(reader.isLive ? "live" : "vod")
+        if info["width"].isNull {
+            info["width"] = 0
+            info["height"] = 0
+        }
+        let playable = TrackChoice.defaults(
+            tracks, videoCodecs: HLSOutput.videoCodecs, audioCodecs: HLSOutput.audioCodecs)
+        let count = Int64([playable.video, playable.audio].compactMap { $0 }.count)
+        var sources: [JSONValue] = []
+        if count > 0 {
+            for (name, type, priority, path) in [
+                ("HLS (TS)", "html5/application/vnd.apple.mpegurl", 9, "hls/\(stream)/index.m3u8"),
+                ("TS HTTP progressive", "html5/video/mpeg", 1, "\(stream).ts"),
+            ] {
+                sources.append([
+                    "hrn": .string(name), "priority": .int(Int64(priority)), "relurl": .string(path),
+                    "simul_tracks": .int(count), "total_matches": .int(count), "type": .string(type),
+                    "url": .string("http://\(host)/\(path)"),
+                ])
+            }
+        }
+        info["source"] = .array(sources)
+        return info.sortedKeys()
+    }
+}
