@@ -89,6 +89,20 @@ public final class HTTPSession {
                 headOnly: head.method == "HEAD")
             return true
         }
+        if path.hasSuffix(".flv") && path.hasPrefix("/") {
+            return try serveFLV(StreamName.sanitize(String(path.dropFirst().dropLast(4))), head: head)
+        }
+        if path == "/crossdomain.xml" {
+            let policy =
+                "<?xml version=\"1.0\"?><!DOCTYPE cross-domain-policy SYSTEM "
+                + "\"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd\"><cross-domain-policy>"
+                + "<allow-access-from domain=\"*\" /><site-control permitted-cross-domain-policies=\"all\"/>"
+                + "</cross-domain-policy>"
+            try respond(
+                status: "200 OK", contentType: "text/xml", body: Array(policy.utf8), keepAlive: true,
+                headOnly: head.method == "HEAD")
+            return true
+        }
         if path.hasSuffix(".ts") && path.hasPrefix("/") {
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(3)))
             return try serveTS(stream, head: head)
@@ -152,6 +166,40 @@ public final class HTTPSession {
                 }
             }
         }
+    }
+
+    /// `/<stream>.flv`: the stream as a progressive FLV file (Enhanced FLV for HEVC and AV1).
+    private func serveFLV(_ stream: String, head: HTTPRequestHead) throws -> Bool {
+        let playback: FLVPlayback
+        do {
+            playback = try FLVPlayback(stream: stream, logger: logger)
+        } catch {
+            logger.mist(.info, "HTTP-FLV of \(stream) for \(connection.peer) refused: \(error)")
+            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
+            return true
+        }
+        var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nConnection: close\r\n"
+        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
+        try connection.send(Array(headers.utf8))
+        if head.method == "HEAD" { return false }
+        logger.mist(.info, "HTTP-FLV viewer \(connection.peer) plays \(stream)")
+        var out = FLVTag.fileHeader(audio: playback.audio != nil, video: playback.video != nil)
+        out += FLVTag(type: FLVTag.script, timestamp: 0, data: playback.metadata().payload).fileBytes
+        playback.configurations(sink: FLVPlayback.flvTags, into: &out)
+        while !playback.ended {
+            if try !playback.pump(sink: FLVPlayback.flvTags, into: &out, budget: 64 * 1024) {
+                if out.isEmpty {
+                    // Notice a viewer that left while nothing was sent.
+                    var probe: [UInt8] = []
+                    _ = try connection.receive(into: &probe, limit: 1, timeoutMilliseconds: 20)
+                }
+            }
+            if !out.isEmpty {
+                try connection.send(out, timeoutMilliseconds: 30_000)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        return false
     }
 
     private func respond(status: String, body: String, keepAlive: Bool) throws {

@@ -35,7 +35,7 @@ public final class RTMPSession {
     private var ingest: RTMPIngest?
     private var buffer: TCPConnection?
     private var publishedStream = ""
-    private var playback: RTMPPlayback?
+    private var playback: FLVPlayback?
     private var finished = false
 
     public init(connection: TCPConnection, logger: Logger, settings: Settings = Settings()) {
@@ -96,7 +96,7 @@ public final class RTMPSession {
                 send(RTMPControl.acknowledgement(UInt32(truncatingIfNeeded: acknowledged)))
             }
             if let playback {
-                let produced = try playback.pump(encoder: encoder, into: &out, budget: 256 * 1024)
+                let produced = try playback.pump(sink: FLVPlayback.rtmp(encoder), into: &out, budget: 256 * 1024)
                 if playback.ended {
                     send(RTMPControl.userControl(1, 1))
                     send(RTMPControl.status("NetStream.Play.Stop", description: "Stream ended"))
@@ -113,7 +113,7 @@ public final class RTMPSession {
     }
 
     private func send(_ message: RTMPMessage, chunkStream: UInt32? = nil) {
-        let stream = chunkStream ?? (message.type <= 6 ? 2 : message.streamID == 0 ? 3 : RTMPPlayback.dataChunkStream)
+        let stream = chunkStream ?? (message.type <= 6 ? 2 : message.streamID == 0 ? 3 : FLVPlayback.dataChunkStream)
         encoder.encode(message, chunkStream: stream, into: &out)
     }
 
@@ -175,7 +175,7 @@ public final class RTMPSession {
         case "getStreamLength":
             // Seconds of a file stream; players ask before `play`.
             let (stream, _) = RTMPStreamName.play(values.count > 3 ? values[3].stringValue ?? "" : "")
-            result([.null, .number(RTMPPlayback.duration(of: stream))])
+            result([.null, .number(FLVPlayback.duration(of: stream))])
         case "releaseStream", "FCPublish", "FCUnpublish", "checkBandwidth", "_checkbw":
             result([.null, .undefined])
         case "publish":
@@ -197,7 +197,7 @@ public final class RTMPSession {
             guard let playback, values.count > 3, let position = values[3].numberValue else { return }
             if !playback.isLive { try playback.seek(to: UInt64(max(0, position))) }
             send(RTMPControl.status("NetStream.Seek.Notify", description: "Seeking"))
-            playback.configurations(encoder: encoder, into: &out)
+            playback.configurations(sink: FLVPlayback.rtmp(encoder), into: &out)
         case "deleteStream", "closeStream":
             finished = true
         default:
@@ -243,9 +243,9 @@ public final class RTMPSession {
                 transaction: transaction)
         }
         let (stream, _) = RTMPStreamName.play(raw)
-        let playback: RTMPPlayback
+        let playback: FLVPlayback
         do {
-            playback = try RTMPPlayback(stream: stream, logger: logger)
+            playback = try FLVPlayback(stream: stream, logger: logger)
         } catch {
             logger.mist(.info, "RTMP play of \(stream) by \(connection.peer) refused: \(error)")
             send(RTMPControl.status("NetStream.Play.StreamNotFound", description: "\(error)", level: "error"))
@@ -260,7 +260,7 @@ public final class RTMPSession {
         send(RTMPControl.status("NetStream.Play.Start", description: "Playing!", transaction: transaction))
         send(RTMPControl.command([.string("|RtmpSampleAccess"), .bool(false), .bool(false)], streamID: 1))
         send(playback.metadata())
-        playback.configurations(encoder: encoder, into: &out)
+        playback.configurations(sink: FLVPlayback.rtmp(encoder), into: &out)
         self.playback = playback
         logger.mist(.info, "RTMP viewer \(connection.peer) plays \(stream)")
     }

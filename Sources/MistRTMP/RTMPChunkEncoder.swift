@@ -1,5 +1,5 @@
 /// Splits messages into RTMP chunks at the chunk size this side announced.
-public struct RTMPChunkEncoder {
+public struct RTMPChunkEncoder: Sendable {
     public private(set) var chunkSize = 128
 
     public init() {}

@@ -114,5 +114,16 @@ import Testing
         let duration = (video.dts.last ?? 0) - (video.dts.first ?? 0)
         #expect(abs(duration - 7.96) < 0.041, "video lasts \(duration) s")
         #expect(controller.log.contains("Started MistInDTSC"))
+
+        // The same file as progressive FLV, and the Flash cross-domain policy.
+        let flvRecording = folder.appendingPathComponent("viewer.flv")
+        let flvViewer = try MediaTools.ffmpeg(
+            ["-i", "http://127.0.0.1:\(httpPort)/movie.flv", "-c", "copy", "-f", "flv", flvRecording.path],
+            log: folder.appendingPathComponent("flv.log"))
+        #expect(RTMPEndToEndTests.finish(flvViewer, seconds: 60))
+        #expect(flvViewer.terminationStatus == 0)
+        try RTMPEndToEndTests.checkRecording(flvRecording, expectedFrames: 200)
+        let policy = try HTTPTestClient(port: httpPort).get("/crossdomain.xml")
+        #expect(policy.status == 200 && policy.text.contains("allow-access-from domain=\"*\""))
     }
 }

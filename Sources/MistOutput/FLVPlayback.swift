@@ -6,10 +6,37 @@ import MistRTMP
 import MistShm
 import MistStream
 
-/// A stream played to one RTMP viewer: metadata and decoder configurations first, then every
-/// packet of the chosen video and audio track as RTMP audio/video messages, video from a
-/// keyframe on, timestamps counted from the first packet sent (as MistServer does).
-final class RTMPPlayback {
+/// A stream played to one RTMP or HTTP-FLV viewer: metadata and decoder configurations first,
+/// then every packet of the chosen video and audio track as FLV audio/video bodies (RTMP messages
+/// or FLV tags, by the `Sink` given), video from a keyframe on, timestamps counted from the first
+/// packet sent (as MistServer does).
+final class FLVPlayback {
+    /// Where bodies go: `(type, timestamp, prefix, payload, output)`.
+    typealias Sink = @Sendable (UInt8, UInt32, [UInt8], UnsafeRawBufferPointer, inout [UInt8]) -> Void
+
+    /// RTMP messages on the stream's chunk streams.
+    static func rtmp(_ encoder: RTMPChunkEncoder) -> Sink {
+        { type, timestamp, prefix, body, out in
+            encoder.encode(
+                type: type, streamID: 1, timestamp: timestamp,
+                chunkStream: type == RTMPMessage.Kind.video
+                    ? FLVPlayback.videoChunkStream : FLVPlayback.audioChunkStream,
+                prefix: prefix, body: body, into: &out)
+        }
+    }
+
+    /// FLV file tags.
+    static let flvTags: Sink = { type, timestamp, prefix, body, out in
+        out += FLVTag.header(type: type, timestamp: timestamp, length: prefix.count + body.count)
+        out += prefix
+        out.append(contentsOf: body)
+        let size = UInt32(truncatingIfNeeded: 11 + prefix.count + body.count)
+        out += [
+            UInt8(size >> 24), UInt8(truncatingIfNeeded: size >> 16), UInt8(truncatingIfNeeded: size >> 8),
+            UInt8(truncatingIfNeeded: size),
+        ]
+    }
+
     static let videoCodecs: Set<String> = ["H264", "HEVC", "AV1"]
     static let audioCodecs: Set<String> = ["AAC", "MP3"]
     static let audioChunkStream: UInt32 = 4
@@ -35,7 +62,7 @@ final class RTMPPlayback {
     init(stream: String, logger: Logger) throws {
         self.stream = stream
         (reader, video, audio) = try TrackChoice.open(
-            stream, videoCodecs: RTMPPlayback.videoCodecs, audioCodecs: RTMPPlayback.audioCodecs, logger: logger)
+            stream, videoCodecs: FLVPlayback.videoCodecs, audioCodecs: FLVPlayback.audioCodecs, logger: logger)
     }
 
     var isLive: Bool { reader.isLive }
@@ -87,36 +114,28 @@ final class RTMPPlayback {
     }
 
     /// Appends the decoder configurations to `out` (sent again after a seek is harmless).
-    func configurations(encoder: RTMPChunkEncoder, into out: inout [UInt8]) {
+    func configurations(sink: Sink, into out: inout [UInt8]) {
         if let video, !video.info.initData.isEmpty,
             let prefix = FLVMedia.videoPrefix(codec: video.info.codec, keyframe: true, configuration: true, offset: 0)
         {
-            video.info.initData.withUnsafeBytes { body in
-                encoder.encode(
-                    type: RTMPMessage.Kind.video, streamID: 1, timestamp: 0,
-                    chunkStream: RTMPPlayback.videoChunkStream, prefix: prefix, body: body, into: &out)
-            }
+            video.info.initData.withUnsafeBytes { body in sink(RTMPMessage.Kind.video, 0, prefix, body, &out) }
         }
         if let audio, !audio.info.initData.isEmpty,
             let prefix = FLVMedia.audioPrefix(
                 codec: audio.info.codec, rate: audio.info.rate, channels: audio.info.channels, configuration: true)
         {
-            audio.info.initData.withUnsafeBytes { body in
-                encoder.encode(
-                    type: RTMPMessage.Kind.audio, streamID: 1, timestamp: 0,
-                    chunkStream: RTMPPlayback.audioChunkStream, prefix: prefix, body: body, into: &out)
-            }
+            audio.info.initData.withUnsafeBytes { body in sink(RTMPMessage.Kind.audio, 0, prefix, body, &out) }
         }
     }
 
     /// Appends up to `budget` bytes of media that is ready now; false when nothing was ready.
-    func pump(encoder: RTMPChunkEncoder, into out: inout [UInt8], budget: Int) throws -> Bool {
+    func pump(sink: Sink, into out: inout [UInt8], budget: Int) throws -> Bool {
         guard !paused, !ended else { return false }
         var produced = false
         while out.count < budget {
             if !reader.isLive, let startedAt, let origin {
                 let ahead = Double(newestSent &- origin) - (monotonicSeconds() - startedAt) * 1000
-                if ahead > RTMPPlayback.headStartMilliseconds { return produced }
+                if ahead > FLVPlayback.headStartMilliseconds { return produced }
             }
             switch try reader.next(timeoutMilliseconds: 0) {
             case .timeout: return produced
@@ -149,10 +168,7 @@ final class RTMPPlayback {
                         configuration: false)
                 }
                 guard let prefix else { continue }
-                encoder.encode(
-                    type: isVideo ? RTMPMessage.Kind.video : RTMPMessage.Kind.audio, streamID: 1, timestamp: timestamp,
-                    chunkStream: isVideo ? RTMPPlayback.videoChunkStream : RTMPPlayback.audioChunkStream,
-                    prefix: prefix, body: data, into: &out)
+                sink(isVideo ? RTMPMessage.Kind.video : RTMPMessage.Kind.audio, timestamp, prefix, data, &out)
             }
         }
         return produced
