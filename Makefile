@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -85,6 +85,12 @@ $(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia
 		sed '/^import Mist/d; /^import COpenSSL$$/d' $$file > $(FUZZ_DIR)/rtmp-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistRTMP \
 		Sources/MistData/*.swift $(FUZZ_DIR)/rtmp-src/*.swift Fuzz/FuzzRTMP.swift -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+$(FUZZ_DIR)/http: Fuzz/FuzzHTTP.swift Sources/MistNet/HTTPRequestHead.swift
+	mkdir -p $(FUZZ_DIR)
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet $^ -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
