@@ -64,17 +64,10 @@ import Testing
 
     @Test(.enabled(if: MediaTools.available)) func aFilePlaysOverHLS() throws {
         let httpPort = ControllerHarness.freePort()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hlsvod-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try MediaTools.temporaryFolder("hlsvod")
         defer { try? FileManager.default.removeItem(at: folder) }
         let flv = folder.appendingPathComponent("source.flv")
-        let make = try MediaTools.ffmpeg(
-            [
-                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
-                "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                flv.path,
-            ], log: folder.appendingPathComponent("make.log"))
-        #expect(RTMPEndToEndTests.finish(make, seconds: 60))
+        try MediaTools.makeTestFile(flv, seconds: 8)
         let file = folder.appendingPathComponent("movie.dtsc")
         try RTMPEndToEndTests.dtscFile(fromFLV: flv, to: file)
         let controller = try ControllerHarness(

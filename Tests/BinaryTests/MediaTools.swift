@@ -30,6 +30,26 @@ enum MediaTools {
             ], log: log)
     }
 
+    /// A folder of its own under the temporary folder (the caller removes it).
+    static func temporaryFolder(_ prefix: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// An FLV file of the test pattern (H.264 640x360 25 fps with GOP 50, AAC 48 kHz mono),
+    /// made as fast as ffmpeg can.
+    static func makeTestFile(_ url: URL, seconds: Int, bFrames: Bool = false) throws {
+        let process = try ffmpeg(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", String(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-bf", bFrames ? "2" : "0", "-g",
+                "50", "-pix_fmt", "yuv420p", "-c:a", "aac", url.path,
+            ], log: url.deletingPathExtension().appendingPathExtension("log"))
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw POSIXError(.EIO) }
+    }
+
     /// ffprobe's JSON answer for `file`.
     static func probe(_ file: String, arguments: [String]) throws -> JSONValue {
         let process = Process()

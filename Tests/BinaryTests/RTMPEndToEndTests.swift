@@ -157,17 +157,10 @@ import Testing
 
     @Test(.enabled(if: MediaTools.available)) func aFileStreamPlaysOverRTMPAtItsOwnPace() throws {
         let port = ControllerHarness.freePort()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rtmpvod-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try MediaTools.temporaryFolder("rtmpvod")
         defer { try? FileManager.default.removeItem(at: folder) }
         let flv = folder.appendingPathComponent("source.flv")
-        let make = try MediaTools.ffmpeg(
-            [
-                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
-                "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                flv.path,
-            ], log: folder.appendingPathComponent("make.log"))
-        #expect(Self.finish(make, seconds: 60))
+        try MediaTools.makeTestFile(flv, seconds: 8)
         let file = folder.appendingPathComponent("movie.dtsc")
         try Self.dtscFile(fromFLV: flv, to: file)
         let controller = try ControllerHarness(

@@ -10,18 +10,10 @@ import Testing
 /// push would) and then the muxer, and must come out with the same tracks, frames and duration.
 @Suite struct TSMuxerFFprobeTests {
     @Test(.enabled(if: MediaTools.available)) func ffprobeReadsTheMuxedStream() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try MediaTools.temporaryFolder("ts")
         defer { try? FileManager.default.removeItem(at: folder) }
         let flv = folder.appendingPathComponent("source.flv")
-        let make = try MediaTools.ffmpeg(
-            [
-                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
-                "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", flv.path,
-            ], log: folder.appendingPathComponent("make.log"))
-        make.waitUntilExit()
-        #expect(make.terminationStatus == 0)
+        try MediaTools.makeTestFile(flv, seconds: 6, bFrames: true)
 
         var reader = ByteReader(Array(try Data(contentsOf: flv)), position: 13)
         var ingest = RTMPIngest()
