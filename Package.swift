@@ -93,7 +93,8 @@ let package = Package(
             .testTarget(name: "MistNetTests", dependencies: ["MistNet"]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
             .testTarget(
-                name: "MistControlTests", dependencies: ["MistControl", "MistData", "MistStream"], exclude: ["Fixtures"]
+                name: "MistControlTests", dependencies: ["MistControl", "MistData", "MistStream", "MistShm"],
+                exclude: ["Fixtures"]
             ),
             // Test helpers: a deterministic stream, and a peer process that writes or reads it.
             .target(name: "ShmTestSupport", dependencies: ["MistShm", "MistData"], path: "Tests/ShmTestSupport"),

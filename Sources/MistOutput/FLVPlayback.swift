@@ -59,10 +59,11 @@ final class FLVPlayback {
 
     /// Opens `stream` (starting its input under a controller) and picks its tracks; throws when
     /// nothing in it can go over RTMP.
-    init(stream: String, logger: Logger) throws {
+    init(stream: String, query: [String: String] = [:], logger: Logger) throws {
         self.stream = stream
         (reader, video, audio) = try TrackChoice.open(
-            stream, videoCodecs: FLVPlayback.videoCodecs, audioCodecs: FLVPlayback.audioCodecs, logger: logger)
+            stream, videoCodecs: FLVPlayback.videoCodecs, audioCodecs: FLVPlayback.audioCodecs, query: query,
+            logger: logger)
     }
 
     var isLive: Bool { reader.isLive }

@@ -24,7 +24,8 @@ enum HLSOutput {
         let stream = StreamName.sanitize(parts[0])
         let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
         do {
-            opened = try TrackChoice.open(stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, logger: logger)
+            opened = try TrackChoice.open(
+                stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
         } catch {
             logger.mist(.info, "HLS of \(stream) refused: \(error)")
             return failure("404 Not Found", "Stream open failed")

@@ -71,6 +71,8 @@ public final class HTTPSession {
             return true
         }
         let path = URLQuery.decode(Array(head.path.utf8).map { $0 == UInt8(ascii: "+") ? 0x2B : $0 })
+        var query: [String: String] = [:]
+        for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
         if path.hasPrefix("/json_") && path.hasSuffix(".js") {
             let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
             let info = StreamInfo.json(stream: stream, host: head.header("host") ?? "localhost", logger: logger)
@@ -80,8 +82,6 @@ public final class HTTPSession {
             return true
         }
         if path.hasPrefix("/hls/") {
-            var query: [String: String] = [:]
-            for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
             let parts = path.dropFirst(5).split(separator: "/").map(String.init)
             let response = HLSOutput.respond(parts, query: query, logger: logger)
             try respond(
@@ -90,7 +90,7 @@ public final class HTTPSession {
             return true
         }
         if path.hasSuffix(".flv") && path.hasPrefix("/") {
-            return try serveFLV(StreamName.sanitize(String(path.dropFirst().dropLast(4))), head: head)
+            return try serveFLV(StreamName.sanitize(String(path.dropFirst().dropLast(4))), head: head, query: query)
         }
         if path == "/crossdomain.xml" {
             let policy =
@@ -105,17 +105,17 @@ public final class HTTPSession {
         }
         if path.hasSuffix(".ts") && path.hasPrefix("/") {
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(3)))
-            return try serveTS(stream, head: head)
+            return try serveTS(stream, head: head, query: query)
         }
         try respond(status: "404 Not Found", body: "Nothing is served at \(head.path)\n", keepAlive: true)
         return true
     }
 
-    private func serveTS(_ stream: String, head: HTTPRequestHead) throws -> Bool {
+    private func serveTS(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
         let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
         do {
             opened = try TrackChoice.open(
-                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC", "MP3"], logger: logger)
+                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC", "MP3"], query: query, logger: logger)
         } catch {
             logger.mist(.info, "HTTP-TS of \(stream) for \(connection.peer) refused: \(error)")
             try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
@@ -169,10 +169,10 @@ public final class HTTPSession {
     }
 
     /// `/<stream>.flv`: the stream as a progressive FLV file (Enhanced FLV for HEVC and AV1).
-    private func serveFLV(_ stream: String, head: HTTPRequestHead) throws -> Bool {
+    private func serveFLV(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
         let playback: FLVPlayback
         do {
-            playback = try FLVPlayback(stream: stream, logger: logger)
+            playback = try FLVPlayback(stream: stream, query: query, logger: logger)
         } catch {
             logger.mist(.info, "HTTP-FLV of \(stream) for \(connection.peer) refused: \(error)")
             try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)

@@ -242,10 +242,12 @@ public final class RTMPSession {
                 "NetStream.Play.Rejected", "Play rejected: this interface does not allow playback",
                 transaction: transaction)
         }
-        let (stream, _) = RTMPStreamName.play(raw)
+        let (stream, parameters) = RTMPStreamName.play(raw)
+        var query: [String: String] = [:]
+        for (name, value) in parameters { query[name] = value }
         let playback: FLVPlayback
         do {
-            playback = try FLVPlayback(stream: stream, logger: logger)
+            playback = try FLVPlayback(stream: stream, query: query, logger: logger)
         } catch {
             logger.mist(.info, "RTMP play of \(stream) by \(connection.peer) refused: \(error)")
             send(RTMPControl.status("NetStream.Play.StreamNotFound", description: "\(error)", level: "error"))

@@ -16,8 +16,11 @@ public enum TrackChoice {
 
     /// Opens `stream` for a viewer: starts its input under a controller, waits for its tracks,
     /// picks the default ones and positions live streams at the live edge.
+    /// `query` holds the viewer's URL parameters: `video=` and `audio=` selectors replace the
+    /// default choice for their type (`none` leaves the type out).
     public static func open(
-        _ stream: String, videoCodecs: Set<String>, audioCodecs: Set<String>, logger: Logger
+        _ stream: String, videoCodecs: Set<String>, audioCodecs: Set<String>, query: [String: String] = [:],
+        logger: Logger
     ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?) {
         if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
         let reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
@@ -27,7 +30,17 @@ public enum TrackChoice {
             usleepMilliseconds(10)
             tracks = reader.tracks()
         }
-        let (video, audio) = defaults(tracks, videoCodecs: videoCodecs, audioCodecs: audioCodecs)
+        var (video, audio) = defaults(tracks, videoCodecs: videoCodecs, audioCodecs: audioCodecs)
+        if let selector = query["video"], !selector.isEmpty {
+            video = TrackSelector.select(selector, type: "video", from: tracks).first {
+                videoCodecs.contains($0.info.codec)
+            }
+        }
+        if let selector = query["audio"], !selector.isEmpty {
+            audio = TrackSelector.select(selector, type: "audio", from: tracks).first {
+                audioCodecs.contains($0.info.codec)
+            }
+        }
         let chosen = [video, audio].compactMap { $0?.index }
         guard !chosen.isEmpty else { throw Unplayable(stream: stream) }
         try reader.select(chosen)

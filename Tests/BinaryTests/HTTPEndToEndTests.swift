@@ -116,6 +116,18 @@ import Testing
         #expect(RTMPEndToEndTests.finish(flvViewer, seconds: 60))
         #expect(flvViewer.terminationStatus == 0)
         try RTMPEndToEndTests.checkRecording(flvRecording, expectedFrames: 200)
+        // Track selectors: no audio, or no video.
+        for (query, types) in [("audio=none", ["video"]), ("video=none&audio=aac", ["audio"])] {
+            let selected = folder.appendingPathComponent("selected.ts")
+            let reader = try MediaTools.ffmpeg(
+                [
+                    "-i", "http://127.0.0.1:\(httpPort)/movie.ts?\(query)", "-t", "1", "-c", "copy", "-f", "mpegts",
+                    selected.path,
+                ],
+                log: folder.appendingPathComponent("selected.log"))
+            #expect(RTMPEndToEndTests.finish(reader, seconds: 30))
+            #expect(try MediaTools.report(selected.path).keys.sorted() == types, "\(query)")
+        }
         let policy = try HTTPTestClient(port: httpPort).get("/crossdomain.xml")
         #expect(policy.status == 200 && policy.text.contains("allow-access-from domain=\"*\""))
     }
