@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -91,6 +91,16 @@ $(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia
 $(FUZZ_DIR)/http: Fuzz/FuzzHTTP.swift Sources/MistNet/HTTPRequestHead.swift
 	mkdir -p $(FUZZ_DIR)
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet $^ -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+$(FUZZ_DIR)/selector: Fuzz/FuzzSelector.swift Sources/MistData/*.swift Sources/MistStream/TrackSelector.swift \
+		Sources/MistShm/StreamTrack.swift Sources/MistShm/TrackInfo.swift
+	rm -rf $(FUZZ_DIR)/selector-src && mkdir -p $(FUZZ_DIR)/selector-src
+	for file in $(filter Sources/MistStream/% Sources/MistShm/%,$^); do \
+		sed '/^import Mist/d' $$file > $(FUZZ_DIR)/selector-src/$$(basename $$file); done
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistStream \
+		Sources/MistData/*.swift $(FUZZ_DIR)/selector-src/*.swift Fuzz/FuzzSelector.swift -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
