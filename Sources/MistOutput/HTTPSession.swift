@@ -73,12 +73,21 @@ public final class HTTPSession {
         let path = URLQuery.decode(Array(head.path.utf8).map { $0 == UInt8(ascii: "+") ? 0x2B : $0 })
         var query: [String: String] = [:]
         for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
-        if path.hasPrefix("/json_") && path.hasSuffix(".js") {
+        if (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js") {
             let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
-            let info = StreamInfo.json(stream: stream, host: head.header("host") ?? "localhost", logger: logger)
+            // X-Mst-Path (a proxy's public base URL) replaces this server's own address in the sources.
+            var base = head.header("x-mst-path") ?? "http://\(head.header("host") ?? "localhost")/"
+            if !base.hasSuffix("/") { base += "/" }
+            let info = JSONWriter.compact(StreamInfo.json(stream: stream, baseURL: base, logger: logger))
+            // info_ wraps the object in script that stores it for the embeddable player.
+            let body =
+                path.hasPrefix("/json_")
+                ? info
+                : "// Generating info code for stream \(stream)\nif (!mistvideo) { var mistvideo = {}; }\n"
+                    + "mistvideo['\(stream)'] = \(info);\n"
             try respond(
-                status: "200 OK", contentType: "application/json", body: Array(JSONWriter.compact(info).utf8),
-                keepAlive: true, headOnly: head.method == "HEAD")
+                status: "200 OK", contentType: path.hasPrefix("/json_") ? "application/json" : "application/javascript",
+                body: Array(body.utf8), keepAlive: true, headOnly: head.method == "HEAD")
             return true
         }
         if path.hasPrefix("/hls/") {

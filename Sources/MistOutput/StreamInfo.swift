@@ -8,7 +8,7 @@ import MistStream
 /// its type, size, tracks (`meta.tracks`) and the sources this server offers for it, best first.
 enum StreamInfo {
     /// The info object, or MistServer's `{"error": ...}` when the stream cannot be opened.
-    static func json(stream: String, host: String, logger: Logger) -> JSONValue {
+    static func json(stream: String, baseURL: String, logger: Logger) -> JSONValue {
         if StreamStarter.controllerIsRunning {
             do {
                 try StreamStarter.start(stream, logger: logger)
@@ -75,7 +75,7 @@ enum StreamInfo {
                 sources.append([
                     "hrn": .string(name), "priority": .int(Int64(priority)), "relurl": .string(path),
                     "simul_tracks": .int(count), "total_matches": .int(count), "type": .string(type),
-                    "url": .string("http://\(host)/\(path)"),
+                    "url": .string(baseURL + path),
                 ])
             }
         }

@@ -92,6 +92,12 @@ import Testing
         #expect(hlsSource?["url"] == "http://localhost/hls/movie/index.m3u8")  // from the Host header
         #expect(hlsSource?["simul_tracks"] == 2)
         #expect(try HTTPTestClient(port: httpPort).get("/json_nothing.js").json() == ["error": "Stream is offline"])
+        let wrapped = try HTTPTestClient(port: httpPort).get(
+            "/info_movie.js", headers: ["X-Mst-Path": "https://cdn.example/mist/"]
+        ).text
+        #expect(wrapped.hasPrefix("// Generating info code for stream movie\n"))
+        #expect(wrapped.contains("mistvideo['movie'] = {") && wrapped.hasSuffix("};\n"))
+        #expect(wrapped.contains("\"url\":\"https://cdn.example/mist/hls/movie/index.m3u8\""))
 
         let media = try HTTPTestClient(port: httpPort).get("/hls/movie/0_1/index.m3u8").text
         #expect(media.contains("#EXT-X-ENDLIST") && media.contains("#EXT-X-PLAYLIST-TYPE:VOD"))
