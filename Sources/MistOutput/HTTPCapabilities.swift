@@ -10,7 +10,9 @@ public enum HTTPCapabilities {
             "provides": "HTTP",
             "protocol": "http://",
             "url_rel": "/$.html",
-            "url_match": ["/$.ts", "/$.flv", "/json_$.js", "/info_$.js", "/hls/$/index.m3u8", "/crossdomain.xml"],
+            "url_match": [
+                "/$.ts", "/$.flv", "/$.mp4", "/json_$.js", "/info_$.js", "/hls/$/index.m3u8", "/crossdomain.xml",
+            ],
             "codecs": [[["H264", "HEVC"], ["AAC", "MP3"]]],
             "methods": [["handler": "http", "type": "html5/video/mpeg", "hrn": "TS HTTP progressive", "priority": 1]],
         ])

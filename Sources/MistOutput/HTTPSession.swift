@@ -98,6 +98,9 @@ public final class HTTPSession {
                 headOnly: head.method == "HEAD")
             return true
         }
+        if path.hasSuffix(".mp4") && path.hasPrefix("/") {
+            return try serveMP4(StreamName.sanitize(String(path.dropFirst().dropLast(4))), head: head, query: query)
+        }
         if path.hasSuffix(".flv") && path.hasPrefix("/") {
             return try serveFLV(StreamName.sanitize(String(path.dropFirst().dropLast(4))), head: head, query: query)
         }
@@ -209,6 +212,57 @@ public final class HTTPSession {
             }
         }
         return false
+    }
+
+    /// `/<stream>.mp4`: the stream as fragmented MP4 (one fragment per keyframe interval), for
+    /// live streams and files alike.
+    private func serveMP4(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
+        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
+        do {
+            opened = try TrackChoice.open(
+                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC"], query: query, logger: logger)
+        } catch {
+            logger.mist(.info, "MP4 of \(stream) for \(connection.peer) refused: \(error)")
+            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
+            return true
+        }
+        let tracks = [opened.video, opened.audio].compactMap { $0 }
+        var fragmenter = FMP4Fragmenter(
+            tracks: tracks.map {
+                FMP4Writer.Track(
+                    codec: $0.info.codec, initData: $0.info.initData, width: $0.info.width, height: $0.info.height,
+                    rate: $0.info.rate, channels: $0.info.channels)
+            })
+        let initSegment = try fragmenter.writer.initSegment()
+        var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n"
+        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
+        try connection.send(Array(headers.utf8))
+        if head.method == "HEAD" { return false }
+        logger.mist(.info, "MP4 viewer \(connection.peer) plays \(stream)")
+        try connection.send(initSegment)
+        var sawVideoKey = opened.video == nil
+        while true {
+            switch try opened.reader.next(timeoutMilliseconds: 500) {
+            case .end:
+                try connection.send(fragmenter.finish())
+                return false
+            case .timeout:
+                var probe: [UInt8] = []
+                _ = try connection.receive(into: &probe, limit: 1, timeoutMilliseconds: 0)
+            case .packet(let packet):
+                guard let data = packet.data,
+                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
+                else { continue }
+                if tracks[position].info.type == "video" && !sawVideoKey {
+                    guard packet.isKeyframe else { continue }
+                    sawVideoKey = true
+                }
+                let fragment = fragmenter.add(
+                    track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe,
+                    data: Array(data))
+                if !fragment.isEmpty { try connection.send(fragment, timeoutMilliseconds: 30_000) }
+            }
+        }
     }
 
     private func respond(status: String, body: String, keepAlive: Bool) throws {

@@ -70,6 +70,7 @@ enum StreamInfo {
         if count > 0 {
             for (name, type, priority, path) in [
                 ("HLS (TS)", "html5/application/vnd.apple.mpegurl", 9, "hls/\(stream)/index.m3u8"),
+                ("MP4 progressive", "html5/video/mp4", 9, "\(stream).mp4"),
                 ("TS HTTP progressive", "html5/video/mpeg", 1, "\(stream).ts"),
             ] {
                 sources.append([

@@ -122,6 +122,15 @@ import Testing
         #expect(RTMPEndToEndTests.finish(flvViewer, seconds: 60))
         #expect(flvViewer.terminationStatus == 0)
         try RTMPEndToEndTests.checkRecording(flvRecording, expectedFrames: 200)
+        // The file as fragmented MP4.
+        let mp4Recording = folder.appendingPathComponent("viewer.mp4")
+        let mp4Viewer = try MediaTools.ffmpeg(
+            ["-i", "http://127.0.0.1:\(httpPort)/movie.mp4", "-c", "copy", "-f", "mp4", mp4Recording.path],
+            log: folder.appendingPathComponent("mp4.log"))
+        #expect(RTMPEndToEndTests.finish(mp4Viewer, seconds: 60))
+        #expect(mp4Viewer.terminationStatus == 0)
+        try RTMPEndToEndTests.checkRecording(mp4Recording, expectedFrames: 200)
+
         // Track selectors: no audio, or no video.
         for (query, types) in [("audio=none", ["video"]), ("video=none&audio=aac", ["audio"])] {
             let selected = folder.appendingPathComponent("selected.ts")
