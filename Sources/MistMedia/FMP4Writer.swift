@@ -95,7 +95,7 @@ public struct FMP4Writer {
         return ftyp + Self.box("moov", moov)
     }
 
-    private func trak(_ track: Track, id: UInt32) throws(MediaError) -> [UInt8] {
+    func trak(_ track: Track, id: UInt32, tables: [UInt8]? = nil) throws(MediaError) -> [UInt8] {
         let tkhd = Self.fullBox(
             "tkhd", flags: 3,
             Self.uint32(0) + Self.uint32(0) + Self.uint32(id) + Self.uint32(0) + Self.uint32(0)
@@ -116,11 +116,11 @@ public struct FMP4Writer {
             ? Self.fullBox("vmhd", flags: 1, [UInt8](repeating: 0, count: 8))
             : Self.fullBox("smhd", [UInt8](repeating: 0, count: 4))
         let dinf = Self.box("dinf", Self.fullBox("dref", Self.uint32(1) + Self.fullBox("url ", flags: 1, [])))
+        let empty =
+            Self.fullBox("stts", Self.uint32(0)) + Self.fullBox("stsc", Self.uint32(0))
+            + Self.fullBox("stsz", Self.uint32(0) + Self.uint32(0)) + Self.fullBox("stco", Self.uint32(0))
         let stbl = Self.box(
-            "stbl",
-            Self.fullBox("stsd", Self.uint32(1) + (try sampleEntry(track))) + Self.fullBox("stts", Self.uint32(0))
-                + Self.fullBox("stsc", Self.uint32(0)) + Self.fullBox("stsz", Self.uint32(0) + Self.uint32(0))
-                + Self.fullBox("stco", Self.uint32(0)))
+            "stbl", Self.fullBox("stsd", Self.uint32(1) + (try sampleEntry(track))) + (tables ?? empty))
         let minf = Self.box("minf", header + dinf + stbl)
         return Self.box("trak", tkhd + Self.box("mdia", mdhd + hdlr + minf))
     }

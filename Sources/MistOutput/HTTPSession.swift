@@ -227,12 +227,16 @@ public final class HTTPSession {
             return true
         }
         let tracks = [opened.video, opened.audio].compactMap { $0 }
-        var fragmenter = FMP4Fragmenter(
-            tracks: tracks.map {
-                FMP4Writer.Track(
-                    codec: $0.info.codec, initData: $0.info.initData, width: $0.info.width, height: $0.info.height,
-                    rate: $0.info.rate, channels: $0.info.channels)
-            })
+        let mp4Tracks = tracks.map {
+            FMP4Writer.Track(
+                codec: $0.info.codec, initData: $0.info.initData, width: $0.info.width, height: $0.info.height,
+                rate: $0.info.rate, channels: $0.info.channels)
+        }
+        if !opened.reader.isLive {
+            return try serveProgressiveMP4(
+                stream, reader: opened.reader, tracks: tracks, mp4Tracks: mp4Tracks, head: head)
+        }
+        var fragmenter = FMP4Fragmenter(tracks: mp4Tracks)
         let initSegment = try fragmenter.writer.initSegment()
         var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n"
         headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
@@ -263,6 +267,58 @@ public final class HTTPSession {
                 if !fragment.isEmpty { try connection.send(fragment, timeoutMilliseconds: 30_000) }
             }
         }
+    }
+
+    /// A file as one progressive MP4 with its index first: one pass over the packets for the
+    /// sample tables, a second to send them in the same order.
+    private func serveProgressiveMP4(
+        _ stream: String, reader: StreamReader, tracks: [StreamTrack], mp4Tracks: [FMP4Writer.Track],
+        head: HTTPRequestHead
+    ) throws -> Bool {
+        func eachSample(_ body: (Int, DTSCPacket, UnsafeRawBufferPointer) throws -> Void) throws {
+            try reader.select(tracks.map(\.index))
+            var sawVideoKey = !tracks.contains { $0.info.type == "video" }
+            // A file's tracks end at their last time; stop there rather than wait for more.
+            var unfinished = Set(tracks.indices)
+            while !unfinished.isEmpty, case .packet(let packet) = try reader.next(timeoutMilliseconds: 5000) {
+                guard let data = packet.data,
+                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
+                else { continue }
+                if packet.time >= tracks[position].lastMs { unfinished.remove(position) }
+                if tracks[position].info.type == "video" && !sawVideoKey {
+                    guard packet.isKeyframe else { continue }
+                    sawVideoKey = true
+                }
+                try body(position, packet, data)
+            }
+        }
+        var entries: [ProgressiveMP4.Entry] = []
+        try eachSample { position, packet, data in
+            entries.append(
+                .init(
+                    track: position, time: packet.time, offset: packet.offset, size: data.count,
+                    keyframe: packet.isKeyframe))
+        }
+        let header = try ProgressiveMP4.header(tracks: mp4Tracks, entries: entries)
+        let length = header.count + entries.reduce(0) { $0 + $1.size }
+        var text = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: \(length)\r\n"
+        text += "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n"
+        try connection.send(Array(text.utf8))
+        if head.method == "HEAD" { return false }
+        logger.mist(.info, "MP4 viewer \(connection.peer) downloads \(stream) (\(length) bytes)")
+        var out = header
+        var sent = 0
+        try eachSample { _, _, data in
+            guard sent < entries.count else { return }
+            out.append(contentsOf: data)
+            sent += 1
+            if out.count >= 256 * 1024 {
+                try connection.send(out, timeoutMilliseconds: 30_000)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        try connection.send(out, timeoutMilliseconds: 30_000)
+        return false
     }
 
     private func respond(status: String, body: String, keepAlive: Bool) throws {

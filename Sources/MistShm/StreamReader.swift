@@ -204,7 +204,9 @@ public final class StreamReader {
             if let best {
                 // A track with nothing new may still get an earlier packet, unless it is past that
                 // time already or its input is gone.
-                let safe = waiting.allSatisfy { $0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time }
+                let safe = waiting.allSatisfy {
+                    ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time) || (!isLive && $0.isExhausted)
+                }
                 if safe || waited >= timeoutMilliseconds || inputIsGone {
                     pending = (best.cursor, best.packet.frameLength)
                     return .packet(best.packet)

@@ -122,7 +122,11 @@ import Testing
         #expect(RTMPEndToEndTests.finish(flvViewer, seconds: 60))
         #expect(flvViewer.terminationStatus == 0)
         try RTMPEndToEndTests.checkRecording(flvRecording, expectedFrames: 200)
-        // The file as fragmented MP4.
+        // The file as progressive MP4, its index first: the duration is known before any sample.
+        let mp4Head = try HTTPTestClient(port: httpPort).get("/movie.mp4")
+        #expect(mp4Head.headers["content-length"].flatMap(Int.init) == mp4Head.body.count)
+        #expect(String(decoding: mp4Head.body[4..<8], as: UTF8.self) == "ftyp")
+        #expect(String(decoding: mp4Head.body[36..<40], as: UTF8.self) == "moov")
         let mp4Recording = folder.appendingPathComponent("viewer.mp4")
         let mp4Viewer = try MediaTools.ffmpeg(
             ["-i", "http://127.0.0.1:\(httpPort)/movie.mp4", "-c", "copy", "-f", "mp4", mp4Recording.path],
