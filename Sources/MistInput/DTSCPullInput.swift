@@ -92,10 +92,21 @@ public struct DTSCPullInput {
                 logger.mist(.info, "Stopping the pull after \(received) packets")
                 return
             }
+            var closed = false
             do {
                 _ = try connection.receive(into: &buffer.bytes, timeoutMilliseconds: 250)
-            } catch NetworkError.closed {
+            } catch {
+                guard error == .closed else { throw error }
+                closed = true
+            }
+            if closed {
                 logger.mist(.info, "Source closed the connection after \(received) packets")
+                // Viewers read what is buffered even after the input leaves; the stream stays a
+                // moment longer for one about to arrive, as the buffer input does for a leaving source.
+                let deadline = monotonicSeconds() + 2
+                while !shouldStop() && monotonicSeconds() < deadline {
+                    usleepMilliseconds(100)
+                }
                 return
             }
         }

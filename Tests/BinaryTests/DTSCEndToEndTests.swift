@@ -56,8 +56,13 @@ import Testing
     }
 
     /// Reads `count` packets of `stream` in a separate process and returns the bytes it got.
-    static func readStream(_ stream: String, count: Int, into file: URL) throws -> [UInt8] {
+    /// `before` runs once the reader waits for the stream (a pull that could end before a later
+    /// reader arrived).
+    static func readStream(_ stream: String, count: Int, into file: URL, before: () throws -> Void = {}) throws
+        -> [UInt8]
+    {
         let reader = try start("ShmPeer", ["read", stream, file.path, String(count)])
+        try before()
         let deadline = Date().addingTimeInterval(30)
         while reader.isRunning && Date() < deadline { usleep(20_000) }
         if reader.isRunning { reader.terminate() }
@@ -112,9 +117,13 @@ import Testing
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
         Self.waitForPort(port)
-        let pull = try Self.start("MistInDTSC", ["-s", copy, "dtsc://127.0.0.1:\(port)/\(source)"])
+        // The server ends a file stream after its last packet, so the copy's reader waits first.
+        var pulling: Process?
+        let pulled = try Self.readStream(copy, count: packetCount, into: folder.appendingPathComponent("b.dtsc")) {
+            pulling = try Self.start("MistInDTSC", ["-s", copy, "dtsc://127.0.0.1:\(port)/\(source)"])
+        }
+        let pull = try #require(pulling)
         defer { Self.stop(pull) }
-        let pulled = try Self.readStream(copy, count: packetCount, into: folder.appendingPathComponent("b.dtsc"))
         #expect(pulled.count == expected.count)
         #expect(pulled.count != expected.count || pulled == expected)
 
