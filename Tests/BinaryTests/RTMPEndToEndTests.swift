@@ -139,14 +139,7 @@ import Testing
 
     /// A .dtsc file of an ffmpeg-made FLV: its tags through RTMP ingest, with a file header.
     static func dtscFile(fromFLV flv: URL, to file: URL) throws {
-        var reader = ByteReader(Array(try Data(contentsOf: flv)), position: 13)
-        var ingest = RTMPIngest()
-        var frames: [UInt8] = []
-        while reader.remaining > 15 {
-            let tag = try FLVTag.read(&reader)
-            frames += try ingest.handle(
-                RTMPMessage(type: tag.type, streamID: 1, timestamp: tag.timestamp, payload: tag.data))
-        }
+        let (frames, ingest) = try FLVIngest.run(flv)
         // The first frame is the live header; a file starts with a VOD one.
         let headerLength = 8 + frames[4..<8].reduce(0) { $0 << 8 | Int($1) }
         var header = try frames[0..<headerLength].withUnsafeBytes { try DTSHHeader(DTSCPacket($0)) }

@@ -15,14 +15,7 @@ import Testing
         let flv = folder.appendingPathComponent("source.flv")
         try MediaTools.makeTestFile(flv, seconds: 6, bFrames: true)
 
-        var reader = ByteReader(Array(try Data(contentsOf: flv)), position: 13)
-        var ingest = RTMPIngest()
-        var frames: [UInt8] = []
-        while reader.remaining > 15 {
-            let tag = try FLVTag.read(&reader)
-            frames += try ingest.handle(
-                RTMPMessage(type: tag.type, streamID: 1, timestamp: tag.timestamp, payload: tag.data))
-        }
+        let (frames, ingest) = try FLVIngest.run(flv)
         let video = try #require(ingest.video)
         let audio = try #require(ingest.audio)
         var muxer = try TSMuxer(tracks: [
