@@ -124,58 +124,88 @@ public final class HTTPSession {
     }
 
     private func serveTS(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
-        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
-        do {
-            opened = try TrackChoice.open(
-                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC", "MP3"], query: query, logger: logger)
-        } catch {
-            logger.mist(.info, "HTTP-TS of \(stream) for \(connection.peer) refused: \(error)")
-            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
+        guard let opened = try open(stream, format: "HTTP-TS", audioCodecs: ["AAC", "MP3"], query: query) else {
             return true
         }
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         var muxer = try TSMuxer(tracks: tracks.map { TSMuxer.Track(codec: $0.info.codec, initData: $0.info.initData) })
-        var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/mpeg\r\nConnection: close\r\n"
-        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
-        try connection.send(Array(headers.utf8))
+        try sendStreamingHeaders(contentType: "video/mpeg")
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-TS viewer \(connection.peer) plays \(stream)")
         var out = muxer.programTables()
-        var sawVideoKey = opened.video == nil
         var sinceTables = 0
-        while true {
-            switch try opened.reader.next(timeoutMilliseconds: out.isEmpty ? 500 : 0) {
-            case .end:
-                try connection.send(out)
-                return false
-            case .timeout:
+        try forEachPacket(
+            opened.reader, tracks: tracks, wait: { out.isEmpty ? 500 : 0 },
+            idle: {
                 if !out.isEmpty {
                     try connection.send(out, timeoutMilliseconds: 30_000)
                     out.removeAll(keepingCapacity: true)
                 }
-                // Notice a viewer that left while nothing was sent.
+            }
+        ) { position, packet, data in
+            sinceTables += 1
+            if tracks[position].info.type == "video" && packet.isKeyframe && sinceTables > 1 {
+                out += muxer.programTables()
+                sinceTables = 0
+            }
+            out += try muxer.frame(
+                track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe, data: data)
+            if out.count >= 64 * 1024 {
+                try connection.send(out, timeoutMilliseconds: 30_000)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        try connection.send(out)
+        return false
+    }
+
+    /// Opens a stream for a viewer of `format` with the viewer's track selectors; a stream that
+    /// cannot be opened gets its 404 here (nil).
+    private func open(_ stream: String, format: String, audioCodecs: Set<String>, query: [String: String]) throws
+        -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)?
+    {
+        do {
+            return try TrackChoice.open(
+                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: audioCodecs, query: query, logger: logger)
+        } catch {
+            logger.mist(.info, "\(format) of \(stream) for \(connection.peer) refused: \(error)")
+            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
+            return nil
+        }
+    }
+
+    /// The head of a response that streams until the connection closes.
+    private func sendStreamingHeaders(contentType: String) throws {
+        var headers = "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\nConnection: close\r\n"
+        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
+        try connection.send(Array(headers.utf8))
+    }
+
+    /// Hands `body` every packet of `tracks` (video from its first keyframe on) until the stream
+    /// ends. When nothing arrives within `wait()` milliseconds, `idle` runs and a viewer that
+    /// left is noticed.
+    private func forEachPacket(
+        _ reader: StreamReader, tracks: [StreamTrack], wait: () -> Int, idle: () throws -> Void,
+        _ body: (Int, DTSCPacket, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var sawVideoKey = !tracks.contains { $0.info.type == "video" }
+        while true {
+            switch try reader.next(timeoutMilliseconds: wait()) {
+            case .end:
+                return
+            case .timeout:
+                try idle()
                 var probe: [UInt8] = []
                 _ = try connection.receive(into: &probe, limit: 1, timeoutMilliseconds: 0)
             case .packet(let packet):
                 guard let data = packet.data,
                     let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
                 else { continue }
-                let isVideo = tracks[position].info.type == "video"
-                if isVideo && !sawVideoKey {
+                if tracks[position].info.type == "video" && !sawVideoKey {
                     guard packet.isKeyframe else { continue }
                     sawVideoKey = true
                 }
-                sinceTables += 1
-                if isVideo && packet.isKeyframe && sinceTables > 1 {
-                    out += muxer.programTables()
-                    sinceTables = 0
-                }
-                out += try muxer.frame(
-                    track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe, data: data)
-                if out.count >= 64 * 1024 {
-                    try connection.send(out, timeoutMilliseconds: 30_000)
-                    out.removeAll(keepingCapacity: true)
-                }
+                try body(position, packet, data)
             }
         }
     }
@@ -190,9 +220,7 @@ public final class HTTPSession {
             try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
             return true
         }
-        var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nConnection: close\r\n"
-        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
-        try connection.send(Array(headers.utf8))
+        try sendStreamingHeaders(contentType: "video/x-flv")
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-FLV viewer \(connection.peer) plays \(stream)")
         var out = FLVTag.fileHeader(audio: playback.audio != nil, video: playback.video != nil)
@@ -217,15 +245,7 @@ public final class HTTPSession {
     /// `/<stream>.mp4`: the stream as fragmented MP4 (one fragment per keyframe interval), for
     /// live streams and files alike.
     private func serveMP4(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
-        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
-        do {
-            opened = try TrackChoice.open(
-                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC"], query: query, logger: logger)
-        } catch {
-            logger.mist(.info, "MP4 of \(stream) for \(connection.peer) refused: \(error)")
-            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
-            return true
-        }
+        guard let opened = try open(stream, format: "MP4", audioCodecs: ["AAC"], query: query) else { return true }
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         let mp4Tracks = tracks.map {
             FMP4Writer.Track(
@@ -238,35 +258,18 @@ public final class HTTPSession {
         }
         var fragmenter = FMP4Fragmenter(tracks: mp4Tracks)
         let initSegment = try fragmenter.writer.initSegment()
-        var headers = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n"
-        headers += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
-        try connection.send(Array(headers.utf8))
+        try sendStreamingHeaders(contentType: "video/mp4")
         if head.method == "HEAD" { return false }
         logger.mist(.info, "MP4 viewer \(connection.peer) plays \(stream)")
         try connection.send(initSegment)
-        var sawVideoKey = opened.video == nil
-        while true {
-            switch try opened.reader.next(timeoutMilliseconds: 500) {
-            case .end:
-                try connection.send(fragmenter.finish())
-                return false
-            case .timeout:
-                var probe: [UInt8] = []
-                _ = try connection.receive(into: &probe, limit: 1, timeoutMilliseconds: 0)
-            case .packet(let packet):
-                guard let data = packet.data,
-                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
-                else { continue }
-                if tracks[position].info.type == "video" && !sawVideoKey {
-                    guard packet.isKeyframe else { continue }
-                    sawVideoKey = true
-                }
-                let fragment = fragmenter.add(
-                    track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe,
-                    data: Array(data))
-                if !fragment.isEmpty { try connection.send(fragment, timeoutMilliseconds: 30_000) }
-            }
+        try forEachPacket(opened.reader, tracks: tracks, wait: { 500 }, idle: {}) { position, packet, data in
+            let fragment = fragmenter.add(
+                track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe,
+                data: Array(data))
+            if !fragment.isEmpty { try connection.send(fragment, timeoutMilliseconds: 30_000) }
         }
+        try connection.send(fragmenter.finish())
+        return false
     }
 
     /// A file as one progressive MP4 with its index first: one pass over the packets for the
