@@ -182,6 +182,14 @@ public final class StreamReader {
         try seek(to: joint ?? 0)
     }
 
+    /// Whether this is a file stream whose input has written all of it (its status is ready);
+    /// only then does reaching the end of every track mean the stream is over.
+    private var fileIsComplete: Bool {
+        if !completeFile && !isLive { completeFile = StreamStatus.current(of: stream) == .ready }
+        return completeFile
+    }
+    private var completeFile = false
+
     /// The next packet across the selected tracks in timestamp order (ties by track index),
     /// waiting up to `timeoutMilliseconds` for the input to write it.
     public func next(timeoutMilliseconds: Int) throws(DTMIError) -> ReadResult {
@@ -205,13 +213,14 @@ public final class StreamReader {
                 // A track with nothing new may still get an earlier packet, unless it is past that
                 // time already or its input is gone.
                 let safe = waiting.allSatisfy {
-                    ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time) || (!isLive && $0.isExhausted)
+                    ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time)
+                        || ($0.isExhausted && fileIsComplete)
                 }
                 if safe || waited >= timeoutMilliseconds || inputIsGone {
                     pending = (best.cursor, best.packet.frameLength)
                     return .packet(best.packet)
                 }
-            } else if inputIsGone || (!isLive && waiting.allSatisfy(\.isExhausted)) {
+            } else if inputIsGone || (waiting.allSatisfy(\.isExhausted) && fileIsComplete) {
                 // Live: the input left. A file: every selected track has been read to its end.
                 return .end
             } else if waited >= timeoutMilliseconds {
