@@ -75,15 +75,19 @@ public struct FMP4Writer {
 
     static let matrix: [UInt8] = [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000].flatMap { uint32(UInt32($0)) }
 
+    /// `mvhd`: millisecond timescale, `duration` in milliseconds (0 when unknown), next track id.
+    func movieHeader(duration: UInt64) -> [UInt8] {
+        Self.fullBox(
+            "mvhd",
+            Self.uint32(0) + Self.uint32(0) + Self.uint32(1000) + Self.uint32(UInt32(clamping: duration))
+                + Self.uint32(0x0001_0000) + Self.uint16(0x0100) + [UInt8](repeating: 0, count: 10) + Self.matrix
+                + [UInt8](repeating: 0, count: 24) + Self.uint32(UInt32(tracks.count + 1)))
+    }
+
     /// `ftyp` and `moov`.
     public func initSegment() throws(MediaError) -> [UInt8] {
         let ftyp = Self.box("ftyp", Array("isom".utf8) + Self.uint32(0x200) + Array("isomiso6mp41".utf8))
-        var moov = Self.fullBox(
-            "mvhd",
-            Self.uint32(0) + Self.uint32(0) + Self.uint32(1000) + Self.uint32(0) + Self.uint32(0x0001_0000)
-                + Self.uint16(0x0100) + [UInt8](repeating: 0, count: 10) + Self.matrix
-                + [UInt8](repeating: 0, count: 24)
-                + Self.uint32(UInt32(tracks.count + 1)))
+        var moov = movieHeader(duration: 0)
         var trex: [UInt8] = []
         for (index, track) in tracks.enumerated() {
             moov += try trak(track, id: UInt32(index + 1))

@@ -48,13 +48,7 @@ public enum ProgressiveMP4 {
             position += UInt64(entry.size)
         }
         let duration = entries.map(\.time).max().map { $0 - (entries.map(\.time).min() ?? 0) } ?? 0
-        var moov = FMP4Writer.fullBox(
-            "mvhd",
-            FMP4Writer.uint32(0) + FMP4Writer.uint32(0) + FMP4Writer.uint32(1000)
-                + FMP4Writer.uint32(UInt32(clamping: duration)) + FMP4Writer.uint32(0x0001_0000)
-                + FMP4Writer.uint16(0x0100)
-                + [UInt8](repeating: 0, count: 10) + FMP4Writer.matrix + [UInt8](repeating: 0, count: 24)
-                + FMP4Writer.uint32(UInt32(writer.tracks.count + 1)))
+        var moov = writer.movieHeader(duration: duration)
         for (index, track) in writer.tracks.enumerated() {
             moov += try writer.trak(
                 track, id: UInt32(index + 1), tables: tables(samples[index], positions: positions[index], large: large))

@@ -280,20 +280,7 @@ public final class HTTPSession {
     ) throws -> Bool {
         func eachSample(_ body: (Int, DTSCPacket, UnsafeRawBufferPointer) throws -> Void) throws {
             try reader.select(tracks.map(\.index))
-            var sawVideoKey = !tracks.contains { $0.info.type == "video" }
-            // A file's tracks end at their last time; stop there rather than wait for more.
-            var unfinished = Set(tracks.indices)
-            while !unfinished.isEmpty, case .packet(let packet) = try reader.next(timeoutMilliseconds: 5000) {
-                guard let data = packet.data,
-                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
-                else { continue }
-                if packet.time >= tracks[position].lastMs { unfinished.remove(position) }
-                if tracks[position].info.type == "video" && !sawVideoKey {
-                    guard packet.isKeyframe else { continue }
-                    sawVideoKey = true
-                }
-                try body(position, packet, data)
-            }
+            try forEachPacket(reader, tracks: tracks, wait: { 5000 }, idle: {}, body)
         }
         var entries: [ProgressiveMP4.Entry] = []
         try eachSample { position, packet, data in
