@@ -73,6 +73,11 @@ public enum FLVMedia {
         return .audioFrame(codec: codec, rate: rate, channels: channels, sampleSize: sampleSize, data: reader.rest())
     }
 
+    /// The Enhanced RTMP FourCC of a MistServer codec name (`hvc1` for HEVC), for `onMetaData`.
+    public static func fourCC(_ codec: String) -> String? {
+        videoFourCCs.first(where: { $0.value == codec })?.key
+    }
+
     /// The bytes before the payload of a video tag body: legacy ids for H.264, Enhanced RTMP
     /// FourCCs for HEVC and AV1. Nil for a codec FLV cannot carry.
     public static func videoPrefix(codec: String, keyframe: Bool, configuration: Bool, offset: Int32) -> [UInt8]? {
@@ -81,7 +86,7 @@ public enum FLVMedia {
             let offsetBytes = configuration ? [0, 0, 0] : signed24Bytes(offset)
             return [frameType << 4 | 7, configuration ? 0 : 1] + offsetBytes
         }
-        guard let fourCC = videoFourCCs.first(where: { $0.value == codec })?.key else { return nil }
+        guard let fourCC = fourCC(codec) else { return nil }
         // AV1 frames carry no composition offset (CodedFramesX); the others do (CodedFrames).
         let packetType: UInt8 = configuration ? 0 : codec == "AV1" ? 3 : 1
         var prefix: [UInt8] = [0x80 | frameType << 4 | packetType] + Array(fourCC.utf8)

@@ -80,6 +80,32 @@ public final class TCPConnection: @unchecked Sendable {
         }
     }
 
+    /// Sends what the socket takes now without waiting: the number of bytes sent, 0 when it is
+    /// full. Throws `.closed` when the peer has gone.
+    public func trySend(_ bytes: UnsafeRawBufferPointer) throws(NetworkError) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        while true {
+            let written = Glibc.send(descriptor, base, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if written >= 0 { return written }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+            if errno == EPIPE || errno == ECONNRESET { throw .closed }
+            throw .system(call: "send", errno: errno)
+        }
+    }
+
+    /// Whether the peer has closed (or reset) the connection, without waiting; anything it sent
+    /// meanwhile is read and dropped.
+    public func peerHasClosed() -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        if entry.revents & Int16(POLLERR | POLLHUP) != 0 { return true }
+        return withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { scratch in
+            let count = recv(descriptor, scratch.baseAddress, 4096, Int32(MSG_DONTWAIT))
+            return count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR)
+        }
+    }
+
     public func send(_ bytes: [UInt8], timeoutMilliseconds: Int = 10_000) throws(NetworkError) {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(NetworkError) in try send(raw, timeoutMilliseconds: timeoutMilliseconds) }

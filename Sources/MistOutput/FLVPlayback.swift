@@ -66,6 +66,12 @@ final class FLVPlayback {
             logger: logger)
     }
 
+    /// Plays a stream its caller opened (with `TrackChoice.open`).
+    init(stream: String, opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)) {
+        self.stream = stream
+        (reader, video, audio) = opened
+    }
+
     var isLive: Bool { reader.isLive }
 
     /// The length in seconds of a running file stream; 0 for live or unknown streams.
@@ -88,11 +94,28 @@ final class FLVPlayback {
 
     /// The `onMetaData` data message.
     func metadata() -> RTMPMessage {
+        var duration: Double?
+        if !reader.isLive {
+            let last = [video, audio].compactMap { $0?.lastMs }.max() ?? 0
+            let first = [video, audio].compactMap { $0?.firstMs }.min() ?? 0
+            duration = Double(last - min(first, last)) / 1000
+        }
+        return RTMPMessage(
+            type: RTMPMessage.Kind.dataAMF0, streamID: 1, timestamp: 0,
+            payload: FLVPlayback.metadataBody(video: video, audio: audio, duration: duration))
+    }
+
+    /// The AMF0 body of `onMetaData` for these tracks (`duration` only for files).
+    static func metadataBody(video: StreamTrack?, audio: StreamTrack?, duration: Double?) -> [UInt8] {
         var members: [(String, AMFValue)] = []
         if let video {
             members += [
                 ("width", .number(Double(video.info.width))), ("height", .number(Double(video.info.height))),
-                ("videocodecid", video.info.codec == "H264" ? .number(7) : .string(fourCC(video.info.codec))),
+                (
+                    "videocodecid",
+                    video.info.codec == "H264"
+                        ? .number(7) : .string(FLVMedia.fourCC(video.info.codec) ?? video.info.codec)
+                ),
             ]
             if video.info.fpks > 0 { members.append(("framerate", .number(Double(video.info.fpks) / 1000))) }
         }
@@ -103,15 +126,9 @@ final class FLVPlayback {
                 ("audiochannels", .number(Double(audio.info.channels))), ("stereo", .bool(audio.info.channels > 1)),
             ]
         }
-        if !reader.isLive {
-            let last = [video, audio].compactMap { $0?.lastMs }.max() ?? 0
-            let first = [video, audio].compactMap { $0?.firstMs }.min() ?? 0
-            members.append(("duration", .number(Double(last - min(first, last)) / 1000)))
-        }
+        if let duration { members.append(("duration", .number(duration))) }
         members.append(("encoder", .string("MistSwift")))
-        return RTMPMessage(
-            type: RTMPMessage.Kind.dataAMF0, streamID: 1, timestamp: 0,
-            payload: AMF0.encode([.string("onMetaData"), .ecmaArray(members)]))
+        return AMF0.encode([.string("onMetaData"), .ecmaArray(members)])
     }
 
     /// Appends the decoder configurations to `out` (sent again after a seek is harmless).
@@ -173,13 +190,5 @@ final class FLVPlayback {
             }
         }
         return produced
-    }
-
-    private func fourCC(_ codec: String) -> String {
-        switch codec {
-        case "HEVC": return "hvc1"
-        case "AV1": return "av01"
-        default: return codec
-        }
     }
 }

@@ -12,6 +12,8 @@ public final class HTTPSession {
     let connection: TCPConnection
     let logger: Logger
     private var pending: [UInt8] = []
+    /// Set once a fan-out group owns the connection: this session must not close it.
+    private var handedOff = false
 
     public init(connection: TCPConnection, logger: Logger) {
         self.connection = connection
@@ -19,7 +21,7 @@ public final class HTTPSession {
     }
 
     public func run() {
-        defer { connection.close() }
+        defer { if !handedOff { connection.close() } }
         do {
             while true {
                 guard let head = try readHead() else { return }
@@ -128,6 +130,11 @@ public final class HTTPSession {
             return true
         }
         let tracks = [opened.video, opened.audio].compactMap { $0 }
+        if opened.reader.isLive {
+            return try joinFanOut(stream, format: "HTTP-TS", contentType: "video/mpeg", opened.reader, tracks, head) {
+                try TSLiveMuxer(tracks: tracks)
+            }
+        }
         var muxer = try TSMuxer(tracks: tracks.map { TSMuxer.Track(codec: $0.info.codec, initData: $0.info.initData) })
         try sendStreamingHeaders(contentType: "video/mpeg")
         if head.method == "HEAD" { return false }
@@ -161,17 +168,40 @@ public final class HTTPSession {
 
     /// Opens a stream for a viewer of `format` with the viewer's track selectors; a stream that
     /// cannot be opened gets its 404 here (nil).
-    private func open(_ stream: String, format: String, audioCodecs: Set<String>, query: [String: String]) throws
-        -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)?
-    {
+    private func open(
+        _ stream: String, format: String, videoCodecs: Set<String> = ["H264", "HEVC"], audioCodecs: Set<String>,
+        query: [String: String]
+    ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)? {
         do {
             return try TrackChoice.open(
-                stream, videoCodecs: ["H264", "HEVC"], audioCodecs: audioCodecs, query: query, logger: logger)
+                stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
         } catch {
             logger.mist(.info, "\(format) of \(stream) for \(connection.peer) refused: \(error)")
             try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
             return nil
         }
+    }
+
+    /// Hands the connection to the fan-out group serving live `stream` as `format` with `tracks`
+    /// (starting one if needed); a HEAD request gets the response head only.
+    private func joinFanOut(
+        _ stream: String, format: String, contentType: String, _ reader: StreamReader, _ tracks: [StreamTrack],
+        _ head: HTTPRequestHead, muxer: () throws -> any LiveMuxer
+    ) throws -> Bool {
+        let chunked = head.version == "HTTP/1.1"
+        var text = "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\n"
+        if chunked { text += "Transfer-Encoding: chunked\r\n" }
+        text += "Connection: close\r\nAccess-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
+        if head.method == "HEAD" {
+            try connection.send(Array(text.utf8))
+            return false
+        }
+        logger.mist(.info, "\(format) viewer \(connection.peer) plays live \(stream)")
+        try LiveFanOutRegistry.join(
+            stream: stream, format: format, reader: reader, tracks: tracks, connection: connection,
+            responseHead: Array(text.utf8), chunked: chunked, logger: logger, muxer: muxer)
+        handedOff = true
+        return false
     }
 
     /// The head of a response that streams until the connection closes.
@@ -212,14 +242,18 @@ public final class HTTPSession {
 
     /// `/<stream>.flv`: the stream as a progressive FLV file (Enhanced FLV for HEVC and AV1).
     private func serveFLV(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
-        let playback: FLVPlayback
-        do {
-            playback = try FLVPlayback(stream: stream, query: query, logger: logger)
-        } catch {
-            logger.mist(.info, "HTTP-FLV of \(stream) for \(connection.peer) refused: \(error)")
-            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
-            return true
+        guard
+            let opened = try open(
+                stream, format: "HTTP-FLV", videoCodecs: FLVPlayback.videoCodecs, audioCodecs: FLVPlayback.audioCodecs,
+                query: query)
+        else { return true }
+        let tracks = [opened.video, opened.audio].compactMap { $0 }
+        if opened.reader.isLive {
+            return try joinFanOut(stream, format: "HTTP-FLV", contentType: "video/x-flv", opened.reader, tracks, head) {
+                FLVLiveMuxer(tracks: tracks)
+            }
         }
+        let playback = FLVPlayback(stream: stream, opened: opened)
         try sendStreamingHeaders(contentType: "video/x-flv")
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-FLV viewer \(connection.peer) plays \(stream)")
@@ -256,20 +290,9 @@ public final class HTTPSession {
             return try serveProgressiveMP4(
                 stream, reader: opened.reader, tracks: tracks, mp4Tracks: mp4Tracks, head: head)
         }
-        var fragmenter = FMP4Fragmenter(tracks: mp4Tracks)
-        let initSegment = try fragmenter.writer.initSegment()
-        try sendStreamingHeaders(contentType: "video/mp4")
-        if head.method == "HEAD" { return false }
-        logger.mist(.info, "MP4 viewer \(connection.peer) plays \(stream)")
-        try connection.send(initSegment)
-        try forEachPacket(opened.reader, tracks: tracks, wait: { 500 }, idle: {}) { position, packet, data in
-            let fragment = fragmenter.add(
-                track: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe,
-                data: Array(data))
-            if !fragment.isEmpty { try connection.send(fragment, timeoutMilliseconds: 30_000) }
+        return try joinFanOut(stream, format: "MP4", contentType: "video/mp4", opened.reader, tracks, head) {
+            try FMP4LiveMuxer(tracks: tracks)
         }
-        try connection.send(fragmenter.finish())
-        return false
     }
 
     /// A file as one progressive MP4 with its index first: one pass over the packets for the

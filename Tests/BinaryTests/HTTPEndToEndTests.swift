@@ -57,9 +57,41 @@ import Testing
         #expect(segmentReport["video"]?.pts.count == 50)
         #expect(segmentReport["audio"]?.codec == "aac")
 
+        // More viewers of the live stream: HTTP-FLV, fragmented MP4 and a second HTTP-TS viewer
+        // that decodes everything it gets (ffmpeg prints nothing at level error).
+        let late = ["flv": "flv", "mp4": "mp4"].map { format, muxer in
+            (
+                format,
+                folder.appendingPathComponent("late.\(format)"),
+                try? MediaTools.ffmpeg(
+                    [
+                        "-i", "http://127.0.0.1:\(httpPort)/live.\(format)", "-c", "copy", "-f", muxer,
+                        folder.appendingPathComponent("late.\(format)").path,
+                    ], log: folder.appendingPathComponent("late-\(format).log"))
+            )
+        }
+        let decodeLog = folder.appendingPathComponent("decode.log")
+        let decoder = try MediaTools.ffmpeg(
+            ["-loglevel", "error", "-i", "http://127.0.0.1:\(httpPort)/live.ts", "-f", "null", "-"], log: decodeLog)
+
         #expect(RTMPEndToEndTests.finish(push, seconds: 30))
         #expect(RTMPEndToEndTests.finish(viewer, seconds: 40))
         try RTMPEndToEndTests.checkRecording(recording, expectedFrames: 250)
+        #expect(RTMPEndToEndTests.finish(decoder, seconds: 20))
+        #expect(try String(contentsOf: decodeLog, encoding: .utf8).isEmpty)
+        for (format, file, process) in late {
+            let process = try #require(process)
+            #expect(RTMPEndToEndTests.finish(process, seconds: 20), "\(format)")
+            #expect(process.terminationStatus == 0, "\(format)")
+            let report = try MediaTools.report(file.path)
+            let video = try #require(report["video"], "\(format)")
+            #expect(video.codec == "h264" && video.width == 640 && video.height == 360, "\(format)")
+            #expect(video.pts.count >= 100, "\(format): \(video.pts.count) frames")
+            #expect(zip(video.dts, video.dts.dropFirst()).allSatisfy { $0 < $1 }, "\(format)")
+            #expect(report["audio"]?.codec == "aac", "\(format)")
+        }
+        // One muxing thread served both TS viewers: the second joined the first one's group.
+        #expect(controller.log.contains("HTTP-TS of live viewer") && controller.log.contains("(2 watching)"))
     }
 
     @Test(.enabled(if: MediaTools.available)) func aFilePlaysOverHLS() throws {
