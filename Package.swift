@@ -91,6 +91,7 @@ let package = Package(
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
             .testTarget(name: "MistNetTests", dependencies: ["MistNet"]),
+            .testTarget(name: "MistOutputTests", dependencies: ["MistOutput", "MistNet"]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
             .testTarget(
                 name: "MistControlTests", dependencies: ["MistControl", "MistData", "MistStream", "MistShm"],

@@ -39,13 +39,18 @@ final class FanOutViewer: @unchecked Sendable {
         case done
         /// The socket is full; bytes are waiting.
         case blocked
-        /// The viewer fell behind what the ring holds and skipped ahead to a joinable chunk.
-        case skipped(chunks: Int)
     }
+
+    /// Chunks skipped since the last call: the viewer fell behind what the ring holds and
+    /// jumped to its newest joinable chunk.
+    func takeSkipped() -> Int {
+        defer { skippedChunks = 0 }
+        return skippedChunks
+    }
+    private var skippedChunks = 0
 
     /// Sends what the socket takes without waiting. Throws when the viewer has gone.
     func flush(_ ring: FanOutRing) throws(NetworkError) -> Flush {
-        var skippedChunks = 0
         if ownSent < own.count {
             guard try send(own, ownSent..<own.count, progress: &ownSent) else { return .blocked }
             own = []
@@ -74,15 +79,20 @@ final class FanOutViewer: @unchecked Sendable {
             next = target?.sequence
             if target == nil { break }
         }
+        if trailerSent < trailer.count {
+            guard try send(trailer, trailerSent..<trailer.count, progress: &trailerSent) else { return .blocked }
+        }
         lastProgress = monotonicSeconds()
-        return skippedChunks > 0 ? .skipped(chunks: skippedChunks) : .done
+        return .done
     }
 
-    /// Bytes only this viewer gets (a chunked terminator at the end), sent with the next flush.
-    func append(own bytes: [UInt8]) { own += bytes }
+    /// Bytes that go out once every chunk so far has (the chunked terminator at the end).
+    func append(trailer bytes: [UInt8]) { trailer += bytes }
+    private var trailer: [UInt8] = []
+    private var trailerSent = 0
 
     /// Whether bytes wait for room in the socket.
-    var isBlocked: Bool { ownSent < own.count || current != nil }
+    var isBlocked: Bool { ownSent < own.count || current != nil || trailerSent < trailer.count }
 
     /// Sends `range` of `bytes`, adding what went out to `progress`; true when all of it went.
     private func send(_ bytes: [UInt8], _ range: Range<Int>, progress: inout Int) throws(NetworkError) -> Bool {

@@ -136,7 +136,9 @@ final class LiveFanOut: @unchecked Sendable {
     private func flushAll() {
         viewers.removeAll { viewer in
             do {
-                if case .skipped(let chunks) = try viewer.flush(ring) {
+                _ = try viewer.flush(ring)
+                let chunks = viewer.takeSkipped()
+                if chunks > 0 {
                     logger.mist(
                         .warn,
                         "\(label) viewer \(viewer.connection.peer) fell behind; skipped \(chunks) chunks to the newest keyframe"
@@ -171,7 +173,7 @@ final class LiveFanOut: @unchecked Sendable {
 
     /// The stream ended: what is left goes out (for at most two seconds), then every viewer is closed.
     private func finishViewers() {
-        for viewer in viewers where viewer.chunked { viewer.append(own: FanOutChunk.frame([])) }
+        for viewer in viewers where viewer.chunked { viewer.append(trailer: FanOutChunk.frame([])) }
         let deadline = monotonicSeconds() + 2
         while viewers.contains(where: \.isBlocked) && monotonicSeconds() < deadline {
             flushAll()
