@@ -74,7 +74,8 @@ let package = Package(
             .executableTarget(
                 name: "MistBench",
                 dependencies: [
-                    "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP", "MistInBuffer",
+                    "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
+                    "MistInBuffer", "MistOutHTTP",
                 ]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(

@@ -1,7 +1,9 @@
+import MistCore
 import MistData
 
 /// `make bench`: throughput of the data-plane formats, measured in a release build.
 /// Figures are printed, not asserted: speed targets live here, not in unit tests.
+/// `MistBench rtmp` or `MistBench http` runs only that fan-out benchmark.
 
 struct Measurement {
     let name: String
@@ -62,72 +64,81 @@ func measure(_ name: String, operations: Int, bytes: Int = 0, _ body: () throws 
 @inline(never)
 func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
 
-// A stream of 20,000 packets: 1 keyframe in 50, 4 kB of payload each.
-let payload = [UInt8](repeating: 0xAB, count: 4096)
-var stream: [UInt8] = []
-let packetCount = 20_000
-for index in 0..<packetCount {
-    let packet = try payload.withUnsafeBytes {
-        try DTSCFrameWriter.mediaPacket(
-            trackID: UInt32(index % 2 + 1), time: UInt64(index * 20), offset: index % 3 == 0 ? 40 : 0,
-            bytePosition: UInt64(index * 4200), keyframe: index % 50 == 0, data: $0)
-    }
-    stream.append(contentsOf: packet)
-}
-
-print("MistSwift benchmarks (release build)")
-try stream.withUnsafeBytes { buffer in
-    try measure("DTSC: split + validate frames in place", operations: packetCount, bytes: buffer.count) {
-        var frames = DTSCFrameIterator(buffer)
-        var count = 0
-        while let packet = try frames.next() { count += packet.frameLength }
-        blackHole(count)
-    }
-    try measure("DTSC: time/track/keyframe/offset/data reads", operations: packetCount, bytes: buffer.count) {
-        var frames = DTSCFrameIterator(buffer)
-        var sum: UInt64 = 0
-        while let packet = try frames.next() {
-            sum &+= packet.time &+ UInt64(packet.trackID) &+ (packet.isKeyframe ? 1 : 0)
-            sum &+= UInt64(bitPattern: packet.offset) &+ UInt64(packet.data?.count ?? 0)
+/// The format and data-plane micro benchmarks.
+func runMicroBenchmarks() throws {
+    // A stream of 20,000 packets: 1 keyframe in 50, 4 kB of payload each.
+    let payload = [UInt8](repeating: 0xAB, count: 4096)
+    var stream: [UInt8] = []
+    let packetCount = 20_000
+    for index in 0..<packetCount {
+        let packet = try payload.withUnsafeBytes {
+            try DTSCFrameWriter.mediaPacket(
+                trackID: UInt32(index % 2 + 1), time: UInt64(index * 20), offset: index % 3 == 0 ? 40 : 0,
+                bytePosition: UInt64(index * 4200), keyframe: index % 50 == 0, data: $0)
         }
-        blackHole(sum)
+        stream.append(contentsOf: packet)
     }
-}
 
-try payload.withUnsafeBytes { data in
-    try measure("DTSC: write DTP2 media packets", operations: packetCount, bytes: packetCount * 4096) {
-        for index in 0..<packetCount {
-            blackHole(
-                try DTSCFrameWriter.mediaPacket(
-                    trackID: 1, time: UInt64(index), keyframe: index % 50 == 0, data: data))
+    print("MistSwift benchmarks (release build)")
+    try stream.withUnsafeBytes { buffer in
+        try measure("DTSC: split + validate frames in place", operations: packetCount, bytes: buffer.count) {
+            var frames = DTSCFrameIterator(buffer)
+            var count = 0
+            while let packet = try frames.next() { count += packet.frameLength }
+            blackHole(count)
+        }
+        try measure("DTSC: time/track/keyframe/offset/data reads", operations: packetCount, bytes: buffer.count) {
+            var frames = DTSCFrameIterator(buffer)
+            var sum: UInt64 = 0
+            while let packet = try frames.next() {
+                sum &+= packet.time &+ UInt64(packet.trackID) &+ (packet.isKeyframe ? 1 : 0)
+                sum &+= UInt64(bitPattern: packet.offset) &+ UInt64(packet.data?.count ?? 0)
+            }
+            blackHole(sum)
         }
     }
-}
 
-// A configuration-sized JSON document: 500 streams with a few settings each.
-var config = JSONValue.emptyObject
-for index in 0..<500 {
-    config["streams"]["stream\(index)"] = [
-        "name": .string("stream\(index)"), "source": "push://", "DVR": 50000, "realtime": false,
-        "processes": [["process": "AV", "codec": "opus", "bitrate": 128.5]],
-    ]
-}
-let configText = Array(JSONWriter.compact(config).utf8)
-try measure("JSON: parse 500-stream configuration", operations: 1, bytes: configText.count) {
-    blackHole(try JSONParser.parse(configText))
-}
-measure("JSON: print 500-stream configuration", operations: 1, bytes: configText.count) {
-    blackHole(JSONWriter.compact(config))
-}
-let packed = try DTMIEncoder.encode(config)
-try measure("DTMI: encode 500-stream configuration", operations: 1, bytes: packed.count) {
-    blackHole(try DTMIEncoder.encode(config))
-}
-try packed.withUnsafeBytes { buffer in
-    try measure("DTMI: decode 500-stream configuration", operations: 1, bytes: buffer.count) {
-        blackHole(try DTMIScan(buffer: buffer).decode())
+    try payload.withUnsafeBytes { data in
+        try measure("DTSC: write DTP2 media packets", operations: packetCount, bytes: packetCount * 4096) {
+            for index in 0..<packetCount {
+                blackHole(
+                    try DTSCFrameWriter.mediaPacket(
+                        trackID: 1, time: UInt64(index), keyframe: index % 50 == 0, data: data))
+            }
+        }
+    }
+
+    // A configuration-sized JSON document: 500 streams with a few settings each.
+    var config = JSONValue.emptyObject
+    for index in 0..<500 {
+        config["streams"]["stream\(index)"] = [
+            "name": .string("stream\(index)"), "source": "push://", "DVR": 50000, "realtime": false,
+            "processes": [["process": "AV", "codec": "opus", "bitrate": 128.5]],
+        ]
+    }
+    let configText = Array(JSONWriter.compact(config).utf8)
+    try measure("JSON: parse 500-stream configuration", operations: 1, bytes: configText.count) {
+        blackHole(try JSONParser.parse(configText))
+    }
+    measure("JSON: print 500-stream configuration", operations: 1, bytes: configText.count) {
+        blackHole(JSONWriter.compact(config))
+    }
+    let packed = try DTMIEncoder.encode(config)
+    try measure("DTMI: encode 500-stream configuration", operations: 1, bytes: packed.count) {
+        blackHole(try DTMIEncoder.encode(config))
+    }
+    try packed.withUnsafeBytes { buffer in
+        try measure("DTMI: decode 500-stream configuration", operations: 1, bytes: buffer.count) {
+            blackHole(try DTMIScan(buffer: buffer).decode())
+        }
     }
 }
 
-try DataPlaneBench.run()
-try RTMPFanOutBench.run()
+MistProcess.raiseOpenFileLimit()
+let only = CommandLine.arguments.dropFirst().first
+if only == nil {
+    try DataPlaneBench.run()
+    try runMicroBenchmarks()
+}
+if only == nil || only == "rtmp" { try RTMPFanOutBench.run() }
+if only == nil || only == "http" { try HTTPFanOutBench.run() }

@@ -22,6 +22,7 @@ public enum MistProcess {
             MistLog.bootstrap(program: capabilities.binary, level: level)
             if let stream = options.string("streamname") { MistLog.streamName = stream }
             let logger = Logger(label: capabilities.binary)
+            raiseOpenFileLimit()
             do {
                 exit(try body(options, logger))
             } catch {
@@ -29,6 +30,15 @@ public enum MistProcess {
                 exit(1)
             }
         }
+    }
+
+    /// Lets the process keep as many sockets and pages open as the system allows: a server with
+    /// a thousand viewers needs more than the usual soft limit of 1,024 descriptors.
+    public static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// What a command line asks for before any work starts.

@@ -38,13 +38,15 @@ final class LiveFanOut: @unchecked Sendable {
         self.reader = reader
         self.tracks = tracks
         self.muxer = muxer
+        header = muxer.header
         self.logger = logger
         ring = FanOutRing(budget: ringBytes)
         sawVideoKey = !tracks.contains { $0.info.type == "video" }
     }
 
-    /// The bytes every viewer gets first.
-    var header: [UInt8] { muxer.header }
+    /// The bytes every viewer gets first (read by joining sessions on their own threads, so
+    /// taken from the muxer once).
+    let header: [UInt8]
 
     /// Hands a viewer to the group's thread (called under the registry's lock).
     func admit(_ viewer: FanOutViewer) { inbox.withLock { $0.append(viewer) } }
