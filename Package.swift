@@ -9,6 +9,10 @@ let binaries: [(name: String, library: String)] = [
     ("MistInDTSC", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
+    ("MistOutHLS", "MistOutput"),
+    ("MistOutHTTPTS", "MistOutput"),
+    ("MistOutFLV", "MistOutput"),
+    ("MistOutMP4", "MistOutput"),
 ]
 
 let package = Package(

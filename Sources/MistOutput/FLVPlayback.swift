@@ -55,6 +55,8 @@ final class FLVPlayback {
     static let headStartMilliseconds: Double = 5000
     private var sawVideoKey = false
     var paused = false
+    /// The stream time after which playback ends (a viewer's `stop=`).
+    var stop: UInt64?
     private(set) var ended = false
 
     /// Opens `stream` (starting its input under a controller) and picks its tracks; throws when
@@ -162,6 +164,10 @@ final class FLVPlayback {
                 return produced
             case .packet(let packet):
                 produced = true
+                if let stop, packet.time > stop {
+                    ended = true
+                    return produced
+                }
                 guard let data = packet.data else { continue }
                 let isVideo = video.map { Int($0.index) == Int(packet.trackID) } ?? false
                 let track = isVideo ? video : audio

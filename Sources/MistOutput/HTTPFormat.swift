@@ -1,0 +1,60 @@
+import MistCore
+import MistData
+
+/// The formats MistOutHTTP serves on one port. Each also has a binary of its own
+/// (`MistOut<Format>`, MistServer's names) whose `-j` capabilities declare it to the controller
+/// as depending on HTTP; run alone with `-p` such a binary serves just its format.
+public enum HTTPFormat: String, CaseIterable, Sendable {
+    case hls = "HLS"
+    case ts = "HTTPTS"
+    case flv = "FLV"
+    case mp4 = "MP4"
+
+    /// The capabilities of the format's own binary.
+    public var capabilities: Capabilities {
+        switch self {
+        case .hls:
+            return declaration(
+                friendly: "Apple segmented over HTTP (HLS)",
+                description: "Segmented streaming in Apple (TS-based) format over HTTP ( = HTTP Live Streaming)",
+                extra: [
+                    "url_rel": "/hls/$/index.m3u8", "url_prefix": "/hls/$/",
+                    "codecs": [[["+HEVC"], ["+H264"], ["+AAC"], ["+MP3"]]],
+                    "methods": [method("HLS (TS)", "html5/application/vnd.apple.mpegurl", 9)],
+                ])
+        case .ts:
+            return declaration(
+                friendly: "TS over HTTP", description: "Pseudostreaming in MPEG2/TS format over HTTP",
+                extra: [
+                    "url_rel": "/$.ts", "url_match": "/$.ts", "codecs": [[["+H264", "+HEVC"], ["+AAC", "+MP3"]]],
+                    "methods": [method("TS HTTP progressive", "html5/video/mpeg", 1)],
+                ])
+        case .flv:
+            return declaration(
+                friendly: "Flash progressive over HTTP (FLV)",
+                description: "Pseudostreaming in Adobe Flash FLV format over HTTP",
+                extra: [
+                    "url_rel": "/$.flv", "url_match": "/$.flv",
+                    "codecs": [[["H264", "HEVC", "AV1"], ["AAC", "MP3"]]],
+                    "methods": [method("FLV progressive", "flash/7", 5)],
+                ])
+        case .mp4:
+            var mp4 = method("MP4 progressive", "html5/video/mp4", 9)
+            mp4["url_rel"] = "/$.mp4"
+            return declaration(
+                friendly: "MP4 over HTTP", description: "Pseudostreaming in MP4 format over HTTP",
+                extra: ["url_match": ["/$.mp4"], "codecs": [[["H264", "HEVC"], ["AAC"]]], "methods": [mp4]])
+        }
+    }
+
+    private func declaration(friendly: String, description: String, extra: JSONObject) -> Capabilities {
+        var extra = extra
+        extra["deps"] = "HTTP"
+        return Capabilities.output(
+            name: rawValue, friendlyName: friendly, description: description, port: 8080, extra: extra)
+    }
+
+    private func method(_ name: String, _ type: String, _ priority: Int64) -> JSONValue {
+        ["handler": "http", "type": .string(type), "hrn": .string(name), "priority": .int(priority)]
+    }
+}

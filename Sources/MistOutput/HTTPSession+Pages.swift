@@ -1,0 +1,69 @@
+import MistCore
+import MistData
+import MistNet
+
+/// MistOutHTTP's own pages: stream info (`/json_<stream>.js`, `/info_<stream>.js`), the player
+/// (`/player.js`, `/embed_<stream>.js`, `/<stream>.html`) and `/crossdomain.xml`.
+extension HTTPSession {
+    struct Page {
+        var status = "200 OK"
+        var contentType: String
+        var body: [UInt8]
+    }
+
+    /// The page at `path`, or nil when it is not one of these.
+    func page(_ path: String, head: HTTPRequestHead) throws -> Page? {
+        // X-Mst-Path (a proxy's public base URL) replaces this server's own address.
+        var base = head.header("x-mst-path") ?? "http://\(head.header("host") ?? "localhost")/"
+        if !base.hasSuffix("/") { base += "/" }
+        if (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js") && path.count > 9 {
+            let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
+            let info = JSONWriter.compact(StreamInfo.json(stream: stream, baseURL: base, logger: logger))
+            if path.hasPrefix("/json_") { return Page(contentType: "application/json", body: Array(info.utf8)) }
+            // info_ wraps the object in script that stores it for the embeddable player.
+            let script =
+                "// Generating info code for stream \(stream)\nif (!mistvideo) { var mistvideo = {}; }\n"
+                + "mistvideo['\(stream)'] = \(info);\n"
+            return Page(contentType: "application/javascript", body: Array(script.utf8))
+        }
+        let host = String(base.dropLast())
+        if path == "/player.js" {
+            return Page(
+                contentType: "application/javascript; charset=utf-8", body: Array(PlayerScript.source(host: host).utf8))
+        }
+        if path.hasPrefix("/embed_") && path.hasSuffix(".js") && path.count > 10 {
+            let stream = StreamName.sanitize(String(path.dropFirst(7).dropLast(3)))
+            return Page(
+                contentType: "application/javascript; charset=utf-8",
+                body: Array(PlayerScript.embed(stream: stream, host: host).utf8))
+        }
+        if path.hasSuffix(".html") && path.hasPrefix("/") && path.count > 6 && !path.dropFirst().contains("/") {
+            let stream = StreamName.sanitize(String(path.dropFirst().dropLast(5)))
+            return Page(contentType: "text/html", body: Array(playerPage(stream).utf8))
+        }
+        if path == "/crossdomain.xml" {
+            let policy =
+                "<?xml version=\"1.0\"?><!DOCTYPE cross-domain-policy SYSTEM "
+                + "\"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd\"><cross-domain-policy>"
+                + "<allow-access-from domain=\"*\" /><site-control permitted-cross-domain-policies=\"all\"/>"
+                + "</cross-domain-policy>"
+            return Page(contentType: "text/xml", body: Array(policy.utf8))
+        }
+        return nil
+    }
+
+    /// A page that plays `stream` full-window, with plain links when scripts are off.
+    private func playerPage(_ stream: String) -> String {
+        let hls = "/hls/\(stream)/index.m3u8"
+        let mp4 = "/\(stream).mp4"
+        return "<!DOCTYPE html><html><head><title>\(stream)</title>"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            + "<style>html,body{margin:0;height:100%;background:#0f0f0f;color:white}"
+            + "body>div{width:100%;height:100%}video{width:100%;height:100%}</style></head><body>"
+            + "<div class=\"mistvideo\" id=\"\(stream)\"><noscript><video controls autoplay>"
+            + "<source src=\"\(hls)\" type=\"application/vnd.apple.mpegurl\"><source src=\"\(mp4)\" type=\"video/mp4\">"
+            + "<a href=\"\(hls)\">Play over HLS</a> <a href=\"\(mp4)\">Play as MP4</a></video></noscript>"
+            + "<script src=\"player.js\"></script><script>mistPlay('\(stream)',{target:document.getElementById('\(stream)')});"
+            + "</script></div></body></html>"
+    }
+}

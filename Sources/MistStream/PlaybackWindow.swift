@@ -1,0 +1,31 @@
+/// The part of a stream a viewer asked for with MistServer's URL parameters: `start` and `stop`
+/// in milliseconds of stream time, or `duration` in seconds from the start (which overrides
+/// `stop`). Nil members mean the stream's own start or end.
+public struct PlaybackWindow: Sendable, Equatable {
+    public var start: UInt64?
+    public var stop: UInt64?
+
+    public init(start: UInt64? = nil, stop: UInt64? = nil) {
+        self.start = start
+        self.stop = stop
+    }
+
+    /// The window in `query`; values that are not numbers are ignored, negative ones count as 0.
+    public init(query: [String: String]) {
+        func milliseconds(_ name: String) -> UInt64? {
+            guard let text = query[name], let value = Int64(text) else { return nil }
+            return UInt64(max(0, value))
+        }
+        start = milliseconds("start")
+        stop = milliseconds("stop")
+        if let text = query["duration"], let seconds = Int64(text) {
+            stop = (start ?? 0) &+ UInt64(max(0, seconds)) &* 1000
+        }
+    }
+
+    /// Whether the viewer asked for anything but the whole stream (or the live edge).
+    public var isLimited: Bool { start != nil || stop != nil }
+
+    /// Whether a packet at `time` comes after the window.
+    public func isPast(_ time: UInt64) -> Bool { stop.map { time > $0 } ?? false }
+}
