@@ -121,7 +121,7 @@ extension HTTPSession {
         }
         func eachSample(_ body: (Int, DTSCPacket, UnsafeRawBufferPointer) throws -> Bool) throws {
             try reader.select(tracks.map(\.index))
-            if let start = window.start { try reader.seek(to: start) }
+            try window.seek(reader, selected: tracks.map(\.index))
             struct Done: Error {}
             do {
                 try forEachPacket(reader, tracks: tracks, stop: window.stop, wait: { 5000 }, idle: {}) {

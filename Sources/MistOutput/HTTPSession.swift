@@ -151,7 +151,8 @@ public final class HTTPSession {
         do {
             let opened = try TrackChoice.open(
                 stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
-            if let start = PlaybackWindow(query: query).start { try opened.reader.seek(to: start) }
+            try PlaybackWindow(query: query).seek(
+                opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
             return opened
         } catch {
             logger.mist(.info, "\(format) of \(stream) for \(connection.peer) refused: \(error)")

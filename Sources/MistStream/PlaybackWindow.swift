@@ -1,3 +1,6 @@
+import MistCore
+import MistShm
+
 /// The part of a stream a viewer asked for with MistServer's URL parameters: `start` and `stop`
 /// in milliseconds of stream time, or `duration` in seconds from the start (which overrides
 /// `stop`). Nil members mean the stream's own start or end.
@@ -28,4 +31,21 @@ public struct PlaybackWindow: Sendable, Equatable {
 
     /// Whether a packet at `time` comes after the window.
     public func isPast(_ time: UInt64) -> Bool { stop.map { time > $0 } ?? false }
+}
+
+extension PlaybackWindow {
+    /// Moves `reader` (its tracks selected) to the window's start, first waiting up to
+    /// `seconds` for the stream to reach it: a file input still loading, or a live stream asked
+    /// for a moment just ahead (MistServer waits the same way).
+    public func seek(_ reader: StreamReader, selected: [Int], seconds: Double = 5) throws {
+        guard let start else { return }
+        let deadline = monotonicSeconds() + seconds
+        while monotonicSeconds() < deadline {
+            let tracks = reader.tracks().filter { selected.contains($0.index) }
+            if !tracks.isEmpty && tracks.allSatisfy({ $0.lastMs >= start }) { break }
+            if !reader.isLive && StreamStatus.current(of: reader.stream) == .ready { break }
+            usleepMilliseconds(20)
+        }
+        try reader.seek(to: start)
+    }
 }

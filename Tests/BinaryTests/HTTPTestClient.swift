@@ -36,6 +36,11 @@ final class HTTPTestClient {
         try request("GET \(target) HTTP/1.1\r\nHost: localhost\r\n" + headerLines(headers) + "\r\n")
     }
 
+    /// `HEAD`: the response head only (its Content-Length describes a body that is not sent).
+    func head(_ target: String, headers: [String: String] = [:]) throws -> Response {
+        try request("HEAD \(target) HTTP/1.1\r\nHost: localhost\r\n" + headerLines(headers) + "\r\n", bodyless: true)
+    }
+
     func post(_ target: String, body: String, contentType: String, headers: [String: String] = [:]) throws -> Response {
         try request(
             "POST \(target) HTTP/1.1\r\nHost: localhost\r\nContent-Type: \(contentType)\r\n"
@@ -46,7 +51,7 @@ final class HTTPTestClient {
         headers.map { "\($0.key): \($0.value)\r\n" }.joined()
     }
 
-    private func request(_ text: String) throws -> Response {
+    private func request(_ text: String, bodyless: Bool = false) throws -> Response {
         try connection.write(Array(text.utf8))
         let headerEnd: Int = try {
             while true {
@@ -64,7 +69,7 @@ final class HTTPTestClient {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
                 in: .whitespaces)
         }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let length = bodyless ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         while pending.count < length { try fill() }
         let body = Array(pending[0..<length])
         pending.removeFirst(length)
