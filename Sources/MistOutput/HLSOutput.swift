@@ -32,7 +32,8 @@ enum HLSOutput {
         }
         let tracks = opened.reader.tracks()
         if parts.count == 2 && parts[1] == "index.m3u8" {
-            return Response(contentType: playlistType, body: Array(master(opened.video, opened.audio).utf8))
+            let videos = variantVideos(tracks, selector: query["video"], chosen: opened.video)
+            return Response(contentType: playlistType, body: Array(master(videos, opened.audio).utf8))
         }
         guard parts.count == 3 else { return failure("404 Not Found", "Nothing is served here") }
         let selected = parts[1].split(separator: "_").compactMap { Int($0) }
@@ -68,13 +69,30 @@ enum HLSOutput {
         Response(status: status, contentType: playlistType, body: Array(HLSPlaylist.error(message).utf8))
     }
 
-    static func master(_ video: StreamTrack?, _ audio: StreamTrack?) -> String {
-        let tracks = [video, audio].compactMap { $0 }
-        let variant = HLSPlaylist.Variant(
-            path: tracks.map { String($0.index) }.joined(separator: "_"), bandwidth: tracks.reduce(0) { $0 + $1.bps },
-            width: video?.info.width ?? 0, height: video?.info.height ?? 0, fpks: video?.info.fpks ?? 0,
-            codecs: tracks.map { HLSPlaylist.codecString(codec: $0.info.codec, initData: $0.info.initData) })
-        return HLSPlaylist.master([variant])
+    /// The video tracks the master playlist offers: every one HLS can carry (an adaptive
+    /// ladder), or those a `video=` selector picks.
+    static func variantVideos(_ tracks: [StreamTrack], selector: String?, chosen: StreamTrack?) -> [StreamTrack] {
+        guard chosen != nil else { return [] }
+        let candidates =
+            selector.map { TrackSelector.select($0, type: "video", from: tracks) }
+            ?? tracks.filter { $0.info.type == "video" }
+        return candidates.filter { videoCodecs.contains($0.info.codec) }
+    }
+
+    /// One variant per video track, each with the chosen audio track (MistServer's layout), or
+    /// one audio-only variant.
+    static func master(_ videos: [StreamTrack], _ audio: StreamTrack?) -> String {
+        let combinations: [[StreamTrack]] =
+            videos.isEmpty ? [audio].compactMap { $0 }.map { [$0] } : videos.map { [$0] + [audio].compactMap { $0 } }
+        let variants = combinations.map { tracks in
+            let video = tracks.first { $0.info.type == "video" }
+            return HLSPlaylist.Variant(
+                path: tracks.map { String($0.index) }.joined(separator: "_"),
+                bandwidth: tracks.reduce(0) { $0 + $1.bps }, width: video?.info.width ?? 0,
+                height: video?.info.height ?? 0, fpks: video?.info.fpks ?? 0,
+                codecs: tracks.map { HLSPlaylist.codecString(codec: $0.info.codec, initData: $0.info.initData) })
+        }
+        return HLSPlaylist.master(variants)
     }
 
     /// One segment per complete keyframe interval of the timing track; audio-only streams group

@@ -74,6 +74,15 @@ import Testing
         let decoder = try MediaTools.ffmpeg(
             ["-loglevel", "error", "-i", "http://127.0.0.1:\(httpPort)/live.ts", "-f", "null", "-"], log: decodeLog)
 
+        // The embeddable player in a browser without native HLS feeds live fMP4 to MSE.
+        if PlayerHarness.node != nil {
+            let output = try PlayerHarness.run(
+                base: "http://127.0.0.1:\(httpPort)", stream: "live", browser: "mse", seconds: 3, folder: folder)
+            let report = try JSONParser.parse(Array((output.split(separator: "\n").last ?? "").utf8))
+            #expect(report["chosen"]["player"] == "mse" && report["chosen"]["type"] == "html5/video/mp4", "\(output)")
+            #expect(report["first"] == "ftyp" && (report["appended"].intValue ?? 0) >= 2, "\(output)")
+        }
+
         #expect(RTMPEndToEndTests.finish(push, seconds: 30))
         #expect(RTMPEndToEndTests.finish(viewer, seconds: 40))
         try RTMPEndToEndTests.checkRecording(recording, expectedFrames: 250)

@@ -60,7 +60,7 @@ enum PlayerHarness {
           }
           globalThis.MediaSource = class {
             constructor() { this.readyState = "closed"; this.listeners = {}; }
-            static isTypeSupported(type) { return /avc1\.[0-9a-f]{6}/.test(type) && type.includes("mp4a.40.2"); }
+            static isTypeSupported(type) { return /avc1\.[0-9a-f]{6}/i.test(type) && type.includes("mp4a.40.2"); }
             addEventListener(name, f) { this.listeners[name] = f; }
             addSourceBuffer(type) { this.type = type; return new FakeBuffer(); }
             endOfStream() { ended = true; }
