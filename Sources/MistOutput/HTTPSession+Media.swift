@@ -157,7 +157,7 @@ extension HTTPSession {
             text = "HTTP/1.1 206 Partial Content\r\nContent-Length: \(part.count)\r\n"
             text += "Content-Range: bytes \(part.lowerBound)-\(part.upperBound)/\(length)\r\n"
         }
-        text += "Content-Type: video/mp4\r\nAccept-Ranges: bytes\r\nAccess-Control-Allow-Origin: *\r\n"
+        text += "Content-Type: video/mp4\r\nAccept-Ranges: bytes\r\n" + HTTPSession.corsHeaders
         text += "Connection: keep-alive\r\n\r\n"
         try connection.send(Array(text.utf8))
         if head.method == "HEAD" || length == 0 { return true }

@@ -21,6 +21,14 @@ public final class HTTPSession {
     var handedOff = false
     /// How long a request head may take to arrive once it has begun.
     let headSeconds: Double
+    /// The cross-origin and caching headers MistServer sends with every answer, so players on
+    /// other origins can read streams, ranges and info.
+    static let corsHeaders =
+        "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Credentials: true\r\n"
+        + "Access-Control-Expose-Headers: *\r\nAccess-Control-Max-Age: 600\r\n"
+        + "Access-Control-Allow-Methods: GET, POST, OPTIONS, HEAD\r\nAccess-Control-Allow-Headers: *\r\n"
+        + "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache\r\nExpires: 0\r\n"
+
     /// How long an idle keep-alive connection stays open.
     static let idleSeconds = 30.0
     /// The largest request body taken (and dropped: no URL here uses one).
@@ -108,6 +116,11 @@ public final class HTTPSession {
 
     /// Answers one request; false when the connection must close afterwards.
     private func answer(_ head: HTTPRequestHead) throws -> Bool {
+        if head.method == "OPTIONS" {
+            // A browser's preflight: the CORS headers say what is allowed.
+            try respond(status: "200 OK", contentType: "text/plain", body: [], keepAlive: true)
+            return true
+        }
         guard head.method == "GET" || head.method == "HEAD" else {
             try respond(status: "405 Method Not Allowed", body: "Only GET and HEAD are served here\n", keepAlive: true)
             return true
@@ -185,7 +198,7 @@ public final class HTTPSession {
     func streamingHead(contentType: String, chunked: Bool) -> String {
         var text = "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\n"
         if chunked { text += "Transfer-Encoding: chunked\r\n" }
-        text += "Connection: close\r\nAccess-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n"
+        text += "Connection: close\r\n" + HTTPSession.corsHeaders + "\r\n"
         return text
     }
 
@@ -227,7 +240,7 @@ public final class HTTPSession {
         extraHeaders: String = ""
     ) throws {
         var text = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
-        text += "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\(extraHeaders)"
+        text += HTTPSession.corsHeaders + extraHeaders
         text += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         try connection.send(Array(text.utf8) + (headOnly ? [] : body))
     }

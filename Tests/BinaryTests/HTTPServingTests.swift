@@ -53,6 +53,11 @@ import Testing
         }
         let beyond = try client.get("/movie.mp4", headers: ["Range": "bytes=\(length)-"])
         #expect(beyond.status == 416 && beyond.headers["content-range"] == "bytes */\(length)")
+        // A browser's preflight, and CORS on what it then asks for.
+        let preflight = try client.request("OPTIONS /movie.mp4 HTTP/1.1\r\nHost: x\r\nOrigin: http://page\r\n\r\n")
+        #expect(preflight.status == 200 && preflight.headers["access-control-allow-methods"]?.contains("GET") == true)
+        #expect(
+            full.headers["access-control-allow-origin"] == "*" && full.headers["access-control-expose-headers"] == "*")
         let infoHead = try client.head("/json_movie.js")
         #expect(infoHead.status == 200 && infoHead.headers["content-type"] == "application/json")
         #expect(try client.get("/json_movie.js").json()["type"] == "vod")

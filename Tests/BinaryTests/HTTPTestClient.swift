@@ -51,7 +51,8 @@ final class HTTPTestClient {
         headers.map { "\($0.key): \($0.value)\r\n" }.joined()
     }
 
-    private func request(_ text: String, bodyless: Bool = false) throws -> Response {
+    /// Sends `text` as a request as it is and reads the answer.
+    func request(_ text: String, bodyless: Bool = false) throws -> Response {
         try connection.write(Array(text.utf8))
         let headerEnd: Int = try {
             while true {
