@@ -252,10 +252,16 @@ import Testing
         let controller = try ControllerHarness(config: nil, arguments: ["-a", "admin:secret"])
         let stored = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
         let connectors = (stored["config"]["protocols"].arrayValue ?? []).map(\.["connector"])
-        #expect(connectors == ["DTSC", "HTTP", "RTMP"])
+        #expect(connectors == ["DTSC", "FLV", "HLS", "HTTP", "HTTPTS", "MP4", "RTMP"])
         #expect(stored["account"]["admin"]["password"] == "5ebe2294ecd0e0f08eab7690d2a6ee69")
         let config = try controller.call(#"{"config": true}"#, path: "/api2")
-        #expect(config["config"]["protocols"].count == 3)
+        let protocols = config["config"]["protocols"].arrayValue ?? []
+        #expect(protocols.count == 7)
+        // The HTTP-based formats are served by MistOutHTTP: enabled, not run on their own.
+        for format in ["FLV", "HLS", "HTTPTS", "MP4"] {
+            #expect(protocols.first { $0["connector"] == .string(format) }?["online"] == "Enabled", "\(format)")
+        }
+        #expect(controller.children(named: "MistOutHLS").isEmpty && !controller.children(named: "MistOutHTTP").isEmpty)
     }
 
     @Test func configBackupRestoreAndTheConfigCall() throws {
