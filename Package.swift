@@ -7,6 +7,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInBuffer", "MistInput"),
     ("MistOutRTMP", "MistOutput"),
     ("MistInDTSC", "MistInput"),
+    ("MistInMP4", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
     ("MistOutHLS", "MistOutput"),
@@ -69,7 +70,7 @@ let package = Package(
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
         .target(name: "MistStream", dependencies: ["MistCore", "MistShm"]),
-        .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream"]),
+        .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia"]),
         .target(
             name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP"]),
     ]

@@ -13,10 +13,7 @@ public enum DTSCInputCapabilities {
                 "DVR", name: "Buffer time (ms)",
                 help: "For live pulls: how much of the stream stays available for seeking, in milliseconds",
                 type: .unsignedInteger, long: "buffer", default: 50000),
-            CapabilityOption(
-                "inputtimeout", name: "Input inactivity timeout",
-                help: "Seconds a file stays loaded without viewers", type: .unsignedInteger, long: "inputtimeout",
-                default: 30, unit: "s"),
+            FileInputRunner.timeoutOption,
         ],
         extra: [
             "priority": 9,

@@ -100,7 +100,9 @@ import Testing
 
     @Test func controllerDiscoversBinariesAndStopsOnSIGTERM() throws {
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
-        #expect(controller.log.contains("Found 7 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPTS, MP4, RTMP), 2 input(s) (Buffer, DTSC)"))
+        #expect(
+            controller.log.contains(
+                "Found 7 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPTS, MP4, RTMP), 2 input(s) (Buffer, DTSC)"))
         controller.stop()
         #expect(controller.process.terminationStatus == 0)
         #expect(controller.log.contains("Controller stopped"))

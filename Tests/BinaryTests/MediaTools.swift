@@ -50,6 +50,28 @@ enum MediaTools {
         guard process.terminationStatus == 0 else { throw POSIXError(.EIO) }
     }
 
+    /// Runs ffmpeg to the end with `arguments` (a file made at test time); throws when it fails.
+    static func make(_ arguments: [String], log: URL) throws {
+        let process = try ffmpeg(arguments, log: log)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FFmpegFailure(arguments: arguments, log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        }
+    }
+
+    struct FFmpegFailure: Error, CustomStringConvertible {
+        var arguments: [String]
+        var log: String
+        var description: String { "ffmpeg \(arguments.joined(separator: " ")) failed: \(log.suffix(600))" }
+    }
+
+    /// What ffmpeg reports at level error while decoding all of `url`: empty when it decodes cleanly.
+    static func decodeErrors(_ url: String, log: URL) throws -> String {
+        let process = try ffmpeg(["-loglevel", "error", "-i", url, "-f", "null", "-"], log: log)
+        process.waitUntilExit()
+        return (try? String(contentsOf: log, encoding: .utf8)) ?? "no log"
+    }
+
     /// ffprobe's JSON answer for `file`.
     static func probe(_ file: String, arguments: [String]) throws -> JSONValue {
         let process = Process()

@@ -1,0 +1,38 @@
+import Logging
+import MistCore
+import MistShm
+
+/// What every file input does once its file is loaded: serve it while viewers read it, and
+/// for the inactivity timeout after the last one leaves, then remove the stream.
+public enum FileInputRunner {
+    /// The `inputtimeout` option every file input declares.
+    public static let timeoutOption = CapabilityOption(
+        "inputtimeout", name: "Input inactivity timeout", help: "Seconds a file stays loaded without viewers",
+        type: .unsignedInteger, long: "inputtimeout", default: 30, unit: "s")
+
+    /// Loads with `load` and serves until stopped or idle; the exit status.
+    public static func run(
+        _ options: ParsedOptions, logger: Logger, load: (_ source: String, _ stream: String) throws -> StreamWriter
+    ) throws -> Int32 {
+        guard let stream = options.string("streamname"), !stream.isEmpty else {
+            logger.mist(.fail, "No stream name given (-s)")
+            return 1
+        }
+        // Stop signals are taken synchronously, so the stream's pages are always removed on the way out.
+        let stopSignals = StopSignals.block()
+        let source = options.string("input") ?? "-"
+        let started = monotonicSeconds()
+        let writer = try load(source, stream)
+        let milliseconds = Int((monotonicSeconds() - started) * 1000)
+        logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s) in \(milliseconds) ms")
+        let timeout = Int(options.integer("inputtimeout") ?? 30) * 1000
+        var idle = 0
+        while !stopSignals.arePending && idle < timeout {
+            usleepMilliseconds(250)
+            idle = writer.viewerCount() > 0 ? 0 : idle + 250
+        }
+        logger.mist(.info, stopSignals.arePending ? "Stopping \(stream)" : "Unloading \(stream): no viewers")
+        writer.close()
+        return 0
+    }
+}

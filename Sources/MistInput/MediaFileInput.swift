@@ -1,0 +1,115 @@
+import Logging
+import MistCore
+import MistData
+import MistMedia
+import MistShm
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Loads a media file (MP4, FLV, MPEG-TS ...) into a stream's shared memory as video on demand
+/// through a demuxer, and writes the `.dtsh` header cache beside it as MistServer does.
+public struct MediaFileInput {
+    public let path: String
+    public let stream: String
+    let logger: Logger
+    let demux: ([UInt8]) throws -> MediaFile
+
+    public init(path: String, stream: String, logger: Logger, demux: @escaping ([UInt8]) throws -> MediaFile) {
+        self.path = path
+        self.stream = stream
+        self.logger = logger
+        self.demux = demux
+    }
+
+    /// Reads and demuxes the file and writes every sample into shared memory; returns the writer
+    /// that owns the stream (close it to remove the stream).
+    public func load() throws -> StreamWriter {
+        let file = try demux(try FileBytes.read(path))
+        for warning in file.warnings { logger.mist(.warn, "\(path): \(warning)") }
+        guard !file.tracks.isEmpty else { throw MediaFileInputError.noTracks(path) }
+        let writer = try StreamWriter(stream: stream, live: false, bufferWindow: 0)
+        var counts = [Int](repeating: 0, count: file.tracks.count)
+        for sample in file.samples where counts.indices.contains(sample.track) { counts[sample.track] += 1 }
+        var indices: [Int] = []
+        for (position, track) in file.tracks.enumerated() {
+            let packets = UInt32(clamping: counts[position])
+            let capacity = StreamWriter.TrackCapacity(
+                parts: packets + 16, keys: packets + 16, fragments: packets + 16, pages: min(packets + 16, 4096))
+            indices.append(try writer.addTrack(TrackInfo(track), capacity: capacity))
+        }
+        var skipped = 0
+        var lastProblem = ""
+        for sample in file.samples where indices.indices.contains(sample.track) {
+            do {
+                if let data = sample.data {
+                    try data.withUnsafeBytes { try write(writer, indices[sample.track], sample, $0) }
+                } else {
+                    guard sample.position >= 0, sample.size >= 0, sample.position + sample.size <= file.bytes.count
+                    else { throw MediaFileInputError.outside(sample.position) }
+                    try file.bytes.withUnsafeBytes { raw in
+                        try write(
+                            writer, indices[sample.track], sample,
+                            UnsafeRawBufferPointer(rebasing: raw[sample.position..<(sample.position + sample.size)]))
+                    }
+                }
+            } catch {
+                // Frames before a track's first keyframe, or out of order: skipped, the rest plays.
+                skipped += 1
+                lastProblem = "\(error)"
+            }
+        }
+        if skipped > 0 { logger.mist(.warn, "\(path): skipped \(skipped) frames (the last: \(lastProblem))") }
+        writer.status = .ready
+        writeCache()
+        return writer
+    }
+
+    private func write(_ writer: StreamWriter, _ index: Int, _ sample: DemuxedSample, _ data: UnsafeRawBufferPointer)
+        throws
+    {
+        try writer.append(
+            track: index, time: sample.time, offset: sample.offset, bytePosition: UInt64(max(0, sample.position)),
+            keyframe: sample.keyframe, data: data)
+    }
+
+    /// The header cache's path: the file's path plus `.dtsh`, as MistServer names it.
+    public var cachePath: String { path + ".dtsh" }
+
+    /// Whether a header cache exists that is not older than the file and parses.
+    public var hasCurrentCache: Bool {
+        var fileInfo = stat()
+        var cacheInfo = stat()
+        guard stat(path, &fileInfo) == 0, stat(cachePath, &cacheInfo) == 0,
+            cacheInfo.st_mtim.tv_sec >= fileInfo.st_mtim.tv_sec, let bytes = try? FileBytes.read(cachePath)
+        else { return false }
+        return (try? DTSHHeader(fileBytes: bytes)) != nil
+    }
+
+    /// Writes the header cache from what was loaded, unless a current one exists.
+    func writeCache() {
+        guard !hasCurrentCache else { return }
+        do {
+            let reader = try StreamReader(stream: stream, waitMilliseconds: 0)
+            try FileBytes.write(try reader.header(includeTables: true, renumber: false).encode(), to: cachePath)
+            logger.mist(.medium, "Wrote header cache \(cachePath)")
+        } catch {
+            logger.mist(.warn, "Could not write header cache \(cachePath): \(error)")
+        }
+    }
+}
+
+extension TrackInfo {
+    /// A track as a file demuxer found it.
+    public init(_ track: DemuxedTrack) {
+        self.init(
+            type: track.type, codec: track.codec, id: track.id, initData: track.initData, language: track.language)
+        width = track.width
+        height = track.height
+        fpks = track.fpks
+        rate = track.rate
+        channels = track.channels
+        sampleSize = track.sampleSize
+    }
+}

@@ -1,0 +1,12 @@
+/// Why a media file cannot be played.
+public enum MediaFileInputError: Error, CustomStringConvertible {
+    case noTracks(String)
+    case outside(Int)
+
+    public var description: String {
+        switch self {
+        case .noTracks(let path): return "\(path) has no audio or video track this server can play"
+        case .outside(let position): return "a frame at byte \(position) lies outside the file"
+        }
+    }
+}

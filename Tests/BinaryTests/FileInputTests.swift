@@ -1,0 +1,172 @@
+import Foundation
+import MistData
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// File inputs started on demand by the controller, played back through MistOutHTTP: files made
+/// by ffmpeg at test time, read back by ffprobe and ffmpeg.
+@Suite(.serialized) struct FileInputTests {
+    /// A controller with MistOutHTTP and one stream per file.
+    static func server(_ streams: [String: URL]) throws -> (ControllerHarness, Int) {
+        let httpPort = ControllerHarness.freePort()
+        let list = streams.map { "\"\($0.key)\": {\"name\": \"\($0.key)\", \"source\": \"\($0.value.path)\"}" }
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {\(list.joined(separator: ", "))}}
+                """)
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        return (controller, httpPort)
+    }
+
+    /// Milliseconds until the first byte of `target` arrives.
+    static func timeToFirstByte(_ port: Int, _ target: String) throws -> Double {
+        let started = Date()
+        let client = try TCPTestClient(port: UInt16(port))
+        try client.write(Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        _ = try client.read(timeoutSeconds: 20)
+        return Date().timeIntervalSince(started) * 1000
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func anMP4WithBFramesAndTwoAudioTracks() throws {
+        let folder = try MediaTools.temporaryFolder("mp4input")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-f", "lavfi", "-i", "sine=frequency=500:sample_rate=44100", "-t", "8", "-map", "0", "-map", "1",
+                "-map",
+                "2", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p", "-c:a",
+                "aac", "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra", file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let (controller, port) = try Self.server(["movie": file])
+        let base = "http://127.0.0.1:\(port)"
+
+        let firstStart = try Self.timeToFirstByte(port, "/movie.ts")
+        #expect(FileManager.default.fileExists(atPath: file.path + ".dtsh"), "the header cache is written")
+        let info = try HTTPTestClient(port: port).get("/json_movie.js").json()
+        let tracks = info["meta"]["tracks"].objectValue ?? [:]
+        #expect(tracks.count == 3)
+        #expect(Set(tracks.compactMap { $0.value["lang"].stringValue }) == ["und", "eng", "fra"])
+        #expect(info["width"] == 640 && info["height"] == 360 && info["type"] == "vod")
+
+        // HLS and progressive MP4 read back: the source's tracks and length, B-frames kept.
+        let source = try #require(try MediaTools.report(file.path)["video"])
+        let sourceLength = (source.pts.max() ?? 0) - (source.pts.min() ?? 0)
+        for (name, url, muxer) in [
+            ("hls", "\(base)/hls/movie/index.m3u8", "mpegts"), ("mp4", "\(base)/movie.mp4", "mp4"),
+        ] {
+            let copy = folder.appendingPathComponent("copy-\(name).\(muxer == "mp4" ? "mp4" : "ts")")
+            try MediaTools.make(
+                ["-i", url, "-c", "copy", "-f", muxer, copy.path], log: folder.appendingPathComponent("\(name).log"))
+            let report = try MediaTools.report(copy.path)
+            let video = try #require(report["video"], "\(name)")
+            #expect(video.codec == "h264" && video.width == 640 && video.height == 360, "\(name)")
+            #expect(video.pts.count == source.pts.count, "\(name): \(video.pts.count) frames")
+            let length = (video.pts.max() ?? 0) - (video.pts.min() ?? 0)
+            #expect(abs(length - sourceLength) <= 0.041, "\(name): \(length) s against \(sourceLength) s")
+            #expect(zip(video.pts, video.dts).contains { $0 > $1 }, "\(name): B-frames reordered")
+            #expect(report["audio"]?.codec == "aac", "\(name)")
+            #expect(try MediaTools.decodeErrors(url, log: folder.appendingPathComponent("\(name)-decode.log")).isEmpty)
+        }
+        // The second audio track by language; a seek to the middle starts within one GOP.
+        let french = folder.appendingPathComponent("french.ts")
+        try MediaTools.make(
+            ["-i", "\(base)/movie.ts?audio=fra", "-c", "copy", "-f", "mpegts", french.path],
+            log: folder.appendingPathComponent("french.log"))
+        let frenchAudio = try MediaTools.probe(french.path, arguments: ["-show_streams", "-select_streams", "a"])
+        #expect(frenchAudio["streams"][0]["sample_rate"] == "44100")
+        let seekVideo = try #require(try MediaTools.report("\(base)/movie.ts?start=4500")["video"])
+        let firstShown = seekVideo.pts.min() ?? 0
+        #expect(firstShown <= 4.5 + 0.1 && firstShown > 4.5 - 2.1, "starts at \(firstShown) s")
+
+        // Unload the input, then start again: the header cache is used.
+        let inputs = ControllerHarness.processes(containing: ["MistInMP4", file.path])
+        #expect(inputs.count == 1)
+        for pid in inputs { kill(pid, SIGTERM) }
+        #expect(waitFor { ControllerHarness.processes(containing: ["MistInMP4", file.path]).isEmpty })
+        let secondStart = try Self.timeToFirstByte(port, "/movie.ts")
+        print("MistInMP4 time to first byte: first start \(Int(firstStart)) ms, second \(Int(secondStart)) ms")
+        #expect(controller.log.contains("MistInMP4"))
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func fragmentedHEVCAndOpusFiles() throws {
+        let folder = try MediaTools.temporaryFolder("mp4kinds")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pattern = [
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t",
+            "6",
+        ]
+        let fragmented = folder.appendingPathComponent("frag.mp4")
+        try MediaTools.make(
+            pattern + [
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-movflags", "frag_keyframe+empty_moov", fragmented.path,
+            ], log: folder.appendingPathComponent("frag.log"))
+        let hevc = folder.appendingPathComponent("hevc.mp4")
+        try MediaTools.make(
+            pattern + [
+                "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-g", "50", "-pix_fmt",
+                "yuv420p", "-c:a", "libmp3lame", hevc.path,
+            ], log: folder.appendingPathComponent("hevc.log"))
+        let opus = folder.appendingPathComponent("opus.mp4")
+        try MediaTools.make(
+            ["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "6", "-c:a", "libopus", opus.path],
+            log: folder.appendingPathComponent("opus.log"))
+        let (controller, port) = try Self.server(["frag": fragmented, "hevc": hevc, "opus": opus])
+        defer { controller.stop() }
+        for (stream, videoCodec, audioCodec) in [("frag", "h264", "aac"), ("hevc", "hevc", "mp3")] {
+            let copy = folder.appendingPathComponent("\(stream).ts")
+            try MediaTools.make(
+                ["-i", "http://127.0.0.1:\(port)/hls/\(stream)/index.m3u8", "-c", "copy", "-f", "mpegts", copy.path],
+                log: folder.appendingPathComponent("\(stream)-copy.log"))
+            let report = try MediaTools.report(copy.path)
+            #expect(report["video"]?.codec == videoCodec && report["video"]?.pts.count == 150, "\(stream)")
+            #expect(report["audio"]?.codec == audioCodec, "\(stream)")
+            #expect(
+                try MediaTools.decodeErrors(
+                    "http://127.0.0.1:\(port)/\(stream).ts", log: folder.appendingPathComponent("\(stream)-decode.log")
+                ).isEmpty)
+        }
+        // Opus has no output here yet, but the track is read with its OpusHead.
+        let info = try HTTPTestClient(port: port).get("/json_opus.js").json()
+        let track = try #require(info["meta"]["tracks"].objectValue?.first { _ in true }?.value)
+        #expect(track["codec"] == "opus" && track["rate"] == 48000 && track["init"].asString.hasPrefix("OpusHead"))
+        #expect(abs((track["lastms"].intValue ?? 0) - 6000) <= 40)
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func brokenFilesFailCleanlyOrPlayWhatIsThere() throws {
+        let folder = try MediaTools.temporaryFolder("mp4broken")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let whole = folder.appendingPathComponent("whole.mp4")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "8", "-c:v", "libx264", "-preset",
+                "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-movflags", "faststart", whole.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let bytes = try Data(contentsOf: whole)
+        // Index first, then cut in half: the first half plays.
+        let truncated = folder.appendingPathComponent("truncated.mp4")
+        try bytes.prefix(bytes.count / 2).write(to: truncated)
+        // Not an MP4 at all.
+        let garbage = folder.appendingPathComponent("garbage.mp4")
+        try Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: garbage)
+        let (controller, port) = try Self.server(["truncated": truncated, "garbage": garbage])
+
+        let copy = folder.appendingPathComponent("half.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(port)/truncated.ts", "-c", "copy", "-f", "mpegts", copy.path],
+            log: folder.appendingPathComponent("half.log"))
+        let frames = try MediaTools.report(copy.path)["video"]?.pts.count ?? 0
+        #expect(frames > 40 && frames < 200, "\(frames) frames of the readable half")
+        #expect(controller.log.contains("samples lie past the end of the file"))
+        let started = Date()
+        let refused = try HTTPTestClient(port: port).get("/garbage.ts")
+        #expect(refused.status == 404 && Date().timeIntervalSince(started) < 10)
+        #expect(controller.log.contains("MP4 file without a moov box") || controller.log.contains("invalid"))
+    }
+}
