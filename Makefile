@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector mp4
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -91,6 +91,12 @@ $(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia
 $(FUZZ_DIR)/http: Fuzz/FuzzHTTP.swift Sources/MistNet/HTTPRequestHead.swift
 	mkdir -p $(FUZZ_DIR)
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet $^ -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+$(FUZZ_DIR)/mp4: Fuzz/FuzzMP4.swift Sources/MistMedia/*.swift
+	mkdir -p $(FUZZ_DIR)
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistMedia $^ -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
