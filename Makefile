@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector mp4
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector mp4 flv ts
 FUZZ_DIR = .build/fuzz
 
 .PHONY: all release deps test lint run install bench fuzz man clean
@@ -94,7 +94,11 @@ $(FUZZ_DIR)/http: Fuzz/FuzzHTTP.swift Sources/MistNet/HTTPRequestHead.swift
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
+# The file demuxers: MistMedia's sources with one target each.
 $(FUZZ_DIR)/mp4: Fuzz/FuzzMP4.swift Sources/MistMedia/*.swift
+$(FUZZ_DIR)/flv: Fuzz/FuzzFLV.swift Sources/MistMedia/*.swift
+$(FUZZ_DIR)/ts: Fuzz/FuzzTS.swift Sources/MistMedia/*.swift
+$(FUZZ_DIR)/mp4 $(FUZZ_DIR)/flv $(FUZZ_DIR)/ts:
 	mkdir -p $(FUZZ_DIR)
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistMedia $^ -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true

@@ -8,6 +8,8 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutRTMP", "MistOutput"),
     ("MistInDTSC", "MistInput"),
     ("MistInMP4", "MistInput"),
+    ("MistInFLV", "MistInput"),
+    ("MistInTS", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
     ("MistOutHLS", "MistOutput"),

@@ -23,3 +23,26 @@ public struct DemuxedTrack: Sendable, Equatable {
         self.id = id
     }
 }
+
+extension DemuxedTrack {
+    /// Fills in what the init data tells: picture size (and frame rate) of H.264 and HEVC, sample
+    /// rate and channels of AAC. Init data that does not parse leaves the track as it was.
+    public mutating func readConfiguration() {
+        switch codec {
+        case "H264":
+            guard let sps = try? AVCDecoderConfiguration(bytes: initData).sps() else { return }
+            width = sps.width
+            height = sps.height
+            if sps.fpks > 0 { fpks = sps.fpks }
+        case "HEVC":
+            guard let size = try? HEVCDecoderConfiguration(bytes: initData).pictureSize() else { return }
+            width = size.width
+            height = size.height
+        case "AAC":
+            guard let configuration = try? AACConfiguration(bytes: initData) else { return }
+            rate = configuration.sampleRate
+            channels = UInt32(configuration.channels)
+        default: return
+        }
+    }
+}

@@ -21,6 +21,21 @@ public struct FLVTag: Sendable, Equatable {
     }
 
     /// The 11-byte tag header for a body of `length` bytes.
+    /// Appends one whole tag (header, `prefix` then `body` as its data, previous-tag size) to
+    /// `out`, without building the tag first.
+    public static func append(
+        type: UInt8, timestamp: UInt32, prefix: [UInt8], body: UnsafeRawBufferPointer, into out: inout [UInt8]
+    ) {
+        out += header(type: type, timestamp: timestamp, length: prefix.count + body.count)
+        out += prefix
+        out.append(contentsOf: body)
+        let size = UInt32(truncatingIfNeeded: 11 + prefix.count + body.count)
+        out += [
+            UInt8(size >> 24), UInt8(truncatingIfNeeded: size >> 16), UInt8(truncatingIfNeeded: size >> 8),
+            UInt8(truncatingIfNeeded: size),
+        ]
+    }
+
     public static func header(type: UInt8, timestamp: UInt32, length: Int) -> [UInt8] {
         let size = UInt32(truncatingIfNeeded: length)
         return [

@@ -159,10 +159,10 @@ public struct MP4Demuxer {
                 initData: children.first { $0.type == configuration }.map { Array($0.payload) } ?? [], id: id)
             track.width = width
             track.height = height
-            if codec == "H264", let sps = try? AVCDecoderConfiguration(bytes: track.initData).sps() {
-                track.width = sps.width
-                track.height = sps.height
-            }
+            let frameRate = track.fpks
+            track.readConfiguration()
+            // The sample table's frame rate is the real one; the SPS may not say or may disagree.
+            track.fpks = frameRate
             return track
         }
         let version = try reader.uint16()
@@ -194,10 +194,7 @@ public struct MP4Demuxer {
         track.channels = channels
         track.rate = rate
         track.sampleSize = sampleSize
-        if track.codec == "AAC", let configuration = try? AACConfiguration(bytes: track.initData) {
-            track.rate = configuration.sampleRate
-            track.channels = UInt32(configuration.channels)
-        }
+        track.readConfiguration()
         if track.codec == "opus" { track.rate = 48000 }
         return track
     }

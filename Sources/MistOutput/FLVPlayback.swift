@@ -27,14 +27,7 @@ final class FLVPlayback {
 
     /// FLV file tags.
     static let flvTags: Sink = { type, timestamp, prefix, body, out in
-        out += FLVTag.header(type: type, timestamp: timestamp, length: prefix.count + body.count)
-        out += prefix
-        out.append(contentsOf: body)
-        let size = UInt32(truncatingIfNeeded: 11 + prefix.count + body.count)
-        out += [
-            UInt8(size >> 24), UInt8(truncatingIfNeeded: size >> 16), UInt8(truncatingIfNeeded: size >> 8),
-            UInt8(truncatingIfNeeded: size),
-        ]
+        FLVTag.append(type: type, timestamp: timestamp, prefix: prefix, body: body, into: &out)
     }
 
     static let videoCodecs: Set<String> = ["H264", "HEVC", "AV1"]

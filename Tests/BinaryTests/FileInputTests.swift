@@ -139,6 +139,60 @@ import Testing
         #expect(abs((track["lastms"].intValue ?? 0) - 6000) <= 40)
     }
 
+    @Test(.enabled(if: MediaTools.available)) func tsAndFLVFilesPlayBack() throws {
+        let folder = try MediaTools.temporaryFolder("tsflvinput")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let h264 = ["-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p"]
+        let hevc = [
+            "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-g", "50", "-pix_fmt",
+            "yuv420p",
+        ]
+        let kinds: [(name: String, file: String, codecs: [String], video: String, audio: String)] = [
+            ("tsavc", "tsavc.ts", h264 + ["-c:a", "aac"], "h264", "aac"),
+            ("tshevc", "tshevc.ts", hevc + ["-c:a", "libmp3lame"], "hevc", "mp3"),
+            ("flvavc", "flvavc.flv", h264 + ["-c:a", "aac"], "h264", "aac"),
+            ("flvmp3", "flvmp3.flv", h264 + ["-c:a", "libmp3lame", "-ar", "44100"], "h264", "mp3"),
+        ]
+        var streams: [String: URL] = [:]
+        for kind in kinds {
+            let file = folder.appendingPathComponent(kind.file)
+            try MediaTools.make(
+                [
+                    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                    "-t", "6",
+                ] + kind.codecs + [file.path], log: folder.appendingPathComponent("\(kind.name).log"))
+            streams[kind.name] = file
+        }
+        let (controller, port) = try Self.server(streams)
+        defer { controller.stop() }
+        for kind in kinds {
+            let source = try #require(try MediaTools.report(folder.appendingPathComponent(kind.file).path)["video"])
+            let copy = folder.appendingPathComponent("\(kind.name)-copy.ts")
+            let url = "http://127.0.0.1:\(port)/hls/\(kind.name)/index.m3u8"
+            try MediaTools.make(
+                ["-i", url, "-c", "copy", "-f", "mpegts", copy.path],
+                log: folder.appendingPathComponent("\(kind.name)-copy.log"))
+            let report = try MediaTools.report(copy.path)
+            let video = try #require(report["video"], "\(kind.name)")
+            #expect(video.codec == kind.video && video.width == 640 && video.height == 360, "\(kind.name)")
+            #expect(
+                video.pts.count == source.pts.count, "\(kind.name): \(video.pts.count) of \(source.pts.count) frames")
+            let length = (video.pts.max() ?? 0) - (video.pts.min() ?? 0)
+            let sourceLength = (source.pts.max() ?? 0) - (source.pts.min() ?? 0)
+            #expect(abs(length - sourceLength) <= 0.041, "\(kind.name): \(length) s against \(sourceLength) s")
+            #expect(report["audio"]?.codec == kind.audio, "\(kind.name)")
+            #expect(
+                try MediaTools.decodeErrors(url, log: folder.appendingPathComponent("\(kind.name)-decode.log")).isEmpty)
+        }
+        // A TS file as MP4 too (the AAC one), and the inputs that served them.
+        let mp4 = folder.appendingPathComponent("tsavc.mp4")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(port)/tsavc.mp4", "-c", "copy", mp4.path],
+            log: folder.appendingPathComponent("mp4.log"))
+        #expect(try MediaTools.report(mp4.path)["video"]?.pts.count == 150)
+        #expect(controller.log.contains("Started MistInTS") && controller.log.contains("Started MistInFLV"))
+    }
+
     @Test(.enabled(if: MediaTools.available)) func brokenFilesFailCleanlyOrPlayWhatIsThere() throws {
         let folder = try MediaTools.temporaryFolder("mp4broken")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -20,7 +20,9 @@ import Testing
                     track: 0, time: UInt64(frame * 40), offset: frame % 25 == 0 ? 0 : 80, size: 100 + frame,
                     keyframe: frame % 25 == 0))
         }
-        for frame in 0..<95 { list.append(.init(track: 1, time: UInt64(frame * 21), offset: 0, size: 20, keyframe: true)) }
+        for frame in 0..<95 {
+            list.append(.init(track: 1, time: UInt64(frame * 21), offset: 0, size: 20, keyframe: true))
+        }
         return list.sorted { $0.time != $1.time ? $0.time < $1.time : $0.track < $1.track }
     }
 
@@ -83,7 +85,9 @@ import Testing
         if let stsz = Self.find("stsz", in: overrun) { overrun[(stsz + 8)..<(stsz + 12)] = [0x7F, 0xFF, 0xFF, 0xFF] }
         #expect(throws: MediaError.self) { try MP4Demuxer(bytes: overrun) }
         // Every prefix of the header either parses or throws; none traps.
-        for length in stride(from: 0, through: headerLength, by: 7) { _ = try? MP4Demuxer(bytes: Array(file.prefix(length))) }
+        for length in stride(from: 0, through: headerLength, by: 7) {
+            _ = try? MP4Demuxer(bytes: Array(file.prefix(length)))
+        }
     }
 
     /// Where the payload of the first `type` box starts (after its size and type).

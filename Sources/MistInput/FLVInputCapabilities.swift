@@ -1,0 +1,25 @@
+import MistCore
+import MistData
+import MistMedia
+
+/// MistInFLV: FLV files as video on demand.
+public enum FLVInputCapabilities {
+    public static let declaration = Capabilities.input(
+        name: "FLV",
+        description:
+            "Plays FLV files (legacy codec ids and Enhanced RTMP FourCCs) as video on demand, keeping a .dtsh "
+            + "header cache beside them.",
+        optional: [FileInputRunner.timeoutOption],
+        extra: [
+            "priority": 9,
+            "source_match": ["/*.flv"],
+            "source_file": "$source",
+            "codecs": ["video": ["H264", "HEVC", "AV1", "VP9"], "audio": ["AAC", "MP3"]],
+        ])
+
+    /// The demuxer step of MistInFLV.
+    public static func demux(_ bytes: [UInt8]) throws -> MediaFile {
+        let file = try FLVDemuxer(bytes: bytes)
+        return MediaFile(tracks: file.tracks, samples: file.samples, warnings: file.warnings, bytes: bytes)
+    }
+}

@@ -1,0 +1,88 @@
+/// FLV files read into one video and one audio track (the first codec of each seen) and their
+/// frames in file order: legacy codec ids and Enhanced RTMP FourCCs, decoder configurations
+/// from the sequence headers, composition offsets. A file cut short keeps its whole tags.
+public struct FLVDemuxer {
+    public private(set) var tracks: [DemuxedTrack] = []
+    public private(set) var samples: [DemuxedSample] = []
+    public private(set) var warnings: [String] = []
+
+    public init(bytes: [UInt8]) throws(MediaError) {
+        guard bytes.count >= 9, bytes[0] == 0x46, bytes[1] == 0x4C, bytes[2] == 0x56 else {
+            throw .invalid("FLV signature")
+        }
+        let headerSize = Int(bytes[5...].bigEndianUInt(at: 5, width: 4))
+        guard headerSize >= 9 else { throw .invalid("FLV header size \(headerSize)") }
+        var position = headerSize + 4
+        var video: Int?
+        var audio: Int?
+        var ignored: Set<String> = []
+        while position < bytes.count {
+            guard bytes.count - position >= 11 else {
+                warnings.append("the file ends inside a tag header at byte \(position)")
+                break
+            }
+            let type = bytes[position] & 0x1F
+            let size = Int(bytes[position...].bigEndianUInt(at: position + 1, width: 3))
+            let time =
+                UInt64(bytes[position...].bigEndianUInt(at: position + 4, width: 3)) | UInt64(bytes[position + 7]) << 24
+            let start = position + 11
+            guard bytes.count - start >= size else {
+                warnings.append("the file ends inside a tag at byte \(position)")
+                break
+            }
+            position = start + size + 4
+            guard type == 8 || type == 9, size > 0 else { continue }
+            let body = Array(bytes[start..<(start + size)])
+            let payload = type == 9 ? try FLVMedia.parseVideo(body) : try FLVMedia.parseAudio(body)
+            switch payload {
+            case .configuration(let codec, let data):
+                let isVideo = type == 9
+                let index =
+                    isVideo ? track(&video, isVideo: true, codec: codec) : track(&audio, isVideo: false, codec: codec)
+                if tracks[index].codec == codec && tracks[index].initData.isEmpty {
+                    tracks[index].initData = Array(data)
+                    tracks[index].readConfiguration()
+                }
+            case .videoFrame(let codec, let keyframe, let offset, let data):
+                let index = track(&video, isVideo: true, codec: codec)
+                guard tracks[index].codec == codec else { continue }
+                samples.append(
+                    DemuxedSample(
+                        track: index, time: time, offset: Int64(offset), keyframe: keyframe,
+                        position: start + data.startIndex, size: data.count))
+            case .audioFrame(let codec, let rate, let channels, let sampleSize, let data):
+                let index = track(&audio, isVideo: false, codec: codec)
+                guard tracks[index].codec == codec else { continue }
+                if tracks[index].rate == 0 {
+                    tracks[index].rate = rate
+                    tracks[index].channels = channels
+                    tracks[index].sampleSize = sampleSize
+                }
+                samples.append(
+                    DemuxedSample(
+                        track: index, time: time, offset: 0, keyframe: true, position: start + data.startIndex,
+                        size: data.count))
+            case .ignored(let reason):
+                // The end-of-sequence tag every encoder writes last is no news.
+                if reason != "end of sequence" { ignored.insert(reason) }
+            }
+        }
+        if !ignored.isEmpty { warnings.append("ignored: \(ignored.sorted().joined(separator: ", "))") }
+        samples.sort { $0.time != $1.time ? $0.time < $1.time : $0.position < $1.position }
+        for index in tracks.indices where tracks[index].type == "video" && tracks[index].fpks == 0 {
+            let times = samples.filter { $0.track == index }.map(\.time)
+            if let first = times.first, let last = times.last, last > first {
+                tracks[index].fpks = UInt32(clamping: UInt64(times.count - 1) * 1_000_000 / (last - first))
+            }
+        }
+    }
+
+    /// The index of the video or audio track, made on first sight with `codec`.
+    private mutating func track(_ slot: inout Int?, isVideo: Bool, codec: String) -> Int {
+        if let slot { return slot }
+        tracks.append(
+            DemuxedTrack(type: isVideo ? "video" : "audio", codec: codec, initData: [], id: UInt32(tracks.count + 1)))
+        slot = tracks.count - 1
+        return tracks.count - 1
+    }
+}
