@@ -10,6 +10,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInMP4", "MistInput"),
     ("MistInFLV", "MistInput"),
     ("MistInTS", "MistInput"),
+    ("MistInFolder", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
     ("MistOutHLS", "MistOutput"),

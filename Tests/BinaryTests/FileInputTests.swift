@@ -11,8 +11,12 @@ import Testing
 @Suite(.serialized) struct FileInputTests {
     /// A controller with MistOutHTTP and one stream per file.
     static func server(_ streams: [String: URL]) throws -> (ControllerHarness, Int) {
+        try server(sources: streams.mapValues(\.path))
+    }
+
+    static func server(sources: [String: String]) throws -> (ControllerHarness, Int) {
         let httpPort = ControllerHarness.freePort()
-        let list = streams.map { "\"\($0.key)\": {\"name\": \"\($0.key)\", \"source\": \"\($0.value.path)\"}" }
+        let list = sources.map { "\"\($0.key)\": {\"name\": \"\($0.key)\", \"source\": \"\($0.value)\"}" }
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
@@ -191,6 +195,37 @@ import Testing
             log: folder.appendingPathComponent("mp4.log"))
         #expect(try MediaTools.report(mp4.path)["video"]?.pts.count == 150)
         #expect(controller.log.contains("Started MistInTS") && controller.log.contains("Started MistInFLV"))
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func aFolderServesEachFileAsAStream() throws {
+        let folder = try MediaTools.temporaryFolder("folderinput")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let media = folder.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        for name in ["movie.mp4", "clip.flv"] {
+            try MediaTools.make(
+                [
+                    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                    "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a",
+                    "aac",
+                    media.appendingPathComponent(name).path,
+                ], log: folder.appendingPathComponent("\(name).log"))
+        }
+        try Data("secret".utf8).write(to: folder.appendingPathComponent("secret.mp4"))
+        let (controller, port) = try Self.server(sources: ["files": media.path + "/"])
+        defer { controller.stop() }
+        for (stream, frames) in [("files+movie.mp4", 75), ("files+clip.flv", 75)] {
+            let report = try MediaTools.report("http://127.0.0.1:\(port)/\(stream).ts")
+            #expect(report["video"]?.pts.count == frames && report["video"]?.width == 320, "\(stream)")
+            #expect(report["audio"]?.codec == "aac", "\(stream)")
+        }
+        #expect(controller.log.contains("Playing \(media.path)/movie.mp4 as files+movie.mp4 with MistInMP4"))
+        #expect(controller.log.contains("with MistInFLV"))
+        // Files that are not there, and paths out of the folder, are not streams.
+        for stream in ["files+nothing.mp4", "files+..%2Fsecret.mp4", "files"] {
+            let response = try HTTPTestClient(port: port).get("/\(stream).ts")
+            #expect(response.status == 404, "\(stream)")
+        }
     }
 
     @Test(.enabled(if: MediaTools.available)) func brokenFilesFailCleanlyOrPlayWhatIsThere() throws {
