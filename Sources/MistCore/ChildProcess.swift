@@ -91,6 +91,39 @@ public enum ChildProcess {
         return try launch(path, arguments: arguments, actions: &actions)
     }
 
+    /// Starts `path` (looked up on PATH when it has no slash) with its stdout on a pipe; returns
+    /// its pid and the pipe's read end (the caller closes it and reaps the child).
+    public static func spawnReading(_ path: String, arguments: [String], standardError: Int32? = nil) throws(Failure)
+        -> (pid: pid_t, output: Int32)
+    {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw .spawn(path: path, errno: errno) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        posix_spawn_file_actions_addclose(&actions, ends[0])
+        if let standardError, standardError != 2 { posix_spawn_file_actions_adddup2(&actions, standardError, 2) }
+        let resolved = path.contains("/") ? path : searchPath(path) ?? path
+        do {
+            let pid = try launch(resolved, arguments: arguments, actions: &actions)
+            close(ends[1])
+            return (pid, ends[0])
+        } catch {
+            close(ends[0])
+            close(ends[1])
+            throw error
+        }
+    }
+
+    /// `name` found in one of PATH's folders as an executable.
+    public static func searchPath(_ name: String) -> String? {
+        let folders = (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin").split(
+            separator: ":")
+        return folders.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+    }
+
     /// Whether `pid` (a child of this process) has ended; reaps it and gives its exit status
     /// (128 + signal when a signal ended it). Nil while it runs.
     public static func reap(_ pid: pid_t) -> Int32? {

@@ -2,17 +2,25 @@ import MistCore
 import MistData
 import MistMedia
 
-/// MistInTS: MPEG-TS files as video on demand.
+/// MistInTS: MPEG-TS files as video on demand, and live TS from UDP or a command's output.
 public enum TSInputCapabilities {
     public static let declaration = Capabilities.input(
         name: "TS",
         description:
             "Plays MPEG-TS files (H.264, HEVC, AAC, MP3) as video on demand, keeping a .dtsh header cache "
-            + "beside them.",
-        optional: [FileInputRunner.timeoutOption],
+            + "beside them, and buffers live MPEG-TS from tsudp://[address]:port (unicast or multicast) or from "
+            + "the output of ts-exec:command (run without a shell).",
+        optional: [
+            FileInputRunner.timeoutOption,
+            CapabilityOption(
+                "DVR", name: "Buffer time (ms)",
+                help: "For live sources: how much of the stream stays available for seeking, in milliseconds",
+                type: .unsignedInteger, long: "buffer", default: 50000),
+        ],
         extra: [
             "priority": 9,
-            "source_match": ["/*.ts", "/*.m2ts", "/*.mts"],
+            "source_match": ["/*.ts", "/*.m2ts", "/*.mts", "tsudp://*", "ts-exec:*"],
+            "always_match": ["tsudp://*"],
             "source_file": "$source",
             "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC", "MP3"]],
         ])

@@ -32,6 +32,10 @@ public struct TSDemuxer {
 
     public init() {}
 
+    /// How many audio and video streams the program map announced (tracks appear as their
+    /// first frames, and their parameter sets, arrive).
+    public var announcedStreams: Int { streams.count }
+
     /// A whole file.
     public init(bytes: [UInt8]) throws(MediaError) {
         self.init()

@@ -228,6 +228,50 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: MediaTools.available)) func liveTSFromACommandAndFromUDP() throws {
+        let folder = try MediaTools.temporaryFolder("livets")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let encode = [
+            "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+            "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-f", "mpegts",
+        ]
+        let udpPort = ControllerHarness.freePort()
+        let command = (["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"] + encode + ["-"]).joined(
+            separator: " ")
+        let (controller, port) = try Self.server(sources: [
+            "fromexec": "ts-exec:\(command)", "fromudp": "tsudp://127.0.0.1:\(udpPort)",
+        ])
+        defer { controller.stop() }
+        // Viewers ask first: each asks its input to start, which waits for the TS to flow.
+        let viewers = try ["fromexec", "fromudp"].map { stream in
+            (
+                stream,
+                try MediaTools.ffmpeg(
+                    [
+                        "-i", "http://127.0.0.1:\(port)/\(stream).ts", "-t", "4", "-c", "copy", "-f", "mpegts",
+                        folder.appendingPathComponent("\(stream).ts").path,
+                    ],
+                    log: folder.appendingPathComponent("\(stream)-viewer.log"))
+            )
+        }
+        #expect(
+            waitFor { !ControllerHarness.processes(containing: ["MistInTS", "tsudp://127.0.0.1:\(udpPort)"]).isEmpty })
+        usleep(300_000)
+        let sender = try MediaTools.ffmpeg(
+            encode + ["udp://127.0.0.1:\(udpPort)?pkt_size=1316"], log: folder.appendingPathComponent("udp.log"))
+        defer { if sender.isRunning { sender.terminate() } }
+        for (stream, viewer) in viewers {
+            #expect(RTMPEndToEndTests.finish(viewer, seconds: 30), "\(stream)")
+            let report = try MediaTools.report(folder.appendingPathComponent("\(stream).ts").path)
+            let video = try #require(report["video"], "\(stream)")
+            #expect(video.codec == "h264" && video.width == 320, "\(stream)")
+            #expect(video.pts.count >= 75, "\(stream): \(video.pts.count) frames")
+            #expect(report["audio"]?.codec == "aac", "\(stream)")
+        }
+        #expect(controller.log.contains("Reading MPEG-TS from ts-exec:ffmpeg"))
+    }
+
     @Test(.enabled(if: MediaTools.available)) func brokenFilesFailCleanlyOrPlayWhatIsThere() throws {
         let folder = try MediaTools.temporaryFolder("mp4broken")
         defer { try? FileManager.default.removeItem(at: folder) }
