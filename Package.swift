@@ -11,6 +11,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInFLV", "MistInput"),
     ("MistInTS", "MistInput"),
     ("MistInFolder", "MistInput"),
+    ("MistInHLS", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
     ("MistOutHLS", "MistOutput"),

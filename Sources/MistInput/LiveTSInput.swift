@@ -18,6 +18,7 @@ public final class LiveTSInput {
     let logger: Logger
     private var udp: UDPReceiver?
     private var child: (pid: pid_t, output: Int32)?
+    private var pull: ((inout [UInt8], Int) -> Int?)?
 
     /// Whether `source` is one of the live TS forms.
     public static func handles(_ source: String) -> Bool {
@@ -42,6 +43,19 @@ public final class LiveTSInput {
         }
     }
 
+    /// A source that hands over TS bytes itself (`read(into:milliseconds:)`: bytes added, 0 while
+    /// waiting, nil when it has ended), such as an HLS pull.
+    public init(
+        source: String, stream: String, bufferWindow: UInt64, logger: Logger,
+        read: @escaping (inout [UInt8], Int) -> Int?
+    ) {
+        self.source = source
+        self.stream = stream
+        self.bufferWindow = bufferWindow
+        self.logger = logger
+        pull = read
+    }
+
     deinit {
         if let child {
             close(child.output)
@@ -54,6 +68,7 @@ public final class LiveTSInput {
     /// Bytes that arrived within `milliseconds`; nil when the source has ended.
     private func read(into buffer: inout [UInt8], milliseconds: Int) -> Int? {
         if let udp { return udp.receive(into: &buffer, timeoutMilliseconds: milliseconds) }
+        if let pull { return pull(&buffer, milliseconds) }
         guard let child else { return nil }
         var entry = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
         guard poll(&entry, 1, Int32(milliseconds)) > 0 else { return 0 }

@@ -15,18 +15,36 @@ public struct MediaFileInput {
     public let stream: String
     let logger: Logger
     let demux: ([UInt8]) throws -> MediaFile
+    let read: () throws -> [UInt8]
+    /// Whether a `.dtsh` cache is kept beside the source (files, not URLs).
+    let keepsCache: Bool
 
     public init(path: String, stream: String, logger: Logger, demux: @escaping ([UInt8]) throws -> MediaFile) {
         self.path = path
         self.stream = stream
         self.logger = logger
         self.demux = demux
+        read = { try FileBytes.read(path) }
+        keepsCache = true
+    }
+
+    /// A source whose bytes come from `read` (a downloaded VOD playlist's segments), without a cache.
+    public init(
+        source: String, stream: String, logger: Logger, read: @escaping () throws -> [UInt8],
+        demux: @escaping ([UInt8]) throws -> MediaFile
+    ) {
+        path = source
+        self.stream = stream
+        self.logger = logger
+        self.demux = demux
+        self.read = read
+        keepsCache = false
     }
 
     /// Reads and demuxes the file and writes every sample into shared memory; returns the writer
     /// that owns the stream (close it to remove the stream).
     public func load() throws -> StreamWriter {
-        let file = try demux(try FileBytes.read(path))
+        let file = try demux(try read())
         for warning in file.warnings { logger.mist(.warn, "\(path): \(warning)") }
         guard !file.tracks.isEmpty else { throw MediaFileInputError.noTracks(path) }
         let writer = try StreamWriter(stream: stream, live: false, bufferWindow: 0)
@@ -62,7 +80,7 @@ public struct MediaFileInput {
         }
         if skipped > 0 { logger.mist(.warn, "\(path): skipped \(skipped) frames (the last: \(lastProblem))") }
         writer.status = .ready
-        writeCache()
+        if keepsCache { writeCache() }
         return writer
     }
 

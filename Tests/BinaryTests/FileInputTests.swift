@@ -272,6 +272,55 @@ import Testing
         #expect(controller.log.contains("Reading MPEG-TS from ts-exec:ffmpeg"))
     }
 
+    @Test(.enabled(if: MediaTools.available)) func hlsPullsOfAFileAndOfALiveStream() throws {
+        let folder = try MediaTools.temporaryFolder("hlsinput")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let rtmpPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let base = "http://127.0.0.1:\(httpPort)"
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"movie": {"name": "movie", "source": "\(file.path)"},
+                             "pulled": {"name": "pulled", "source": "\(base)/hls/movie/index.m3u8"},
+                             "live": {"name": "live", "source": "push://"},
+                             "relay": {"name": "relay", "source": "\(base)/hls/live/index.m3u8"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+        // A complete playlist: downloaded and played as a file.
+        let info = try HTTPTestClient(port: httpPort).get("/json_pulled.js").json()
+        #expect(info["type"] == "vod" && info["width"] == 320)
+        let pulled = try MediaTools.report("\(base)/pulled.ts")
+        #expect(pulled["video"]?.pts.count == 200 && pulled["audio"]?.codec == "aac")
+        #expect(controller.log.contains("Downloaded 4 segments of \(base)/hls/movie/index.m3u8"))
+
+        // A live playlist, followed.
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 14, log: folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        // The relay's input waits for the live playlist's first complete segments.
+        let relayed = folder.appendingPathComponent("relay.ts")
+        try MediaTools.make(
+            ["-i", "\(base)/relay.ts", "-t", "3", "-c", "copy", "-f", "mpegts", relayed.path],
+            log: folder.appendingPathComponent("relay.log"))
+        let report = try MediaTools.report(relayed.path)
+        #expect(report["video"]?.codec == "h264" && report["video"]?.width == 640)
+        #expect((report["video"]?.pts.count ?? 0) >= 70, "\(report["video"]?.pts.count ?? 0) frames")
+        #expect(report["audio"]?.codec == "aac")
+        #expect(controller.log.contains("Reading MPEG-TS from \(base)/hls/live/index.m3u8"))
+    }
+
     @Test(.enabled(if: MediaTools.available)) func brokenFilesFailCleanlyOrPlayWhatIsThere() throws {
         let folder = try MediaTools.temporaryFolder("mp4broken")
         defer { try? FileManager.default.removeItem(at: folder) }
