@@ -12,6 +12,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInTS", "MistInput"),
     ("MistInFolder", "MistInput"),
     ("MistInHLS", "MistInput"),
+    ("MistInPlaylist", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
     ("MistOutHLS", "MistOutput"),

@@ -321,6 +321,39 @@ import Testing
         #expect(controller.log.contains("Reading MPEG-TS from \(base)/hls/live/index.m3u8"))
     }
 
+    @Test(.enabled(if: MediaTools.available)) func aPlaylistPlaysItsFilesInALoopAsOneLiveStream() throws {
+        let folder = try MediaTools.temporaryFolder("playlistinput")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, pattern) in [("one.mp4", "testsrc2"), ("two.flv", "smptebars")] {
+            try MediaTools.make(
+                [
+                    "-f", "lavfi", "-i", "\(pattern)=size=320x240:rate=25", "-f", "lavfi", "-i",
+                    "sine=sample_rate=48000",
+                    "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a",
+                    "aac", folder.appendingPathComponent(name).path,
+                ], log: folder.appendingPathComponent("\(name).log"))
+        }
+        let playlist = folder.appendingPathComponent("show.pls")
+        try "# two short clips\none.mp4\n\(folder.path)/two.flv\nmissing.mp4\n".write(
+            to: playlist, atomically: true, encoding: .utf8)
+        let (controller, port) = try Self.server(["show": playlist])
+        defer { controller.stop() }
+        // Seven seconds of the live stream: both clips, the missing one skipped, and the loop.
+        let recording = folder.appendingPathComponent("show.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(port)/show.ts", "-t", "7", "-c", "copy", "-f", "mpegts", recording.path],
+            log: folder.appendingPathComponent("show.log"))
+        let report = try MediaTools.report(recording.path)
+        let video = try #require(report["video"])
+        #expect(video.codec == "h264" && video.width == 320)
+        #expect(video.pts.count >= 150, "\(video.pts.count) frames")
+        #expect(zip(video.dts, video.dts.dropFirst()).allSatisfy { $0 < $1 }, "timestamps run on across entries")
+        #expect(report["audio"]?.codec == "aac")
+        #expect(controller.log.contains("Playing \(folder.path)/one.mp4"))
+        #expect(controller.log.contains("Playing \(folder.path)/two.flv"))
+        #expect(controller.log.contains("missing.mp4 cannot be played"))
+    }
+
     @Test(.enabled(if: MediaTools.available)) func brokenFilesFailCleanlyOrPlayWhatIsThere() throws {
         let folder = try MediaTools.temporaryFolder("mp4broken")
         defer { try? FileManager.default.removeItem(at: folder) }
