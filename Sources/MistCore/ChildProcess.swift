@@ -117,6 +117,42 @@ public enum ChildProcess {
         }
     }
 
+    /// Starts `path` with a pipe on its stdin and, with `captureOutput`, one on its stdout (else
+    /// stdout goes to /dev/null), and `extraEnvironment` (`NAME=value`) added to this process's.
+    public static func spawnPiped(
+        _ path: String, arguments: [String], extraEnvironment: [String] = [], captureOutput: Bool
+    ) throws(Failure) -> (pid: pid_t, input: Int32, output: Int32?) {
+        var input: [Int32] = [0, 0]
+        var output: [Int32] = [-1, -1]
+        guard pipe(&input) == 0 else { throw .spawn(path: path, errno: errno) }
+        if captureOutput && pipe(&output) != 0 {
+            close(input[0])
+            close(input[1])
+            throw .spawn(path: path, errno: errno)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_addclose(&actions, input[1])
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+            posix_spawn_file_actions_addclose(&actions, output[0])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        let resolved = path.contains("/") ? path : searchPath(path) ?? path
+        do {
+            let pid = try launch(resolved, arguments: arguments, actions: &actions, extraEnvironment: extraEnvironment)
+            close(input[0])
+            if captureOutput { close(output[1]) }
+            return (pid, input[1], captureOutput ? output[0] : nil)
+        } catch {
+            for descriptor in input + output where descriptor >= 0 { close(descriptor) }
+            throw error
+        }
+    }
+
     /// `name` found in one of PATH's folders as an executable.
     public static func searchPath(_ name: String) -> String? {
         let folders = (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin").split(
@@ -138,9 +174,9 @@ public enum ChildProcess {
 
     /// `posix_spawn` with an empty signal mask and default handling of every signal, so children
     /// never inherit a blocked or ignored SIGTERM (from a Dispatch thread, say).
-    private static func launch(_ path: String, arguments: [String], actions: inout posix_spawn_file_actions_t)
-        throws(Failure) -> pid_t
-    {
+    private static func launch(
+        _ path: String, arguments: [String], actions: inout posix_spawn_file_actions_t, extraEnvironment: [String] = []
+    ) throws(Failure) -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -155,7 +191,23 @@ public enum ChildProcess {
         defer { argv.forEach { free($0) } }
         var cArguments = argv + [nil]
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        let spawned: Int32
+        if extraEnvironment.isEmpty {
+            spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        } else {
+            var inherited: [String] = []
+            var entry = environ
+            while let pointer = entry.pointee {
+                inherited.append(String(cString: pointer))
+                entry += 1
+            }
+            let names = Set(extraEnvironment.map { $0.prefix { $0 != "=" } })
+            let combined = inherited.filter { !names.contains($0.prefix { $0 != "=" }) } + extraEnvironment
+            let pointers = combined.map { strdup($0) }
+            defer { pointers.forEach { free($0) } }
+            var cEnvironment = pointers + [nil]
+            spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, &cEnvironment)
+        }
         guard spawned == 0 else { throw .spawn(path: path, errno: spawned) }
         return pid
     }

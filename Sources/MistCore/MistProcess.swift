@@ -23,6 +23,9 @@ public enum MistProcess {
             if let stream = options.string("streamname") { MistLog.streamName = stream }
             let logger = Logger(label: capabilities.binary)
             raiseOpenFileLimit()
+            // Writes to pipes whose reader left (a trigger handler, a child's log) fail instead
+            // of killing the process.
+            signal(SIGPIPE, SIG_IGN)
             do {
                 exit(try body(options, logger))
             } catch {

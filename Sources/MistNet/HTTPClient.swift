@@ -82,15 +82,30 @@ public enum HTTPClient {
         throw Failure.tooManyRedirects(url)
     }
 
-    private static func fetch(_ url: String, timeoutMilliseconds: Int, maximumBody: Int) throws -> Response {
+    /// Any method with `headers` and a `body` (sent with its Content-Length), without redirects.
+    public static func request(
+        _ method: String, _ url: String, headers: [(String, String)], body: [UInt8], timeoutMilliseconds: Int = 10_000,
+        maximumBody: Int = 256 << 20
+    ) throws -> Response {
+        try fetch(
+            url, method: method, headers: headers, body: body, timeoutMilliseconds: timeoutMilliseconds,
+            maximumBody: maximumBody)
+    }
+
+    private static func fetch(
+        _ url: String, method: String = "GET", headers extra: [(String, String)] = [], body requestBody: [UInt8] = [],
+        timeoutMilliseconds: Int, maximumBody: Int
+    ) throws -> Response {
         let (host, port, target) = try split(url)
         let connection = try TCPConnection.connect(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds)
         defer { connection.close() }
         let hostHeader = port == 80 ? host : "\(host):\(port)"
-        try connection.send(
-            Array(
-                "GET \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: MistSwift\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-                    .utf8))
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
+        if !extra.contains(where: { $0.0.lowercased() == "user-agent" }) { head += "User-Agent: MistSwift\r\n" }
+        head += "Accept: */*\r\nConnection: close\r\n"
+        for (name, value) in extra { head += "\(name): \(value)\r\n" }
+        if method != "GET" || !requestBody.isEmpty { head += "Content-Length: \(requestBody.count)\r\n" }
+        try connection.send(Array((head + "\r\n").utf8) + requestBody)
         var buffer: [UInt8] = []
         func more() throws -> Bool {
             let count = try? connection.receive(into: &buffer, timeoutMilliseconds: timeoutMilliseconds)

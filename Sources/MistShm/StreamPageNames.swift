@@ -37,4 +37,6 @@ extension StreamPageNames {
     public static func configuration(_ baseName: String) -> String { "/MstSCnf" + baseName }
     /// The capabilities of every installed binary, published by the controller.
     public static let capabilities = "/MstCapa"
+    /// The trigger configuration (`config.triggers`), as the controller publishes it.
+    public static let triggers = "/MstTrig"
 }

@@ -1,0 +1,117 @@
+import Logging
+import MistCore
+import MistData
+import MistShm
+import Synchronization
+
+/// Firing MistServer's triggers from any process: the handlers configured for a trigger and
+/// stream (read from the page the controller publishes, or set directly in the controller) run
+/// with the payload, blocking ones answering, the others in the background.
+public enum Triggers {
+    struct Cache {
+        var table: [String: [TriggerHandler]] = [:]
+        var readAt = -Double.infinity
+        var fixed = false
+        var instance = ""
+    }
+    private static let cache = Mutex(Cache())
+
+    /// Sets the trigger configuration in this process (the controller, which owns it).
+    public static func configure(_ triggers: JSONValue, instance: String) {
+        let table = parse(triggers)
+        cache.withLock {
+            $0.table = table
+            $0.fixed = true
+            $0.instance = instance
+        }
+    }
+
+    /// `config.triggers` read into handler lists (entries of neither form are skipped).
+    public static func parse(_ triggers: JSONValue) -> [String: [TriggerHandler]] {
+        var table: [String: [TriggerHandler]] = [:]
+        for (name, entries) in triggers.objectValue ?? JSONObject() {
+            let handlers = (entries.arrayValue ?? []).compactMap(TriggerHandler.init)
+            if !handlers.isEmpty { table[name] = handlers }
+        }
+        return table
+    }
+
+    /// The handlers of `name` for `stream`, from the published page (reread at most twice a second).
+    static func handlers(_ name: String, stream: String) -> (handlers: [TriggerHandler], instance: String) {
+        cache.withLock { cache in
+            let now = monotonicSeconds()
+            if !cache.fixed && now - cache.readAt > 0.5 {
+                let page = ConfigPage.read(StreamPageNames.triggers)
+                cache.table = parse(page?["triggers"] ?? .null)
+                cache.instance = page?["iid"].stringValue ?? ""
+                cache.readAt = now
+            }
+            return ((cache.table[name] ?? []).filter { $0.applies(to: stream) }, cache.instance)
+        }
+    }
+
+    /// Whether any handler would run for `name` and `stream` (so a payload is worth building).
+    public static func isActive(_ name: String, stream: String = "") -> Bool {
+        !handlers(name, stream: stream).handlers.isEmpty
+    }
+
+    /// A yes/no trigger: true unless an answer is negative (the AND of all answers; non-blocking
+    /// handlers count with their default, as in MistServer). True when nothing is configured.
+    public static func allow(_ name: String, stream: String = "", payload: @autoclosure () -> String, logger: Logger)
+        -> Bool
+    {
+        let (handlers, instance) = self.handlers(name, stream: stream)
+        guard !handlers.isEmpty else { return true }
+        let text = payload()
+        var allowed = true
+        for handler in handlers {
+            if handler.sync {
+                let answer = TriggerRunner.run(
+                    handler, trigger: name, payload: text, instance: instance, logger: logger)
+                if !TriggerHandler.isPositive(answer) { allowed = false }
+            } else {
+                background(handler, name, text, instance, logger)
+                if !TriggerHandler.isPositive(handler.defaultResponse) { allowed = false }
+            }
+        }
+        if !allowed { logger.mist(.info, "Trigger \(name) refused \(stream.isEmpty ? "the action" : stream)") }
+        return allowed
+    }
+
+    /// A value trigger: `current`, replaced by each blocking handler's answer in turn.
+    public static func rewrite(
+        _ name: String, stream: String = "", payload: @autoclosure () -> String, current: String, logger: Logger
+    ) -> String {
+        let (handlers, instance) = self.handlers(name, stream: stream)
+        guard !handlers.isEmpty else { return current }
+        let text = payload()
+        var value = current
+        for handler in handlers {
+            if handler.sync {
+                value = TriggerRunner.run(handler, trigger: name, payload: text, instance: instance, logger: logger)
+            } else {
+                background(handler, name, text, instance, logger)
+            }
+        }
+        return value.filter { $0 != "\r" && $0 != "\n" }
+    }
+
+    /// A trigger whose answer is ignored: every handler runs in the background.
+    public static func notify(_ name: String, stream: String = "", payload: @autoclosure () -> String, logger: Logger) {
+        let (handlers, instance) = self.handlers(name, stream: stream)
+        guard !handlers.isEmpty else { return }
+        let text = payload()
+        for handler in handlers { background(handler, name, text, instance, logger) }
+    }
+
+    private static func background(
+        _ handler: TriggerHandler, _ name: String, _ payload: String, _ instance: String, _ logger: Logger
+    ) {
+        var copy = handler
+        copy.sync = false
+        let detached = copy
+        startDetachedThread {
+            _ = TriggerRunner.run(detached, trigger: name, payload: payload, instance: instance, logger: logger)
+        }
+    }
+}
