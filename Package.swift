@@ -74,7 +74,8 @@ let package = Package(
         // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
-        .target(name: "MistStream", dependencies: ["MistCore", "MistShm", "MistNet", "COpenSSL", "CZlib"]),
+        .target(
+            name: "MistStream", dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "COpenSSL", "CZlib"]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia"]),
         .target(
             name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP"]),

@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistData
+import MistStream
 import Synchronization
 
 #if canImport(Glibc)
@@ -174,6 +175,7 @@ public final class ConnectorSupervisor: Sendable {
         }
         for (key, child) in state.running where !wanted.contains(key) {
             logger.mist(kind: "CONF", "Stopping connector \(key)")
+            Triggers.notify("OUTPUT_STOP", payload: key, logger: logger)
             kill(child.pid, SIGTERM)
             state.stopping.append((child.pid, now + ConnectorSupervisor.stopGrace))
             state.running[key] = nil
@@ -190,6 +192,7 @@ public final class ConnectorSupervisor: Sendable {
             let pid = try ChildProcess.spawn(binary, arguments: arguments, standardError: logDescriptor)
             state.running[key] = Child(pid: pid, started: now, name: name)
             logger.mist(kind: "CONF", "Started connector \(key) (pid \(pid))")
+            Triggers.notify("OUTPUT_START", payload: key, logger: logger)
         } catch {
             var backoff = state.backoff[key] ?? Backoff(failures: 0, retryAt: now)
             backoff.failures += 1

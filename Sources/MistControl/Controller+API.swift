@@ -2,6 +2,7 @@ import Logging
 import MistCore
 import MistData
 import MistShm
+import MistStream
 
 #if canImport(Glibc)
     import Glibc
@@ -162,6 +163,7 @@ extension Controller {
         if request.hasMember("deletestreamsource") {
             response["deletestreamsource"] = deleteWithSource(request["deletestreamsource"], streams: &streams)
         }
+        if streams != storage["streams"] { streams = vetStreamChanges(from: storage["streams"], to: streams) }
         storage["streams"] = streams.isObject ? streams : .emptyObject
         errors += streamEditor.errors
 
@@ -260,6 +262,29 @@ extension Controller {
     }
 
     /// The `config` call: copies only the members MistServer accepts.
+    /// STREAM_ADD, STREAM_CONFIG and STREAM_REMOVE for each stream an API call adds, changes or
+    /// removes; a refused change leaves that stream as it was.
+    func vetStreamChanges(from before: JSONValue, to after: JSONValue) -> JSONValue {
+        var result = after.isObject ? after : .emptyObject
+        let old = before.objectValue ?? JSONObject()
+        for (name, configuration) in after.objectValue ?? JSONObject() {
+            let previous = old[name]
+            let cleaned = Controller.removingRuntimeMembers(configuration)
+            if let previous, Controller.removingRuntimeMembers(previous) == cleaned { continue }
+            let trigger = previous == nil ? "STREAM_ADD" : "STREAM_CONFIG"
+            let payload = name + "\n" + JSONWriter.compact(cleaned.sortedKeys())
+            guard !Triggers.allow(trigger, stream: name, payload: payload, logger: logger) else { continue }
+            logger.mist(.warn, "\(trigger) refused the change of stream \(name)")
+            if let previous { result[name] = previous } else { result.removeMember(name) }
+        }
+        for (name, configuration) in old where !result.hasMember(name) {
+            guard !Triggers.allow("STREAM_REMOVE", stream: name, payload: name, logger: logger) else { continue }
+            logger.mist(.warn, "STREAM_REMOVE refused the removal of stream \(name)")
+            result[name] = configuration
+        }
+        return result
+    }
+
     private func applyConfig(_ input: JSONValue, to storage: inout JSONValue, errors: inout [String]) {
         var config = storage["config"]
         for key in [

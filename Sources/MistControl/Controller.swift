@@ -80,9 +80,8 @@ public final class Controller: Sendable {
     /// Whether shutdown was asked for (by the API or a signal).
     public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
 
-    /// Asks the process to stop: the main thread waits for SIGTERM.
+    /// Asks the process to stop: the main thread waits for SIGTERM (and asks SYSTEM_STOP).
     public func requestShutdown() {
-        requestShutdownWithoutSignal()
         kill(getpid(), SIGTERM)
     }
 
@@ -145,10 +144,17 @@ public final class Controller: Sendable {
     /// withdraws those of deleted streams. Only changed settings are rewritten.
     public func publishStreams() {
         var wanted: [String: JSONValue] = [:]
+        let storage = self.storage
         for (name, configuration) in storage["streams"].objectValue ?? JSONObject() {
             wanted[StreamPageNames.configuration(name)] = Controller.removingRuntimeMembers(configuration)
         }
+        // The triggers, for every process that fires them (and this one).
+        let triggers = storage["config"]["triggers"]
+        wanted[StreamPageNames.triggers] = ["triggers": triggers, "iid": .string(instanceID)]
         published.withLock { published in
+            if published[StreamPageNames.triggers] != wanted[StreamPageNames.triggers] {
+                Triggers.configure(triggers, instance: instanceID)
+            }
             for (page, value) in wanted where published[page] != value {
                 do {
                     try ConfigPage.write(value, to: page)

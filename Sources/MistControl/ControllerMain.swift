@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistData
+import MistStream
 import NIOCore
 import NIOPosix
 
@@ -80,6 +81,11 @@ public enum ControllerMain {
 
         controller.publishCapabilities()
         controller.publishStreams()
+        guard Triggers.allow("SYSTEM_START", payload: MistVersion.version, logger: logger) else {
+            logger.mist(kind: "CONF", "SYSTEM_START refused the start; stopping")
+            controller.withdrawPublished()
+            return 1
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel: Channel
         do {
@@ -101,7 +107,12 @@ public enum ControllerMain {
         }
         logger.mist(kind: "CONF", "Controller started")
 
-        let received = stopSignals.wait()
+        var received = stopSignals.wait()
+        // SYSTEM_STOP may keep the server running.
+        while !Triggers.allow("SYSTEM_STOP", payload: "Shutting down because of signal \(received)", logger: logger) {
+            logger.mist(kind: "CONF", "SYSTEM_STOP refused the shutdown; running on")
+            received = stopSignals.wait()
+        }
         controller.requestShutdownWithoutSignal()
         logger.mist(kind: "CONF", "Controller shutting down because of signal \(received)")
         try? channel.close().wait()

@@ -16,7 +16,7 @@ MistProcess.main(DTSCInputCapabilities.declaration) { options, logger in
         return 0
     }
     // Video on demand: load the file, then serve it until told to stop or idle.
-    return try FileInputRunner.run(options, logger: logger) { source, stream in
+    return try FileInputRunner.run(options, name: "DTSC", logger: logger) { source, stream in
         try DTSCFileInput(path: source, stream: stream, logger: logger).load()
     }
 }

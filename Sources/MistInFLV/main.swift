@@ -2,7 +2,7 @@ import MistCore
 import MistInput
 
 MistProcess.main(FLVInputCapabilities.declaration) { options, logger in
-    try FileInputRunner.run(options, logger: logger) { source, stream in
+    try FileInputRunner.run(options, name: "FLV", logger: logger) { source, stream in
         try MediaFileInput(path: source, stream: stream, logger: logger, demux: FLVInputCapabilities.demux).load()
     }
 }

@@ -15,7 +15,7 @@ MistProcess.main(TSInputCapabilities.declaration) { options, logger in
         try input.run { stopSignals.arePending }
         return 0
     }
-    return try FileInputRunner.run(options, logger: logger) { source, stream in
+    return try FileInputRunner.run(options, name: "TS", logger: logger) { source, stream in
         try MediaFileInput(path: source, stream: stream, logger: logger, demux: TSInputCapabilities.demux).load()
     }
 }

@@ -3,6 +3,7 @@ import MistCore
 import MistData
 import MistNet
 import MistShm
+import MistStream
 
 /// MistInBuffer's body: owns a live stream's shared memory, takes the pushed media that outputs
 /// hand it on the stream's local push socket (DTSC frames), keeps the DVR window, lets a publisher
@@ -34,6 +35,9 @@ public final class BufferInput {
     /// Added to the current source's timestamps so a reconnected source continues the timeline.
     private var timeShift: UInt64?
     private var sourceCount = 0
+    private var announcedReady = false
+    /// STREAM_READY said no: the buffer ends.
+    private var refused = false
 
     public init(stream: String, settings: Settings, logger: Logger) throws {
         self.stream = stream
@@ -56,7 +60,12 @@ public final class BufferInput {
         var lastViewerCheck = 0
         var viewers = 0
         let tick = 50
-        while !shouldStop() {
+        defer {
+            Triggers.notify(
+                "STREAM_UNLOAD", stream: stream, payload: "\(stream)\nBuffer\nuncancelablebuffer closing",
+                logger: logger)
+        }
+        while !shouldStop() && !refused {
             if let next = try listener.accept(timeoutMilliseconds: source == nil ? tick : 0) {
                 // A publisher that reconnects may arrive before its old connection's end reached us:
                 // give the old one a moment to end before refusing the new one.
@@ -145,8 +154,10 @@ public final class BufferInput {
                 let packet = try DTSCPacket(raw)
                 switch packet.kind {
                 case .header:
+                    let before = writer.trackCount
                     try addTracks(DTSHHeader(packet))
                     writer.status = .ready
+                    announce(newTracks: writer.trackCount != before)
                 case .packetV2, .packetV1:
                     guard let index = indices[packet.trackID], let data = packet.data else { return }
                     let shift = timeShift ?? shiftFor(firstTime: packet.time)
@@ -167,6 +178,22 @@ public final class BufferInput {
                 }
             }
         }
+    }
+
+    /// STREAM_READY the first time the stream is ready (a refusal ends the buffer), and
+    /// LIVE_TRACK_LIST whenever its tracks changed.
+    private func announce(newTracks: Bool) {
+        if !announcedReady {
+            announcedReady = true
+            if !Triggers.allow("STREAM_READY", stream: stream, payload: "\(stream)\nBuffer", logger: logger) {
+                refused = true
+            }
+        }
+        guard newTracks, Triggers.isActive("LIVE_TRACK_LIST", stream: stream),
+            let reader = try? StreamReader(stream: stream, waitMilliseconds: 0)
+        else { return }
+        let tracks = JSONWriter.compact(TrackDescription.tracks(reader.tracks()).sortedKeys())
+        Triggers.notify("LIVE_TRACK_LIST", stream: stream, payload: "\(stream)\n\(tracks)\n", logger: logger)
     }
 
     /// A returning source restarts its clock: shift it to just after what is buffered.

@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistShm
+import MistStream
 
 /// What every file input does once its file is loaded: serve it while viewers read it, and
 /// for the inactivity timeout after the last one leaves, then remove the stream.
@@ -12,7 +13,8 @@ public enum FileInputRunner {
 
     /// Loads with `load` and serves until stopped or idle; the exit status.
     public static func run(
-        _ options: ParsedOptions, logger: Logger, load: (_ source: String, _ stream: String) throws -> StreamWriter
+        _ options: ParsedOptions, name: String, logger: Logger,
+        load: (_ source: String, _ stream: String) throws -> StreamWriter
     ) throws -> Int32 {
         guard let stream = options.string("streamname"), !stream.isEmpty else {
             logger.mist(.fail, "No stream name given (-s)")
@@ -25,11 +27,26 @@ public enum FileInputRunner {
         let writer = try load(source, stream)
         let milliseconds = Int((monotonicSeconds() - started) * 1000)
         logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s) in \(milliseconds) ms")
+        if !Triggers.allow("STREAM_READY", stream: stream, payload: "\(stream)\n\(name)", logger: logger) {
+            writer.close()
+            return 0
+        }
         let timeout = Int(options.integer("inputtimeout") ?? 30) * 1000
         var idle = 0
-        while !stopSignals.arePending && idle < timeout {
+        while !stopSignals.arePending {
             usleepMilliseconds(250)
             idle = writer.viewerCount() > 0 ? 0 : idle + 250
+            // STREAM_UNLOAD may keep an idle input loaded for another timeout.
+            if idle >= timeout {
+                let payload = "\(stream)\n\(name)\ncancelableno viewers for \(timeout / 1000) s"
+                if Triggers.allow("STREAM_UNLOAD", stream: stream, payload: payload, logger: logger) { break }
+                idle = 0
+            }
+        }
+        if stopSignals.arePending {
+            Triggers.notify(
+                "STREAM_UNLOAD", stream: stream, payload: "\(stream)\n\(name)\nuncancelablestopped by a signal",
+                logger: logger)
         }
         logger.mist(.info, stopSignals.arePending ? "Stopping \(stream)" : "Unloading \(stream): no viewers")
         writer.close()

@@ -74,7 +74,7 @@ public enum HLSInput {
         }
         guard let playlist = found else { throw HLSInputError.empty(source) }
         if playlist.ended {
-            return try FileInputRunner.run(options, logger: logger) { source, stream in
+            return try FileInputRunner.run(options, name: "HLS", logger: logger) { source, stream in
                 try MediaFileInput(
                     source: source, stream: stream, logger: logger,
                     read: {

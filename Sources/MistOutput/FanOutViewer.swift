@@ -18,6 +18,16 @@ final class FanOutViewer: @unchecked Sendable {
     /// When bytes last went out (or the viewer was waiting with nothing to send).
     private(set) var lastProgress = monotonicSeconds()
     private(set) var skips = 0
+    /// Runs once when the group lets the viewer go (CONN_CLOSE).
+    var onClose: (@Sendable () -> Void)?
+
+    /// Closes the connection and says so, once.
+    func close() {
+        connection.close()
+        let notice = onClose
+        onClose = nil
+        notice?()
+    }
 
     init(connection: TCPConnection, chunked: Bool, own: [UInt8]) {
         self.connection = connection

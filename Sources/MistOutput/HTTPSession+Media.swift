@@ -9,9 +9,10 @@ import MistStream
 /// edge go to a fan-out group; files and live windows (`start=`/`stop=`) are sent per viewer.
 extension HTTPSession {
     func serveTS(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
-        guard let opened = try open(stream, format: "HTTP-TS", audioCodecs: ["AAC", "MP3"], query: query) else {
-            return true
-        }
+        guard
+            let opened = try open(stream, format: "HTTP-TS", audioCodecs: ["AAC", "MP3"], query: query, head: head)
+        else { return true }
+        let stream = opened.stream
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         let window = PlaybackWindow(query: query)
         if opened.reader.isLive && !window.isLimited {
@@ -46,8 +47,9 @@ extension HTTPSession {
         guard
             let opened = try open(
                 stream, format: "HTTP-FLV", videoCodecs: FLVPlayback.videoCodecs, audioCodecs: FLVPlayback.audioCodecs,
-                query: query)
+                query: query, head: head)
         else { return true }
+        let stream = opened.stream
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         let window = PlaybackWindow(query: query)
         if opened.reader.isLive && !window.isLimited {
@@ -55,7 +57,7 @@ extension HTTPSession {
                 FLVLiveMuxer(tracks: tracks)
             }
         }
-        let playback = FLVPlayback(stream: stream, opened: opened)
+        let playback = FLVPlayback(stream: stream, opened: (opened.reader, opened.video, opened.audio))
         playback.stop = window.stop
         try connection.send(Array(streamingHead(contentType: "video/x-flv", chunked: false).utf8))
         if head.method == "HEAD" { return false }
@@ -80,7 +82,10 @@ extension HTTPSession {
     /// `/<stream>.mp4`: files as progressive MP4 with the index first (seekable with Range
     /// requests); live streams as fragmented MP4, one fragment per keyframe interval.
     func serveMP4(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
-        guard let opened = try open(stream, format: "MP4", audioCodecs: ["AAC"], query: query) else { return true }
+        guard let opened = try open(stream, format: "MP4", audioCodecs: ["AAC"], query: query, head: head) else {
+            return true
+        }
+        let stream = opened.stream
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         let window = PlaybackWindow(query: query)
         if !opened.reader.isLive {

@@ -19,6 +19,8 @@ public final class HTTPSession {
     private var pending: [UInt8] = []
     /// Set once a fan-out group owns the connection: this session must not close it.
     var handedOff = false
+    /// The stream this request plays and its triggers, for CONN_CLOSE when it ends.
+    var playing: (admission: PlayAdmission, stream: String)?
     /// How long a request head may take to arrive once it has begun.
     let headSeconds: Double
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
@@ -47,9 +49,11 @@ public final class HTTPSession {
     public func run() {
         defer { if !handedOff { connection.close() } }
         do {
+            defer { closePlaying() }
             while true {
                 guard let head = try readHead() else { return }
                 let keepOpen = try answer(head)
+                closePlaying()
                 if !keepOpen || !head.keepAlive { return }
             }
         } catch let error as HTTPRequestHead.Failure {
@@ -96,6 +100,12 @@ public final class HTTPSession {
         }
     }
 
+    /// CONN_CLOSE for what this connection played, unless a fan-out group now owns it.
+    private func closePlaying() {
+        if let playing, !handedOff { playing.admission.close(playing.stream) }
+        playing = nil
+    }
+
     /// Reads and drops a request body (none of these URLs takes one), within limits.
     private func skipBody(of head: HTTPRequestHead) throws {
         if head.header("transfer-encoding") != nil { throw HTTPSessionError.unsupportedBody }
@@ -135,7 +145,15 @@ public final class HTTPSession {
             return true
         }
         if formats.contains(.hls) && path.hasPrefix("/hls/") {
-            let parts = path.dropFirst(5).split(separator: "/").map(String.init)
+            var parts = path.dropFirst(5).split(separator: "/").map(String.init)
+            if let requested = parts.first {
+                let admission = self.admission(format: "HLS", query: query, head: head)
+                guard let stream = admission.admit(StreamName.sanitize(requested)), admission.play(stream) else {
+                    try respond(status: "403 Forbidden", body: "Access to \(requested) was refused\n", keepAlive: false)
+                    return false
+                }
+                parts[0] = stream
+            }
             let response = HLSOutput.respond(parts, query: query, logger: logger)
             try respond(
                 status: response.status, contentType: response.contentType, body: response.body, keepAlive: true,
@@ -156,22 +174,62 @@ public final class HTTPSession {
     }
 
     /// Opens a stream for a viewer of `format` with the viewer's track selectors and window
-    /// (`start=` seeks there); a stream that cannot be opened gets its 404 here (nil).
+    /// (`start=` seeks there), after the play triggers; a refused viewer gets 403 and a stream
+    /// that cannot be opened (nor its DEFAULT_STREAM) 404 here (nil). `stream` in the result is
+    /// the name actually played.
     func open(
-        _ stream: String, format: String, videoCodecs: Set<String> = ["H264", "HEVC"], audioCodecs: Set<String>,
-        query: [String: String]
-    ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)? {
-        do {
-            let opened = try TrackChoice.open(
-                stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
-            try PlaybackWindow(query: query).seek(
-                opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
-            return opened
-        } catch {
-            logger.mist(.info, "\(format) of \(stream) for \(connection.peer) refused: \(error)")
-            try respond(status: "404 Not Found", body: "Stream \(stream) is not available: \(error)\n", keepAlive: true)
+        _ requested: String, format: String, videoCodecs: Set<String> = ["H264", "HEVC"], audioCodecs: Set<String>,
+        query: [String: String], head: HTTPRequestHead
+    ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?, stream: String)? {
+        let admission = self.admission(format: format, query: query, head: head)
+        guard let stream = admission.admit(requested) else {
+            logger.mist(.info, "\(format) of \(requested) for \(connection.peer) refused by a trigger")
+            try respond(status: "403 Forbidden", body: "Access to \(requested) was refused\n", keepAlive: false)
             return nil
         }
+        var name = stream
+        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
+        do {
+            opened = try TrackChoice.open(
+                name, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
+        } catch {
+            guard let other = admission.fallback(for: name),
+                let fallback = try? TrackChoice.open(
+                    other, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
+            else {
+                logger.mist(.info, "\(format) of \(name) for \(connection.peer) refused: \(error)")
+                try respond(
+                    status: "404 Not Found", body: "Stream \(name) is not available: \(error)\n", keepAlive: true)
+                return nil
+            }
+            logger.mist(.info, "\(format) of \(name) for \(connection.peer) plays \(other) instead (DEFAULT_STREAM)")
+            name = other
+            opened = fallback
+        }
+        guard admission.play(name) else {
+            try respond(status: "403 Forbidden", body: "Playback of \(name) was refused\n", keepAlive: false)
+            return nil
+        }
+        playing = (admission, name)
+        try PlaybackWindow(query: query).seek(
+            opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
+        return (opened.reader, opened.video, opened.audio, name)
+    }
+
+    /// The play triggers' view of this request: viewer address, connector, URL and token.
+    func admission(format: String, query: [String: String], head: HTTPRequestHead) -> PlayAdmission {
+        let connectors = ["HTTP-TS": "HTTPTS", "HTTP-FLV": "FLV", "MP4": "MP4", "HLS": "HLS"]
+        return PlayAdmission(
+            host: peerHost, connector: connectors[format] ?? format,
+            url: "http://\(head.header("host") ?? "localhost")\(head.target)",
+            token: ViewerSession.token(query: query, userAgent: head.header("user-agent") ?? ""), logger: logger)
+    }
+
+    /// The client's address without its port.
+    var peerHost: String {
+        var host = String(connection.peer[..<(connection.peer.lastIndex(of: ":") ?? connection.peer.endIndex)])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
     }
 
     /// Hands the connection to the fan-out group serving live `stream` as `format` with `tracks`
@@ -187,9 +245,15 @@ public final class HTTPSession {
             return false
         }
         logger.mist(.info, "\(format) viewer \(connection.peer) plays live \(stream)")
+        var onClose: (@Sendable () -> Void)?
+        if let playing {
+            let admission = playing.admission
+            let name = playing.stream
+            onClose = { admission.close(name) }
+        }
         try LiveFanOutRegistry.join(
             stream: stream, format: format, reader: reader, tracks: tracks, connection: connection,
-            responseHead: Array(text.utf8), chunked: chunked, logger: logger, muxer: muxer)
+            responseHead: Array(text.utf8), chunked: chunked, logger: logger, onClose: onClose, muxer: muxer)
         handedOff = true
         return false
     }

@@ -149,7 +149,7 @@ final class LiveFanOut: @unchecked Sendable {
                 return false
             } catch {
                 logger.mist(.medium, "\(label) viewer \(viewer.connection.peer) left")
-                viewer.connection.close()
+                viewer.close()
                 return true
             }
         }
@@ -168,7 +168,7 @@ final class LiveFanOut: @unchecked Sendable {
             } else {
                 return false
             }
-            viewer.connection.close()
+            viewer.close()
             return true
         }
     }
@@ -182,11 +182,11 @@ final class LiveFanOut: @unchecked Sendable {
             waitForRoom(milliseconds: 20)
         }
         logger.mist(.info, "\(label): stream ended; closing \(viewers.count) viewers")
-        for viewer in viewers { viewer.connection.close() }
+        for viewer in viewers { viewer.close() }
         viewers.removeAll()
         for viewer in inbox.withLock({ box in
             defer { box.removeAll() }; return box
-        }) { viewer.connection.close() }
+        }) { viewer.close() }
     }
 
     /// Sleeps until a blocked viewer's socket has room, at most `milliseconds`.

@@ -16,18 +16,19 @@ enum LiveFanOutRegistry {
     /// becomes the group's when it starts one, else it is closed.
     static func join(
         stream: String, format: String, reader: StreamReader, tracks: [StreamTrack], connection: TCPConnection,
-        responseHead: [UInt8], chunked: Bool, logger: Logger, muxer: () throws -> any LiveMuxer
+        responseHead: [UInt8], chunked: Bool, logger: Logger, onClose: (@Sendable () -> Void)? = nil,
+        muxer: () throws -> any LiveMuxer
     ) throws {
         let key = "\(stream)\u{0}\(format)\u{0}\(tracks.map { String($0.index) }.joined(separator: ","))"
         let newGroup: LiveFanOut? = try groups.withLock { table in
             if let group = table[key] {
-                group.admit(viewer(group.header, connection, responseHead, chunked))
+                group.admit(viewer(group.header, connection, responseHead, chunked, onClose))
                 return nil
             }
             let group = LiveFanOut(
                 key: key, label: "\(format) of \(stream)", reader: reader, tracks: tracks, muxer: try muxer(),
                 ringBytes: ringBytes, logger: logger)
-            group.admit(viewer(group.header, connection, responseHead, chunked))
+            group.admit(viewer(group.header, connection, responseHead, chunked, onClose))
             table[key] = group
             return group
         }
@@ -45,10 +46,13 @@ enum LiveFanOutRegistry {
     }
 
     private static func viewer(
-        _ header: [UInt8], _ connection: TCPConnection, _ head: [UInt8], _ chunked: Bool
+        _ header: [UInt8], _ connection: TCPConnection, _ head: [UInt8], _ chunked: Bool,
+        _ onClose: (@Sendable () -> Void)?
     ) -> FanOutViewer {
-        FanOutViewer(
+        let viewer = FanOutViewer(
             connection: connection, chunked: chunked,
             own: head + (header.isEmpty ? [] : chunked ? FanOutChunk.frame(header) : header))
+        viewer.onClose = onClose
+        return viewer
     }
 }

@@ -4,6 +4,7 @@ import MistData
 import MistMedia
 import MistNet
 import MistRTMP
+import MistStream
 
 #if canImport(Glibc)
     import Glibc
@@ -30,6 +31,10 @@ public final class RTMPSession {
     private var encoder = RTMPChunkEncoder()
     private var out: [UInt8] = []
     private var app = ""
+    /// The URL the client connected to (`rtmp://host[:port]/app`), for trigger payloads.
+    private var tcURL = ""
+    /// What this connection plays and its triggers, for CONN_CLOSE.
+    private var playing: (admission: PlayAdmission, stream: String)?
     private var peerWindow: UInt64 = 0
     private var acknowledged: UInt64 = 0
     private var ingest: RTMPIngest?
@@ -53,6 +58,7 @@ public final class RTMPSession {
         defer {
             buffer?.close()
             connection.close()
+            if let playing { playing.admission.close(playing.stream) }
         }
         do {
             try handshake()
@@ -158,6 +164,7 @@ public final class RTMPSession {
         switch name {
         case "connect":
             app = values.count > 2 ? values[2]["app"]?.stringValue ?? "" : ""
+            tcURL = values.count > 2 ? values[2]["tcUrl"]?.stringValue ?? "rtmp://localhost/\(app)" : ""
             send(RTMPControl.windowAcknowledgementSize(RTMPSession.window))
             send(RTMPControl.setPeerBandwidth(RTMPSession.window))
             send(RTMPControl.setChunkSize(UInt32(RTMPSession.chunkSize)))
@@ -211,9 +218,35 @@ public final class RTMPSession {
                 "NetStream.Publish.Rejected", "Publish rejected: this interface does not allow publishing",
                 transaction: transaction)
         }
-        let (stream, _) = RTMPStreamName.publish(raw)
+        var url = "\(tcURL)/\(raw)"
+        var (stream, _) = RTMPStreamName.publish(raw)
+        // RTMP_PUSH_REWRITE may give another URL (its last part names the stream), PUSH_REWRITE
+        // another stream name; an empty answer refuses the push. STREAM_PUSH may refuse it too.
+        if Triggers.isActive("RTMP_PUSH_REWRITE") {
+            url = Triggers.rewrite("RTMP_PUSH_REWRITE", payload: "\(url)\n\(peerHost)", current: url, logger: logger)
+            guard !url.isEmpty else {
+                return try reject(
+                    "NetStream.Publish.Rejected", "Publish rejected by RTMP_PUSH_REWRITE", transaction: transaction)
+            }
+            stream = RTMPStreamName.publish(String(url.split(separator: "/").last ?? "")).0
+        }
+        if Triggers.isActive("PUSH_REWRITE") {
+            let answer = Triggers.rewrite(
+                "PUSH_REWRITE", payload: "\(url)\n\(peerHost)\n\(stream)", current: stream, logger: logger)
+            stream = RTMPStreamName.publish(answer).0
+            guard !stream.isEmpty else {
+                return try reject(
+                    "NetStream.Publish.Rejected", "Publish rejected by PUSH_REWRITE", transaction: transaction)
+            }
+        }
         guard !stream.isEmpty else {
             return try reject("NetStream.Publish.BadName", "Publish rejected: no stream name", transaction: transaction)
+        }
+        guard
+            Triggers.allow(
+                "STREAM_PUSH", stream: stream, payload: "\(stream)\n\(peerHost)\nRTMP\n\(url)", logger: logger)
+        else {
+            return try reject("NetStream.Publish.Rejected", "Publish rejected by STREAM_PUSH", transaction: transaction)
         }
         logger.mist(.medium, "RTMP \(connection.peer) asks to publish \(stream)")
         let target: TCPConnection
@@ -242,18 +275,34 @@ public final class RTMPSession {
                 "NetStream.Play.Rejected", "Play rejected: this interface does not allow playback",
                 transaction: transaction)
         }
-        let (stream, parameters) = RTMPStreamName.play(raw)
+        let (requested, parameters) = RTMPStreamName.play(raw)
         var query: [String: String] = [:]
         for (name, value) in parameters { query[name] = value }
+        let admission = PlayAdmission(
+            host: peerHost, connector: "RTMP", url: "\(tcURL)/\(raw)", token: String(getpid()), logger: logger)
+        guard var stream = admission.admit(requested) else {
+            return try reject("NetStream.Play.Rejected", "Play rejected by a trigger", transaction: transaction)
+        }
         let playback: FLVPlayback
         do {
             playback = try FLVPlayback(stream: stream, query: query, logger: logger)
         } catch {
-            logger.mist(.info, "RTMP play of \(stream) by \(connection.peer) refused: \(error)")
-            send(RTMPControl.status("NetStream.Play.StreamNotFound", description: "\(error)", level: "error"))
-            return try reject(
-                "NetStream.Play.Rejected", "Play rejected: could not initialize stream", transaction: transaction)
+            if let other = admission.fallback(for: stream),
+                let fallback = try? FLVPlayback(stream: other, query: query, logger: logger)
+            {
+                stream = other
+                playback = fallback
+            } else {
+                logger.mist(.info, "RTMP play of \(stream) by \(connection.peer) refused: \(error)")
+                send(RTMPControl.status("NetStream.Play.StreamNotFound", description: "\(error)", level: "error"))
+                return try reject(
+                    "NetStream.Play.Rejected", "Play rejected: could not initialize stream", transaction: transaction)
+            }
         }
+        guard admission.play(stream) else {
+            return try reject("NetStream.Play.Rejected", "Play rejected by CONN_PLAY", transaction: transaction)
+        }
+        playing = (admission, stream)
         send(
             RTMPControl.status(
                 "NetStream.Play.Reset", description: "Playing and resetting...", transaction: transaction))

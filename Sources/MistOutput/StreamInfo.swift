@@ -26,36 +26,11 @@ enum StreamInfo {
         var meta = JSONValue.emptyObject
         meta[reader.isLive ? "live" : "vod"] = 1
         meta["version"] = 4
-        for track in tracks {
-            var entry: JSONValue = [
-                "idx": .int(Int64(track.index)), "trackid": .int(Int64(track.info.id)),
-                "type": .string(track.info.type),
-                "codec": .string(track.info.codec), "firstms": .int(Int64(track.firstMs)),
-                "lastms": .int(Int64(track.lastMs)), "bps": .int(Int64(track.bps)), "maxbps": .int(Int64(track.maxBps)),
-                "init": .string(bytes: track.info.initData),
-                "codecstring": .string(HLSPlaylist.codecString(codec: track.info.codec, initData: track.info.initData)),
-            ]
-            var name = "\(track.info.type)_\(track.info.codec)"
-            if track.info.type == "video" {
-                entry["width"] = .int(Int64(track.info.width))
-                entry["height"] = .int(Int64(track.info.height))
-                entry["fpks"] = .int(Int64(track.info.fpks))
-                entry["fps"] = .int(Int64(track.info.fpks / 1000))
-                name += "_\(track.info.width)x\(track.info.height)"
-                if track.info.fpks > 0 { name += "_\(track.info.fpks / 1000)fps" }
-                if info["width"].isNull {
-                    info["width"] = .int(Int64(track.info.width))
-                    info["height"] = .int(Int64(track.info.height))
-                }
-            } else if track.info.type == "audio" {
-                entry["rate"] = .int(Int64(track.info.rate))
-                entry["channels"] = .int(Int64(track.info.channels))
-                entry["size"] = .int(Int64(track.info.sampleSize))
-                name += "_\(track.info.channels)ch_\(track.info.rate)hz"
-            }
-            if !track.info.language.isEmpty { entry["lang"] = .string(track.info.language) }
-            meta["tracks"][name + "_\(track.index)"] = entry
+        for track in tracks where track.info.type == "video" && info["width"].isNull {
+            info["width"] = .int(Int64(track.info.width))
+            info["height"] = .int(Int64(track.info.height))
         }
+        meta["tracks"] = TrackDescription.tracks(tracks)
         info["meta"] = meta
         info["selver"] = 2
         info["type"] = .string(reader.isLive ? "live" : "vod")

@@ -16,6 +16,7 @@ public enum StreamStarter {
         case invalidName(String)
         case notConfigured(String)
         case noInput(source: String)
+        case refused(String)
         case startFailed(String)
         case inputExited(String)
         case timedOut(String)
@@ -25,6 +26,7 @@ public enum StreamStarter {
             case .invalidName(let name): return "invalid stream name \(name)"
             case .notConfigured(let name): return "stream \(name) is not configured"
             case .noInput(let source): return "no input can read the source \(source)"
+            case .refused(let name): return "STREAM_LOAD refused to start stream \(name)"
             case .startFailed(let reason): return "cannot start the input: \(reason)"
             case .inputExited(let name): return "the input of \(name) stopped before the stream came online"
             case .timedOut(let name): return "stream \(name) did not come online in time"
@@ -85,8 +87,16 @@ public enum StreamStarter {
         -> pid_t
     {
         let configuration = self.configuration(of: stream)
-        guard let configuration, let location = source ?? configuration["source"].stringValue, !location.isEmpty
+        guard let configuration, var location = source ?? configuration["source"].stringValue, !location.isEmpty
         else { throw .notConfigured(stream) }
+        if source == nil {
+            // STREAM_LOAD may refuse; STREAM_SOURCE may name another source.
+            guard Triggers.allow("STREAM_LOAD", stream: stream, payload: stream, logger: logger) else {
+                throw .refused(stream)
+            }
+            let answer = Triggers.rewrite("STREAM_SOURCE", stream: stream, payload: stream, current: "", logger: logger)
+            if !answer.isEmpty { location = answer }
+        }
         let inputs = ConfigPage.read(StreamPageNames.capabilities)?["inputs"] ?? .null
         guard let input = InputSelector.input(for: location, inputs: inputs, isProvider: isProvider) else {
             throw .noInput(source: location)

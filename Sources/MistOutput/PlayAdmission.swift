@@ -1,0 +1,54 @@
+import Logging
+import MistCore
+import MistStream
+
+/// The triggers around one viewer's request to play a stream, in MistServer's order:
+/// PLAY_REWRITE (another stream name), CONN_OPEN and USER_NEW (may refuse), DEFAULT_STREAM when
+/// the stream cannot be opened, CONN_PLAY once it is, CONN_CLOSE at the end.
+struct PlayAdmission: Sendable {
+    let host: String
+    /// MistServer's connector name (`HTTPTS`, `HLS`, `RTMP` ...).
+    let connector: String
+    let url: String
+    let token: String
+    let logger: Logger
+
+    func payload(_ stream: String) -> String { "\(stream)\n\(host)\n\(connector)\n\(url)" }
+
+    /// The stream to play (possibly rewritten), or nil when a trigger refused.
+    func admit(_ requested: String) -> String? {
+        var stream = requested
+        if Triggers.isActive("PLAY_REWRITE", stream: stream) {
+            let answer = Triggers.rewrite(
+                "PLAY_REWRITE", stream: stream, payload: payload(stream), current: stream, logger: logger)
+            stream = StreamName.sanitize(answer)
+            guard !stream.isEmpty else { return nil }
+        }
+        guard Triggers.allow("CONN_OPEN", stream: stream, payload: payload(stream), logger: logger) else { return nil }
+        guard
+            ViewerSession.admit(
+                stream: stream, host: host, token: token, connector: connector, url: url, logger: logger)
+        else { return nil }
+        return stream
+    }
+
+    /// Another stream to try when `stream` cannot be opened, from DEFAULT_STREAM.
+    func fallback(for stream: String) -> String? {
+        guard Triggers.isActive("DEFAULT_STREAM", stream: stream) else { return nil }
+        let answer = Triggers.rewrite(
+            "DEFAULT_STREAM", stream: stream, payload: "\n\(stream)\n\(host)\n\(connector)\n\(url)", current: "",
+            logger: logger)
+        let other = StreamName.sanitize(answer)
+        return other.isEmpty || other == stream ? nil : other
+    }
+
+    /// CONN_PLAY: whether playback of the opened stream may begin.
+    func play(_ stream: String) -> Bool {
+        Triggers.allow("CONN_PLAY", stream: stream, payload: payload(stream), logger: logger)
+    }
+
+    /// CONN_CLOSE, when the viewer's connection ends.
+    func close(_ stream: String) {
+        Triggers.notify("CONN_CLOSE", stream: stream, payload: payload(stream), logger: logger)
+    }
+}
