@@ -272,7 +272,9 @@ extension Controller {
             let cleaned = Controller.removingRuntimeMembers(configuration)
             if let previous, Controller.removingRuntimeMembers(previous) == cleaned { continue }
             let trigger = previous == nil ? "STREAM_ADD" : "STREAM_CONFIG"
-            let payload = name + "\n" + JSONWriter.compact(cleaned.sortedKeys())
+            var shown = cleaned
+            shown.removeMember("name")
+            let payload = name + "\n" + JSONWriter.compact(shown.sortedKeys())
             guard !Triggers.allow(trigger, stream: name, payload: payload, logger: logger) else { continue }
             logger.mist(.warn, "\(trigger) refused the change of stream \(name)")
             if let previous { result[name] = previous } else { result.removeMember(name) }
@@ -466,7 +468,7 @@ extension Controller {
         capabilities["connectors"] = Controller.objectFrom(discovery.connectors)
         capabilities["inputs"] = Controller.objectFrom(discovery.inputs)
         capabilities["processes"] = Controller.objectFrom(discovery.processes)
-        capabilities["triggers"] = .emptyObject
+        capabilities["triggers"] = TriggerCatalogue.json
         capabilities["internal_writers"] = ["http", "https"]
         system.addFigures(to: &capabilities)
         return capabilities

@@ -193,10 +193,17 @@ public final class HTTPSession {
             opened = try TrackChoice.open(
                 name, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
         } catch {
-            guard let other = admission.fallback(for: name),
-                let fallback = try? TrackChoice.open(
-                    other, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
-            else {
+            var fallback: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)?
+            let other = admission.fallback(for: name)
+            if let other {
+                do {
+                    fallback = try TrackChoice.open(
+                        other, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
+                } catch let failure {
+                    logger.mist(.info, "DEFAULT_STREAM \(other) cannot be opened either: \(failure)")
+                }
+            }
+            guard let other, let fallback else {
                 logger.mist(.info, "\(format) of \(name) for \(connection.peer) refused: \(error)")
                 try respond(
                     status: "404 Not Found", body: "Stream \(name) is not available: \(error)\n", keepAlive: true)

@@ -39,6 +39,7 @@ struct PlayAdmission: Sendable {
             "DEFAULT_STREAM", stream: stream, payload: "\n\(stream)\n\(host)\n\(connector)\n\(url)", current: "",
             logger: logger)
         let other = StreamName.sanitize(answer)
+        logger.mist(.medium, "DEFAULT_STREAM for \(stream): \(other.isEmpty ? "none" : other)")
         return other.isEmpty || other == stream ? nil : other
     }
 

@@ -1,0 +1,106 @@
+import MistData
+
+/// `capabilities.triggers`: each trigger this server fires, when, what its payload holds and
+/// what its answer does, in MistServer's shape (the web UI builds its trigger editor from it).
+enum TriggerCatalogue {
+    struct Entry {
+        var name: String
+        var when: String
+        var streamSpecific: Bool
+        var payload: [String]
+        var response: String
+        var action: String
+        var argument: String? = nil
+    }
+
+    static let connection = ["stream name", "connection address", "connector", "request URL"]
+
+    static let entries: [Entry] = [
+        Entry(
+            name: "SYSTEM_START", when: "The server has started and published its configuration", streamSpecific: false,
+            payload: ["server version"], response: "always", action: "false stops the server"),
+        Entry(
+            name: "SYSTEM_STOP", when: "The server is about to shut down", streamSpecific: false,
+            payload: ["reason"], response: "always", action: "false keeps the server running"),
+        Entry(
+            name: "OUTPUT_START", when: "A protocol's process was started", streamSpecific: false,
+            payload: ["protocol configuration (JSON)"], response: "ignored", action: "none"),
+        Entry(
+            name: "OUTPUT_STOP", when: "A protocol's process is stopped because its configuration changed",
+            streamSpecific: false,
+            payload: ["protocol configuration (JSON)"], response: "ignored", action: "none"),
+        Entry(
+            name: "STREAM_ADD", when: "Before a stream is added through the API", streamSpecific: true,
+            payload: ["stream name", "stream configuration (JSON)"], response: "always", action: "false: not added"),
+        Entry(
+            name: "STREAM_CONFIG", when: "Before a stream's configuration is changed through the API",
+            streamSpecific: true,
+            payload: ["stream name", "new configuration (JSON)"], response: "always", action: "false: not changed"),
+        Entry(
+            name: "STREAM_REMOVE", when: "Before a stream is removed through the API", streamSpecific: true,
+            payload: ["stream name"], response: "always", action: "false: not removed"),
+        Entry(
+            name: "STREAM_SOURCE", when: "Before a stream's input starts, to choose its source", streamSpecific: true,
+            payload: ["stream name"], response: "when-blocking", action: "a non-empty answer is the source to use"),
+        Entry(
+            name: "STREAM_LOAD", when: "Before a stream's input is started", streamSpecific: true,
+            payload: ["stream name"], response: "always", action: "false: the input is not started"),
+        Entry(
+            name: "STREAM_READY", when: "A stream's input has loaded and the stream is ready", streamSpecific: true,
+            payload: ["stream name", "input type"], response: "always", action: "false: the input shuts down"),
+        Entry(
+            name: "STREAM_UNLOAD", when: "A stream's input is about to shut down", streamSpecific: true,
+            payload: ["stream name", "input type", "cancelable or uncancelable, followed by the reason"],
+            response: "always", action: "false keeps a cancelable input loaded"),
+        Entry(
+            name: "LIVE_TRACK_LIST", when: "The tracks of a live stream changed", streamSpecific: true,
+            payload: ["stream name", "tracks (JSON, as meta.tracks of stream info)"], response: "ignored",
+            action: "none"),
+        Entry(
+            name: "STREAM_PUSH", when: "An incoming push is about to be accepted", streamSpecific: true,
+            payload: ["stream name", "pusher address", "connector", "request URL"], response: "always",
+            action: "false refuses the push"),
+        Entry(
+            name: "RTMP_PUSH_REWRITE", when: "An RTMP publish arrives", streamSpecific: false,
+            payload: ["full RTMP URL", "pusher address"], response: "when-blocking",
+            action: "the answer is the URL to use; empty refuses the push"),
+        Entry(
+            name: "PUSH_REWRITE", when: "An incoming push arrives", streamSpecific: false,
+            payload: ["push URL", "pusher address", "stream name"], response: "when-blocking",
+            action: "the answer is the stream name to use; empty refuses the push"),
+        Entry(
+            name: "PLAY_REWRITE", when: "A viewer asks for a stream", streamSpecific: true, payload: connection,
+            response: "always", action: "the answer is the stream to play; empty refuses"),
+        Entry(
+            name: "CONN_OPEN", when: "A viewer's connection is opened", streamSpecific: true, payload: connection,
+            response: "always", action: "false closes the connection"),
+        Entry(
+            name: "CONN_PLAY", when: "Playback is about to begin", streamSpecific: true, payload: connection,
+            response: "always", action: "false refuses playback"),
+        Entry(
+            name: "CONN_CLOSE", when: "A viewer's connection ended", streamSpecific: true, payload: connection,
+            response: "ignored", action: "none"),
+        Entry(
+            name: "USER_NEW", when: "A new viewer session starts", streamSpecific: true,
+            payload: ["stream name", "viewer address", "token", "connector", "request URL", "session id", "false"],
+            response: "always", action: "false refuses the session for 600 s"),
+        Entry(
+            name: "DEFAULT_STREAM", when: "A viewer asks for a stream that cannot be opened", streamSpecific: true,
+            payload: ["default stream setting", "requested stream", "viewer address", "connector", "request URL"],
+            response: "always", action: "the answer is a stream to play instead"),
+    ]
+
+    static var json: JSONValue {
+        var object = JSONValue.emptyObject
+        for entry in entries {
+            var value: JSONValue = [
+                "when": .string(entry.when), "stream_specific": .bool(entry.streamSpecific),
+                "payload": .string(entry.payload.joined(separator: "\n")), "response": .string(entry.response),
+                "response_action": .string(entry.action),
+            ]
+            if let argument = entry.argument { value["argument"] = .string(argument) }
+            object[entry.name] = value
+        }
+        return object
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import MistData
+import Testing
+
+/// Triggers with real handlers: an HTTP handler that records and answers, and an executable
+/// that appends what it gets to a file; real ffmpeg pushes and plays.
+@Suite(.serialized) struct TriggerEndToEndTests {
+    @Test(.enabled(if: MediaTools.available)) func triggersGateAndReportPushesAndViewers() throws {
+        let folder = try MediaTools.temporaryFolder("triggers")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorder = try TriggerRecorder { call in
+            switch call.trigger {
+            case "STREAM_PUSH": return call.lines.count > 3 && call.lines[3].hasSuffix("?key=secret") ? "true" : "false"
+            case "USER_NEW": return call.lines.count > 2 && call.lines[2] == "good" ? "true" : "false"
+            case "DEFAULT_STREAM": return "live"
+            case "STREAM_ADD": return call.lines.first == "forbidden" ? "false" : "true"
+            default: return "true"
+            }
+        }
+        // The executable handler: its argument and stdin, appended to a file; it answers true.
+        let script = folder.appendingPathComponent("handler.sh")
+        let record = folder.appendingPathComponent("executable.log")
+        try "#!/bin/sh\n{ echo \"== $1 $MIST_TRIGGER\"; cat; echo; } >> \(record.path)\necho true\n".write(
+            to: script, atomically: true, encoding: .utf8)
+        chmod(script.path, 0o755)
+        let rtmpPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        func http(_ blocking: Bool, streams: [String] = []) -> String {
+            "{\"handler\": \"\(recorder.url)\", \"sync\": \(blocking), \"streams\": [\(streams.map { "\"\($0)\"" }.joined(separator: ","))]}"
+        }
+        let executable = "{\"handler\": \"\(script.path)\", \"sync\": true}"
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {
+                    "SYSTEM_START": [\(executable)], "OUTPUT_START": [\(executable)],
+                    "STREAM_ADD": [\(http(true))], "STREAM_PUSH": [\(http(true, streams: ["live"]))],
+                    "STREAM_READY": [\(http(true))], "LIVE_TRACK_LIST": [\(http(false))],
+                    "USER_NEW": [\(http(true))], "DEFAULT_STREAM": [\(http(true))],
+                    "CONN_OPEN": [\(http(true))], "CONN_CLOSE": [\(http(false))], "CONN_PLAY": [\(http(true))]}},
+                 "streams": {"live": {"name": "live", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+
+        // STREAM_ADD: the handler refuses one name.
+        _ = try controller.call(
+            #"{"addstream": {"forbidden": {"source": "push://"}, "allowed": {"source": "push://"}}}"#)
+        let streams = try controller.call(#"{"streams": true}"#)["streams"]
+        #expect(streams.hasMember("allowed") && !streams.hasMember("forbidden"))
+        #expect(recorder.calls("STREAM_ADD").map(\.lines).contains(["allowed", #"{"source":"push://"}"#]))
+
+        // A push with the wrong key is refused by STREAM_PUSH; the right one goes in.
+        let wrong = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live?key=wrong", seconds: 3,
+            log: folder.appendingPathComponent("wrong.log"))
+        #expect(RTMPEndToEndTests.finish(wrong, seconds: 20))
+        #expect(wrong.terminationStatus != 0)
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live?key=secret", seconds: 10,
+            log: folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let pushes = recorder.calls("STREAM_PUSH")
+        #expect(pushes.count == 2)
+        #expect(
+            pushes.last?.lines == ["live", "127.0.0.1", "RTMP", "rtmp://127.0.0.1:\(rtmpPort)/live/live?key=secret"])
+        #expect(pushes.last?.headers["x-trigger-uuid"]?.count == 36 && pushes.last?.headers["x-pid"] != nil)
+
+        // USER_NEW lets the good token in and keeps the bad one out; DEFAULT_STREAM sends an
+        // unknown stream to the live one.
+        let good = folder.appendingPathComponent("good.ts")
+        try MediaTools.make(
+            [
+                "-i", "http://127.0.0.1:\(httpPort)/live.ts?tkn=good", "-t", "1", "-c", "copy", "-f", "mpegts",
+                good.path,
+            ],
+            log: folder.appendingPathComponent("good.log"))
+        #expect(try MediaTools.report(good.path)["video"]?.codec == "h264")
+        let refused = try HTTPTestClient(port: httpPort).get("/live.ts?tkn=bad")
+        #expect(refused.status == 403)
+        let redirected = folder.appendingPathComponent("fallback.ts")
+        try MediaTools.make(
+            [
+                "-i", "http://127.0.0.1:\(httpPort)/missing.ts?tkn=good", "-t", "1", "-c", "copy", "-f", "mpegts",
+                redirected.path,
+            ], log: folder.appendingPathComponent("fallback.log"))
+        #expect(try MediaTools.report(redirected.path)["video"]?.codec == "h264")
+
+        let users = recorder.calls("USER_NEW")
+        let goodUser = try #require(users.first { $0.lines.count > 2 && $0.lines[2] == "good" })
+        #expect(goodUser.lines.count == 7 && goodUser.lines[0] == "live" && goodUser.lines[1] == "127.0.0.1")
+        #expect(goodUser.lines[3] == "HTTPTS" && goodUser.lines[6] == "false")
+        #expect(goodUser.lines[4].hasPrefix("http://127.0.0.1:\(httpPort)/live.ts?tkn=good"))
+        #expect(goodUser.lines[5].count == 64 && goodUser.lines[5].allSatisfy(\.isHexDigit))
+        #expect(users.contains { $0.lines.count > 2 && $0.lines[2] == "bad" })
+        let defaults = recorder.calls("DEFAULT_STREAM")
+        #expect(defaults.contains { $0.lines.count == 5 && $0.lines[1] == "missing" && $0.lines[3] == "HTTPTS" })
+
+        #expect(RTMPEndToEndTests.finish(push, seconds: 30))
+        // Stream and connection events, line by line.
+        #expect(recorder.calls("STREAM_READY").contains { $0.lines == ["live", "Buffer"] })
+        let trackList = try #require(recorder.calls("LIVE_TRACK_LIST").first)
+        #expect(trackList.lines.first == "live" && trackList.payload.hasSuffix("\n"))
+        let tracks = try JSONParser.parse(Array(trackList.lines[1].utf8))
+        #expect(tracks.count == 2 && (tracks.objectValue?.contains { $0.value["codec"] == "H264" } ?? false))
+        #expect(recorder.calls("CONN_OPEN").contains { $0.lines.count == 4 && $0.lines[2] == "HTTPTS" })
+        #expect(waitFor { recorder.calls("CONN_CLOSE").contains { $0.lines.first == "live" && $0.lines.count == 4 } })
+        #expect(recorder.calls("CONN_PLAY").contains { $0.lines.first == "live" })
+
+        // The executable got its trigger name as argument and the payload on stdin.
+        let log = try String(contentsOf: record, encoding: .utf8)
+        #expect(log.contains("== SYSTEM_START SYSTEM_START\n3.10\n"))
+        #expect(log.contains("== OUTPUT_START OUTPUT_START\n{\"connector\":\"HTTP\""))
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real HTTP trigger handler on loopback: records every POST (trigger name, headers, payload)
+/// and answers with what `answer` says for it.
+final class TriggerRecorder: @unchecked Sendable {
+    struct Call: Sendable {
+        var trigger: String
+        var headers: [String: String]
+        var payload: String
+        var lines: [String] { payload.components(separatedBy: "\n") }
+    }
+
+    let port: Int
+    private let descriptor: Int32
+    private let calls = Mutex<[Call]>([])
+    private let answer: @Sendable (Call) -> String
+
+    init(answer: @escaping @Sendable (Call) -> String) throws {
+        self.answer = answer
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var one: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length)
+                return getsockname(descriptor, pointer, &length)
+            }
+        }
+        listen(descriptor, 64)
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/trigger" }
+
+    /// Every call so far of `trigger`.
+    func calls(_ trigger: String) -> [Call] { calls.withLock { $0.filter { $0.trigger == trigger } } }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(descriptor, nil, nil)
+            if client < 0 { return }
+            Thread.detachNewThread { [self] in serve(client) }
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        defer { close(client) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        func headEnd() -> Int? {
+            guard bytes.count >= 4 else { return nil }
+            return (0...(bytes.count - 4)).first { bytes[$0..<($0 + 4)] == [13, 10, 13, 10] }
+        }
+        while headEnd() == nil {
+            let count = recv(client, &buffer, buffer.count, 0)
+            if count <= 0 { return }
+            bytes += buffer[0..<count]
+        }
+        guard let end = headEnd() else { return }
+        var headers: [String: String] = [:]
+        for line in String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        while bytes.count < end + 4 + length {
+            let count = recv(client, &buffer, buffer.count, 0)
+            if count <= 0 { return }
+            bytes += buffer[0..<count]
+        }
+        let call = Call(
+            trigger: headers["x-trigger"] ?? "", headers: headers,
+            payload: String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self))
+        calls.withLock { $0.append(call) }
+        let body = Array(answer(call).utf8)
+        let response =
+            Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+        _ = response.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    deinit {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+        close(descriptor)
+    }
+}
