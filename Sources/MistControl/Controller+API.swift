@@ -37,7 +37,7 @@ extension Controller {
     static let pendingCalls: Set<String> = [
         "playlist", "clients", "totals", "stats_streams", "push_start", "push_list", "push_stop",
         "push_stop_graceful", "push_auto_add", "push_auto_remove", "push_auto_list", "push_settings", "proc_list",
-        "variable_list", "variable_add", "variable_remove", "external_writer_list", "external_writer_add",
+        "external_writer_list", "external_writer_add",
         "external_writer_remove", "invalidate_sessions", "stop_sessions", "stop_sessid", "stop_tag", "tag_sessid",
         "tag_stream", "untag_stream", "stream_tags", "jwks", "addjwks", "deletejwks", "enumerate_sources",
         "update", "checkupdate", "autoupdate", "abortupdate",
@@ -176,6 +176,22 @@ extension Controller {
         errors += protocolEditor.errors
 
         editTags(request, storage: &storage, response: &response)
+
+        if request.hasMember("variable_add") || request.hasMember("variable_remove")
+            || request.hasMember("variable_list")
+        {
+            var variables = storage["variables"]
+            if request.hasMember("variable_add"),
+                let problem = CustomVariables.add(request["variable_add"], to: &variables)
+            {
+                errors.append(problem)
+            }
+            if request.hasMember("variable_remove") {
+                CustomVariables.remove(request["variable_remove"], from: &variables)
+            }
+            storage["variables"] = variables.isObject ? variables : .emptyObject
+            response["variable_list"] = storage["variables"]
+        }
 
         if request.hasMember("capabilities") {
             if request["capabilities"].isString {

@@ -53,6 +53,8 @@ public final class Controller: Sendable {
     /// When each always-on stream's input was last started, so a failing one is retried calmly.
     private let alwaysOnStarts = Mutex<[String: Double]>([:])
     private let shuttingDown = Atomic<Bool>(false)
+    /// Dynamic variables being evaluated now.
+    private let refreshing = Mutex<Set<String>>([])
 
     public init(
         settings: Settings, config: ControllerConfig, log: ControllerLog, discovery: BinaryDiscovery,
@@ -151,6 +153,9 @@ public final class Controller: Sendable {
         // The triggers, for every process that fires them (and this one).
         let triggers = storage["config"]["triggers"]
         wanted[StreamPageNames.triggers] = ["triggers": triggers, "iid": .string(instanceID)]
+        var values = JSONValue.emptyObject
+        for (name, entry) in storage["variables"].objectValue ?? JSONObject() { values[name] = entry["value"] }
+        wanted[StreamPageNames.variables] = values
         published.withLock { published in
             if published[StreamPageNames.triggers] != wanted[StreamPageNames.triggers] {
                 Triggers.configure(triggers, instance: instanceID)
@@ -187,11 +192,35 @@ public final class Controller: Sendable {
         guard !isShuttingDown else { return }
         let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
         _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
+        refreshVariables()
         publishStreams()
         startAlwaysOnStreams()
         system.sample()
         if settings.configAccess.contains("w") { saveIfIdle() }
         if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }
+    }
+
+    /// Runs the dynamic custom variables that are due, each on a thread of its own, and stores
+    /// their new values.
+    private func refreshVariables() {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let unix = Int64(now.tv_sec)
+        let due = CustomVariables.due(storage["variables"], now: unix)
+        for variable in due {
+            let started = refreshing.withLock { $0.insert(variable.name).inserted }
+            guard started else { continue }
+            // Marked as run now, so it is not started again while it runs.
+            stored.withLock { $0.config.storage["variables"][variable.name]["lastunix"] = .int(unix) }
+            startDetachedThread { [self] in
+                let value = CustomVariables.evaluate(name: variable.name, target: variable.target, wait: variable.wait)
+                stored.withLock { stored in
+                    guard stored.config.storage["variables"].hasMember(variable.name) else { return }
+                    if let value { stored.config.storage["variables"][variable.name]["value"] = .string(value) }
+                }
+                refreshing.withLock { _ = $0.remove(variable.name) }
+            }
+        }
     }
 
     /// Starts the inputs of streams configured with `always_on`, so they run without viewers

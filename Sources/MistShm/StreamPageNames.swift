@@ -39,4 +39,6 @@ extension StreamPageNames {
     public static let capabilities = "/MstCapa"
     /// The trigger configuration (`config.triggers`), as the controller publishes it.
     public static let triggers = "/MstTrig"
+    /// The custom variables' current values, as the controller publishes them.
+    public static let variables = "/MstVars"
 }

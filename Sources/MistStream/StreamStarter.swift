@@ -97,6 +97,8 @@ public enum StreamStarter {
             let answer = Triggers.rewrite("STREAM_SOURCE", stream: stream, payload: stream, current: "", logger: logger)
             if !answer.isEmpty { location = answer }
         }
+        location = StreamVariables.substitute(
+            location, stream: stream, source: configuration["source"].stringValue ?? "")
         let inputs = ConfigPage.read(StreamPageNames.capabilities)?["inputs"] ?? .null
         guard let input = InputSelector.input(for: location, inputs: inputs, isProvider: isProvider) else {
             throw .noInput(source: location)

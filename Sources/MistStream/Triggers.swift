@@ -46,7 +46,7 @@ public enum Triggers {
                 cache.instance = page?["iid"].stringValue ?? ""
                 cache.readAt = now
             }
-            return ((cache.table[name] ?? []).filter { $0.applies(to: stream) }, cache.instance)
+            return ((cache.table[name] ?? []).filter { $0.applies(to: stream) }.substituted(stream), cache.instance)
         }
     }
 
@@ -112,6 +112,18 @@ public enum Triggers {
         let detached = copy
         startDetachedThread {
             _ = TriggerRunner.run(detached, trigger: name, payload: payload, instance: instance, logger: logger)
+        }
+    }
+}
+
+extension [TriggerHandler] {
+    /// Handlers whose URL or path names `$variables`, with them filled in for `stream`.
+    func substituted(_ stream: String) -> [TriggerHandler] {
+        map { handler in
+            guard handler.handler.contains("$") else { return handler }
+            var copy = handler
+            copy.handler = StreamVariables.substitute(handler.handler, stream: stream)
+            return copy
         }
     }
 }

@@ -115,4 +115,56 @@ import Testing
         #expect(log.contains("== SYSTEM_START SYSTEM_START\n3.10\n"))
         #expect(log.contains("== OUTPUT_START OUTPUT_START\n{\"connector\":\"HTTP\""))
     }
+
+    @Test(.enabled(if: MediaTools.available)) func customVariablesInSourcesAndTriggerURLs() throws {
+        let folder = try MediaTools.temporaryFolder("variables")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264", "-preset",
+                "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", folder.appendingPathComponent("movie.mp4").path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let recorder = try TriggerRecorder { _ in "true" }
+        // A command whose output changes every time it runs.
+        let counter = folder.appendingPathComponent("counter.sh")
+        try
+            "#!/bin/sh\nn=$(cat \(folder.path)/n 2>/dev/null || echo 0)\nn=$((n+1))\necho $n > \(folder.path)/n\necho \"  run $n  \"\n"
+            .write(to: counter, atomically: true, encoding: .utf8)
+        chmod(counter.path, 0o755)
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"STREAM_LOAD": [{"handler": "http://127.0.0.1:\(recorder.port)/$basename/${greeting}/$wildcard",
+                                                 "sync": true}]}},
+                 "streams": {"clips": {"name": "clips", "source": "\(folder.path)/$wildcard.mp4"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        // Static and command-based variables through the API.
+        let added = try controller.call(#"{"variable_add": ["greeting", "hello"]}"#)
+        #expect(added["variable_list"]["greeting"]["value"] == "hello")
+        _ = try controller.call("{\"variable_add\": [\"counter\", \"\(counter.path)\", 1]}")
+        #expect(
+            waitFor(seconds: 10) {
+                (try? controller.call(#"{"variable_list": true}"#)["variable_list"]["counter"]["value"]) == "run 1"
+            })
+        #expect(
+            waitFor(seconds: 10) {
+                let value =
+                    (try? controller.call(#"{"variable_list": true}"#)["variable_list"]["counter"]["value"].stringValue)
+                    ?? ""
+                return value.hasPrefix("run ") && value != "run 1"
+            }, "the command ran again and its new output is the value")
+        let refused = try controller.call(#"{"variable_add": ["bad name!", "x"]}"#)
+        #expect(refused["error"].asString.contains("letters"))
+        // The source names the file through $wildcard; the trigger URL through $basename and a custom variable.
+        usleep(1_200_000)
+        let report = try MediaTools.report("http://127.0.0.1:\(httpPort)/clips+movie.ts")
+        #expect(report["video"]?.pts.count == 50)
+        #expect(
+            recorder.calls("STREAM_LOAD").contains { $0.path == "/clips/hello/movie" && $0.payload == "clips+movie" })
+        _ = try controller.call(#"{"variable_remove": "counter"}"#)
+        #expect(try controller.call(#"{"variable_list": true}"#)["variable_list"].hasMember("counter") == false)
+    }
 }

@@ -10,6 +10,7 @@ import Synchronization
 final class TriggerRecorder: @unchecked Sendable {
     struct Call: Sendable {
         var trigger: String
+        var path: String
         var headers: [String: String]
         var payload: String
         var lines: [String] { payload.components(separatedBy: "\n") }
@@ -69,7 +70,9 @@ final class TriggerRecorder: @unchecked Sendable {
         }
         guard let end = headEnd() else { return }
         var headers: [String: String] = [:]
-        for line in String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n").dropFirst() {
+        let lines = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let path = lines.first?.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
                 in: .whitespaces)
@@ -81,7 +84,7 @@ final class TriggerRecorder: @unchecked Sendable {
             bytes += buffer[0..<count]
         }
         let call = Call(
-            trigger: headers["x-trigger"] ?? "", headers: headers,
+            trigger: headers["x-trigger"] ?? "", path: path, headers: headers,
             payload: String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self))
         calls.withLock { $0.append(call) }
         let body = Array(answer(call).utf8)
