@@ -36,6 +36,8 @@ public final class BufferInput {
     private var timeShift: UInt64?
     private var sourceCount = 0
     private var announcedReady = false
+    private var announcedFull = false
+    private var lastBandwidth: UInt64 = 0
     /// STREAM_READY said no: the buffer ends.
     private var refused = false
 
@@ -61,10 +63,15 @@ public final class BufferInput {
         var viewers = 0
         let tick = 50
         defer {
+            if announcedFull {
+                let last = (0..<writer.trackCount).compactMap { writer.lastTime(of: $0) }.max() ?? 0
+                Triggers.notify("STREAM_BUFFER", stream: stream, payload: "\(stream)\nEMPTY\n\(last)", logger: logger)
+            }
             Triggers.notify(
                 "STREAM_UNLOAD", stream: stream, payload: "\(stream)\nBuffer\nuncancelablebuffer closing",
                 logger: logger)
         }
+        var lastHealthCheck = monotonicSeconds()
         while !shouldStop() && !refused {
             if let next = try listener.accept(timeoutMilliseconds: source == nil ? tick : 0) {
                 // A publisher that reconnects may arrive before its old connection's end reached us:
@@ -110,6 +117,10 @@ public final class BufferInput {
             if lastViewerCheck >= 500 {
                 lastViewerCheck = 0
                 viewers = writer.viewerCount()
+            }
+            if monotonicSeconds() - lastHealthCheck >= 1 {
+                lastHealthCheck = monotonicSeconds()
+                checkHealth()
             }
             guard source == nil else { continue }
             let waitLimit: Int
@@ -176,6 +187,35 @@ public final class BufferInput {
                         try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": "Pong!"]))
                     }
                 }
+            }
+        }
+    }
+
+    /// Once a second: STREAM_BUFFER FULL once two keyframe intervals are buffered, and
+    /// LIVE_BANDWIDTH when the bitrate changed and reached a handler's threshold (its params, in
+    /// bytes per second; a refusal ends the buffer).
+    private func checkHealth() {
+        let wantsFull = !announcedFull && Triggers.isActive("STREAM_BUFFER", stream: stream)
+        let wantsBandwidth = Triggers.isActive("LIVE_BANDWIDTH", stream: stream)
+        guard wantsFull || wantsBandwidth, let reader = try? StreamReader(stream: stream, waitMilliseconds: 0) else {
+            return
+        }
+        let tracks = reader.tracks()
+        if wantsFull, let health = BufferHealth.json(reader, tracks: tracks) {
+            announcedFull = true
+            Triggers.notify(
+                "STREAM_BUFFER", stream: stream, payload: "\(stream)\nFULL\n\(JSONWriter.compact(health))",
+                logger: logger)
+        }
+        let bandwidth = tracks.reduce(UInt64(0)) { $0 + $1.bps }
+        if wantsBandwidth && bandwidth != lastBandwidth && bandwidth > 0 {
+            lastBandwidth = bandwidth
+            let allowed = Triggers.allow(
+                "LIVE_BANDWIDTH", stream: stream, payload: "\(stream)\n\(bandwidth)", logger: logger,
+                where: { UInt64($0.params.filter(\.isNumber)) ?? 0 <= bandwidth })
+            if !allowed {
+                logger.mist(.warn, "LIVE_BANDWIDTH refused \(stream) at \(bandwidth) bytes/s; closing it")
+                refused = true
             }
         }
     }

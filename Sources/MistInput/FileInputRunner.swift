@@ -3,6 +3,10 @@ import MistCore
 import MistShm
 import MistStream
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What every file input does once its file is loaded: serve it while viewers read it, and
 /// for the inactivity timeout after the last one leaves, then remove the stream.
 public enum FileInputRunner {
@@ -10,6 +14,14 @@ public enum FileInputRunner {
     public static let timeoutOption = CapabilityOption(
         "inputtimeout", name: "Input inactivity timeout", help: "Seconds a file stays loaded without viewers",
         type: .unsignedInteger, long: "inputtimeout", default: 30, unit: "s")
+
+    /// INPUT_ABORT for an input that cannot go on (sent before the process exits).
+    public static func abort(stream: String, source: String, name: String, reason: String, logger: Logger) {
+        Triggers.notify(
+            "INPUT_ABORT", stream: stream,
+            payload: [stream, source, "MistIn" + name, String(getpid()), "FORMAT_SPECIFIC", reason].joined(
+                separator: "\n"), logger: logger, waiting: true)
+    }
 
     /// Loads with `load` and serves until stopped or idle; the exit status.
     public static func run(
@@ -24,7 +36,13 @@ public enum FileInputRunner {
         let stopSignals = StopSignals.block()
         let source = options.string("input") ?? "-"
         let started = monotonicSeconds()
-        let writer = try load(source, stream)
+        let writer: StreamWriter
+        do {
+            writer = try load(source, stream)
+        } catch {
+            abort(stream: stream, source: source, name: name, reason: "\(error)", logger: logger)
+            throw error
+        }
         let milliseconds = Int((monotonicSeconds() - started) * 1000)
         logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s) in \(milliseconds) ms")
         if !Triggers.allow("STREAM_READY", stream: stream, payload: "\(stream)\n\(name)", logger: logger) {

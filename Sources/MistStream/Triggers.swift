@@ -57,10 +57,12 @@ public enum Triggers {
 
     /// A yes/no trigger: true unless an answer is negative (the AND of all answers; non-blocking
     /// handlers count with their default, as in MistServer). True when nothing is configured.
-    public static func allow(_ name: String, stream: String = "", payload: @autoclosure () -> String, logger: Logger)
-        -> Bool
-    {
-        let (handlers, instance) = self.handlers(name, stream: stream)
+    public static func allow(
+        _ name: String, stream: String = "", payload: @autoclosure () -> String, logger: Logger,
+        where accepts: (TriggerHandler) -> Bool = { _ in true }
+    ) -> Bool {
+        var (handlers, instance) = self.handlers(name, stream: stream)
+        handlers = handlers.filter(accepts)
         guard !handlers.isEmpty else { return true }
         let text = payload()
         var allowed = true
@@ -96,12 +98,21 @@ public enum Triggers {
         return value.filter { $0 != "\r" && $0 != "\n" }
     }
 
-    /// A trigger whose answer is ignored: every handler runs in the background.
-    public static func notify(_ name: String, stream: String = "", payload: @autoclosure () -> String, logger: Logger) {
+    /// A trigger whose answer is ignored: every handler runs in the background, or, with
+    /// `waiting` (a process about to exit), each in turn before this returns.
+    public static func notify(
+        _ name: String, stream: String = "", payload: @autoclosure () -> String, logger: Logger, waiting: Bool = false
+    ) {
         let (handlers, instance) = self.handlers(name, stream: stream)
         guard !handlers.isEmpty else { return }
         let text = payload()
-        for handler in handlers { background(handler, name, text, instance, logger) }
+        for handler in handlers {
+            if waiting {
+                _ = TriggerRunner.run(handler, trigger: name, payload: text, instance: instance, logger: logger)
+            } else {
+                background(handler, name, text, instance, logger)
+            }
+        }
     }
 
     private static func background(

@@ -29,6 +29,7 @@ import Testing
             "{\"handler\": \"\(recorder.url)\", \"sync\": \(blocking), \"streams\": [\(streams.map { "\"\($0)\"" }.joined(separator: ","))]}"
         }
         let executable = "{\"handler\": \"\(script.path)\", \"sync\": true}"
+        try Data("not an mp4 file at all".utf8).write(to: folder.appendingPathComponent("broken.mp4"))
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [
@@ -39,8 +40,11 @@ import Testing
                     "STREAM_ADD": [\(http(true))], "STREAM_PUSH": [\(http(true, streams: ["live"]))],
                     "STREAM_READY": [\(http(true))], "LIVE_TRACK_LIST": [\(http(false))],
                     "USER_NEW": [\(http(true))], "DEFAULT_STREAM": [\(http(true))],
-                    "CONN_OPEN": [\(http(true))], "CONN_CLOSE": [\(http(false))], "CONN_PLAY": [\(http(true))]}},
-                 "streams": {"live": {"name": "live", "source": "push://"}}}
+                    "CONN_OPEN": [\(http(true))], "CONN_CLOSE": [\(http(false))], "CONN_PLAY": [\(http(true))],
+                    "STREAM_BUFFER": [\(http(false))], "INPUT_ABORT": [\(http(false))],
+                    "LIVE_BANDWIDTH": [{"handler": "\(recorder.url)", "sync": true, "params": "1000"}]}},
+                 "streams": {"live": {"name": "live", "source": "push://"},
+                             "broken": {"name": "broken", "source": "\(folder.path)/broken.mp4"}}}
                 """)
         defer { controller.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
@@ -109,6 +113,21 @@ import Testing
         #expect(recorder.calls("CONN_OPEN").contains { $0.lines.count == 4 && $0.lines[2] == "HTTPTS" })
         #expect(waitFor { recorder.calls("CONN_CLOSE").contains { $0.lines.first == "live" && $0.lines.count == 4 } })
         #expect(recorder.calls("CONN_PLAY").contains { $0.lines.first == "live" })
+
+        let full = try #require(recorder.calls("STREAM_BUFFER").first { $0.lines.count > 1 && $0.lines[1] == "FULL" })
+        let health = try JSONParser.parse(Array(full.lines[2].utf8))
+        #expect(health["tracks"].count == 2 && (health["buffer"].intValue ?? 0) > 0)
+        #expect(waitFor { recorder.calls("STREAM_BUFFER").contains { $0.lines.count == 3 && $0.lines[1] == "EMPTY" } })
+        let bandwidth = try #require(recorder.calls("LIVE_BANDWIDTH").first)
+        #expect(bandwidth.lines.count == 2 && bandwidth.lines[0] == "live" && (Int(bandwidth.lines[1]) ?? 0) > 1000)
+
+        // An input that cannot read its file reports INPUT_ABORT before it exits.
+        #expect(try HTTPTestClient(port: httpPort).get("/broken.ts?tkn=good").status == 404)
+        #expect(waitFor { !recorder.calls("INPUT_ABORT").isEmpty })
+        let abort = try #require(recorder.calls("INPUT_ABORT").first)
+        #expect(abort.lines.count == 6 && abort.lines[0] == "broken" && abort.lines[2] == "MistInMP4")
+        #expect(
+            abort.lines[1].hasSuffix("broken.mp4") && Int(abort.lines[3]) != nil && abort.lines[4] == "FORMAT_SPECIFIC")
 
         // The executable got its trigger name as argument and the payload on stdin.
         let log = try String(contentsOf: record, encoding: .utf8)
