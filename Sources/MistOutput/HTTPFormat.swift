@@ -10,8 +10,17 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
     case flv = "FLV"
     case mp4 = "MP4"
 
-    /// The capabilities of the format's own binary.
+    /// The capabilities of the format's own binary (the file formats also record pushes).
     public var capabilities: Capabilities {
+        switch self {
+        case .hls: return formatCapabilities
+        case .ts: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.ts"])
+        case .flv: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.flv"])
+        case .mp4: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mp4"])
+        }
+    }
+
+    private var formatCapabilities: Capabilities {
         switch self {
         case .hls:
             return declaration(

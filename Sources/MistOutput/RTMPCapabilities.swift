@@ -3,7 +3,9 @@ import MistData
 
 /// MistOutRTMP: RTMP ingest and playback.
 public enum RTMPCapabilities {
-    public static let declaration = Capabilities.output(
+    public static let declaration = PushOutput.pushCapable(base, urls: ["rtmp://*"])
+
+    static let base = Capabilities.output(
         name: "RTMP", friendlyName: "RTMP",
         description: "Live ingest and playback over RTMP (Adobe's Real Time Messaging Protocol)",
         port: 1935,

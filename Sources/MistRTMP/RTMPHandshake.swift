@@ -68,7 +68,7 @@ public enum RTMPHandshake {
         return out
     }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
+    public static func randomBytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         if RAND_bytes(&bytes, Int32(count)) != 1 {
             for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }

@@ -56,7 +56,7 @@ public enum StreamVariables {
     }
 
     /// Plain text replacement (no Foundation in this module).
-    static func replace(_ text: String, _ target: String, _ value: String) -> String {
+    public static func replace(_ text: String, _ target: String, _ value: String) -> String {
         guard !target.isEmpty, text.contains(target) else { return text }
         var result = ""
         var rest = Substring(text)

@@ -1,0 +1,259 @@
+import Logging
+import MistCore
+import MistData
+import MistMedia
+import MistNet
+import MistShm
+import MistStream
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An output started to push a stream somewhere (`MistOut<X> --stream <name> <target>`, as
+/// MistServer starts its pushes): a file by its extension (`.ts`, `.flv`, `.mp4` written as
+/// fragmented MP4 so an interrupted recording plays) or an `rtmp://` URL. File targets take
+/// MistServer's parameters: `?split=<seconds>` (a new file at the first keyframe after that
+/// long, `$segmentCounter` and `$currentMediaTime` in the name), `?append=1`,
+/// `?recstart=`/`?recstop=` (stream milliseconds), and track selectors.
+public enum PushOutput {
+    /// What every push-capable output declares besides its own options.
+    public static func pushCapable(_ capabilities: Capabilities, urls: [String]) -> Capabilities {
+        var capabilities = capabilities
+        capabilities.hiddenOptions.append(.stream)
+        capabilities.positional.append(
+            PositionalArgument(
+                "target", help: "Where to push the stream (file or URL); without one the output listens", default: ""))
+        capabilities.extra["push_urls"] = .array(urls.map { .string($0) })
+        return capabilities
+    }
+
+    /// The target given on the command line, if this process was started to push.
+    public static func target(_ options: ParsedOptions) -> String? {
+        guard let target = options.string("target"), !target.isEmpty, target != "-" else { return nil }
+        return target
+    }
+
+    /// Why a push ended, for RECORDING_END and the log.
+    struct Ending: Error {
+        var code: String
+        var text: String
+    }
+
+    public static func run(_ options: ParsedOptions, connector: String, logger: Logger) -> Int32 {
+        guard let stream = options.string("streamname"), !stream.isEmpty, let target = target(options) else {
+            logger.mist(.fail, "A push needs --stream and a target")
+            return 1
+        }
+        let stopSignals = StopSignals.block()
+        if target.hasPrefix("rtmp://") {
+            return pushRTMP(stream: stream, target: target, logger: logger) { stopSignals.arePending }
+        }
+        return record(stream: stream, target: target, connector: connector, logger: logger) { stopSignals.arePending }
+    }
+
+    // MARK: RTMP
+
+    static func pushRTMP(stream: String, target: String, logger: Logger, stop: () -> Bool) -> Int32 {
+        do {
+            let playback = try FLVPlayback(stream: stream, logger: logger)
+            let publisher = try RTMPPublisher(url: target, logger: logger)
+            defer { publisher.connection.close() }
+            let sink = FLVPlayback.rtmp(publisher.encoder)
+            var out: [UInt8] = []
+            var metadata = playback.metadata()
+            metadata.payload = AMF0.encode([.string("@setDataFrame")]) + metadata.payload
+            publisher.encoder.encode(metadata, chunkStream: FLVPlayback.dataChunkStream, into: &out)
+            playback.configurations(sink: sink, into: &out)
+            try publisher.connection.send(out)
+            out.removeAll()
+            while !playback.ended && !stop() {
+                if try !playback.pump(sink: sink, into: &out, budget: 64 * 1024) && out.isEmpty {
+                    usleepMilliseconds(10)
+                }
+                if !out.isEmpty {
+                    try publisher.connection.send(out, timeoutMilliseconds: 30_000)
+                    out.removeAll(keepingCapacity: true)
+                }
+                try publisher.drain()
+            }
+            logger.mist(.info, "Push of \(stream) to \(target) ended")
+            return 0
+        } catch {
+            logger.mist(.fail, "Push of \(stream) to \(target) failed: \(error)")
+            return 1
+        }
+    }
+
+    // MARK: files
+
+    static func record(stream: String, target: String, connector: String, logger: Logger, stop: () -> Bool) -> Int32 {
+        let path = String(target.prefix { $0 != "?" })
+        var query: [String: String] = [:]
+        if let mark = target.firstIndex(of: "?") {
+            for (name, value) in URLQuery.parse(Array(target[target.index(after: mark)...].utf8)) {
+                query[name] = value
+            }
+        }
+        let split = UInt64(query["split"] ?? "") ?? 0
+        let append = query["append"] == "1"
+        var window = PlaybackWindow()
+        window.start = UInt64(query["recstart"] ?? "")
+        window.stop = UInt64(query["recstop"] ?? "")
+        let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        let started = unixSeconds()
+        var recorder = FileRecorder(stream: stream, pattern: path, connector: connector, logger: logger)
+        do {
+            let videoCodecs: Set<String> = ext == "flv" ? FLVPlayback.videoCodecs : ["H264", "HEVC"]
+            let audioCodecs: Set<String> = ext == "mp4" ? ["AAC"] : ["AAC", "MP3"]
+            let opened = try TrackChoice.open(
+                stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
+            try window.seek(opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
+            let tracks = [opened.video, opened.audio].compactMap { $0 }
+            var muxer: any LiveMuxer
+            switch ext {
+            case "ts": muxer = try TSLiveMuxer(tracks: tracks)
+            case "flv": muxer = FLVLiveMuxer(tracks: tracks)
+            case "mp4", "fmp4", "m4v": muxer = try FMP4LiveMuxer(tracks: tracks)
+            default: throw Ending(code: "UNSUPPORTED", text: "no muxer for .\(ext) files")
+            }
+            logger.mist(.info, "Recording \(stream) to \(path)")
+            var sawVideoKey = !tracks.contains { $0.info.type == "video" }
+            var piece: [UInt8] = []
+            reading: while !stop() {
+                switch try opened.reader.next(timeoutMilliseconds: 500) {
+                case .end: break reading
+                case .timeout: continue
+                case .packet(let packet):
+                    if let stopAt = window.stop, packet.time > stopAt { break reading }
+                    guard let data = packet.data,
+                        let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
+                    else { continue }
+                    if !sawVideoKey {
+                        guard tracks[position].info.type == "video", packet.isKeyframe else { continue }
+                        sawVideoKey = true
+                    }
+                    piece.removeAll(keepingCapacity: true)
+                    let joinable = try muxer.add(position: position, packet: packet, data: data, into: &piece)
+                    if !recorder.isOpen
+                        || (joinable && split > 0 && packet.time >= recorder.segmentStart + split * 1000)
+                    {
+                        if recorder.isOpen { recorder.close(code: "CLEAN_EOF", text: "split", waiting: false) }
+                        try recorder.open(time: packet.time, append: append, header: muxer.header)
+                    }
+                    try recorder.write(piece, time: packet.time)
+                }
+            }
+            let tail = muxer.finish()
+            if recorder.isOpen { try recorder.write(tail, time: nil) }
+            recorder.close(code: stop() ? "CLEAN_SIGNAL" : "CLEAN_EOF", text: stop() ? "stopped" : "end of stream")
+            logger.mist(.info, "Recording of \(stream) ended after \(unixSeconds() - started) s")
+            return 0
+        } catch let ending as Ending {
+            logger.mist(.fail, "Recording of \(stream) to \(path) failed: \(ending.text)")
+            recorder.close(code: ending.code, text: ending.text)
+            return 1
+        } catch {
+            logger.mist(.fail, "Recording of \(stream) to \(path) failed: \(error)")
+            recorder.close(code: "INTERNAL_ERROR", text: "\(error)")
+            return 1
+        }
+    }
+
+    static func unixSeconds() -> Int64 { Int64(time(nil)) }
+}
+
+/// The file a recording writes now: opened per segment with its name's variables filled in,
+/// RECORDING_END fired as each one is closed.
+struct FileRecorder {
+    let stream: String
+    let pattern: String
+    let connector: String
+    let logger: Logger
+    private var descriptor: Int32 = -1
+    private(set) var path = ""
+    private(set) var segmentStart: UInt64 = 0
+    private var counter = 0
+    private var bytes = 0
+    private var firstTime: UInt64?
+    private var lastTime: UInt64?
+    private var openedAt: Int64 = 0
+
+    init(stream: String, pattern: String, connector: String, logger: Logger) {
+        self.stream = stream
+        self.pattern = pattern
+        self.connector = connector
+        self.logger = logger
+    }
+
+    var isOpen: Bool { descriptor >= 0 }
+
+    mutating func open(time: UInt64, append: Bool, header: [UInt8]) throws {
+        var name = StreamVariables.substitute(
+            StreamVariables.replace(
+                StreamVariables.replace(pattern, "$segmentCounter", String(counter)), "$currentMediaTime", String(time)),
+            stream: stream)
+        // A split recording whose name has no variable would overwrite itself: number the files.
+        if counter > 0 && name == path {
+            let dot = name.lastIndex(of: ".") ?? name.endIndex
+            name = String(name[..<dot]) + "_\(counter)" + String(name[dot...])
+        }
+        let folder = String(name[..<(name.lastIndex(of: "/") ?? name.startIndex)])
+        if !folder.isEmpty { mkdir(folder, 0o755) }
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        descriptor = Glibc.open(name, flags, 0o644)
+        guard descriptor >= 0 else {
+            throw PushOutput.Ending(
+                code: "WRITE_FAILURE", text: "cannot open \(name): \(String(cString: strerror(errno)))")
+        }
+        path = name
+        segmentStart = time
+        counter += 1
+        bytes = 0
+        firstTime = nil
+        lastTime = nil
+        openedAt = PushOutput.unixSeconds()
+        var existing = stat()
+        let isEmpty = fstat(descriptor, &existing) == 0 && existing.st_size == 0
+        if !header.isEmpty && (!append || isEmpty) { try write(header, time: nil) }
+        logger.mist(.info, "Writing \(path)")
+    }
+
+    mutating func write(_ piece: [UInt8], time: UInt64?) throws {
+        if let time {
+            firstTime = firstTime ?? time
+            lastTime = time
+        }
+        var offset = 0
+        while offset < piece.count {
+            let written = piece.withUnsafeBytes { raw in
+                raw.baseAddress.map { Glibc.write(descriptor, $0 + offset, raw.count - offset) } ?? 0
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                throw PushOutput.Ending(
+                    code: "WRITE_FAILURE", text: "writing \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        bytes += piece.count
+    }
+
+    /// Closes the file and fires RECORDING_END with MistServer's twelve lines (waiting for its
+    /// handlers when the process is about to end).
+    mutating func close(code: String, text: String, waiting: Bool = true) {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+        let now = PushOutput.unixSeconds()
+        let media = (lastTime ?? 0) &- (firstTime ?? 0)
+        let lines = [
+            stream, path, connector, String(bytes), String(now - openedAt), String(openedAt), String(now),
+            String(firstTime == nil ? 0 : media), String(firstTime ?? UInt64.max), String(lastTime ?? 0), code, text,
+        ]
+        Triggers.notify(
+            "RECORDING_END", stream: stream, payload: lines.joined(separator: "\n") + "\n", logger: logger,
+            waiting: waiting)
+        logger.mist(.info, "Closed \(path) (\(bytes) bytes, \(media) ms)")
+    }
+}
