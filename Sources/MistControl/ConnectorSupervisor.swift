@@ -37,8 +37,8 @@ public final class ConnectorSupervisor: Sendable {
         var active = true
     }
 
-    private let directory: String
-    private let logDescriptor: Int32?
+    let directory: String
+    let logDescriptor: Int32?
     private let logger: Logger
     private let state = Mutex(State())
 

@@ -35,8 +35,7 @@ extension Controller {
 
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
-        "playlist", "clients", "totals", "stats_streams", "push_start", "push_list", "push_stop",
-        "push_stop_graceful", "push_auto_add", "push_auto_remove", "push_auto_list", "push_settings", "proc_list",
+        "playlist", "clients", "totals", "stats_streams", "push_stop_graceful", "proc_list",
         "external_writer_list", "external_writer_add",
         "external_writer_remove", "invalidate_sessions", "stop_sessions", "stop_sessid", "stop_tag", "tag_sessid",
         "tag_stream", "untag_stream", "stream_tags", "jwks", "addjwks", "deletejwks", "enumerate_sources",
@@ -177,6 +176,8 @@ extension Controller {
 
         editTags(request, storage: &storage, response: &response)
 
+        editPushes(request, storage: &storage, response: &response, errors: &errors)
+
         if request.hasMember("variable_add") || request.hasMember("variable_remove")
             || request.hasMember("variable_list")
         {
@@ -278,6 +279,82 @@ extension Controller {
     }
 
     /// The `config` call: copies only the members MistServer accepts.
+    /// push_start, push_list, push_stop, push_settings and the automatic push calls.
+    func editPushes(_ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String]) {
+        if request.hasMember("push_start") {
+            let call = request["push_start"]
+            let stream = call.isArray ? call[0].asString : call["stream"].asString
+            let target = call.isArray ? call[1].asString : call["target"].asString
+            if stream.isEmpty || target.isEmpty {
+                errors.append("push_start takes [stream, target] or {stream, target}")
+            } else if stream.hasSuffix("+") {
+                for active in StreamCleanup.activeStreams() where PushSupervisor.matches(active, stream) {
+                    pushes.start(stream: active, target: target, connectors: discovery.connectors)
+                }
+            } else {
+                pushes.start(stream: StreamName.sanitize(stream), target: target, connectors: discovery.connectors)
+            }
+        }
+        if request.hasMember("push_stop") {
+            let ids =
+                request["push_stop"].arrayValue?.compactMap(\.intValue)
+                ?? [request["push_stop"].intValue].compactMap { $0 }
+            pushes.stop(ids)
+        }
+        if request.hasMember("push_settings") {
+            let settings = request["push_settings"]
+            for key in ["wait", "maxspeed"] where settings[key].intValue != nil {
+                storage["push_settings"][key] = settings[key]
+            }
+            response["push_settings"] = storage["push_settings"]
+        }
+        if request.hasMember("push_auto_add") {
+            var rules = storage["auto_push"].isObject ? storage["auto_push"] : .emptyObject
+            let call = request["push_auto_add"]
+            var entries: [(String?, JSONValue)] = []
+            if call.isObject && call.hasMember("stream") {
+                entries = [(nil, call)]
+            } else if call.isArray && call[0].isString {
+                entries = [(nil, ["stream": call[0], "target": call[1]])]
+            } else if let list = call.arrayValue {
+                entries = list.map { (nil, $0.isArray ? ["stream": $0[0], "target": $0[1]] : $0) }
+            } else {
+                entries = (call.objectValue ?? JSONObject()).map { ($0.key, $0.value) }
+            }
+            for (givenID, entry) in entries {
+                guard entry["stream"].isString, entry["target"].isString else {
+                    errors.append("push_auto_add entries need a stream and a target")
+                    continue
+                }
+                var stored = JSONValue.emptyObject
+                for key in [
+                    "stream", "target", "x-LSP-notes", "scheduletime", "completetime", "start_rule", "end_rule",
+                    "inhibit",
+                ]
+                where entry.hasMember(key) && !(entry[key].intValue == 0 && key.hasSuffix("time")) {
+                    stored[key] = entry[key]
+                }
+                let id = givenID ?? ControllerConfig.md5Hex(JSONWriter.compact(stored.sortedKeys()))
+                rules[id] = stored
+            }
+            storage["auto_push"] = rules
+        }
+        if request.hasMember("push_auto_remove") {
+            let call = request["push_auto_remove"]
+            for id in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+                storage["auto_push"].removeMember(id)
+            }
+        }
+        if request.hasMember("push_auto_add") || request.hasMember("push_auto_remove")
+            || request.hasMember("push_auto_list")
+        {
+            response["auto_push"] = storage["auto_push"].isObject ? storage["auto_push"] : .emptyObject
+        }
+        if request.hasMember("push_list") || request.hasMember("push_start") || request.hasMember("push_stop") {
+            response["push_list"] = pushes.list
+        }
+    }
+
     /// STREAM_ADD, STREAM_CONFIG and STREAM_REMOVE for each stream an API call adds, changes or
     /// removes; a refused change leaves that stream as it was.
     func vetStreamChanges(from before: JSONValue, to after: JSONValue) -> JSONValue {

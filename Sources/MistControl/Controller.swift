@@ -43,6 +43,8 @@ public final class Controller: Sendable {
     public let log: ControllerLog
     public let discovery: BinaryDiscovery
     public let supervisor: ConnectorSupervisor
+    /// Outgoing pushes and recordings.
+    public let pushes: PushSupervisor
     public let system = SystemLoad()
     /// A random id for this run, as MistServer's `iid`.
     public let instanceID: String
@@ -64,6 +66,8 @@ public final class Controller: Sendable {
         self.log = log
         self.discovery = discovery
         self.supervisor = supervisor
+        pushes = PushSupervisor(
+            directory: supervisor.directory, logDescriptor: supervisor.logDescriptor, logger: logger)
         self.logger = logger
         var config = config
         Controller.addDefaults(&config.storage)
@@ -195,6 +199,10 @@ public final class Controller: Sendable {
         refreshVariables()
         publishStreams()
         startAlwaysOnStreams()
+        let storage = self.storage
+        pushes.tick(
+            rules: storage["auto_push"], wait: storage["push_settings"]["wait"].doubleValue ?? 3,
+            connectors: discovery.connectors)
         system.sample()
         if settings.configAccess.contains("w") { saveIfIdle() }
         if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }
@@ -245,6 +253,7 @@ public final class Controller: Sendable {
 
     /// Stops the input of every active stream (at shutdown: nothing is left running).
     public func stopInputs() {
+        pushes.stopAll()
         for name in StreamCleanup.activeStreams() { Controller.stopInput(of: name, logger: logger) }
     }
 

@@ -80,15 +80,16 @@ public enum ChildProcess {
     /// a session of its own, and returns its pid. The caller reaps it (or ignores SIGCHLD).
     /// With `standardError`, the child's stderr is that descriptor instead (the controller's log
     /// pipe, say).
-    public static func spawn(_ path: String, arguments: [String], standardError: Int32? = nil) throws(Failure) -> pid_t
-    {
+    public static func spawn(
+        _ path: String, arguments: [String], standardError: Int32? = nil, extraEnvironment: [String] = []
+    ) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         if let standardError, standardError != 2 { posix_spawn_file_actions_adddup2(&actions, standardError, 2) }
-        return try launch(path, arguments: arguments, actions: &actions)
+        return try launch(path, arguments: arguments, actions: &actions, extraEnvironment: extraEnvironment)
     }
 
     /// Starts `path` (looked up on PATH when it has no slash) with its stdout on a pipe; returns

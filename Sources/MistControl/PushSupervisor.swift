@@ -1,0 +1,152 @@
+import Logging
+import MistCore
+import MistData
+import MistShm
+import MistStream
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The controller's outgoing pushes and recordings: each one an output process started with the
+/// stream and target (`MistOut<X> --stream <s> <target>`), chosen by the target's `<name>:`
+/// prefix or the outputs' `push_urls`; PUSH_OUT_START may rewrite or refuse the target, and
+/// PUSH_END reports each one that ended. Automatic pushes start for matching active streams.
+public final class PushSupervisor: Sendable {
+    struct Push: Sendable {
+        var pid: pid_t
+        var stream: String
+        var original: String
+        var target: String
+        var startedAt: Double
+        var automatic: Bool
+    }
+
+    private let pushes = Mutex<[pid_t: Push]>([:])
+    /// When an automatic push of a stream and target last started, so a failing one waits.
+    private let lastAutomatic = Mutex<[String: Double]>([:])
+    let directory: String
+    let logDescriptor: Int32?
+    let logger: Logger
+
+    public init(directory: String, logDescriptor: Int32?, logger: Logger) {
+        self.directory = directory
+        self.logDescriptor = logDescriptor
+        self.logger = logger
+    }
+
+    /// The output that writes `target`: a `<name>:` prefix names it (and is removed), else the
+    /// first whose `push_urls` matches the target without its query.
+    static func output(for target: String, connectors: [String: JSONValue]) -> (name: String, target: String)? {
+        if let colon = target.firstIndex(of: ":"), !target[colon...].hasPrefix("://") {
+            let prefix = target[..<colon].lowercased()
+            if let name = connectors.keys.first(where: { $0.lowercased() == prefix }) {
+                return (name, String(target[target.index(after: colon)...]))
+            }
+        }
+        let location = String(target.prefix { $0 != "?" })
+        for name in connectors.keys.sorted() {
+            let patterns = connectors[name]?["push_urls"].arrayValue?.compactMap(\.stringValue) ?? []
+            if patterns.contains(where: { InputSelector.matches(location, pattern: $0) }) { return (name, target) }
+        }
+        return nil
+    }
+
+    /// Starts a push of `stream` to `target`; its id (the writer's pid), or nil when it could not start.
+    @discardableResult
+    public func start(stream: String, target original: String, connectors: [String: JSONValue], automatic: Bool = false)
+        -> pid_t?
+    {
+        var target = Triggers.rewrite(
+            "PUSH_OUT_START", stream: stream, payload: "\(stream)\n\(original)", current: original, logger: logger)
+        guard !target.isEmpty else {
+            logger.mist(.warn, "PUSH_OUT_START refused the push of \(stream) to \(original)")
+            return nil
+        }
+        target = StreamVariables.substitute(target, stream: stream)
+        let running = pushes.withLock {
+            $0.values.contains { $0.stream == stream && ($0.original == original || $0.target == target) }
+        }
+        if running { return nil }
+        guard let (name, argument) = PushSupervisor.output(for: target, connectors: connectors) else {
+            logger.mist(.fail, "No output can push to \(target)")
+            return nil
+        }
+        do {
+            let pid = try ChildProcess.spawn(
+                directory + "MistOut" + name, arguments: ["--stream", stream, argument], standardError: logDescriptor,
+                extraEnvironment: ["MST_ORIG_TARGET=\(original)"])
+            pushes.withLock {
+                $0[pid] = Push(
+                    pid: pid, stream: stream, original: original, target: target, startedAt: monotonicSeconds(),
+                    automatic: automatic)
+            }
+            logger.mist(.info, "Pushing \(stream) to \(target) through MistOut\(name) (pid \(pid))")
+            return pid
+        } catch {
+            logger.mist(.fail, "Could not start the push of \(stream) to \(target): \(error)")
+            return nil
+        }
+    }
+
+    /// `push_list` rows: `[id, stream, original target, effective target, logs, status]`.
+    public var list: JSONValue {
+        .array(
+            pushes.withLock { Array($0.values) }.sorted { $0.pid < $1.pid }.map { push in
+                [
+                    .int(Int64(push.pid)), .string(push.stream), .string(push.original), .string(push.target),
+                    .array([]),
+                    ["active_seconds": .int(Int64(monotonicSeconds() - push.startedAt))],
+                ]
+            })
+    }
+
+    public func stop(_ ids: [Int64]) {
+        let known = pushes.withLock { Set($0.keys) }
+        for id in ids where known.contains(pid_t(truncatingIfNeeded: id)) {
+            kill(pid_t(truncatingIfNeeded: id), SIGTERM)
+        }
+    }
+
+    /// Reaps pushes that ended (PUSH_END for each), and starts automatic pushes: each rule's
+    /// target for every active stream it matches (`name` or `base+`), at most every `wait` seconds.
+    public func tick(rules: JSONValue, wait: Double, connectors: [String: JSONValue]) {
+        for (pid, push) in pushes.withLock({ $0 }) {
+            guard let status = ChildProcess.reap(pid) else { continue }
+            pushes.withLock { _ = $0.removeValue(forKey: pid) }
+            logger.mist(.info, "Push of \(push.stream) to \(push.target) ended (status \(status))")
+            let payload = [
+                String(pid), push.stream, push.original, push.target, "[]",
+                "{\"active_seconds\":\(Int(monotonicSeconds() - push.startedAt))}",
+            ]
+            Triggers.notify("PUSH_END", stream: push.stream, payload: payload.joined(separator: "\n"), logger: logger)
+        }
+        guard rules.count > 0 else { return }
+        let active = StreamCleanup.activeStreams().filter { StreamStatus.current(of: $0) == .ready }
+        let now = monotonicSeconds()
+        for (_, rule) in rules.objectValue ?? JSONObject() {
+            guard let matcher = rule["stream"].stringValue, let target = rule["target"].stringValue else { continue }
+            for stream in active where PushSupervisor.matches(stream, matcher) {
+                let key = stream + "\u{0}" + target
+                let due = lastAutomatic.withLock { table -> Bool in
+                    guard now - (table[key] ?? -.infinity) >= max(wait, 1) else { return false }
+                    table[key] = now
+                    return true
+                }
+                if due { start(stream: stream, target: target, connectors: connectors, automatic: true) }
+            }
+        }
+    }
+
+    /// MistServer's push stream matchers: an exact name, or `base+` for all of its wildcard streams.
+    static func matches(_ stream: String, _ matcher: String) -> Bool {
+        if matcher.hasSuffix("+") { return stream.hasPrefix(matcher) && stream.count > matcher.count }
+        return stream == matcher
+    }
+
+    /// Stops every push (at shutdown).
+    public func stopAll() {
+        for pid in pushes.withLock({ Array($0.keys) }) { kill(pid, SIGTERM) }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import MistData
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Pushes out and recordings under the controller: ffmpeg pushes RTMP, the server records it
+/// to split TS, FLV and MP4 files, re-streams it over RTMP to itself and records a second
+/// stream by an automatic rule; ffprobe checks every file.
+@Suite(.serialized) struct PushEndToEndTests {
+    @Test(.enabled(if: MediaTools.available)) func recordingsRestreamsAndAutomaticPushes() throws {
+        let folder = try MediaTools.temporaryFolder("pushes")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorder = try TriggerRecorder { _ in "true" }
+        let rtmpPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let handler = "{\"handler\": \"\(recorder.url)\", \"sync\": false}"
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)]}},
+                 "streams": {"live": {"name": "live", "source": "push://"}, "copy": {"name": "copy", "source": "push://"},
+                             "other": {"name": "other", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+        // An automatic rule for a stream that is not there yet.
+        let rule = try controller.call(
+            "{\"push_auto_add\": {\"stream\": \"other\", \"target\": \"\(folder.path)/auto_$stream.ts\"}}")
+        #expect(rule["auto_push"].count == 1)
+
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 14, log: folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        for (format, target) in [
+            ("ts", "\(folder.path)/rec_$segmentCounter.ts?split=5"),
+            ("flv", "\(folder.path)/rec_$segmentCounter.flv?split=5"),
+            ("mp4", "\(folder.path)/rec_$segmentCounter.mp4?split=5"),
+            ("rtmp", "rtmp://127.0.0.1:\(rtmpPort)/live/copy"),
+            ("killed", "\(folder.path)/killed.mp4"), ("bad", "/proc/nowhere/x.ts"),
+        ] {
+            let reply = try controller.call("{\"push_start\": [\"live\", \"\(target)\"]}")
+            #expect(reply["push_list"].count >= 1, "\(format)")
+        }
+        let list = try controller.call(#"{"push_list": true}"#)["push_list"].arrayValue ?? []
+        #expect(list.contains { $0[1] == "live" && $0[2].asString.hasSuffix("rec_$segmentCounter.ts?split=5") })
+        let other = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/other", seconds: 6, log: folder.appendingPathComponent("other.log"))
+        defer { if other.isRunning { other.terminate() } }
+        // The re-stream plays while it runs.
+        #expect(RTMPEndToEndTests.waitForActive(controller, "copy"))
+        let copy = folder.appendingPathComponent("copy.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(httpPort)/copy.ts", "-t", "3", "-c", "copy", "-f", "mpegts", copy.path],
+            log: folder.appendingPathComponent("copy.log"))
+        #expect(try MediaTools.report(copy.path)["video"]?.codec == "h264")
+        // A recorder killed outright leaves a file that plays up to its last fragment.
+        let killed = list.first { $0[2].asString.hasSuffix("killed.mp4") }.flatMap { $0[0].intValue }
+        #expect(killed != nil)
+        if let killed { kill(pid_t(killed), SIGKILL) }
+
+        #expect(RTMPEndToEndTests.finish(push, seconds: 40))
+        #expect(RTMPEndToEndTests.finish(other, seconds: 40))
+        #expect(waitFor(seconds: 20) { (try? controller.call(#"{"push_list": true}"#)["push_list"].count) == 0 })
+
+        for format in ["ts", "flv", "mp4"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                .filter { $0.hasPrefix("rec_") && $0.hasSuffix(".\(format)") }.sorted()
+            #expect(files.count >= 2, "\(format): \(files)")
+            var total = 0.0
+            var previousEnd: Double?
+            for file in files {
+                let video = try #require(
+                    try MediaTools.report(folder.appendingPathComponent(file).path)["video"], "\(file)")
+                #expect(video.codec == "h264" && video.width == 640, "\(file)")
+                let start = video.dts.first ?? 0
+                let end = (video.dts.last ?? 0) + 0.04
+                total += end - start
+                if let previousEnd, format != "ts" {
+                    #expect(abs(start - previousEnd) < 0.05, "\(file) continues at \(start)")
+                }
+                previousEnd = end
+                #expect(
+                    try MediaTools.decodeErrors(
+                        folder.appendingPathComponent(file).path, log: folder.appendingPathComponent("\(file).decode")
+                    )
+                    .isEmpty, "\(file)")
+            }
+            #expect(total > 9 && total < 14.1, "\(format): \(total) s recorded")
+        }
+        let killedVideo = try MediaTools.report(folder.appendingPathComponent("killed.mp4").path)["video"]
+        #expect((killedVideo?.pts.count ?? 0) >= 25, "the killed recording plays its complete fragments")
+        let auto = try MediaTools.report(folder.appendingPathComponent("auto_other.ts").path)
+        #expect((auto["video"]?.pts.count ?? 0) > 50, "the automatic rule recorded the second stream")
+        // The unwritable target is reported, and nothing else suffered.
+        #expect(controller.log.contains("cannot open /proc/nowhere/x.ts"))
+        // RECORDING_END per finished file, PUSH_END per push.
+        #expect(waitFor { recorder.calls("RECORDING_END").count >= 6 })
+        let ended = try #require(
+            recorder.calls("RECORDING_END").first { $0.lines.count > 2 && $0.lines[1].hasSuffix("rec_0.mp4") })
+        #expect(ended.lines.count == 13 && ended.lines[0] == "live" && ended.lines[2] == "MP4" && ended.lines[12] == "")
+        #expect((Int(ended.lines[3]) ?? 0) > 10_000 && (Int(ended.lines[7]) ?? 0) >= 4000)
+        #expect(recorder.calls("PUSH_END").contains { $0.lines.count == 6 && $0.lines[1] == "live" })
+    }
+}
