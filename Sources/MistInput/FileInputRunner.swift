@@ -64,7 +64,7 @@ public enum FileInputRunner {
         if stopSignals.arePending {
             Triggers.notify(
                 "STREAM_UNLOAD", stream: stream, payload: "\(stream)\n\(name)\nuncancelablestopped by a signal",
-                logger: logger)
+                logger: logger, waiting: true)
         }
         logger.mist(.info, stopSignals.arePending ? "Stopping \(stream)" : "Unloading \(stream): no viewers")
         writer.close()

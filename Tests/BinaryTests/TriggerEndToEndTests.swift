@@ -117,7 +117,10 @@ import Testing
         let full = try #require(recorder.calls("STREAM_BUFFER").first { $0.lines.count > 1 && $0.lines[1] == "FULL" })
         let health = try JSONParser.parse(Array(full.lines[2].utf8))
         #expect(health["tracks"].count == 2 && (health["buffer"].intValue ?? 0) > 0)
-        #expect(waitFor { recorder.calls("STREAM_BUFFER").contains { $0.lines.count == 3 && $0.lines[1] == "EMPTY" } })
+        #expect(
+            waitFor(seconds: 40) {
+                recorder.calls("STREAM_BUFFER").contains { $0.lines.count == 3 && $0.lines[1] == "EMPTY" }
+            })
         let bandwidth = try #require(recorder.calls("LIVE_BANDWIDTH").first)
         #expect(bandwidth.lines.count == 2 && bandwidth.lines[0] == "live" && (Int(bandwidth.lines[1]) ?? 0) > 1000)
 
