@@ -66,7 +66,8 @@ public final class BufferInput {
             if announcedFull {
                 let last = (0..<writer.trackCount).compactMap { writer.lastTime(of: $0) }.max() ?? 0
                 Triggers.notify(
-                    "STREAM_BUFFER", stream: stream, payload: "\(stream)\nEMPTY\n\(last)", logger: logger, waiting: true)
+                    "STREAM_BUFFER", stream: stream, payload: "\(stream)\nEMPTY\n\(last)", logger: logger, waiting: true
+                )
             }
             Triggers.notify(
                 "STREAM_UNLOAD", stream: stream, payload: "\(stream)\nBuffer\nuncancelablebuffer closing",
