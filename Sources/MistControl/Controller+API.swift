@@ -36,8 +36,7 @@ extension Controller {
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
         "playlist", "clients", "totals", "stats_streams", "push_stop_graceful", "proc_list",
-        "external_writer_list", "external_writer_add",
-        "external_writer_remove", "invalidate_sessions", "stop_sessions", "stop_sessid", "stop_tag", "tag_sessid",
+        "invalidate_sessions", "stop_sessions", "stop_sessid", "stop_tag", "tag_sessid",
         "tag_stream", "untag_stream", "stream_tags", "jwks", "addjwks", "deletejwks", "enumerate_sources",
         "update", "checkupdate", "autoupdate", "abortupdate",
     ]
@@ -177,6 +176,7 @@ extension Controller {
         editTags(request, storage: &storage, response: &response)
 
         editPushes(request, storage: &storage, response: &response, errors: &errors)
+        editExternalWriters(request, storage: &storage, response: &response, errors: &errors)
 
         if request.hasMember("variable_add") || request.hasMember("variable_remove")
             || request.hasMember("variable_list")
@@ -279,6 +279,45 @@ extension Controller {
     }
 
     /// The `config` call: copies only the members MistServer accepts.
+    /// external_writer_add, external_writer_remove and external_writer_list (`extwriters`:
+    /// `[name, cmdline, [protocols]]` rows).
+    func editExternalWriters(
+        _ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String]
+    ) {
+        let calls = ["external_writer_add", "external_writer_remove", "external_writer_list"]
+        guard calls.contains(where: request.hasMember) else { return }
+        var writers = storage["extwriters"].arrayValue ?? []
+        if request.hasMember("external_writer_add") {
+            let call = request["external_writer_add"]
+            let name = (call.isArray ? call[0] : call["name"]).asString
+            let command = (call.isArray ? call[1] : call["cmdline"]).asString
+            let given = call.isArray ? call[2] : call["protocols"]
+            let protocols = given.arrayValue?.compactMap(\.stringValue) ?? [given.stringValue].compactMap { $0 }
+            if call.isArray && call.count != 4 {
+                errors.append("external_writer_add takes [name, cmdline, protocols, x] or {name, cmdline, protocols}")
+            } else if name.isEmpty || command.isEmpty || protocols.isEmpty {
+                errors.append("external_writer_add needs a name, a command line and protocols")
+            } else {
+                let row: JSONValue = [
+                    .string(String(name.prefix(31))), .string(String(command.prefix(255))),
+                    .array(protocols.map { .string(String($0.prefix(63))) }),
+                ]
+                if let index = writers.firstIndex(where: { $0[0].asString == row[0].asString }) {
+                    writers[index] = row
+                } else {
+                    writers.append(row)
+                }
+            }
+        }
+        if request.hasMember("external_writer_remove") {
+            let call = request["external_writer_remove"]
+            let name = call.isArray ? call[0].asString : call.isObject ? call["name"].asString : call.asString
+            writers.removeAll { $0[0].asString == name }
+        }
+        storage["extwriters"] = .array(writers)
+        response["external_writer_list"] = storage["extwriters"]
+    }
+
     /// push_start, push_list, push_stop, push_settings and the automatic push calls.
     func editPushes(_ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String]) {
         if request.hasMember("push_start") {

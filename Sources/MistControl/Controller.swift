@@ -160,6 +160,7 @@ public final class Controller: Sendable {
         var values = JSONValue.emptyObject
         for (name, entry) in storage["variables"].objectValue ?? JSONObject() { values[name] = entry["value"] }
         wanted[StreamPageNames.variables] = values
+        wanted[StreamPageNames.externalWriters] = storage["extwriters"].isArray ? storage["extwriters"] : .array([])
         published.withLock { published in
             if published[StreamPageNames.triggers] != wanted[StreamPageNames.triggers] {
                 Triggers.configure(triggers, instance: instanceID)

@@ -38,7 +38,9 @@ public final class PushSupervisor: Sendable {
 
     /// The output that writes `target`: a `<name>:` prefix names it (and is removed), else the
     /// first whose `push_urls` matches the target without its query.
-    static func output(for target: String, connectors: [String: JSONValue]) -> (name: String, target: String)? {
+    static func output(
+        for target: String, connectors: [String: JSONValue], writers: JSONValue = .null
+    ) -> (name: String, target: String)? {
         if let colon = target.firstIndex(of: ":"), !target[colon...].hasPrefix("://") {
             let prefix = target[..<colon].lowercased()
             if let name = connectors.keys.first(where: { $0.lowercased() == prefix }) {
@@ -49,6 +51,18 @@ public final class PushSupervisor: Sendable {
         for name in connectors.keys.sorted() {
             let patterns = connectors[name]?["push_urls"].arrayValue?.compactMap(\.stringValue) ?? []
             if patterns.contains(where: { InputSelector.matches(location, pattern: $0) }) { return (name, target) }
+        }
+        // A URL whose scheme an external writer takes goes to the output of its extension.
+        if let scheme = location.split(separator: ":").first.map(String.init), location.contains("://"),
+            (writers.arrayValue ?? []).contains(where: { ($0[2].arrayValue ?? []).contains(.string(scheme)) })
+        {
+            let path = "/" + (location.split(separator: "/").last.map(String.init) ?? "")
+            for name in connectors.keys.sorted() {
+                let patterns = connectors[name]?["push_urls"].arrayValue?.compactMap(\.stringValue) ?? []
+                if patterns.contains(where: { $0.hasPrefix("/*.") && InputSelector.matches(path, pattern: $0) }) {
+                    return (name, target)
+                }
+            }
         }
         return nil
     }
@@ -69,7 +83,8 @@ public final class PushSupervisor: Sendable {
             $0.values.contains { $0.stream == stream && ($0.original == original || $0.target == target) }
         }
         if running { return nil }
-        guard let (name, argument) = PushSupervisor.output(for: target, connectors: connectors) else {
+        let writers = ConfigPage.read(StreamPageNames.externalWriters) ?? .null
+        guard let (name, argument) = PushSupervisor.output(for: target, connectors: connectors, writers: writers) else {
             logger.mist(.fail, "No output can push to \(target)")
             return nil
         }

@@ -46,15 +46,40 @@ public enum PushOutput {
             return 1
         }
         let stopSignals = StopSignals.block()
+        let started = unixSeconds()
+        let summary: Summary
         if target.hasPrefix("rtmp://") {
-            return pushRTMP(stream: stream, target: target, logger: logger) { stopSignals.arePending }
+            summary = pushRTMP(stream: stream, target: target, logger: logger) { stopSignals.arePending }
+        } else {
+            summary = record(stream: stream, target: target, connector: connector, logger: logger) {
+                stopSignals.arePending
+            }
         }
-        return record(stream: stream, target: target, connector: connector, logger: logger) { stopSignals.arePending }
+        let now = unixSeconds()
+        let media = (summary.last ?? 0) &- (summary.first ?? 0)
+        let lines = [
+            stream, target, connector, String(summary.bytes), String(now - started), String(started), String(now),
+            String(summary.first == nil ? 0 : media), String(summary.first ?? UInt64.max), String(summary.last ?? 0),
+            summary.code, summary.text,
+        ]
+        Triggers.notify(
+            "OUTPUT_END", stream: stream, payload: lines.joined(separator: "\n") + "\n", logger: logger, waiting: true)
+        return summary.code.hasPrefix("CLEAN") ? 0 : 1
+    }
+
+    /// How a push went, for OUTPUT_END.
+    struct Summary {
+        var bytes = 0
+        var first: UInt64?
+        var last: UInt64?
+        var code = "CLEAN_EOF"
+        var text = "end of stream"
     }
 
     // MARK: RTMP
 
-    static func pushRTMP(stream: String, target: String, logger: Logger, stop: () -> Bool) -> Int32 {
+    static func pushRTMP(stream: String, target: String, logger: Logger, stop: () -> Bool) -> Summary {
+        var summary = Summary()
         do {
             let playback = try FLVPlayback(stream: stream, logger: logger)
             let publisher = try RTMPPublisher(url: target, logger: logger)
@@ -73,21 +98,23 @@ public enum PushOutput {
                 }
                 if !out.isEmpty {
                     try publisher.connection.send(out, timeoutMilliseconds: 30_000)
+                    summary.bytes += out.count
                     out.removeAll(keepingCapacity: true)
                 }
                 try publisher.drain()
             }
+            if stop() { (summary.code, summary.text) = ("CLEAN_SIGNAL", "stopped") }
             logger.mist(.info, "Push of \(stream) to \(target) ended")
-            return 0
         } catch {
             logger.mist(.fail, "Push of \(stream) to \(target) failed: \(error)")
-            return 1
+            (summary.code, summary.text) = ("WRITE_FAILURE", "\(error)")
         }
+        return summary
     }
 
     // MARK: files
 
-    static func record(stream: String, target: String, connector: String, logger: Logger, stop: () -> Bool) -> Int32 {
+    static func record(stream: String, target: String, connector: String, logger: Logger, stop: () -> Bool) -> Summary {
         let path = String(target.prefix { $0 != "?" })
         var query: [String: String] = [:]
         if let mark = target.firstIndex(of: "?") {
@@ -146,17 +173,26 @@ public enum PushOutput {
             }
             let tail = muxer.finish()
             if recorder.isOpen { try recorder.write(tail, time: nil) }
-            recorder.close(code: stop() ? "CLEAN_SIGNAL" : "CLEAN_EOF", text: stop() ? "stopped" : "end of stream")
+            let ending =
+                stop()
+                ? Ending(code: "CLEAN_SIGNAL", text: "stopped") : Ending(code: "CLEAN_EOF", text: "end of stream")
+            recorder.close(code: ending.code, text: ending.text)
             logger.mist(.info, "Recording of \(stream) ended after \(unixSeconds() - started) s")
-            return 0
+            return Summary(
+                bytes: recorder.totalBytes, first: recorder.overallFirst, last: recorder.overallLast, code: ending.code,
+                text: ending.text)
         } catch let ending as Ending {
             logger.mist(.fail, "Recording of \(stream) to \(path) failed: \(ending.text)")
             recorder.close(code: ending.code, text: ending.text)
-            return 1
+            return Summary(
+                bytes: recorder.totalBytes, first: recorder.overallFirst, last: recorder.overallLast, code: ending.code,
+                text: ending.text)
         } catch {
             logger.mist(.fail, "Recording of \(stream) to \(path) failed: \(error)")
             recorder.close(code: "INTERNAL_ERROR", text: "\(error)")
-            return 1
+            return Summary(
+                bytes: recorder.totalBytes, first: recorder.overallFirst, last: recorder.overallLast,
+                code: "INTERNAL_ERROR", text: "\(error)")
         }
     }
 
@@ -175,9 +211,15 @@ struct FileRecorder {
     private(set) var segmentStart: UInt64 = 0
     private var counter = 0
     private var bytes = 0
+    /// Across every file of this recording, for OUTPUT_END.
+    private(set) var totalBytes = 0
+    private(set) var overallFirst: UInt64?
+    private(set) var overallLast: UInt64?
     private var firstTime: UInt64?
     private var lastTime: UInt64?
     private var openedAt: Int64 = 0
+    /// The external writer process of a URL target, waited for when its file is closed.
+    private var writer: pid_t?
 
     init(stream: String, pattern: String, connector: String, logger: Logger) {
         self.stream = stream
@@ -198,13 +240,19 @@ struct FileRecorder {
             let dot = name.lastIndex(of: ".") ?? name.endIndex
             name = String(name[..<dot]) + "_\(counter)" + String(name[dot...])
         }
-        let folder = String(name[..<(name.lastIndex(of: "/") ?? name.startIndex)])
-        if !folder.isEmpty { mkdir(folder, 0o755) }
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        descriptor = Glibc.open(name, flags, 0o644)
-        guard descriptor >= 0 else {
-            throw PushOutput.Ending(
-                code: "WRITE_FAILURE", text: "cannot open \(name): \(String(cString: strerror(errno)))")
+        if name.contains("://") {
+            let external = try ExternalWriter.open(name)
+            descriptor = external.descriptor
+            writer = external.pid
+        } else {
+            let folder = String(name[..<(name.lastIndex(of: "/") ?? name.startIndex)])
+            if !folder.isEmpty { mkdir(folder, 0o755) }
+            let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+            descriptor = Glibc.open(name, flags, 0o644)
+            guard descriptor >= 0 else {
+                throw PushOutput.Ending(
+                    code: "WRITE_FAILURE", text: "cannot open \(name): \(String(cString: strerror(errno)))")
+            }
         }
         path = name
         segmentStart = time
@@ -223,6 +271,8 @@ struct FileRecorder {
         if let time {
             firstTime = firstTime ?? time
             lastTime = time
+            overallFirst = overallFirst ?? time
+            overallLast = time
         }
         var offset = 0
         while offset < piece.count {
@@ -237,6 +287,7 @@ struct FileRecorder {
             offset += written
         }
         bytes += piece.count
+        totalBytes += piece.count
     }
 
     /// Closes the file and fires RECORDING_END with MistServer's twelve lines (waiting for its
@@ -245,6 +296,10 @@ struct FileRecorder {
         guard descriptor >= 0 else { return }
         Glibc.close(descriptor)
         descriptor = -1
+        if let writer {
+            ExternalWriter.finish(writer, logger: logger)
+            self.writer = nil
+        }
         let now = PushOutput.unixSeconds()
         let media = (lastTime ?? 0) &- (firstTime ?? 0)
         let lines = [

@@ -41,4 +41,6 @@ extension StreamPageNames {
     public static let triggers = "/MstTrig"
     /// The custom variables' current values, as the controller publishes them.
     public static let variables = "/MstVars"
+    /// The external writers (`extwriters`), as the controller publishes them.
+    public static let externalWriters = "/MstXWrt"
 }

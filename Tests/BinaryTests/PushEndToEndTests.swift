@@ -22,12 +22,21 @@ import Testing
                 {"config": {"protocols": [
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
-                  "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)]}},
+                  "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)], "OUTPUT_END": [\(handler)]}},
                  "streams": {"live": {"name": "live", "source": "push://"}, "copy": {"name": "copy", "source": "push://"},
                              "other": {"name": "other", "source": "push://"}}}
                 """)
         defer { controller.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+        // An external writer: a script that copies its stdin to a file named after the URL.
+        let copier = folder.appendingPathComponent("copier.sh")
+        try "#!/bin/sh\ncat > \"\(folder.path)/uploaded_$(basename \"$1\")\"\n".write(
+            to: copier, atomically: true, encoding: .utf8)
+        chmod(copier.path, 0o755)
+        let writers = try controller.call(
+            "{\"external_writer_add\": {\"name\": \"copier\", \"cmdline\": \"\(copier.path)\", \"protocols\": [\"fake\"]}}"
+        )
+        #expect(writers["external_writer_list"] == [[.string("copier"), .string(copier.path), ["fake"]]])
         // An automatic rule for a stream that is not there yet.
         let rule = try controller.call(
             "{\"push_auto_add\": {\"stream\": \"other\", \"target\": \"\(folder.path)/auto_$stream.ts\"}}")
@@ -42,7 +51,7 @@ import Testing
             ("flv", "\(folder.path)/rec_$segmentCounter.flv?split=5"),
             ("mp4", "\(folder.path)/rec_$segmentCounter.mp4?split=5"),
             ("rtmp", "rtmp://127.0.0.1:\(rtmpPort)/live/copy"),
-            ("killed", "\(folder.path)/killed.mp4"), ("bad", "/proc/nowhere/x.ts"),
+            ("killed", "\(folder.path)/killed.mp4"), ("bad", "/proc/nowhere/x.ts"), ("external", "fake://bucket/up.ts"),
         ] {
             let reply = try controller.call("{\"push_start\": [\"live\", \"\(target)\"]}")
             #expect(reply["push_list"].count >= 1, "\(format)")
@@ -95,6 +104,8 @@ import Testing
         }
         let killedVideo = try MediaTools.report(folder.appendingPathComponent("killed.mp4").path)["video"]
         #expect((killedVideo?.pts.count ?? 0) >= 25, "the killed recording plays its complete fragments")
+        let uploaded = try MediaTools.report(folder.appendingPathComponent("uploaded_up.ts").path)
+        #expect((uploaded["video"]?.pts.count ?? 0) > 100, "the external writer got a playable file")
         let auto = try MediaTools.report(folder.appendingPathComponent("auto_other.ts").path)
         #expect((auto["video"]?.pts.count ?? 0) > 50, "the automatic rule recorded the second stream")
         // The unwritable target is reported, and nothing else suffered.
@@ -106,5 +117,8 @@ import Testing
         #expect(ended.lines.count == 13 && ended.lines[0] == "live" && ended.lines[2] == "MP4" && ended.lines[12] == "")
         #expect((Int(ended.lines[3]) ?? 0) > 10_000 && (Int(ended.lines[7]) ?? 0) >= 4000)
         #expect(recorder.calls("PUSH_END").contains { $0.lines.count == 6 && $0.lines[1] == "live" })
+        let restream = try #require(recorder.calls("OUTPUT_END").first { $0.lines.count > 2 && $0.lines[2] == "RTMP" })
+        #expect(restream.lines.count == 13 && restream.lines[1] == "rtmp://127.0.0.1:\(rtmpPort)/live/copy")
+        #expect((Int(restream.lines[3]) ?? 0) > 100_000 && restream.lines[10].hasPrefix("CLEAN"))
     }
 }
