@@ -200,6 +200,15 @@ public final class Controller: Sendable {
         refreshVariables()
         publishStreams()
         startAlwaysOnStreams()
+        // Automatic pushes whose completion time passed are deleted (their pushes stop below).
+        let unix = Int64(time(nil))
+        stored.withLock { stored in
+            for (id, rule) in stored.config.storage["auto_push"].objectValue ?? JSONObject()
+            where (rule["completetime"].intValue ?? 0) > 0 && (rule["completetime"].intValue ?? 0) <= unix {
+                stored.config.storage["auto_push"].removeMember(id)
+                stored.dirtySince = stored.dirtySince ?? monotonicSeconds()
+            }
+        }
         let storage = self.storage
         pushes.tick(
             rules: storage["auto_push"], wait: storage["push_settings"]["wait"].doubleValue ?? 3,

@@ -140,9 +140,25 @@ public final class PushSupervisor: Sendable {
         guard rules.count > 0 else { return }
         let active = StreamCleanup.activeStreams().filter { StreamStatus.current(of: $0) == .ready }
         let now = monotonicSeconds()
+        let unix = Int64(time(nil))
+        let variables = StreamVariables.published()
         for (_, rule) in rules.objectValue ?? JSONObject() {
             guard let matcher = rule["stream"].stringValue, let target = rule["target"].stringValue else { continue }
-            for stream in active where PushSupervisor.matches(stream, matcher) {
+            let inhibit =
+                rule["inhibit"].arrayValue?.compactMap(\.stringValue) ?? [rule["inhibit"].stringValue].compactMap { $0 }
+            // Off: not yet scheduled, past its completion, its end rule holds or its start rule does not.
+            let scheduled = (rule["scheduletime"].intValue ?? 0) <= unix
+            let complete = (rule["completetime"].intValue ?? 0) > 0 && (rule["completetime"].intValue ?? 0) <= unix
+            let ended = rule["end_rule"].isArray && PushSupervisor.holds(rule["end_rule"], variables)
+            let started = !rule["start_rule"].isArray || PushSupervisor.holds(rule["start_rule"], variables)
+            guard scheduled && !complete && !ended && started else {
+                stopPushes(matcher: matcher, target: target)
+                continue
+            }
+            for stream in active
+            where PushSupervisor.matches(stream, matcher)
+                && !inhibit.contains(where: { PushSupervisor.matches(stream, $0) })
+            {
                 let key = stream + "\u{0}" + target
                 let due = lastAutomatic.withLock { table -> Bool in
                     guard now - (table[key] ?? -.infinity) >= max(wait, 1) else { return false }
@@ -151,6 +167,46 @@ public final class PushSupervisor: Sendable {
                 }
                 if due { start(stream: stream, target: target, connectors: connectors, automatic: true) }
             }
+        }
+    }
+
+    /// Stops the automatic pushes of a rule whose conditions no longer hold.
+    private func stopPushes(matcher: String, target: String) {
+        let pids = pushes.withLock { table in
+            table.values.filter { $0.automatic && $0.original == target && PushSupervisor.matches($0.stream, matcher) }
+                .map(\.pid)
+        }
+        for pid in pids { kill(pid, SIGTERM) }
+    }
+
+    /// Whether a `[variable, operator, value]` rule holds: 0 truthy, 1 falsy, 2 equal, 3 not
+    /// equal, 10–13 numeric and 20–23 lexical `>`, `>=`, `<`, `<=`. An unknown variable fails.
+    static func holds(_ rule: JSONValue, _ variables: [String: String]) -> Bool {
+        let name = rule[0].asString
+        var value = variables[name]
+        if value == nil {
+            // The built-in time variables.
+            let substituted = StreamVariables.substitute("$" + name, custom: [:])
+            if substituted != "$" + name { value = substituted }
+        }
+        guard let value else { return false }
+        let other = StreamVariables.substitute(rule[2].stringValue ?? rule[2].asString, custom: variables)
+        let number = Double(value) ?? 0
+        let otherNumber = rule[2].doubleValue ?? Double(other) ?? 0
+        switch rule[1].intValue ?? 0 {
+        case 0: return TriggerHandler.isPositive(value)
+        case 1: return !TriggerHandler.isPositive(value)
+        case 2: return value == other
+        case 3: return value != other
+        case 10: return number > otherNumber
+        case 11: return number >= otherNumber
+        case 12: return number < otherNumber
+        case 13: return number <= otherNumber
+        case 20: return value > other
+        case 21: return value >= other
+        case 22: return value < other
+        case 23: return value <= other
+        default: return false
         }
     }
 

@@ -3,7 +3,9 @@ import MistData
 
 /// MistOutDTSC: DTSC to other servers (port 4200).
 public enum DTSCCapabilities {
-    public static let declaration = Capabilities.output(
+    public static let declaration = PushOutput.pushCapable(base, urls: ["dtsc://*", "dtsc:*"])
+
+    static let base = Capabilities.output(
         name: "DTSC", friendlyName: "DTSC",
         description: "Real-time streaming over DTSC, MistServer's protocol for efficient streaming between servers",
         port: 4200,
@@ -11,7 +13,6 @@ public enum DTSCCapabilities {
             "codecs": [[["+*"]]],
             "methods": [["handler": "dtsc", "type": "dtsc", "hrn": "DTSC", "priority": 10]],
             "url_rel": "/$",
-            "push_urls": ["dtsc://*", "dtsc:*"],
             "incoming_push_url": "dtsc://$host:$port/$stream?pass=$password",
             "deps": "",
         ])

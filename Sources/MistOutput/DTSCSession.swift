@@ -125,14 +125,7 @@ public struct DTSCSession {
         while true {
             switch try reader.next(timeoutMilliseconds: 500) {
             case .packet(let packet):
-                // Peers number tracks from 1: rewrite the id in a copy of the 20-byte header and send
-                // the body straight from the mapped page.
-                let bytes = packet.bytes
-                for index in 0..<20 { header[index] = bytes[index] }
-                let id = UInt32(truncatingIfNeeded: packet.trackID + 1).bigEndian
-                withUnsafeBytes(of: id) { for index in 0..<4 { header[8 + index] = $0[index] } }
-                try connection.send(header)
-                try connection.send(UnsafeRawBufferPointer(rebasing: bytes[20...]))
+                try DTSCSession.send(packet, header: &header, to: connection)
                 idleMilliseconds = 0
             case .timeout:
                 idleMilliseconds += 500
@@ -152,5 +145,16 @@ public struct DTSCSession {
                 }
             }
         }
+    }
+
+    /// Sends a packet from a mapped page as DTSC wire bytes. Peers number tracks from 1: the id
+    /// is rewritten in a copy of the 20-byte header and the body goes straight from the page.
+    static func send(_ packet: DTSCPacket, header: inout [UInt8], to connection: TCPConnection) throws {
+        let bytes = packet.bytes
+        for index in 0..<20 { header[index] = bytes[index] }
+        let id = UInt32(truncatingIfNeeded: packet.trackID + 1).bigEndian
+        withUnsafeBytes(of: id) { for index in 0..<4 { header[8 + index] = $0[index] } }
+        try connection.send(header)
+        try connection.send(UnsafeRawBufferPointer(rebasing: bytes[20...]))
     }
 }

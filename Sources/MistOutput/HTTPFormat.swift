@@ -13,7 +13,7 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
     /// The capabilities of the format's own binary (the file formats also record pushes).
     public var capabilities: Capabilities {
         switch self {
-        case .hls: return formatCapabilities
+        case .hls: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.m3u8"])
         case .ts: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.ts"])
         case .flv: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.flv"])
         case .mp4: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mp4"])

@@ -50,6 +50,8 @@ public enum PushOutput {
         let summary: Summary
         if target.hasPrefix("rtmp://") {
             summary = pushRTMP(stream: stream, target: target, logger: logger) { stopSignals.arePending }
+        } else if target.hasPrefix("dtsc://") {
+            summary = pushDTSC(stream: stream, target: target, logger: logger) { stopSignals.arePending }
         } else {
             summary = record(stream: stream, target: target, connector: connector, logger: logger) {
                 stopSignals.arePending
@@ -112,6 +114,89 @@ public enum PushOutput {
         return summary
     }
 
+    // MARK: DTSC
+
+    /// `dtsc://host[:port]/stream`: the stream as DTSC to another server's DTSC output, which
+    /// hands it to that stream's buffer.
+    static func pushDTSC(stream: String, target: String, logger: Logger, stop: () -> Bool) -> Summary {
+        var summary = Summary()
+        do {
+            let rest = target.dropFirst(7)
+            let authority = rest.prefix { $0 != "/" }
+            let remote = String(rest.dropFirst(authority.count + 1).prefix { $0 != "?" })
+            var host = String(authority)
+            var port: UInt16 = 4200
+            if let colon = authority.lastIndex(of: ":"),
+                let parsed = UInt16(authority[authority.index(after: colon)...])
+            {
+                host = String(authority[..<colon])
+                port = parsed
+            }
+            guard !remote.isEmpty else { throw Ending(code: "FORMAT_SPECIFIC", text: "no stream name in \(target)") }
+            let reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
+            let tracks = reader.tracks()
+            guard !tracks.isEmpty else { throw Ending(code: "READ_START_FAILURE", text: "\(stream) has no tracks") }
+            try reader.select(tracks.map(\.index))
+            if reader.isLive { try reader.seekToLiveEdge() }
+            let connection = try TCPConnection.connect(host: host, port: port)
+            defer { connection.close() }
+            try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "push", "stream": .string(remote)]))
+            try awaitAcceptance(connection, target: target)
+            let header = try reader.header(includeTables: false, renumber: true).encode(includeTables: false)
+            try connection.send(header)
+            summary.bytes += header.count
+            logger.mist(.info, "Pushing \(stream) to \(target) as DTSC")
+            var scratch = [UInt8](repeating: 0, count: 20)
+            var replies: [UInt8] = []
+            while !stop() {
+                switch try reader.next(timeoutMilliseconds: 500) {
+                case .end:
+                    return summary
+                case .timeout:
+                    break
+                case .packet(let packet):
+                    try DTSCSession.send(packet, header: &scratch, to: connection)
+                    summary.bytes += packet.bytes.count
+                    summary.first = summary.first ?? packet.time
+                    summary.last = packet.time
+                }
+                // The receiving end answers pings and may refuse later; a closed connection ends the push.
+                replies.removeAll(keepingCapacity: true)
+                _ = try connection.receive(into: &replies, timeoutMilliseconds: 0)
+            }
+            (summary.code, summary.text) = ("CLEAN_SIGNAL", "stopped")
+        } catch let ending as Ending {
+            logger.mist(.fail, "Push of \(stream) to \(target) failed: \(ending.text)")
+            (summary.code, summary.text) = (ending.code, ending.text)
+        } catch {
+            logger.mist(.fail, "Push of \(stream) to \(target) failed: \(error)")
+            (summary.code, summary.text) = ("WRITE_FAILURE", "\(error)")
+        }
+        return summary
+    }
+
+    /// Reads the receiving server's commands until it takes the push (`ok`); its greeting and
+    /// pings are answered or skipped, an `error` ends the push.
+    static func awaitAcceptance(_ connection: TCPConnection, target: String) throws {
+        var buffer = DTSCStreamBuffer()
+        let deadline = monotonicSeconds() + 15
+        while monotonicSeconds() < deadline {
+            while let frame = try buffer.nextFrame() {
+                let reply = try frame.withUnsafeBytes { raw throws(DTMIError) in try DTSCPacket(raw).json() }
+                switch reply["cmd"].asString {
+                case "ok": return
+                case "error":
+                    throw Ending(code: "UNAUTHORISED", text: "\(target) refused the push: \(reply["msg"].asString)")
+                case "ping":
+                    try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": "Pong!"]))
+                default: continue
+                }
+            }
+            _ = try connection.receive(into: &buffer.bytes, timeoutMilliseconds: 100)
+        }
+        throw Ending(code: "WRITE_FAILURE", text: "\(target) did not take the push in time")
+    }
+
     // MARK: files
 
     static func record(stream: String, target: String, connector: String, logger: Logger, stop: () -> Bool) -> Summary {
@@ -122,14 +207,25 @@ public enum PushOutput {
                 query[name] = value
             }
         }
-        let split = UInt64(query["split"] ?? "") ?? 0
+        let askedSplit = UInt64(query["split"] ?? "") ?? 0
         let append = query["append"] == "1"
         var window = PlaybackWindow()
         window.start = UInt64(query["recstart"] ?? "")
         window.stop = UInt64(query["recstop"] ?? "")
         let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
         let started = unixSeconds()
-        var recorder = FileRecorder(stream: stream, pattern: path, connector: connector, logger: logger)
+        // An HLS recording: TS segments beside the playlist (six seconds unless split says).
+        let isHLS = ext == "m3u8"
+        var playlist: HLSRecordingPlaylist?
+        var pattern = path
+        var split = askedSplit
+        if isHLS {
+            let base = String(path.dropLast(5))
+            pattern = base + "_$segmentCounter.ts"
+            playlist = HLSRecordingPlaylist(path: StreamVariables.substitute(path, stream: stream))
+            if split == 0 { split = 6 }
+        }
+        var recorder = FileRecorder(stream: stream, pattern: pattern, connector: connector, logger: logger)
         do {
             let videoCodecs: Set<String> = ext == "flv" ? FLVPlayback.videoCodecs : ["H264", "HEVC"]
             let audioCodecs: Set<String> = ext == "mp4" ? ["AAC"] : ["AAC", "MP3"]
@@ -139,7 +235,7 @@ public enum PushOutput {
             let tracks = [opened.video, opened.audio].compactMap { $0 }
             var muxer: any LiveMuxer
             switch ext {
-            case "ts": muxer = try TSLiveMuxer(tracks: tracks)
+            case "ts", "m3u8": muxer = try TSLiveMuxer(tracks: tracks)
             case "flv": muxer = FLVLiveMuxer(tracks: tracks)
             case "mp4", "fmp4", "m4v": muxer = try FMP4LiveMuxer(tracks: tracks)
             default: throw Ending(code: "UNSUPPORTED", text: "no muxer for .\(ext) files")
@@ -165,7 +261,11 @@ public enum PushOutput {
                     if !recorder.isOpen
                         || (joinable && split > 0 && packet.time >= recorder.segmentStart + split * 1000)
                     {
-                        if recorder.isOpen { recorder.close(code: "CLEAN_EOF", text: "split", waiting: false) }
+                        if recorder.isOpen {
+                            let finished = (recorder.path, packet.time &- recorder.segmentStart)
+                            recorder.close(code: "CLEAN_EOF", text: "split", waiting: false)
+                            playlist?.add(segment: finished.0, milliseconds: finished.1)
+                        }
                         try recorder.open(time: packet.time, append: append, header: muxer.header)
                     }
                     try recorder.write(piece, time: packet.time)
@@ -173,6 +273,10 @@ public enum PushOutput {
             }
             let tail = muxer.finish()
             if recorder.isOpen { try recorder.write(tail, time: nil) }
+            if recorder.isOpen, var finished = playlist {
+                finished.add(segment: recorder.path, milliseconds: recorder.lastWritten &- recorder.segmentStart + 40)
+                finished.write(ended: true)
+            }
             let ending =
                 stop()
                 ? Ending(code: "CLEAN_SIGNAL", text: "stopped") : Ending(code: "CLEAN_EOF", text: "end of stream")
@@ -217,6 +321,8 @@ struct FileRecorder {
     private(set) var overallLast: UInt64?
     private var firstTime: UInt64?
     private var lastTime: UInt64?
+    /// The newest packet time written to the current file.
+    var lastWritten: UInt64 { lastTime ?? segmentStart }
     private var openedAt: Int64 = 0
     /// The external writer process of a URL target, waited for when its file is closed.
     private var writer: pid_t?

@@ -16,14 +16,17 @@ import Testing
         let recorder = try TriggerRecorder { _ in "true" }
         let rtmpPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
+        let dtscPort = ControllerHarness.freePort()
         let handler = "{\"handler\": \"\(recorder.url)\", \"sync\": false}"
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"},
+                    {"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}],
                   "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)], "OUTPUT_END": [\(handler)]}},
                  "streams": {"live": {"name": "live", "source": "push://"}, "copy": {"name": "copy", "source": "push://"},
+                             "viadtsc": {"name": "viadtsc", "source": "push://"},
                              "other": {"name": "other", "source": "push://"}}}
                 """)
         defer { controller.stop() }
@@ -41,6 +44,12 @@ import Testing
         let rule = try controller.call(
             "{\"push_auto_add\": {\"stream\": \"other\", \"target\": \"\(folder.path)/auto_$stream.ts\"}}")
         #expect(rule["auto_push"].count == 1)
+        // A rule whose end rule holds never starts.
+        _ = try controller.call(#"{"variable_add": ["gate", "closed"]}"#)
+        let gated = try controller.call(
+            "{\"push_auto_add\": {\"stream\": \"live\", \"target\": \"\(folder.path)/gated.ts\", \"end_rule\": [\"gate\", 2, \"closed\"]}}"
+        )
+        #expect(gated["auto_push"].count == 2)
 
         let push = try MediaTools.pushTestPattern(
             to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 14, log: folder.appendingPathComponent("push.log"))
@@ -52,6 +61,7 @@ import Testing
             ("mp4", "\(folder.path)/rec_$segmentCounter.mp4?split=5"),
             ("rtmp", "rtmp://127.0.0.1:\(rtmpPort)/live/copy"),
             ("killed", "\(folder.path)/killed.mp4"), ("bad", "/proc/nowhere/x.ts"), ("external", "fake://bucket/up.ts"),
+            ("hls", "\(folder.path)/hls/show.m3u8?split=4"), ("dtsc", "dtsc://127.0.0.1:\(dtscPort)/viadtsc"),
         ] {
             let reply = try controller.call("{\"push_start\": [\"live\", \"\(target)\"]}")
             #expect(reply["push_list"].count >= 1, "\(format)")
@@ -61,6 +71,10 @@ import Testing
         let other = try MediaTools.pushTestPattern(
             to: "rtmp://127.0.0.1:\(rtmpPort)/live/other", seconds: 6, log: folder.appendingPathComponent("other.log"))
         defer { if other.isRunning { other.terminate() } }
+        // The DTSC push feeds a stream of this server too.
+        #expect(RTMPEndToEndTests.waitForActive(controller, "viadtsc"))
+        let dtscInfo = try HTTPTestClient(port: httpPort).get("/json_viadtsc.js").json()
+        #expect(dtscInfo["type"] == "live" && dtscInfo["width"] == 640)
         // The re-stream plays while it runs.
         #expect(RTMPEndToEndTests.waitForActive(controller, "copy"))
         let copy = folder.appendingPathComponent("copy.ts")
@@ -104,6 +118,12 @@ import Testing
         }
         let killedVideo = try MediaTools.report(folder.appendingPathComponent("killed.mp4").path)["video"]
         #expect((killedVideo?.pts.count ?? 0) >= 25, "the killed recording plays its complete fragments")
+        // The HLS recording: a complete VOD playlist of 4 s segments that plays as a whole.
+        let hlsPlaylist = try String(contentsOf: folder.appendingPathComponent("hls/show.m3u8"), encoding: .utf8)
+        #expect(hlsPlaylist.contains("#EXT-X-ENDLIST") && hlsPlaylist.contains("show_0.ts"))
+        let hlsVideo = try MediaTools.report(folder.appendingPathComponent("hls/show.m3u8").path)["video"]
+        #expect((hlsVideo?.pts.count ?? 0) > 200, "\(hlsVideo?.pts.count ?? 0) frames in the HLS recording")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("gated.ts").path))
         let uploaded = try MediaTools.report(folder.appendingPathComponent("uploaded_up.ts").path)
         #expect((uploaded["video"]?.pts.count ?? 0) > 100, "the external writer got a playable file")
         let auto = try MediaTools.report(folder.appendingPathComponent("auto_other.ts").path)

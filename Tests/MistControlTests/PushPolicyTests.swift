@@ -1,6 +1,7 @@
 import MistData
 import Testing
 
+@testable import MistControl
 @testable import MistStream
 
 @Suite struct PushPolicyTests {
@@ -24,5 +25,20 @@ import Testing
         #expect(Self.refusal("push://192.0.2.1@secret", from: "192.0.2.1", password: "live") == nil)
         #expect(Self.refusal("push://@secret", from: "127.0.0.1", password: "live")?.contains("password") == true)
         #expect(Self.refusal("push://@secret", from: "127.0.0.1", password: "secret") == nil)
+    }
+}
+
+@Suite struct AutoPushRuleTests {
+    @Test func rulesCompareVariablesAsMistServerDoes() {
+        let variables = ["gate": "open", "count": "7", "flag": "yes"]
+        func holds(_ rule: JSONValue) -> Bool { PushSupervisor.holds(rule, variables) }
+        #expect(holds(["flag", 0, ""]) && !holds(["flag", 1, ""]))
+        #expect(holds(["gate", 2, "open"]) && holds(["gate", 3, "closed"]))
+        #expect(
+            holds(["count", 10, 5]) && holds(["count", 11, 7]) && !holds(["count", 12, 7]) && holds(["count", 13, "7"]))
+        #expect(holds(["gate", 20, "a"]) && !holds(["gate", 22, "a"]))
+        #expect(!holds(["missing", 0, ""]))
+        // Built-in time variables work too.
+        #expect(holds(["year", 11, 2000]))
     }
 }
