@@ -387,10 +387,31 @@ extension Controller {
         if request.hasMember("push_auto_add") || request.hasMember("push_auto_remove")
             || request.hasMember("push_auto_list")
         {
-            response["auto_push"] = storage["auto_push"].isObject ? storage["auto_push"] : .emptyObject
+            let rules = storage["auto_push"].isObject ? storage["auto_push"] : .emptyObject
+            response["auto_push"] = rules
+            // The legacy list form beside it: [stream, target] rows, longer only as needed.
+            response["push_auto_list"] = .array(
+                (rules.objectValue ?? JSONObject()).map { _, rule in
+                    var row: [JSONValue] = [rule["stream"], rule["target"]]
+                    let times = [rule["scheduletime"], rule["completetime"]]
+                    let start = rule["start_rule"].arrayValue ?? []
+                    let end = rule["end_rule"].arrayValue ?? []
+                    if !end.isEmpty {
+                        row += times + (start.isEmpty ? ["", 0, ""] : start) + end
+                    } else if !start.isEmpty {
+                        row += times + start
+                    } else if !rule["completetime"].isNull {
+                        row += times
+                    } else if !rule["scheduletime"].isNull {
+                        row.append(rule["scheduletime"])
+                    }
+                    return .array(row)
+                })
         }
-        if request.hasMember("push_list") || request.hasMember("push_start") || request.hasMember("push_stop") {
-            response["push_list"] = pushes.list
+        if request.hasMember("push_list") || request.hasMember("push_stop") {
+            // MistServer answers null, not an empty list, when nothing is pushing.
+            let list = pushes.list
+            response["push_list"] = list.count == 0 ? .null : list
         }
     }
 
