@@ -13,7 +13,14 @@ import Testing
     @Test(.enabled(if: MediaTools.available)) func recordingsRestreamsAndAutomaticPushes() throws {
         let folder = try MediaTools.temporaryFolder("pushes")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let recorder = try TriggerRecorder { _ in "true" }
+        // PUSH_OUT_START renames one target, refuses another and keeps the rest.
+        let recorder = try TriggerRecorder { call in
+            guard call.trigger == "PUSH_OUT_START", call.lines.count > 1 else { return "true" }
+            let target = call.lines[1]
+            if target.hasSuffix("/refuse.ts") { return "" }
+            if target.hasSuffix("/original.ts") { return String(target.dropLast("original.ts".count)) + "rewritten.ts" }
+            return target
+        }
         let rtmpPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
         let dtscPort = ControllerHarness.freePort()
@@ -24,7 +31,8 @@ import Testing
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"},
                     {"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}],
-                  "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)], "OUTPUT_END": [\(handler)]}},
+                  "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)], "OUTPUT_END": [\(handler)],
+                               "PUSH_OUT_START": [{"handler": "\(recorder.url)", "sync": true}]}},
                  "streams": {"live": {"name": "live", "source": "push://"}, "copy": {"name": "copy", "source": "push://"},
                              "viadtsc": {"name": "viadtsc", "source": "push://"},
                              "other": {"name": "other", "source": "push://"}}}
@@ -63,6 +71,7 @@ import Testing
             ("rtmp", "rtmp://127.0.0.1:\(rtmpPort)/live/copy"),
             ("killed", "\(folder.path)/killed.mp4"), ("bad", "/proc/nowhere/x.ts"), ("external", "fake://bucket/up.ts"),
             ("hls", "\(folder.path)/hls/show.m3u8?split=4"), ("dtsc", "dtsc://127.0.0.1:\(dtscPort)/viadtsc"),
+            ("rewritten", "\(folder.path)/original.ts"), ("refused", "\(folder.path)/refuse.ts"),
         ] {
             let reply = try controller.call("{\"push_start\": [\"live\", \"\(target)\"]}")
             #expect(!reply.hasMember("error") && !reply.hasMember("push_list"), "\(format)")
@@ -125,6 +134,15 @@ import Testing
         let hlsVideo = try MediaTools.report(folder.appendingPathComponent("hls/show.m3u8").path)["video"]
         #expect((hlsVideo?.pts.count ?? 0) > 200, "\(hlsVideo?.pts.count ?? 0) frames in the HLS recording")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("gated.ts").path))
+        #expect(
+            (try MediaTools.report(folder.appendingPathComponent("rewritten.ts").path)["video"]?.pts.count ?? 0) > 100)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("original.ts").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("refuse.ts").path))
+        #expect(recorder.calls("PUSH_OUT_START").contains { $0.lines == ["live", "\(folder.path)/original.ts"] })
+        #expect(controller.log.contains("PUSH_OUT_START refused the push of live"))
+        // The unwritable path's error is in the API's log too.
+        let log = try controller.call(#"{"log": true}"#)["log"].arrayValue ?? []
+        #expect(log.contains { $0[2].asString.contains("cannot open /proc/nowhere/x.ts") })
         let uploaded = try MediaTools.report(folder.appendingPathComponent("uploaded_up.ts").path)
         #expect((uploaded["video"]?.pts.count ?? 0) > 100, "the external writer got a playable file")
         let auto = try MediaTools.report(folder.appendingPathComponent("auto_other.ts").path)
