@@ -79,6 +79,28 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
 
+        // Prometheus on the passphrase path, without a login (the passphrase is the secret).
+        let passphrase = controller.prometheusPath
+        if !passphrase.isEmpty
+            && (request.path == "/" + passphrase || request.path.hasPrefix("/" + passphrase + ".json"))
+        {
+            self.session = session
+            if request.path == "/" + passphrase {
+                var extra = HTTPHeaders()
+                extra.add(name: "Server", value: "MistServer/" + MistVersion.version)
+                send(
+                    status: .ok, contentType: "text/plain; version=0.0.4", body: controller.statistics.prometheus(),
+                    extraHeaders: extra, head: requestHead, context: context)
+            } else {
+                var extra = HTTPHeaders()
+                for (name, value) in APIServer.corsHeaders { extra.add(name: name, value: value) }
+                send(
+                    status: .ok, contentType: "text/json", body: JSONWriter.compact(controller.prometheusJSON()),
+                    extraHeaders: extra, head: requestHead, context: context)
+            }
+            return
+        }
+
         let isAPIPath = request.path == "/api" || request.path == "/api2"
         if !request.command.isObject && !isAPIPath {
             self.session = session

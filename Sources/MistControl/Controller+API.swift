@@ -26,7 +26,7 @@ extension Controller {
         "push_stop", "push_stop_graceful", "push_auto_add", "push_auto_remove", "push_auto_list", "push_settings",
         "proc_list", "addprotocol", "deleteprotocol", "updateprotocol", "ui_settings", "variable_list", "variable_add",
         "variable_remove", "external_writer_list", "external_writer_add", "external_writer_remove",
-        "invalidate_sessions", "stop_sessions", "stop_sessid", "stop_tag", "tag_sessid", "tag_stream", "untag_stream",
+        "invalidate_sessions", "stop_tag", "tag_sessid", "tag_stream", "untag_stream",
         "stream_tags", "tags", "add_tag", "remove_tag", "browse", "no_unconfigured_streams", "nuke_stream",
         "api_endpoint", "streamkeys", "streamkey_add", "streamkey_del", "jwks", "addjwks", "deletejwks", "bandwidth",
         "enumerate_sources", "version", "trigger_stat", "trigger_fail", "push_status_update", "proc_status_update",
@@ -35,8 +35,8 @@ extension Controller {
 
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
-        "playlist", "clients", "totals", "stats_streams", "push_stop_graceful", "proc_list",
-        "invalidate_sessions", "stop_sessions", "stop_sessid", "stop_tag", "tag_sessid",
+        "playlist", "stats_streams", "push_stop_graceful", "proc_list",
+        "invalidate_sessions", "stop_tag", "tag_sessid",
         "tag_stream", "untag_stream", "stream_tags", "jwks", "addjwks", "deletejwks", "enumerate_sources",
         "update", "checkupdate", "autoupdate", "abortupdate",
     ]
@@ -176,6 +176,27 @@ extension Controller {
         editTags(request, storage: &storage, response: &response)
 
         editPushes(request, storage: &storage, response: &response, errors: &errors)
+        if request.hasMember("clients") {
+            let call = request["clients"]
+            response["clients"] =
+                call.isArray ? .array((call.arrayValue ?? []).map(statistics.clients)) : statistics.clients(call)
+        }
+        if request.hasMember("totals") {
+            let call = request["totals"]
+            response["totals"] =
+                call.isArray ? .array((call.arrayValue ?? []).map(statistics.totals)) : statistics.totals(call)
+        }
+        if request.hasMember("stop_sessid") {
+            let call = request["stop_sessid"]
+            statistics.stop(
+                sessions: call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap { $0 })
+        }
+        if request.hasMember("stop_sessions") {
+            let call = request["stop_sessions"]
+            for stream in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+                statistics.stop(sessions: statistics.sessions(of: stream))
+            }
+        }
         editExternalWriters(request, storage: &storage, response: &response, errors: &errors)
 
         if request.hasMember("variable_add") || request.hasMember("variable_remove")

@@ -23,6 +23,8 @@ public final class Controller: Sendable {
         /// Addresses whose requests skip the login (MistServer: loopback and the machine's own
         /// addresses); see `LocalAddresses`.
         public var localAddresses = LocalAddresses.standard
+        /// The `--prometheus` passphrase.
+        public var prometheus = ""
 
         public init(configPath: String) {
             self.configPath = configPath
@@ -45,6 +47,10 @@ public final class Controller: Sendable {
     public let supervisor: ConnectorSupervisor
     /// Outgoing pushes and recordings.
     public let pushes: PushSupervisor
+    /// Connections and sessions of every process.
+    public let statistics: SessionStatistics
+    /// The `--prometheus` passphrase given on the command line (the configuration's wins when set).
+    public let prometheusOption: String
     public let system = SystemLoad()
     /// A random id for this run, as MistServer's `iid`.
     public let instanceID: String
@@ -68,6 +74,8 @@ public final class Controller: Sendable {
         self.supervisor = supervisor
         pushes = PushSupervisor(
             directory: supervisor.directory, logDescriptor: supervisor.logDescriptor, logger: logger)
+        statistics = SessionStatistics(logger: logger) { line in logger.mist(kind: "ACCS", "\(line)") }
+        prometheusOption = settings.prometheus
         self.logger = logger
         var config = config
         Controller.addDefaults(&config.storage)
@@ -79,6 +87,23 @@ public final class Controller: Sendable {
 
     /// The stored configuration as it is now.
     public var storage: JSONValue { stored.withLock { $0.config.storage } }
+
+    /// The Prometheus passphrase path: the configuration's, else the command line's.
+    public var prometheusPath: String {
+        storage["config"]["prometheus"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? prometheusOption
+    }
+
+    /// The JSON form of the Prometheus metrics.
+    public func prometheusJSON() -> JSONValue {
+        var json = JSONValue.emptyObject
+        for line in statistics.prometheus().split(separator: "\n") where !line.hasPrefix("#") {
+            guard let brace = line.lastIndex(where: { $0 == "}" || $0 == " " }) else { continue }
+            let name = String(line[..<brace]) + (line[brace] == "}" ? "}" : "")
+            json[String(name.filter { $0 != " " })] = .int(
+                Int64(line[line.index(after: brace)...].filter { $0 != " " }) ?? 0)
+        }
+        return json
+    }
 
     /// Whether changes wait to be written to the file.
     public var hasUnsavedChanges: Bool { stored.withLock { $0.dirtySince != nil } }
@@ -198,6 +223,7 @@ public final class Controller: Sendable {
         let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
         _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
         refreshVariables()
+        statistics.tick()
         publishStreams()
         startAlwaysOnStreams()
         // Automatic pushes whose completion time passed are deleted (their pushes stop below).

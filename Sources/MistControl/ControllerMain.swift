@@ -63,6 +63,7 @@ public enum ControllerMain {
 
         var settings = Controller.Settings(configPath: configPath)
         settings.configAccess = options.string("configrw") ?? "rw"
+        settings.prometheus = options.string("prometheus") ?? ""
         let storedController = configuration.storage["config"]["controller"]
         settings.apiPort = Int(
             options.isSet("port") ? options.integer("port") ?? 4242 : storedController["port"].intValue ?? 4242)

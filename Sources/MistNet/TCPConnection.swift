@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -11,6 +13,9 @@ public final class TCPConnection: @unchecked Sendable {
     /// The peer's address, for logs.
     public let peer: String
     private var isClosed = false
+    /// Bytes sent and received so far, for statistics (read from other threads).
+    public let bytesSent = Atomic<Int>(0)
+    public let bytesReceived = Atomic<Int>(0)
 
     public init(descriptor: Int32, peer: String) {
         self.descriptor = descriptor
@@ -68,6 +73,7 @@ public final class TCPConnection: @unchecked Sendable {
         while offset < bytes.count {
             let written = Glibc.send(descriptor, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             if written > 0 {
+                bytesSent.add(written, ordering: .relaxed)
                 offset += written
                 continue
             }
@@ -86,7 +92,10 @@ public final class TCPConnection: @unchecked Sendable {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
         while true {
             let written = Glibc.send(descriptor, base, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            if written >= 0 { return written }
+            if written >= 0 {
+                bytesSent.add(written, ordering: .relaxed)
+                return written
+            }
             if errno == EINTR { continue }
             if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
             if errno == EPIPE || errno == ECONNRESET { throw .closed }
@@ -123,6 +132,7 @@ public final class TCPConnection: @unchecked Sendable {
         // zeros first would cost a megabyte of writes per call.
         let count = withUnsafeTemporaryAllocation(byteCount: max(limit, 1), alignment: 16) { scratch in
             let count = recv(descriptor, scratch.baseAddress, limit, 0)
+            if count > 0 { bytesReceived.add(count, ordering: .relaxed) }
             if count > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
             return count
         }

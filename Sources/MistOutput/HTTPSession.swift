@@ -20,7 +20,7 @@ public final class HTTPSession {
     /// Set once a fan-out group owns the connection: this session must not close it.
     var handedOff = false
     /// The stream this request plays and its triggers, for CONN_CLOSE when it ends.
-    var playing: (admission: PlayAdmission, stream: String)?
+    var playing: (admission: PlayAdmission, stream: String, stats: Int)?
     /// How long a request head may take to arrive once it has begun.
     let headSeconds: Double
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
@@ -102,7 +102,10 @@ public final class HTTPSession {
 
     /// CONN_CLOSE for what this connection played, unless a fan-out group now owns it.
     private func closePlaying() {
-        if let playing, !handedOff { playing.admission.close(playing.stream) }
+        if let playing, !handedOff {
+            playing.admission.close(playing.stream)
+            ConnectionStats.close(playing.stats)
+        }
         playing = nil
     }
 
@@ -153,6 +156,14 @@ public final class HTTPSession {
                     return false
                 }
                 parts[0] = stream
+                let stats = ConnectionStats.open(
+                    connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token)
+                defer { ConnectionStats.close(stats) }
+                let response = HLSOutput.respond(parts, query: query, logger: logger)
+                try respond(
+                    status: response.status, contentType: response.contentType, body: response.body, keepAlive: true,
+                    headOnly: head.method == "HEAD")
+                return true
             }
             let response = HLSOutput.respond(parts, query: query, logger: logger)
             try respond(
@@ -217,7 +228,9 @@ public final class HTTPSession {
             try respond(status: "403 Forbidden", body: "Playback of \(name) was refused\n", keepAlive: false)
             return nil
         }
-        playing = (admission, name)
+        let stats = ConnectionStats.open(
+            connection, stream: name, host: peerHost, connector: admission.connector, token: admission.token)
+        playing = (admission, name, stats)
         try PlaybackWindow(query: query).seek(
             opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
         return (opened.reader, opened.video, opened.audio, name)
@@ -256,7 +269,11 @@ public final class HTTPSession {
         if let playing {
             let admission = playing.admission
             let name = playing.stream
-            onClose = { admission.close(name) }
+            let stats = playing.stats
+            onClose = {
+                admission.close(name)
+                ConnectionStats.close(stats)
+            }
         }
         try LiveFanOutRegistry.join(
             stream: stream, format: format, reader: reader, tracks: tracks, connection: connection,

@@ -35,6 +35,8 @@ public final class RTMPSession {
     private var tcURL = ""
     /// What this connection plays and its triggers, for CONN_CLOSE.
     private var playing: (admission: PlayAdmission, stream: String)?
+    /// This connection's statistics entry.
+    private var stats: Int?
     private var peerWindow: UInt64 = 0
     private var acknowledged: UInt64 = 0
     private var ingest: RTMPIngest?
@@ -59,6 +61,7 @@ public final class RTMPSession {
             buffer?.close()
             connection.close()
             if let playing { playing.admission.close(playing.stream) }
+            if let stats { ConnectionStats.close(stats) }
         }
         do {
             try handshake()
@@ -262,6 +265,8 @@ public final class RTMPSession {
         buffer = target
         ingest = RTMPIngest()
         publishedStream = stream
+        stats = ConnectionStats.open(
+            connection, kind: "input", stream: stream, host: peerHost, connector: "RTMP", token: String(getpid()))
         logger.mist(.info, "RTMP push from \(connection.peer) into \(stream)")
         send(RTMPControl.userControl(0, 1))
         send(
@@ -303,6 +308,8 @@ public final class RTMPSession {
             return try reject("NetStream.Play.Rejected", "Play rejected by CONN_PLAY", transaction: transaction)
         }
         playing = (admission, stream)
+        stats = ConnectionStats.open(
+            connection, stream: stream, host: peerHost, connector: "RTMP", token: String(getpid()))
         send(
             RTMPControl.status(
                 "NetStream.Play.Reset", description: "Playing and resetting...", transaction: transaction))

@@ -43,4 +43,8 @@ extension StreamPageNames {
     public static let variables = "/MstVars"
     /// The external writers (`extwriters`), as the controller publishes them.
     public static let externalWriters = "/MstXWrt"
+    /// Session ids the controller wants stopped; every process cuts their connections.
+    public static let stoppedSessions = "/MstStop"
+    /// Each process's connection statistics: this prefix and its pid.
+    public static let statisticsPrefix = "MstStat"
 }

@@ -1,0 +1,377 @@
+import Logging
+import MistCore
+import MistData
+import MistShm
+import MistStream
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The controller's view of every connection and session, from the statistics each process
+/// publishes: sessions end 15 s after their last connection (USER_END and the access log for
+/// viewers), streams 15 s after their last session (STREAM_END); `clients`, `totals` and
+/// Prometheus read from here.
+public final class SessionStatistics: Sendable {
+    struct Connection {
+        var key: String
+        var session: String
+        var stream: String
+        var host: String
+        var connector: String
+        var token: String
+        var start: Int64
+        var up: Int64
+        var down: Int64
+        /// Bytes per second over the last samples.
+        var upRate: Int64 = 0
+        var downRate: Int64 = 0
+    }
+
+    struct Session {
+        var id: String
+        var kind: String
+        var token: String
+        var streams: [String] = []
+        var connectors: [String] = []
+        var hosts: [String] = []
+        var first: Int64
+        var last: Int64
+        /// Bytes of its closed connections; open ones are added from `connections`.
+        var closedUp: Int64 = 0
+        var closedDown: Int64 = 0
+        var open = 0
+    }
+
+    struct StreamTotals {
+        var up: Int64 = 0
+        var down: Int64 = 0
+        var viewers = 0
+        var inputs = 0
+        var outputs = 0
+        var viewSeconds: Int64 = 0
+        var last: Int64 = 0
+    }
+
+    struct State {
+        var connections: [String: Connection] = [:]
+        var sessions: [String: Session] = [:]
+        var streams: [String: StreamTotals] = [:]
+        /// Per second: [viewers, inputs, outputs, downbps, upbps, 0, 0] and its unix time.
+        var history: [(time: Int64, row: [Int64])] = []
+        var sessionCounts = ["viewers": 0, "incoming": 0, "outgoing": 0, "unspecified": 0]
+        var totalUp: Int64 = 0
+        var totalDown: Int64 = 0
+        var viewSeconds: Int64 = 0
+        var stopped: [String: Int64] = [:]
+        /// Connections already counted as closed (their last page may be read again), and when.
+        var finished: [String: Int64] = [:]
+    }
+
+    private let state = Mutex(State())
+    let logger: Logger
+    let accessLog: @Sendable (String) -> Void
+
+    public init(logger: Logger, accessLog: @escaping @Sendable (String) -> Void) {
+        self.logger = logger
+        self.accessLog = accessLog
+    }
+
+    static func kind(_ session: String) -> String {
+        session.hasPrefix("I") ? "input" : session.hasPrefix("O") ? "output" : "viewer"
+    }
+
+    /// Reads every process's page (once a second), ends idle sessions and streams.
+    public func tick() {
+        let now = Int64(time(nil))
+        var seen: [String: (JSONValue, Bool)] = [:]
+        for name in StreamCleanup.allMistObjects() where name.hasPrefix(StreamPageNames.statisticsPrefix) {
+            let pid = pid_t(name.dropFirst(StreamPageNames.statisticsPrefix.count)) ?? 0
+            let alive = pid > 0 && StreamCleanup.processIsAlive(pid)
+            guard let page = ConfigPage.read("/" + name) else { continue }
+            for row in page["connections"].arrayValue ?? [] {
+                seen["\(pid):\(row["id"].intValue ?? 0)"] = (row, alive && !row["closed"].asBool)
+            }
+            if !alive { ConfigPage.remove("/" + name) }
+        }
+        var ended: [Session] = []
+        var endedStreams: [(String, StreamTotals)] = []
+        state.withLock { state in
+            var upRate: Int64 = 0
+            var downRate: Int64 = 0
+            for (key, (row, isOpen)) in seen where state.finished[key] == nil {
+                let session = row["sessid"].asString
+                let up = row["up"].intValue ?? 0
+                let down = row["down"].intValue ?? 0
+                var connection =
+                    state.connections[key]
+                    ?? Connection(
+                        key: key, session: session, stream: row["stream"].asString, host: row["host"].asString,
+                        connector: row["protocol"].asString, token: row["tkn"].asString,
+                        start: row["start"].intValue ?? now,
+                        up: 0, down: 0)
+                let (addedUp, addedDown) = (max(0, up - connection.up), max(0, down - connection.down))
+                connection.upRate = addedUp
+                connection.downRate = addedDown
+                connection.up = up
+                connection.down = down
+                upRate += addedUp
+                downRate += addedDown
+                state.totalUp += addedUp
+                state.totalDown += addedDown
+                state.streams[connection.stream, default: StreamTotals()].up += addedUp
+                state.streams[connection.stream, default: StreamTotals()].down += addedDown
+                state.streams[connection.stream]?.last = now
+                if state.sessions[session] == nil {
+                    let kind = SessionStatistics.kind(session)
+                    state.sessions[session] = Session(
+                        id: session, kind: kind, token: connection.token, first: now, last: now)
+                    state.sessionCounts[
+                        kind == "viewer" ? "viewers" : kind == "input" ? "incoming" : "outgoing", default: 0] += 1
+                    switch kind {
+                    case "input": state.streams[connection.stream]?.inputs += 1
+                    case "output": state.streams[connection.stream]?.outputs += 1
+                    default: state.streams[connection.stream]?.viewers += 1
+                    }
+                }
+                if var entry = state.sessions[session] {
+                    for (list, value) in [
+                        (\Session.streams, connection.stream), (\Session.connectors, connection.connector),
+                        (\Session.hosts, connection.host),
+                    ]
+                    where !entry[keyPath: list].contains(value) {
+                        entry[keyPath: list].append(value)
+                    }
+                    entry.last = now
+                    if !isOpen {
+                        entry.closedUp += up
+                        entry.closedDown += down
+                    }
+                    state.sessions[session] = entry
+                }
+                if isOpen {
+                    state.connections[key] = connection
+                } else {
+                    state.connections[key] = nil
+                    state.finished[key] = now
+                }
+            }
+            // Connections of processes that vanished without a last page.
+            for key in state.connections.keys where seen[key] == nil {
+                if let connection = state.connections.removeValue(forKey: key) {
+                    state.sessions[connection.session]?.closedUp += connection.up
+                    state.sessions[connection.session]?.closedDown += connection.down
+                }
+            }
+            var open: [String: Int] = [:]
+            for connection in state.connections.values { open[connection.session, default: 0] += 1 }
+            for (id, var session) in state.sessions {
+                session.open = open[id] ?? 0
+                if session.open > 0 {
+                    session.last = now
+                    if session.kind == "viewer" {
+                        state.viewSeconds += 1
+                        for stream in session.streams { state.streams[stream]?.viewSeconds += 1 }
+                    }
+                }
+                state.sessions[id] = session
+                if session.open == 0 && now - session.last >= 15 {
+                    state.sessions[id] = nil
+                    ended.append(session)
+                }
+            }
+            let active = Set(state.connections.values.map(\.stream))
+            for (name, totals) in state.streams where !active.contains(name) && now - totals.last >= 15 {
+                state.streams[name] = nil
+                endedStreams.append((name, totals))
+            }
+            let kinds = state.sessions.values.filter { $0.open > 0 }.map(\.kind)
+            state.history.append(
+                (
+                    now,
+                    [
+                        Int64(kinds.filter { $0 == "viewer" }.count), Int64(kinds.filter { $0 == "input" }.count),
+                        Int64(kinds.filter { $0 == "output" }.count), downRate, upRate, 0, 0,
+                    ]
+                ))
+            if state.history.count > 600 { state.history.removeFirst(state.history.count - 600) }
+            state.stopped = state.stopped.filter { now - $0.value < 60 }
+            state.finished = state.finished.filter { now - $0.value < 60 }
+        }
+        for session in ended { finish(session) }
+        for (name, totals) in endedStreams {
+            Triggers.notify(
+                "STREAM_END", stream: name,
+                payload: [
+                    name, String(totals.down), String(totals.up), String(totals.viewers), String(totals.inputs),
+                    String(totals.outputs), String(totals.viewSeconds),
+                ].joined(separator: "\n"), logger: logger)
+        }
+        let stopped = state.withLock { Array($0.stopped.keys) }
+        if stopped.isEmpty {
+            ConfigPage.remove(StreamPageNames.stoppedSessions)
+        } else {
+            try? ConfigPage.write(.array(stopped.map { .string($0) }), to: StreamPageNames.stoppedSessions)
+        }
+    }
+
+    /// USER_END and the access log line of an ended viewer session.
+    private func finish(_ session: Session) {
+        guard session.kind == "viewer" else { return }
+        let seconds = max(1, session.last - session.first)
+        let connectors = session.connectors.filter { $0 != "HTTP" }
+        let payload = [
+            session.token, session.streams.joined(separator: ","), connectors.joined(separator: ","),
+            session.hosts.joined(separator: ","), String(seconds), String(session.closedUp), String(session.closedDown),
+            "",
+            session.hosts.map { _ in String(seconds) }.joined(separator: ","),
+            connectors.map { _ in String(seconds) }.joined(separator: ","),
+            session.streams.map { _ in String(seconds) }.joined(separator: ","), session.id,
+        ]
+        Triggers.notify(
+            "USER_END", stream: session.streams.first ?? "", payload: payload.joined(separator: "\n"), logger: logger)
+        accessLog(
+            "Session \(session.id) \(session.streams.joined(separator: ",")) (\(connectors.joined(separator: ","))) from "
+                + "\(session.hosts.count == 1 ? session.hosts[0] : "::") ended after \(seconds)s, avg "
+                + "\(session.closedUp / seconds / 1024)KB/s up \(session.closedDown / seconds / 1024)KB/s down.")
+    }
+
+    /// `stop_sessid`: the processes cut the connections of these sessions.
+    public func stop(sessions: [String]) {
+        let now = Int64(time(nil))
+        state.withLock { state in for id in sessions { state.stopped[id] = now } }
+        try? ConfigPage.write(
+            .array(state.withLock { $0.stopped.keys.map { .string($0) } }), to: StreamPageNames.stoppedSessions)
+    }
+
+    /// Open sessions of `stream` (all when empty).
+    public func sessions(of stream: String) -> [String] {
+        state.withLock { state in
+            state.sessions.values.filter { $0.open > 0 && (stream.isEmpty || $0.streams.contains(stream)) }.map(\.id)
+        }
+    }
+
+    static let clientFields = [
+        "host", "stream", "protocol", "conntime", "position", "down", "up", "downbps", "upbps", "sessid", "pktcount",
+        "pktlost", "pktretransmit",
+    ]
+
+    /// `clients`: one row per open connection, in the asked fields.
+    public func clients(_ request: JSONValue) -> JSONValue {
+        let now = Int64(time(nil))
+        var fields = (request["fields"].arrayValue ?? []).compactMap(\.stringValue).filter(
+            SessionStatistics.clientFields.contains)
+        if fields.isEmpty { fields = SessionStatistics.clientFields }
+        let streams = (request["streams"].arrayValue ?? []).compactMap(\.stringValue)
+        let protocols = (request["protocols"].arrayValue ?? []).compactMap(\.stringValue)
+        let rows: [JSONValue] = state.withLock { state in
+            state.connections.values.sorted { $0.key < $1.key }.compactMap { connection in
+                guard
+                    streams.isEmpty
+                        || streams.contains(where: { connection.stream == $0 || connection.stream.hasPrefix($0 + "+") }),
+                    protocols.isEmpty
+                        || protocols.contains(where: {
+                            connection.connector == $0 || connection.connector.hasPrefix($0 + ":")
+                        })
+                else { return nil }
+                return .array(
+                    fields.map { field -> JSONValue in
+                        switch field {
+                        case "host": return .string(connection.host)
+                        case "stream": return .string(connection.stream)
+                        case "protocol": return .string(connection.connector)
+                        case "conntime": return .int(now - connection.start)
+                        case "down": return .int(connection.down)
+                        case "up": return .int(connection.up)
+                        case "downbps": return .int(connection.downRate)
+                        case "upbps": return .int(connection.upRate)
+                        case "sessid": return .string(connection.session)
+                        default: return .int(0)
+                        }
+                    })
+            }
+        }
+        return [
+            "time": .int(now), "fields": .array(fields.map { .string($0) }),
+            "data": rows.isEmpty ? .null : .array(rows),
+        ]
+    }
+
+    static let totalFields = ["clients", "inputs", "outputs", "downbps", "upbps", "perc_lost", "perc_retrans"]
+
+    /// `totals`: per-second sums over the asked time range.
+    public func totals(_ request: JSONValue) -> JSONValue {
+        let now = Int64(time(nil))
+        var fields = (request["fields"].arrayValue ?? []).compactMap(\.stringValue).filter(
+            SessionStatistics.totalFields.contains)
+        if fields.isEmpty { fields = SessionStatistics.totalFields }
+        var start = request["start"].intValue ?? 0
+        var end = request["end"].intValue ?? 0
+        if start == 0 { start = now - 600 } else if start < 0 { start = now + start }
+        if end <= 0 { end = now + end }
+        let rows = state.withLock { $0.history.filter { $0.time >= start && $0.time <= end } }
+        guard let first = rows.first, let last = rows.last else {
+            return [
+                "fields": .array(fields.map { .string($0) }), "start": .null, "end": .null, "data": .null,
+                "interval": .null,
+            ]
+        }
+        let columns = fields.compactMap { SessionStatistics.totalFields.firstIndex(of: $0) }
+        return [
+            "fields": .array(fields.map { .string($0) }), "start": .int(first.time), "end": .int(last.time),
+            "data": .array(rows.map { row in .array(columns.map { .int(row.row[$0]) }) }),
+            "interval": [[.int(Int64(rows.count)), 1]],
+        ]
+    }
+
+    /// Prometheus text exposition with MistServer's metric names (and its no-space quirk).
+    public func prometheus() -> String {
+        state.withLock { state in
+            var text = "# HELP mist_sessions_total Number of sessions active right now, server-wide, by type.\n"
+            text += "# TYPE mist_sessions_total gauge\n"
+            let open = state.sessions.values.filter { $0.open > 0 }
+            for (label, kind) in [("viewers", "viewer"), ("incoming", "input"), ("outgoing", "output")] {
+                text += "mist_sessions_total{sessType=\"\(label)\"}\(open.filter { $0.kind == kind }.count)\n"
+            }
+            text += "mist_sessions_total{sessType=\"unspecified\"}0\n"
+            text += "mist_sessions_total{sessType=\"cached\"}\(state.sessions.count)\n\n"
+            text +=
+                "# HELP mist_sessions_count Counts of unique sessions since server boot.\n# TYPE mist_sessions_count counter\n"
+            for (label, count) in state.sessionCounts.sorted(by: { $0.key < $1.key }) {
+                text += "mist_sessions_count{sessType=\"\(label)\"}\(count)\n"
+            }
+            text +=
+                "\n# HELP mist_bw_total Count of bytes handled since server boot, by direction.\n# TYPE mist_bw_total counter\n"
+            text +=
+                "mist_bw_total{direction=\"up\"}\(state.totalUp)\nmist_bw_total{direction=\"down\"}\(state.totalDown)\n\n"
+            text += "# HELP mist_viewseconds_total Number of seconds any media was received by a viewer.\n"
+            text += "# TYPE mist_viewseconds_total counter\nmist_viewseconds_total \(state.viewSeconds)\n\n"
+            var outputs: [String: Int] = [:]
+            for connection in state.connections.values where SessionStatistics.kind(connection.session) == "viewer" {
+                outputs[connection.connector, default: 0] += 1
+            }
+            if !outputs.isEmpty {
+                text += "# HELP mist_outputs Number of viewers active right now, server-wide, by output type.\n"
+                text += "# TYPE mist_outputs gauge\n"
+                for (name, count) in outputs.sorted(by: { $0.key < $1.key }) {
+                    text += "mist_outputs{output=\"\(name)\"}\(count)\n"
+                }
+                text += "\n"
+            }
+            text += "# HELP mist_viewcount Count of unique viewer sessions since stream start, per stream.\n"
+            text +=
+                "# TYPE mist_viewcount counter\n# HELP mist_bw Count of bytes handled since stream start, by direction.\n"
+            text += "# TYPE mist_bw counter\n"
+            for (name, totals) in state.streams.sorted(by: { $0.key < $1.key }) {
+                text +=
+                    "mist_sessions{stream=\"\(name)\",sessType=\"viewers\"}\(open.filter { $0.kind == "viewer" && $0.streams.contains(name) }.count)\n"
+                text += "mist_viewcount{stream=\"\(name)\"}\(totals.viewers)\n"
+                text += "mist_viewseconds{stream=\"\(name)\"} \(totals.viewSeconds)\n"
+                text += "mist_bw{stream=\"\(name)\",direction=\"up\"}\(totals.up)\n"
+                text += "mist_bw{stream=\"\(name)\",direction=\"down\"}\(totals.down)\n"
+            }
+            return text
+        }
+    }
+}

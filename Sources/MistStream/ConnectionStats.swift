@@ -1,0 +1,97 @@
+import MistCore
+import MistData
+import MistNet
+import MistShm
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The connections of this process, as the controller's statistics see them: each with its
+/// session, stream, address, connector and bytes (server perspective: up = sent). A thread
+/// publishes them once a second in `/MstStat<pid>`, and closes the connections of sessions the
+/// controller asked to stop (`/MstStop`).
+public enum ConnectionStats {
+    struct Entry {
+        var session: String
+        var stream: String
+        var host: String
+        var connector: String
+        var token: String
+        var connection: TCPConnection
+        var started: Int64
+        /// Published once more after closing, with the final counts.
+        var closed = false
+    }
+
+    private static let table = Mutex<(entries: [Int: Entry], next: Int, running: Bool)>(([:], 1, false))
+
+    /// The session id for a connection of `kind` (`viewer`, `input`, `output`), MistServer's way.
+    public static func session(kind: String, stream: String, host: String, token: String, connector: String) -> String {
+        switch kind {
+        case "input":
+            return "I" + ViewerSession.id(stream: stream, host: host, token: token, connector: connector, mode: 15)
+        case "output":
+            return "O" + ViewerSession.id(stream: stream, host: host, token: token, connector: connector, mode: 15)
+        default: return ViewerSession.id(stream: stream, host: host, token: token, connector: connector)
+        }
+    }
+
+    /// Starts counting `connection`; the handle to close it with.
+    public static func open(
+        _ connection: TCPConnection, kind: String = "viewer", stream: String, host: String, connector: String,
+        token: String
+    ) -> Int {
+        let entry = Entry(
+            session: session(kind: kind, stream: stream, host: host, token: token, connector: connector),
+            stream: stream,
+            host: host, connector: kind == "input" ? "INPUT:" + connector : connector, token: token,
+            connection: connection, started: Int64(time(nil)))
+        let (handle, start) = table.withLock { table -> (Int, Bool) in
+            let handle = table.next
+            table.next += 1
+            table.entries[handle] = entry
+            defer { table.running = true }
+            return (handle, !table.running)
+        }
+        if start { startDetachedThread { publishLoop() } }
+        return handle
+    }
+
+    public static func close(_ handle: Int) {
+        table.withLock { $0.entries[handle]?.closed = true }
+    }
+
+    private static func publishLoop() {
+        let name = "/MstStat\(getpid())"
+        while true {
+            let stopping = Set(
+                (ConfigPage.read(StreamPageNames.stoppedSessions)?.arrayValue ?? []).compactMap(\.stringValue))
+            let (rows, toStop) = table.withLock { table -> ([JSONValue], [TCPConnection]) in
+                var rows: [JSONValue] = []
+                var toStop: [TCPConnection] = []
+                for (handle, entry) in table.entries {
+                    rows.append([
+                        "id": .int(Int64(handle)), "sessid": .string(entry.session), "stream": .string(entry.stream),
+                        "host": .string(entry.host), "protocol": .string(entry.connector), "tkn": .string(entry.token),
+                        "start": .int(entry.started),
+                        "up": .int(Int64(entry.connection.bytesSent.load(ordering: .relaxed))),
+                        "down": .int(Int64(entry.connection.bytesReceived.load(ordering: .relaxed))),
+                        "closed": .bool(entry.closed),
+                    ])
+                    if entry.closed {
+                        table.entries[handle] = nil
+                    } else if stopping.contains(entry.session) {
+                        toStop.append(entry.connection)
+                    }
+                }
+                return (rows, toStop)
+            }
+            // Cut the connections of stopped sessions; their owners notice and end them.
+            for connection in toStop { shutdown(connection.descriptor, Int32(SHUT_RDWR)) }
+            try? ConfigPage.write(["pid": .int(Int64(getpid())), "connections": .array(rows)], to: name)
+            usleepMilliseconds(1000)
+        }
+    }
+}
