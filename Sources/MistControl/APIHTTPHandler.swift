@@ -89,7 +89,7 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 var extra = HTTPHeaders()
                 extra.add(name: "Server", value: "MistServer/" + MistVersion.version)
                 send(
-                    status: .ok, contentType: "text/plain; version=0.0.4", body: controller.statistics.prometheus(),
+                    status: .ok, contentType: "text/plain; version=0.0.4", body: controller.prometheusText(),
                     extraHeaders: extra, head: requestHead, context: context)
             } else {
                 var extra = HTTPHeaders()

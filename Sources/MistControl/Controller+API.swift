@@ -35,8 +35,7 @@ extension Controller {
 
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
-        "playlist", "stats_streams", "push_stop_graceful", "proc_list",
-        "invalidate_sessions", "stop_tag", "tag_sessid",
+        "playlist", "push_stop_graceful", "proc_list",
         "tag_stream", "untag_stream", "stream_tags", "jwks", "addjwks", "deletejwks", "enumerate_sources",
         "update", "checkupdate", "autoupdate", "abortupdate",
     ]
@@ -161,7 +160,13 @@ extension Controller {
         if request.hasMember("deletestreamsource") {
             response["deletestreamsource"] = deleteWithSource(request["deletestreamsource"], streams: &streams)
         }
-        if streams != storage["streams"] { streams = vetStreamChanges(from: storage["streams"], to: streams) }
+        if streams != storage["streams"] {
+            streams = vetStreamChanges(from: storage["streams"], to: streams)
+            // A removed stream's viewers are cut, as MistServer's session settings do by default.
+            for (name, _) in storage["streams"].objectValue ?? JSONObject() where !streams.hasMember(name) {
+                statistics.stop(sessions: statistics.sessions(of: name))
+            }
+        }
         storage["streams"] = streams.isObject ? streams : .emptyObject
         errors += streamEditor.errors
 
@@ -185,6 +190,26 @@ extension Controller {
             let call = request["totals"]
             response["totals"] =
                 call.isArray ? .array((call.arrayValue ?? []).map(statistics.totals)) : statistics.totals(call)
+        }
+        if request.hasMember("stats_streams") {
+            response["stats_streams"] = .array(statistics.streamNames.map { .string($0) })
+        }
+        if request.hasMember("tag_sessid") {
+            // {sessid: tag} or {sessid: [tags]}
+            for (session, tags) in request["tag_sessid"].objectValue ?? JSONObject() {
+                statistics.tag(session: session, with: tags.arrayValue?.compactMap(\.stringValue) ?? [tags.asString])
+            }
+        }
+        if request.hasMember("stop_tag") {
+            let call = request["stop_tag"]
+            for tag in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+                statistics.stop(sessions: statistics.sessions(tagged: tag))
+            }
+        }
+        if request.hasMember("invalidate_sessions") {
+            // Every process forgets its USER_NEW answers, so sessions are checked again.
+            invalidations.add(1, ordering: .relaxed)
+            publishStreams()
         }
         if request.hasMember("stop_sessid") {
             let call = request["stop_sessid"]
@@ -264,7 +289,7 @@ extension Controller {
         if !minimal || request.hasMember("log") { response["log"] = log.json }
         if request.hasMember("clearstatlogs") { log.clear() }
         if request.hasMember("active_streams") {
-            response["active_streams"] = Controller.activeStreams(request["active_streams"])
+            response["active_streams"] = Controller.activeStreams(request["active_streams"], statistics: statistics)
         }
         if request.hasMember("api_endpoint") {
             var host = settings.apiInterface
@@ -704,7 +729,7 @@ extension Controller {
 
     /// The `active_streams` call, in its simple forms: the names of streams whose input runs,
     /// or per stream the asked fields this server tracks so far (`status`, `pid`, `tracks` ...).
-    static func activeStreams(_ request: JSONValue) -> JSONValue {
+    static func activeStreams(_ request: JSONValue, statistics: SessionStatistics? = nil) -> JSONValue {
         let names = StreamCleanup.activeStreams()
         let fields: [String]
         var longForm = false
@@ -728,7 +753,10 @@ extension Controller {
             {
                 continue
             }
-            let values = fields.map { activeField($0, stream: name) }
+            let summary = statistics?.summary(of: name) ?? [:]
+            let values = fields.map { field in
+                summary[field].map { JSONValue.int($0) } ?? activeField(field, stream: name)
+            }
             if longForm {
                 var entry = JSONValue.emptyObject
                 for (field, value) in zip(fields, values) { entry[field] = value }

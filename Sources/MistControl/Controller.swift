@@ -61,6 +61,9 @@ public final class Controller: Sendable {
     /// When each always-on stream's input was last started, so a failing one is retried calmly.
     private let alwaysOnStarts = Mutex<[String: Double]>([:])
     private let shuttingDown = Atomic<Bool>(false)
+    /// How often `invalidate_sessions` was called: published, so every process forgets its
+    /// USER_NEW answers when it changes.
+    let invalidations = Atomic<Int>(0)
     /// Dynamic variables being evaluated now.
     private let refreshing = Mutex<Set<String>>([])
 
@@ -93,10 +96,32 @@ public final class Controller: Sendable {
         storage["config"]["prometheus"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? prometheusOption
     }
 
+    /// The Prometheus text: the machine (CPU in tenths of a percent, memory in KiB, as
+    /// MistServer reports them), the log, the bandwidth limit, then the session statistics.
+    public func prometheusText() -> String {
+        let memory = SystemLoad.memory()
+        let system: [(name: String, help: String, type: String, value: Int64)] = [
+            ("mist_logs", "Count of log messages since server start.", "counter", Int64(log.total)),
+            ("mist_cpu", "Total CPU usage in tenths of percent.", "gauge", self.system.cpuUse),
+            ("mist_mem_total", "Total memory available in KiB.", "gauge", memory["total"].asInt),
+            ("mist_mem_used", "Total memory in use in KiB.", "gauge", memory["used"].asInt),
+            ("mist_shm_total", "Total shared memory available in KiB.", "gauge", memory["shmtotal"].asInt),
+            (
+                "mist_shm_used", "Total shared memory in use in KiB.", "gauge",
+                memory["shmtotal"].asInt - memory["shmfree"].asInt
+            ),
+            (
+                "mist_bw_limit", "Configured bandwidth limit in bytes per second.", "gauge",
+                storage["bandwidth"]["limit"].intValue ?? 0
+            ),
+        ]
+        return statistics.prometheus(system: system)
+    }
+
     /// The JSON form of the Prometheus metrics.
     public func prometheusJSON() -> JSONValue {
         var json = JSONValue.emptyObject
-        for line in statistics.prometheus().split(separator: "\n") where !line.hasPrefix("#") {
+        for line in prometheusText().split(separator: "\n") where !line.hasPrefix("#") {
             guard let brace = line.lastIndex(where: { $0 == "}" || $0 == " " }) else { continue }
             let name = String(line[..<brace]) + (line[brace] == "}" ? "}" : "")
             json[String(name.filter { $0 != " " })] = .int(
@@ -181,7 +206,14 @@ public final class Controller: Sendable {
         }
         // The triggers, for every process that fires them (and this one).
         let triggers = storage["config"]["triggers"]
-        wanted[StreamPageNames.triggers] = ["triggers": triggers, "iid": .string(instanceID)]
+        var globals: JSONValue = [
+            "triggers": triggers, "iid": .string(instanceID),
+            "invalidate": .int(Int64(invalidations.load(ordering: .relaxed))),
+        ]
+        for key in ["sessionViewerMode", "sessionInputMode", "sessionOutputMode"] {
+            globals[key] = storage["config"][key]
+        }
+        wanted[StreamPageNames.triggers] = globals
         var values = JSONValue.emptyObject
         for (name, entry) in storage["variables"].objectValue ?? JSONObject() { values[name] = entry["value"] }
         wanted[StreamPageNames.variables] = values

@@ -12,6 +12,9 @@ public final class ControllerLog: Sendable {
     /// How many messages are kept, as MistServer keeps.
     public static let capacity = 100
     private let entries = Mutex<[JSONValue]>([])
+    /// Messages recorded since start (Prometheus `mist_logs`).
+    public var total: Int { counted.load(ordering: .relaxed) }
+    private let counted = Atomic<Int>(0)
 
     public init() {}
 
@@ -21,6 +24,7 @@ public final class ControllerLog: Sendable {
             .int(time), .string(line.kind), .string(line.message), .string(line.stream), .int(Int64(line.pid)),
             .string(line.program), .string(line.location),
         ]
+        counted.add(1, ordering: .relaxed)
         entries.withLock { entries in
             entries.append(entry)
             if entries.count > ControllerLog.capacity { entries.removeFirst(entries.count - ControllerLog.capacity) }

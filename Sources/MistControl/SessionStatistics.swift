@@ -65,6 +65,8 @@ public final class SessionStatistics: Sendable {
         var totalDown: Int64 = 0
         var viewSeconds: Int64 = 0
         var stopped: [String: Int64] = [:]
+        /// Tags given to sessions by the API.
+        var tags: [String: [String]] = [:]
         /// Connections already counted as closed (their last page may be read again), and when.
         var finished: [String: Int64] = [:]
     }
@@ -199,7 +201,10 @@ public final class SessionStatistics: Sendable {
             state.stopped = state.stopped.filter { now - $0.value < 60 }
             state.finished = state.finished.filter { now - $0.value < 60 }
         }
-        for session in ended { finish(session) }
+        for session in ended {
+            let tags = state.withLock { $0.tags.removeValue(forKey: session.id) } ?? []
+            finish(session, tags: tags)
+        }
         for (name, totals) in endedStreams {
             Triggers.notify(
                 "STREAM_END", stream: name,
@@ -217,24 +222,26 @@ public final class SessionStatistics: Sendable {
     }
 
     /// USER_END and the access log line of an ended viewer session.
-    private func finish(_ session: Session) {
+    private func finish(_ session: Session, tags: [String]) {
         guard session.kind == "viewer" else { return }
         let seconds = max(1, session.last - session.first)
         let connectors = session.connectors.filter { $0 != "HTTP" }
-        let payload = [
+        let tagText: String = tags.map { "[\($0)]" }.joined()
+        let perHost: String = session.hosts.map { _ in String(seconds) }.joined(separator: ",")
+        let perConnector: String = connectors.map { _ in String(seconds) }.joined(separator: ",")
+        let perStream: String = session.streams.map { _ in String(seconds) }.joined(separator: ",")
+        var payload: [String] = [
             session.token, session.streams.joined(separator: ","), connectors.joined(separator: ","),
-            session.hosts.joined(separator: ","), String(seconds), String(session.closedUp), String(session.closedDown),
-            "",
-            session.hosts.map { _ in String(seconds) }.joined(separator: ","),
-            connectors.map { _ in String(seconds) }.joined(separator: ","),
-            session.streams.map { _ in String(seconds) }.joined(separator: ","), session.id,
         ]
+        payload += [session.hosts.joined(separator: ","), String(seconds), String(session.closedUp)]
+        payload += [String(session.closedDown), tagText, perHost, perConnector, perStream, session.id]
         Triggers.notify(
             "USER_END", stream: session.streams.first ?? "", payload: payload.joined(separator: "\n"), logger: logger)
         accessLog(
             "Session \(session.id) \(session.streams.joined(separator: ",")) (\(connectors.joined(separator: ","))) from "
                 + "\(session.hosts.count == 1 ? session.hosts[0] : "::") ended after \(seconds)s, avg "
-                + "\(session.closedUp / seconds / 1024)KB/s up \(session.closedDown / seconds / 1024)KB/s down.")
+                + "\(session.closedUp / seconds / 1024)KB/s up \(session.closedDown / seconds / 1024)KB/s down."
+                + (tags.isEmpty ? "" : " Tags: " + tagText))
     }
 
     /// `stop_sessid`: the processes cut the connections of these sessions.
@@ -243,6 +250,41 @@ public final class SessionStatistics: Sendable {
         state.withLock { state in for id in sessions { state.stopped[id] = now } }
         try? ConfigPage.write(
             .array(state.withLock { $0.stopped.keys.map { .string($0) } }), to: StreamPageNames.stoppedSessions)
+    }
+
+    /// A stream's numbers for `active_streams`: open sessions by kind, viewer sessions so far,
+    /// viewer-seconds and bytes.
+    public func summary(of stream: String) -> [String: Int64] {
+        state.withLock { state in
+            let open = state.sessions.values.filter { $0.open > 0 && $0.streams.contains(stream) }
+            let totals = state.streams[stream] ?? StreamTotals()
+            return [
+                "viewers": Int64(open.filter { $0.kind == "viewer" }.count),
+                "clients": Int64(open.filter { $0.kind == "viewer" }.count),
+                "inputs": Int64(open.filter { $0.kind == "input" }.count),
+                "outputs": Int64(open.filter { $0.kind == "output" }.count), "views": Int64(totals.viewers),
+                "viewseconds": totals.viewSeconds, "upbytes": totals.up, "downbytes": totals.down,
+            ]
+        }
+    }
+
+    /// The streams statistics are kept for (`stats_streams`).
+    public var streamNames: [String] { state.withLock { $0.streams.keys.sorted() } }
+
+    /// Adds `tags` to a session (`tag_sessid`).
+    public func tag(session: String, with tags: [String]) {
+        state.withLock { state in
+            for tag in tags where !(state.tags[session] ?? []).contains(tag) {
+                state.tags[session, default: []].append(tag)
+            }
+        }
+    }
+
+    /// Open sessions carrying `tag` (`stop_tag`).
+    public func sessions(tagged tag: String) -> [String] {
+        state.withLock { state in
+            state.sessions.values.filter { $0.open > 0 && (state.tags[$0.id] ?? []).contains(tag) }.map(\.id)
+        }
     }
 
     /// Open sessions of `stream` (all when empty).
@@ -326,9 +368,14 @@ public final class SessionStatistics: Sendable {
     }
 
     /// Prometheus text exposition with MistServer's metric names (and its no-space quirk).
-    public func prometheus() -> String {
+    public func prometheus(system: [(name: String, help: String, type: String, value: Int64)] = []) -> String {
         state.withLock { state in
-            var text = "# HELP mist_sessions_total Number of sessions active right now, server-wide, by type.\n"
+            var text = ""
+            for metric in system {
+                text +=
+                    "# HELP \(metric.name) \(metric.help)\n# TYPE \(metric.name) \(metric.type)\n\(metric.name) \(metric.value)\n\n"
+            }
+            text += "# HELP mist_sessions_total Number of sessions active right now, server-wide, by type.\n"
             text += "# TYPE mist_sessions_total gauge\n"
             let open = state.sessions.values.filter { $0.open > 0 }
             for (label, kind) in [("viewers", "viewer"), ("incoming", "input"), ("outgoing", "output")] {

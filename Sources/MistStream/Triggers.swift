@@ -13,6 +13,8 @@ public enum Triggers {
         var readAt = -Double.infinity
         var fixed = false
         var instance = ""
+        /// The rest of the published page: session modes, the invalidation count.
+        var globals: JSONValue = .null
     }
     private static let cache = Mutex(Cache())
 
@@ -44,9 +46,19 @@ public enum Triggers {
                 let page = ConfigPage.read(StreamPageNames.triggers)
                 cache.table = parse(page?["triggers"] ?? .null)
                 cache.instance = page?["iid"].stringValue ?? ""
+                cache.globals = page ?? .null
                 cache.readAt = now
             }
             return ((cache.table[name] ?? []).filter { $0.applies(to: stream) }.substituted(stream), cache.instance)
+        }
+    }
+
+    /// A server-wide setting the controller publishes beside the triggers (`sessionViewerMode`,
+    /// `invalidate` ...), reread at most twice a second.
+    public static func setting(_ name: String) -> JSONValue {
+        _ = handlers("", stream: "")
+        return cache.withLock {
+            $0.fixed ? (ConfigPage.read(StreamPageNames.triggers)?[name] ?? .null) : $0.globals[name]
         }
     }
 

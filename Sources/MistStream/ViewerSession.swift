@@ -13,6 +13,8 @@ import Synchronization
 /// so segment requests and reconnects do not ask the handler again.
 public enum ViewerSession {
     private static let answers = Mutex<[String: (allowed: Bool, until: Double)]>([:])
+    /// The `invalidate_sessions` count the kept answers belong to.
+    private static let generation = Mutex<Int64>(0)
     static let deniedSeconds = 600.0
     static let idleSeconds = 60.0
 
@@ -57,7 +59,14 @@ public enum ViewerSession {
         stream: String, host: String, token: String, connector: String, url: String, logger: Logger
     ) -> Bool {
         guard Triggers.isActive("USER_NEW", stream: stream) else { return true }
-        let session = id(stream: stream, host: host, token: token, connector: connector)
+        let current = Triggers.setting("invalidate").intValue ?? 0
+        if generation.withLock({ known in
+            defer { known = current }; return known != current
+        }) {
+            answers.withLock { $0.removeAll() }
+        }
+        let mode = Int(Triggers.setting("sessionViewerMode").intValue ?? 14)
+        let session = id(stream: stream, host: host, token: token, connector: connector, mode: mode)
         let now = monotonicSeconds()
         if let known = answers.withLock({ table -> Bool? in
             guard let entry = table[session], entry.until > now else { return nil }

@@ -97,6 +97,13 @@ import Testing
         let fields = try controller.call(#"{"clients": {"fields": ["protocol", "sessid"]}}"#)["clients"]
         #expect(fields["fields"] == ["protocol", "sessid"])
         let flvSession = try #require(fields["data"].arrayValue?.first { $0[0] == "FLV" }?[1].stringValue)
+        let tsSession = try #require(fields["data"].arrayValue?.first { $0[0] == "HTTPTS" }?[1].stringValue)
+        _ = try controller.call("{\"tag_sessid\": {\"\(tsSession)\": \"vip\"}}")
+        let active = try controller.call(#"{"active_streams": {"longform": true, "fields": ["viewers", "inputs"]}}"#)
+        #expect(
+            active["active_streams"]["live"]["viewers"].intValue ?? 0 >= 2
+                && active["active_streams"]["live"]["inputs"] == 1)
+        #expect(try controller.call(#"{"stats_streams": true}"#)["stats_streams"] == ["live"])
 
         // Stopping the FLV viewer's session cuts it and only it.
         _ = try controller.call("{\"stop_sessid\": \"\(flvSession)\"}")
@@ -111,6 +118,7 @@ import Testing
         #expect((second["mist_bw_total{direction=up}"] ?? 0) > (first["mist_bw_total{direction=up}"] ?? 0))
         #expect((second["mist_sessions_count_total{sessType=viewers}"] ?? 0) >= 3)
         #expect((second["mist_sessions_total{sessType=incoming}"] ?? 0) == 1)
+        #expect((second["mist_mem_total{}"] ?? 0) > 0 && (second["mist_logs_total{}"] ?? 0) > 0)
         let totals = try controller.call(#"{"totals": {"fields": ["clients", "upbps"]}}"#)["totals"]
         #expect(totals["fields"] == ["clients", "upbps"] && (totals["data"].arrayValue?.count ?? 0) > 3)
         #expect(totals["data"].arrayValue?.contains { ($0[0].intValue ?? 0) >= 2 } == true)
@@ -125,10 +133,12 @@ import Testing
             })
         let ended = try #require(recorder.calls("USER_END").first { $0.lines.first == "one" })
         #expect(ended.lines[1] == "live" && ended.lines[2] == "HTTPTS" && ended.lines[3] == "127.0.0.1")
+        #expect(ended.lines[7] == "[vip]")
         let up = Double(ended.lines[5]) ?? 0
         let got = Double(ts.received)
         #expect(abs(up - got) <= got * 0.05, "USER_END says \(up) bytes up, the viewer got \(got)")
         #expect(controller.log.contains("Session \(ended.lines[11]) live (HTTPTS) from 127.0.0.1 ended after"))
+        #expect(controller.log.contains("Tags: [vip]"))
         #expect(
             waitFor(seconds: 40) {
                 recorder.calls("STREAM_END").contains { $0.lines.first == "live" && $0.lines.count == 7 }

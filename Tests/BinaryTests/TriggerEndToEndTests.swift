@@ -20,8 +20,11 @@ import Testing
         // The executable handler: its argument and stdin, appended to a file; it answers true.
         let script = folder.appendingPathComponent("handler.sh")
         let record = folder.appendingPathComponent("executable.log")
-        try "#!/bin/sh\n{ echo \"== $1 $MIST_TRIGGER\"; cat; echo; } >> \(record.path)\necho true\n".write(
-            to: script, atomically: true, encoding: .utf8)
+        // Handlers may run at the same time: each record goes in with one append.
+        try
+            "#!/bin/sh\n{ echo \"== $1 $MIST_TRIGGER\"; cat; echo; } > \(record.path).$$\ncat \(record.path).$$ >> \(record.path)\nrm \(record.path).$$\necho true\n"
+            .write(
+                to: script, atomically: true, encoding: .utf8)
         chmod(script.path, 0o755)
         let rtmpPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
