@@ -15,6 +15,24 @@ public enum FileInputRunner {
         "inputtimeout", name: "Input inactivity timeout", help: "Seconds a file stays loaded without viewers",
         type: .unsignedInteger, long: "inputtimeout", default: 30, unit: "s")
 
+    /// Runs a live source (a pull, a UDP or command source): `body` gets the stream, its buffer
+    /// window (`--buffer`) and a stop check; stop signals are taken synchronously, so the stream's
+    /// pages are always removed on the way out.
+    public static func runLive(
+        _ options: ParsedOptions, logger: Logger,
+        body: (_ source: String, _ stream: String, _ window: UInt64, _ stop: () -> Bool) throws -> Void
+    ) throws -> Int32 {
+        guard let stream = options.string("streamname"), !stream.isEmpty else {
+            logger.mist(.fail, "No stream name given (-s)")
+            return 1
+        }
+        let stopSignals = StopSignals.block()
+        try body(options.string("input") ?? "-", stream, UInt64(options.integer("DVR") ?? 50000)) {
+            stopSignals.arePending
+        }
+        return 0
+    }
+
     /// INPUT_ABORT for an input that cannot go on (sent before the process exits).
     public static func abort(stream: String, source: String, name: String, reason: String, logger: Logger) {
         Triggers.notify(

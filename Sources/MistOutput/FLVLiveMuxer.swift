@@ -42,16 +42,7 @@ struct FLVLiveMuxer: LiveMuxer {
     {
         let track = tracks[position]
         let isVideo = track.info.type == "video"
-        let prefix: [UInt8]?
-        if isVideo {
-            prefix = FLVMedia.videoPrefix(
-                codec: track.info.codec, keyframe: packet.isKeyframe, configuration: false,
-                offset: Int32(clamping: packet.offset))
-        } else {
-            prefix = FLVMedia.audioPrefix(
-                codec: track.info.codec, rate: track.info.rate, channels: track.info.channels, configuration: false)
-        }
-        guard let prefix else { return false }
+        guard let prefix = FLVPlayback.prefix(track, packet) else { return false }
         let joinable =
             hasVideo
             ? isVideo && packet.isKeyframe

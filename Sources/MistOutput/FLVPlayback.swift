@@ -141,6 +141,17 @@ final class FLVPlayback {
         }
     }
 
+    /// The FLV body prefix of a media packet of `track` (nil for codecs FLV cannot carry).
+    static func prefix(_ track: StreamTrack, _ packet: DTSCPacket) -> [UInt8]? {
+        if track.info.type == "video" {
+            return FLVMedia.videoPrefix(
+                codec: track.info.codec, keyframe: packet.isKeyframe, configuration: false,
+                offset: Int32(clamping: packet.offset))
+        }
+        return FLVMedia.audioPrefix(
+            codec: track.info.codec, rate: track.info.rate, channels: track.info.channels, configuration: false)
+    }
+
     /// Appends up to `budget` bytes of media that is ready now; false when nothing was ready.
     func pump(sink: Sink, into out: inout [UInt8], budget: Int) throws -> Bool {
         guard !paused, !ended else { return false }
@@ -174,17 +185,7 @@ final class FLVPlayback {
                 if startedAt == nil { startedAt = monotonicSeconds() }
                 newestSent = max(newestSent, packet.time)
                 let timestamp = UInt32(truncatingIfNeeded: packet.time &- min(origin, packet.time))
-                let prefix: [UInt8]?
-                if isVideo {
-                    prefix = FLVMedia.videoPrefix(
-                        codec: track.info.codec, keyframe: packet.isKeyframe, configuration: false,
-                        offset: Int32(clamping: packet.offset))
-                } else {
-                    prefix = FLVMedia.audioPrefix(
-                        codec: track.info.codec, rate: track.info.rate, channels: track.info.channels,
-                        configuration: false)
-                }
-                guard let prefix else { continue }
+                guard let prefix = FLVPlayback.prefix(track, packet) else { continue }
                 sink(isVideo ? RTMPMessage.Kind.video : RTMPMessage.Kind.audio, timestamp, prefix, data, &out)
             }
         }

@@ -104,19 +104,8 @@ import Testing
     }
 
     @Test(.enabled(if: MediaTools.available)) func aFilePlaysOverHLS() throws {
-        let httpPort = ControllerHarness.freePort()
-        let folder = try MediaTools.temporaryFolder("hlsvod")
+        let (controller, httpPort, folder) = try HTTPServingTests.fileServer("hlsvod")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let flv = folder.appendingPathComponent("source.flv")
-        try MediaTools.makeTestFile(flv, seconds: 8)
-        let file = folder.appendingPathComponent("movie.dtsc")
-        try RTMPEndToEndTests.dtscFile(fromFLV: flv, to: file)
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"movie": {"name": "movie", "source": "\(file.path)"}}}
-                """)
-        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
         // Stream info in MistServer's shape.
         let info = try HTTPTestClient(port: httpPort).get("/json_movie.js").json()
         let captured = try JSONParser.parse(
