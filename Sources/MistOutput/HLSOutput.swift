@@ -56,8 +56,14 @@ enum HLSOutput {
                 guard let segment = segments.first(where: { $0.start == start }) else {
                     return failure("404 Not Found", "Segment \(start) is not (or no longer) available")
                 }
-                return Response(
-                    contentType: "video/mp2t", body: try segmentBytes(opened.reader, tracks: chosen, segment: segment))
+                // Complete segments are the same bytes for every viewer: mux each once.
+                let key = HLSSegmentCache.key(
+                    stream: stream, tracks: chosen.map(\.index), sequence: segment.sequence, start: segment.start,
+                    duration: segment.duration)
+                let body = try HLSSegmentCache.shared.bytes(key) {
+                    try segmentBytes(opened.reader, tracks: chosen, segment: segment)
+                }
+                return Response(contentType: "video/mp2t", body: body)
             }
         } catch {
             return failure("500 Internal Server Error", "\(error)")

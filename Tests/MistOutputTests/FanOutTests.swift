@@ -111,3 +111,23 @@ import Testing
         #expect(text == "3\r\nhdr\r\n8\r\nkeyframe\r\n4\r\nmore\r\n0\r\n\r\n")
     }
 }
+
+@Suite struct HLSSegmentCacheTests {
+    @Test func segmentsAreMuxedOnceAndTheOldestLeave() {
+        let cache = HLSSegmentCache(capacity: 2)
+        var made = 0
+        func get(_ key: String) -> [UInt8] {
+            cache.bytes(key) {
+                made += 1
+                return Array(key.utf8)
+            }
+        }
+        #expect(get("a") == Array("a".utf8) && get("a") == Array("a".utf8) && made == 1)
+        _ = get("b")
+        _ = get("c")
+        #expect(cache.count == 2 && made == 3)
+        _ = get("a")
+        #expect(made == 4, "a was the oldest and left")
+        #expect(cache.bytes("empty") { [] }.isEmpty && cache.count == 2, "nothing kept for an empty segment")
+    }
+}
