@@ -1,0 +1,142 @@
+import MistCore
+import MistData
+import MistShm
+
+/// The push and external writer calls.
+extension Controller {
+    /// push_start, push_list, push_stop, push_settings and the automatic push calls.
+    func editPushes(_ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String]) {
+        if request.hasMember("push_start") {
+            let call = request["push_start"]
+            let stream = call.isArray ? call[0].asString : call["stream"].asString
+            let target = call.isArray ? call[1].asString : call["target"].asString
+            if stream.isEmpty || target.isEmpty {
+                errors.append("push_start takes [stream, target] or {stream, target}")
+            } else if stream.hasSuffix("+") {
+                for active in StreamCleanup.activeStreams() where PushSupervisor.matches(active, stream) {
+                    pushes.start(stream: active, target: target, connectors: discovery.connectors)
+                }
+            } else {
+                pushes.start(stream: StreamName.sanitize(stream), target: target, connectors: discovery.connectors)
+            }
+        }
+        if request.hasMember("push_stop") {
+            let ids =
+                request["push_stop"].arrayValue?.compactMap(\.intValue)
+                ?? [request["push_stop"].intValue].compactMap { $0 }
+            pushes.stop(ids)
+        }
+        if request.hasMember("push_settings") {
+            let settings = request["push_settings"]
+            for key in ["wait", "maxspeed"] where settings[key].intValue != nil {
+                storage["push_settings"][key] = settings[key]
+            }
+            response["push_settings"] = storage["push_settings"]
+        }
+        if request.hasMember("push_auto_add") {
+            var rules = storage["auto_push"].isObject ? storage["auto_push"] : .emptyObject
+            let call = request["push_auto_add"]
+            var entries: [(String?, JSONValue)] = []
+            if call.isObject && call.hasMember("stream") {
+                entries = [(nil, call)]
+            } else if call.isArray && call[0].isString {
+                entries = [(nil, ["stream": call[0], "target": call[1]])]
+            } else if let list = call.arrayValue {
+                entries = list.map { (nil, $0.isArray ? ["stream": $0[0], "target": $0[1]] : $0) }
+            } else {
+                entries = (call.objectValue ?? JSONObject()).map { ($0.key, $0.value) }
+            }
+            for (givenID, entry) in entries {
+                guard entry["stream"].isString, entry["target"].isString else {
+                    errors.append("push_auto_add entries need a stream and a target")
+                    continue
+                }
+                var stored = JSONValue.emptyObject
+                for key in [
+                    "stream", "target", "x-LSP-notes", "scheduletime", "completetime", "start_rule", "end_rule",
+                    "inhibit",
+                ]
+                where entry.hasMember(key) && !(entry[key].intValue == 0 && key.hasSuffix("time")) {
+                    stored[key] = entry[key]
+                }
+                let id = givenID ?? ControllerConfig.md5Hex(JSONWriter.compact(stored.sortedKeys()))
+                rules[id] = stored
+            }
+            storage["auto_push"] = rules
+        }
+        if request.hasMember("push_auto_remove") {
+            let call = request["push_auto_remove"]
+            for id in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+                storage["auto_push"].removeMember(id)
+            }
+        }
+        if request.hasMember("push_auto_add") || request.hasMember("push_auto_remove")
+            || request.hasMember("push_auto_list")
+        {
+            let rules = storage["auto_push"].isObject ? storage["auto_push"] : .emptyObject
+            response["auto_push"] = rules
+            // The legacy list form beside it: [stream, target] rows, longer only as needed.
+            response["push_auto_list"] = .array(
+                (rules.objectValue ?? JSONObject()).map { _, rule in
+                    var row: [JSONValue] = [rule["stream"], rule["target"]]
+                    let times = [rule["scheduletime"], rule["completetime"]]
+                    let start = rule["start_rule"].arrayValue ?? []
+                    let end = rule["end_rule"].arrayValue ?? []
+                    if !end.isEmpty {
+                        row += times + (start.isEmpty ? ["", 0, ""] : start) + end
+                    } else if !start.isEmpty {
+                        row += times + start
+                    } else if !rule["completetime"].isNull {
+                        row += times
+                    } else if !rule["scheduletime"].isNull {
+                        row.append(rule["scheduletime"])
+                    }
+                    return .array(row)
+                })
+        }
+        if request.hasMember("push_list") || request.hasMember("push_stop") {
+            // MistServer answers null, not an empty list, when nothing is pushing.
+            let list = pushes.list
+            response["push_list"] = list.count == 0 ? .null : list
+        }
+    }
+
+    /// external_writer_add, external_writer_remove and external_writer_list (`extwriters`:
+    /// `[name, cmdline, [protocols]]` rows).
+    func editExternalWriters(
+        _ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String]
+    ) {
+        let calls = ["external_writer_add", "external_writer_remove", "external_writer_list"]
+        guard calls.contains(where: request.hasMember) else { return }
+        var writers = storage["extwriters"].arrayValue ?? []
+        if request.hasMember("external_writer_add") {
+            let call = request["external_writer_add"]
+            let name = (call.isArray ? call[0] : call["name"]).asString
+            let command = (call.isArray ? call[1] : call["cmdline"]).asString
+            let given = call.isArray ? call[2] : call["protocols"]
+            let protocols = given.arrayValue?.compactMap(\.stringValue) ?? [given.stringValue].compactMap { $0 }
+            if call.isArray && call.count != 4 {
+                errors.append("external_writer_add takes [name, cmdline, protocols, x] or {name, cmdline, protocols}")
+            } else if name.isEmpty || command.isEmpty || protocols.isEmpty {
+                errors.append("external_writer_add needs a name, a command line and protocols")
+            } else {
+                let row: JSONValue = [
+                    .string(String(name.prefix(31))), .string(String(command.prefix(255))),
+                    .array(protocols.map { .string(String($0.prefix(63))) }),
+                ]
+                if let index = writers.firstIndex(where: { $0[0].asString == row[0].asString }) {
+                    writers[index] = row
+                } else {
+                    writers.append(row)
+                }
+            }
+        }
+        if request.hasMember("external_writer_remove") {
+            let call = request["external_writer_remove"]
+            let name = call.isArray ? call[0].asString : call.isObject ? call["name"].asString : call.asString
+            writers.removeAll { $0[0].asString == name }
+        }
+        storage["extwriters"] = .array(writers)
+        response["external_writer_list"] = storage["extwriters"]
+    }
+}

@@ -1,0 +1,49 @@
+import MistData
+
+/// The session and statistics calls: `clients`, `totals`, `stats_streams`, `tag_sessid`,
+/// `stop_tag`, `invalidate_sessions`, `stop_sessid`, `stop_sessions`.
+extension Controller {
+    func editSessions(_ request: JSONValue, response: inout JSONValue) {
+        if request.hasMember("clients") {
+            let call = request["clients"]
+            response["clients"] =
+                call.isArray ? .array((call.arrayValue ?? []).map(statistics.clients)) : statistics.clients(call)
+        }
+        if request.hasMember("totals") {
+            let call = request["totals"]
+            response["totals"] =
+                call.isArray ? .array((call.arrayValue ?? []).map(statistics.totals)) : statistics.totals(call)
+        }
+        if request.hasMember("stats_streams") {
+            response["stats_streams"] = .array(statistics.streamNames.map { .string($0) })
+        }
+        if request.hasMember("tag_sessid") {
+            // {sessid: tag} or {sessid: [tags]}
+            for (session, tags) in request["tag_sessid"].objectValue ?? JSONObject() {
+                statistics.tag(session: session, with: tags.arrayValue?.compactMap(\.stringValue) ?? [tags.asString])
+            }
+        }
+        if request.hasMember("stop_tag") {
+            let call = request["stop_tag"]
+            for tag in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+                statistics.stop(sessions: statistics.sessions(tagged: tag))
+            }
+        }
+        if request.hasMember("invalidate_sessions") {
+            // Every process forgets its USER_NEW answers, so sessions are checked again.
+            invalidations.add(1, ordering: .relaxed)
+            publishStreams()
+        }
+        if request.hasMember("stop_sessid") {
+            let call = request["stop_sessid"]
+            statistics.stop(
+                sessions: call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap { $0 })
+        }
+        if request.hasMember("stop_sessions") {
+            let call = request["stop_sessions"]
+            for stream in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+                statistics.stop(sessions: statistics.sessions(of: stream))
+            }
+        }
+    }
+}
