@@ -192,4 +192,90 @@ import Testing
         _ = try controller.call(#"{"variable_remove": "counter"}"#)
         #expect(try controller.call(#"{"variable_list": true}"#)["variable_list"].hasMember("counter") == false)
     }
+
+    @Test(.enabled(if: MediaTools.available)) func rewritesSourcesAndLifecycleTriggers() throws {
+        let folder = try MediaTools.temporaryFolder("moretriggers")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("real.mp4")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264", "-preset",
+                "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let rtmpPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let dtscPort = ControllerHarness.freePort()
+        let recorder = try TriggerRecorder { call in
+            switch call.trigger {
+            // The published RTMP name is a secret key; the rewrites map it to the public stream.
+            case "RTMP_PUSH_REWRITE": return call.lines[0].replacingOccurrences(of: "/hidden", with: "/secretkey")
+            case "PUSH_REWRITE": return call.lines.count > 2 && call.lines[2] == "secretkey" ? "live" : ""
+            case "PLAY_REWRITE": return call.lines[0] == "alias" ? "live" : call.lines[0]
+            case "STREAM_SOURCE": return call.lines[0] == "dyn" ? file.path : ""
+            default: return "true"
+            }
+        }
+        func handler(_ sync: Bool) -> String { "[{\"handler\": \"\(recorder.url)\", \"sync\": \(sync)}]" }
+        let names = [
+            "RTMP_PUSH_REWRITE", "PUSH_REWRITE", "PLAY_REWRITE", "STREAM_SOURCE", "STREAM_CONFIG", "STREAM_REMOVE",
+            "STREAM_UNLOAD", "OUTPUT_STOP", "SYSTEM_STOP",
+        ]
+        let triggers = names.map { "\"\($0)\": \(handler(true))" }.joined(separator: ", ")
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"},
+                    {"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}],
+                  "triggers": {\(triggers)}},
+                 "streams": {"live": {"name": "live", "source": "push://"},
+                             "dyn": {"name": "dyn", "source": "/nowhere/missing.mp4"},
+                             "spare": {"name": "spare", "source": "push://"}}}
+                """)
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+
+        // The push goes out under a secret name and lands in the public stream.
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/hidden", seconds: 6, log: folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let rtmpRewrite = try #require(recorder.calls("RTMP_PUSH_REWRITE").first)
+        #expect(rtmpRewrite.lines == ["rtmp://127.0.0.1:\(rtmpPort)/live/hidden", "127.0.0.1"])
+        let pushRewrite = try #require(recorder.calls("PUSH_REWRITE").first)
+        #expect(pushRewrite.lines == ["rtmp://127.0.0.1:\(rtmpPort)/live/secretkey", "127.0.0.1", "secretkey"])
+        // A viewer of the alias watches the live stream.
+        let alias = folder.appendingPathComponent("alias.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(httpPort)/alias.ts", "-t", "1", "-c", "copy", "-f", "mpegts", alias.path],
+            log: folder.appendingPathComponent("alias.log"))
+        #expect(try MediaTools.report(alias.path)["video"]?.codec == "h264")
+        #expect(
+            recorder.calls("PLAY_REWRITE").contains {
+                $0.lines.count == 4 && $0.lines[0] == "alias" && $0.lines[2] == "HTTPTS"
+            })
+
+        // STREAM_SOURCE gives the source of a stream configured with one that does not exist.
+        let dyn = try MediaTools.report("http://127.0.0.1:\(httpPort)/dyn.ts")
+        #expect(dyn["video"]?.pts.count == 50)
+        #expect(recorder.calls("STREAM_SOURCE").contains { $0.lines == ["dyn"] })
+        // Stopping that input: STREAM_UNLOAD, uncancelable, with the input's name.
+        for pid in ControllerHarness.processes(containing: ["MistInMP4", file.path]) { kill(pid, SIGTERM) }
+        #expect(waitFor { recorder.calls("STREAM_UNLOAD").contains { $0.lines.first == "dyn" } })
+        let unload = try #require(recorder.calls("STREAM_UNLOAD").first { $0.lines.first == "dyn" })
+        #expect(unload.lines.count == 3 && unload.lines[1] == "MP4" && unload.lines[2].hasPrefix("uncancelable"))
+
+        // Configuration changes through the API.
+        _ = try controller.call(#"{"addstream": {"spare": {"source": "push://127.0.0.1"}}}"#)
+        #expect(recorder.calls("STREAM_CONFIG").contains { $0.lines == ["spare", #"{"source":"push://127.0.0.1"}"#] })
+        _ = try controller.call(#"{"deletestream": ["spare"]}"#)
+        #expect(recorder.calls("STREAM_REMOVE").contains { $0.lines == ["spare"] })
+        _ = try controller.call(
+            "{\"deleteprotocol\": {\"connector\": \"DTSC\", \"port\": \(dtscPort), \"interface\": \"127.0.0.1\"}}")
+        #expect(waitFor { recorder.calls("OUTPUT_STOP").contains { $0.payload.contains("\"connector\":\"DTSC\"") } })
+
+        #expect(RTMPEndToEndTests.finish(push, seconds: 30))
+        controller.stop()
+        let stop = try #require(recorder.calls("SYSTEM_STOP").first)
+        #expect(stop.lines.count == 1 && stop.lines[0].contains("signal"))
+    }
 }
