@@ -86,7 +86,7 @@ let package = Package(
                 name: "MistBench",
                 dependencies: [
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
-                    "MistInBuffer", "MistOutHTTP",
+                    "MistInBuffer", "MistOutHTTP", "MistControl", .product(name: "Logging", package: "swift-log"),
                 ]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(

@@ -3,7 +3,7 @@ import MistData
 
 /// `make bench`: throughput of the data-plane formats, measured in a release build.
 /// Figures are printed, not asserted: speed targets live here, not in unit tests.
-/// `MistBench rtmp` or `MistBench http` runs only that fan-out benchmark.
+/// `MistBench rtmp`, `MistBench http` or `MistBench statistics` runs only that one.
 
 struct Measurement {
     let name: String
@@ -142,3 +142,4 @@ if only == nil {
 }
 if only == nil || only == "rtmp" { try RTMPFanOutBench.run() }
 if only == nil || only == "http" { try HTTPFanOutBench.run() }
+if only == nil || only == "statistics" { try StatisticsBench.run() }
