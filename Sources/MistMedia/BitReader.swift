@@ -8,12 +8,18 @@ public struct BitReader {
         self.bytes = bytes
     }
 
-    /// A NAL unit's payload without its emulation prevention bytes (`00 00 03` → `00 00`).
+    /// A NAL unit's payload without its emulation prevention bytes.
     public init(nalUnit: ArraySlice<UInt8>) {
+        self.init(BitReader.removingEmulationPrevention(nalUnit))
+    }
+
+    /// The bytes of a NAL unit without its emulation prevention bytes (`00 00 03` → `00 00`).
+    public static func removingEmulationPrevention<Bytes: Collection>(_ unit: Bytes) -> [UInt8]
+    where Bytes.Element == UInt8 {
         var cleaned: [UInt8] = []
-        cleaned.reserveCapacity(nalUnit.count)
+        cleaned.reserveCapacity(unit.count)
         var zeros = 0
-        for byte in nalUnit {
+        for byte in unit {
             if zeros >= 2 && byte == 3 {
                 zeros = 0
                 continue
@@ -21,7 +27,7 @@ public struct BitReader {
             zeros = byte == 0 ? zeros + 1 : 0
             cleaned.append(byte)
         }
-        self.init(cleaned)
+        return cleaned
     }
 
     public mutating func bit() throws(MediaError) -> UInt32 {

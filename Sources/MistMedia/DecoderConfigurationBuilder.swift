@@ -17,29 +17,13 @@ public enum DecoderConfigurationBuilder {
         guard let first = sps.first, !vps.isEmpty, !pps.isEmpty else { return nil }
         // NAL header (2 bytes), one byte of ids and sub-layer count, then 12 bytes of general
         // profile, tier and level, read without emulation prevention bytes.
-        let raw = unescape(first)
+        let raw = BitReader.removingEmulationPrevention(first)
         guard raw.count >= 15 else { return nil }
         var out: [UInt8] = [1] + raw[3..<15]
         out += [0xF0, 0x00, 0xFC, 0xFD, 0xF8, 0xF8, 0x00, 0x00, 0x0F, 3]
         for (type, units) in [(UInt8(32), vps), (33, sps), (34, pps)] {
             out += [0x80 | type] + length16(Array(repeating: 0, count: min(units.count, 0xFFFF)))
             for unit in units.prefix(0xFFFF) { out += length16(unit) + unit }
-        }
-        return out
-    }
-
-    /// The bytes of a NAL unit without its emulation prevention bytes (0x03 after two zeros).
-    public static func unescape(_ unit: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(unit.count)
-        var zeros = 0
-        for byte in unit {
-            if zeros >= 2 && byte == 3 {
-                zeros = 0
-                continue
-            }
-            zeros = byte == 0 ? zeros + 1 : 0
-            out.append(byte)
         }
         return out
     }
