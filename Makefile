@@ -10,7 +10,7 @@ BINARIES = $(basename $(notdir $(wildcard man/*.1)))
 FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector mp4 flv ts
 FUZZ_DIR = .build/fuzz
 
-.PHONY: all release deps test lint run install bench fuzz man clean
+.PHONY: all release deps test lint run install deb deb-test bench fuzz man clean
 
 all: release
 
@@ -38,6 +38,15 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	for binary in $(BINARIES); do install -m 755 .build/release/$$binary $(DESTDIR)$(PREFIX)/bin/; done
 	for page in man/*.1; do gzip -9n < $$page > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$page).gz; done
+
+# The Debian package: .build/deb/mistswift_<version>_<arch>.deb (see packaging/build-deb).
+deb:
+	SWIFT=$(SWIFT) packaging/build-deb
+
+# Installs the package into a fresh Debian 12 root and pushes and plays a stream there; needs
+# root and Debian's archive. Slow (a few minutes the first time), so not part of `make test`.
+deb-test: deb
+	packaging/deb-test
 
 bench:
 	$(SWIFT) run -c release MistBench

@@ -26,6 +26,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: binaries.map { .executable(name: $0.name, targets: [$0.name]) }
         + [
+            // The packaged suite: one binary that every Mist* name links to (see packaging/).
+            .executable(name: "mistswift", targets: ["MistSwift"]),
             .executable(name: "MistBench", targets: ["MistBench"]),
             .plugin(name: "GenerateManPages", targets: ["GenerateManPages"]),
         ],
@@ -88,6 +90,7 @@ let package = Package(
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
                     "MistInBuffer", "MistOutHTTP", "MistControl", .product(name: "Logging", package: "swift-log"),
                 ]),
+            .executableTarget(name: "MistSwift", dependencies: ["MistCore", "MistControl", "MistInput", "MistOutput"]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(
                 name: "GenerateManPages",
@@ -119,7 +122,7 @@ let package = Package(
                 name: "BinaryTests",
                 dependencies: [
                     "MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer", "MistMedia", "MistRTMP",
-                    "MistOutput",
+                    "MistOutput", "MistSwift",
                 ]
                     + binaries.map { .target(name: $0.name) },
             ),

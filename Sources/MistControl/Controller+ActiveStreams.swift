@@ -82,9 +82,12 @@ extension Controller {
     }
 
     /// Stops a stream's input (what MistServer's `MistUtilNuke` does, gently first).
-    static func stopInput(of stream: String, logger: Logger) {
-        guard let pid = inputPID(of: stream), StreamCleanup.processIsAlive(pid) else { return }
+    /// Returns the pid it signalled, if an input was running.
+    @discardableResult
+    static func stopInput(of stream: String, logger: Logger) -> pid_t? {
+        guard let pid = inputPID(of: stream), StreamCleanup.processIsAlive(pid) else { return nil }
         logger.mist(.info, "Stopping the input of \(stream) (pid \(pid))")
         kill(pid, SIGTERM)
+        return pid
     }
 }

@@ -319,10 +319,31 @@ public final class Controller: Sendable {
         }
     }
 
-    /// Stops the input of every active stream (at shutdown: nothing is left running).
-    public func stopInputs() {
+    /// Stops the input of every active stream and waits up to `grace` seconds for them to go,
+    /// so their pages are gone when the controller exits (at shutdown: nothing is left running,
+    /// and a service manager that stops the controller finds nothing left behind).
+    public func stopInputs(grace: Double = 5) {
         pushes.stopAll()
-        for name in StreamCleanup.activeStreams() { Controller.stopInput(of: name, logger: logger) }
+        var stopping: [pid_t] = []
+        for name in StreamCleanup.activeStreams() {
+            if let pid = Controller.stopInput(of: name, logger: logger) { stopping.append(pid) }
+        }
+        let deadline = monotonicSeconds() + grace
+        while monotonicSeconds() < deadline {
+            // Inputs the controller started itself are reaped here; the others belong to whoever
+            // started them, and only their exit is watched.
+            stopping = stopping.filter { pid in
+                if let status = ChildProcess.reap(pid), status != -1 { return false }
+                return StreamCleanup.processIsAlive(pid)
+            }
+            if stopping.isEmpty { break }
+            usleepMilliseconds(20)
+        }
+        // The statistics pages of processes that ended since the last statistics pass.
+        for name in StreamCleanup.allMistObjects() where name.hasPrefix(StreamPageNames.statisticsPrefix) {
+            let pid = pid_t(name.dropFirst(StreamPageNames.statisticsPrefix.count)) ?? 0
+            if !StreamCleanup.processIsAlive(pid) { ConfigPage.remove("/" + name) }
+        }
     }
 
     /// Writes the configuration now; nil on success, else the reason.

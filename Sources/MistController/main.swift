@@ -1,6 +1,4 @@
 import MistControl
 import MistCore
 
-MistProcess.main(ControllerCapabilities.declaration) { options, logger in
-    try ControllerMain.run(options, logger: logger)
-}
+MistProcess.main(ControllerProgram.controller)

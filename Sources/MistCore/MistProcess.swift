@@ -8,6 +8,13 @@ import MistData
 /// The start of every binary's `main`: parses the command line from the binary's capabilities,
 /// answers `-j`, `-h` and `-V`, sets up logging at the `-g` level, then runs the binary's body.
 public enum MistProcess {
+    /// Runs `program` with this process's command line, then exits with its status.
+    public static func main(
+        _ program: MistProgram, arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    ) -> Never {
+        main(program.capabilities, arguments: arguments, body: program.body)
+    }
+
     /// Runs `body` with the parsed options and a logger, then exits with its status.
     public static func main(
         _ capabilities: Capabilities, arguments: [String] = Array(CommandLine.arguments.dropFirst()),

@@ -1,9 +1,4 @@
 import MistCore
 import MistOutput
 
-MistProcess.main(HTTPFormat.flv.capabilities) { options, logger in
-    if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "FLV", logger: logger) }
-    return try ListenLoop.run(options, logger: logger) { connection, logger in
-        HTTPSession(connection: connection, logger: logger, formats: [.flv]).run()
-    }
-}
+MistProcess.main(OutputPrograms.flv)

@@ -334,6 +334,9 @@ public final class StreamWriter {
         inputLock.post()
         NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
         NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
+        // The starters' lock: a starter still holding it keeps its own handle, and the next one
+        // makes a new semaphore, so nothing of the stream outlives it.
+        NamedSemaphore.unlink(StreamPageNames.startSemaphore(stream))
     }
 
     deinit { close() }

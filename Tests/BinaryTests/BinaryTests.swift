@@ -11,7 +11,8 @@ import Testing
         status: Int32, stdout: String, stderr: String
     ) {
         let process = Process()
-        process.executableURL = directory.appendingPathComponent(binary)
+        process.executableURL =
+            binary.hasPrefix("/") ? URL(fileURLWithPath: binary) : directory.appendingPathComponent(binary)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -15,10 +15,16 @@ final class ControllerHarness {
     /// Shared memory of this controller and its children: a folder of its own, so controllers of
     /// tests running side by side do not see each other's streams.
     let shmFolder: URL
+    /// The folder whose MistController is started, and whose binaries it finds beside it.
+    let binaries: URL
     private(set) var process: Process
 
     /// Writes `config` (unless nil) and starts the controller.
-    init(config: String?, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    init(
+        config: String?, arguments: [String] = [], environment: [String: String] = [:],
+        binaries: URL = BinaryTests.directory
+    ) throws {
+        self.binaries = binaries
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mistswift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         configFile = folder.appendingPathComponent("config.json")
@@ -33,7 +39,7 @@ final class ControllerHarness {
     /// Starts (again) with the same folder and port.
     func start(arguments: [String] = [], environment: [String: String] = [:]) throws {
         process = Process()
-        process.executableURL = BinaryTests.directory.appendingPathComponent("MistController")
+        process.executableURL = binaries.appendingPathComponent("MistController")
         process.arguments = ["-c", configFile.path, "-p", String(apiPort), "-i", "127.0.0.1"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(
             ["MIST_SHM_FOLDER": shmFolder.path].merging(environment) { $1 }

@@ -110,6 +110,23 @@ import Testing
         try Self.checkRecording(recording, expectedFrames: 200)
     }
 
+    @Test(.enabled(if: MediaTools.available)) func stoppingTheControllerMidPushLeavesNoPages() throws {
+        let port = ControllerHarness.freePort()
+        let controller = try Self.controller(rtmpPort: port)
+        #expect(waitFor { ControllerHarness.portAccepts(port) })
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(port)/live/live", seconds: 20,
+            log: controller.folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        #expect(Self.waitForActive(controller, "live"))
+        usleep(1_500_000)
+        // Once the controller has exited, its outputs and the stream's input are gone, and so are
+        // their pages: a service manager finds nothing left behind.
+        controller.stop()
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: controller.shmFolder.path)) ?? []
+        #expect(left.isEmpty, "left behind: \(left.sorted())")
+    }
+
     @Test func malformedInputClosesOnlyThatConnection() throws {
         let port = ControllerHarness.freePort()
         let controller = try Self.controller(rtmpPort: port)

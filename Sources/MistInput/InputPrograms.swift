@@ -1,0 +1,79 @@
+import MistCore
+
+/// The inputs' programs, one per `MistIn<Format>` binary.
+public enum InputPrograms {
+    /// MistInBuffer: holds a live stream that something pushes.
+    public static let buffer = MistProgram(BufferCapabilities.declaration) { options, logger in
+        guard let stream = options.string("streamname"), !stream.isEmpty else {
+            logger.mist(.fail, "No stream name given (-s); the buffer serves exactly one stream")
+            return 1
+        }
+        let stopSignals = StopSignals.block()
+        var settings = BufferInput.Settings()
+        settings.bufferWindow = UInt64(options.integer("DVR") ?? 50000)
+        settings.inputTimeout = Int(options.integer("inputtimeout") ?? 30)
+        settings.resume = options.string("resume") == "1"
+        let buffer = try BufferInput(stream: stream, settings: settings, logger: logger)
+        try buffer.run { stopSignals.arePending }
+        return 0
+    }
+
+    /// MistInDTSC: DTSC files, or a live pull from another server's DTSC output.
+    public static let dtsc = MistProgram(DTSCInputCapabilities.declaration) { options, logger in
+        if (options.string("input") ?? "-").hasPrefix("dtsc:") {
+            return try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+                try DTSCPullInput(url: source, stream: stream, bufferWindow: window, logger: logger)
+                    .run(shouldStop: stop)
+            }
+        }
+        // Video on demand: load the file, then serve it until told to stop or idle.
+        return try FileInputRunner.run(options, name: "DTSC", logger: logger) { source, stream in
+            try DTSCFileInput(path: source, stream: stream, logger: logger).load()
+        }
+    }
+
+    /// MistInFLV: FLV files.
+    public static let flv = MistProgram(FLVInputCapabilities.declaration) { options, logger in
+        try FileInputRunner.run(options, name: "FLV", logger: logger) { source, stream in
+            try MediaFileInput(path: source, stream: stream, logger: logger, demux: FLVInputCapabilities.demux).load()
+        }
+    }
+
+    /// MistInFolder: a folder of files as the stream family `<stream>+<file>`.
+    public static let folder = MistProgram(FolderInput.declaration) { options, logger in
+        try FolderInput.run(options, logger: logger)
+    }
+
+    /// MistInHLS: pulls an HLS URL, live or on demand.
+    public static let hls = MistProgram(HLSInput.declaration) { options, logger in
+        try HLSInput.run(options, logger: logger)
+    }
+
+    /// MistInMP4: MP4 and MOV files, plain or fragmented.
+    public static let mp4 = MistProgram(MP4InputCapabilities.declaration) { options, logger in
+        try FileInputRunner.run(options, name: "MP4", logger: logger) { source, stream in
+            try MediaFileInput(path: source, stream: stream, logger: logger, demux: MP4InputCapabilities.demux).load()
+        }
+    }
+
+    /// MistInPlaylist: a playlist of files played as one live stream.
+    public static let playlist = MistProgram(PlaylistInput.declaration) { options, logger in
+        try PlaylistInput.run(options, logger: logger)
+    }
+
+    /// MistInTS: TS files, and live `tsudp://` and `ts-exec:` sources.
+    public static let ts = MistProgram(TSInputCapabilities.declaration) { options, logger in
+        if LiveTSInput.handles(options.string("input") ?? "-") {
+            return try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+                try LiveTSInput(source: source, stream: stream, bufferWindow: window, logger: logger)
+                    .run(shouldStop: stop)
+            }
+        }
+        return try FileInputRunner.run(options, name: "TS", logger: logger) { source, stream in
+            try MediaFileInput(path: source, stream: stream, logger: logger, demux: TSInputCapabilities.demux).load()
+        }
+    }
+
+    /// Every input program.
+    public static let all: [MistProgram] = [buffer, dtsc, flv, folder, hls, mp4, playlist, ts]
+}

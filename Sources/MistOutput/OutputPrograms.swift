@@ -1,0 +1,51 @@
+import MistCore
+
+/// The outputs' programs, one per `MistOut<Protocol>` binary. Each also takes MistServer's push
+/// command line (`--stream <s> <target>`) where the protocol can push.
+public enum OutputPrograms {
+    /// MistOutRTMP: RTMP publishers and players; pushes to `rtmp://`.
+    public static let rtmp = MistProgram(RTMPCapabilities.declaration) { options, logger in
+        if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "RTMP", logger: logger) }
+        var configured = RTMPSession.Settings()
+        configured.acceptable = Int(options.integer("acceptable") ?? 0)
+        let settings = configured
+        return try ListenLoop.run(options, logger: logger) { connection, logger in
+            RTMPSession(connection: connection, logger: logger, settings: settings).run()
+        }
+    }
+
+    /// MistOutDTSC: DTSC players and pushers; pushes to `dtsc://`.
+    public static let dtsc = MistProgram(DTSCCapabilities.declaration) { options, logger in
+        if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "DTSC", logger: logger) }
+        return try ListenLoop.run(options, logger: logger) { connection, logger in
+            DTSCSession(connection: connection, logger: logger).run()
+        }
+    }
+
+    /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
+    public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
+        try ListenLoop.run(options, logger: logger) { connection, logger in
+            HTTPSession(connection: connection, logger: logger).run()
+        }
+    }
+
+    /// MistOutHLS, MistOutHTTPTS, MistOutFLV and MistOutMP4: one HTTP format each.
+    public static let hls = format(.hls, connector: "HLS")
+    public static let httpTS = format(.ts, connector: "HTTPTS")
+    public static let flv = format(.flv, connector: "FLV")
+    public static let mp4 = format(.mp4, connector: "MP4")
+
+    /// Every output program.
+    public static let all: [MistProgram] = [rtmp, dtsc, http, hls, httpTS, flv, mp4]
+
+    private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
+        MistProgram(format.capabilities) { options, logger in
+            if PushOutput.target(options) != nil {
+                return PushOutput.run(options, connector: connector, logger: logger)
+            }
+            return try ListenLoop.run(options, logger: logger) { connection, logger in
+                HTTPSession(connection: connection, logger: logger, formats: [format]).run()
+            }
+        }
+    }
+}
