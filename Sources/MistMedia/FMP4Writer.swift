@@ -142,23 +142,38 @@ public struct FMP4Writer {
             return Self.box(track.codec == "H264" ? "avc1" : "hvc1", entry + configuration)
         case "AAC":
             let configuration = try AACConfiguration(bytes: track.initData)
-            let entry =
-                [UInt8](repeating: 0, count: 6) + Self.uint16(1) + [UInt8](repeating: 0, count: 8)
-                + Self.uint16(UInt16(configuration.channels)) + Self.uint16(16) + Self.uint32(0)
-                + Self.uint32(UInt32(truncatingIfNeeded: min(configuration.sampleRate, 0xFFFF)) << 16)
+            let entry = Self.audioEntry(
+                channels: UInt32(configuration.channels), rate: UInt32(truncatingIfNeeded: configuration.sampleRate))
             return Self.box("mp4a", entry + Self.fullBox("esds", Self.elementaryStreamDescriptor(track.initData)))
+        case "MP3":
+            let entry = Self.audioEntry(channels: track.channels == 0 ? 2 : track.channels, rate: track.rate)
+            return Self.box(
+                "mp4a", entry + Self.fullBox("esds", Self.elementaryStreamDescriptor([], objectType: 0x6B)))
+        case "opus":
+            // Opus in ISO BMFF: the sample rate field is always 48 kHz; dOps holds the header.
+            let header = try OpusHeader(opusHead: track.initData)
+            let entry = Self.audioEntry(channels: UInt32(header.channels), rate: 48000)
+            return Self.box("Opus", entry + Self.box("dOps", header.dOps))
         default:
             throw .invalid("codec \(track.codec) in MP4")
         }
     }
 
-    /// ES_Descriptor → DecoderConfigDescriptor (AAC, audio stream) → DecoderSpecificInfo, SLConfig.
-    static func elementaryStreamDescriptor(_ audioSpecificConfig: [UInt8]) -> [UInt8] {
+    /// An AudioSampleEntry's fields before its boxes.
+    static func audioEntry(channels: UInt32, rate: UInt32) -> [UInt8] {
+        [UInt8](repeating: 0, count: 6) + uint16(1) + [UInt8](repeating: 0, count: 8)
+            + uint16(UInt16(truncatingIfNeeded: channels)) + uint16(16) + uint32(0)
+            + uint32(UInt32(truncatingIfNeeded: min(rate, 0xFFFF)) << 16)
+    }
+
+    /// ES_Descriptor → DecoderConfigDescriptor (audio stream of `objectType`: 0x40 AAC, 0x6B
+    /// MP3) → DecoderSpecificInfo (when there is one), SLConfig.
+    static func elementaryStreamDescriptor(_ audioSpecificConfig: [UInt8], objectType: UInt8 = 0x40) -> [UInt8] {
         func descriptor(_ tag: UInt8, _ body: [UInt8]) -> [UInt8] {
             [tag, UInt8(truncatingIfNeeded: body.count)] + body
         }
-        let specific = descriptor(0x05, audioSpecificConfig)
-        let decoderConfig = descriptor(0x04, [0x40, 0x15, 0, 0, 0] + uint32(0) + uint32(0) + specific)
+        let specific = audioSpecificConfig.isEmpty ? [] : descriptor(0x05, audioSpecificConfig)
+        let decoderConfig = descriptor(0x04, [objectType, 0x15, 0, 0, 0] + uint32(0) + uint32(0) + specific)
         return descriptor(0x03, uint16(1) + [0] + decoderConfig + descriptor(0x06, [0x02]))
     }
 

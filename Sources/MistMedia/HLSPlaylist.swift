@@ -74,6 +74,7 @@ public enum HLSPlaylist {
             let type = (try? AACConfiguration(bytes: initData).objectType) ?? 2
             return "mp4a.40.\(type)"
         case "MP3": return "mp4a.40.34"
+        case "opus": return "Opus"
         default: return codec.lowercased()
         }
     }

@@ -187,7 +187,8 @@ public struct MP4Demuxer {
         case ".mp3": track = DemuxedTrack(type: "audio", codec: "MP3", initData: [], id: id)
         case "Opus":
             guard let dOps = children.first(where: { $0.type == "dOps" }) else { throw .invalid("Opus without dOps") }
-            track = DemuxedTrack(type: "audio", codec: "opus", initData: try opusHead(dOps), id: id)
+            let header = try OpusHeader(dOps: Array(dOps.payload))
+            track = DemuxedTrack(type: "audio", codec: "opus", initData: header.opusHead, id: id)
         case "ac-3": track = DemuxedTrack(type: "audio", codec: "AC3", initData: [], id: id)
         default: return nil
         }
@@ -226,24 +227,6 @@ public struct MP4Demuxer {
         let specific = try descriptor(&reader)
         guard specific.tag == 5 else { return (objectType, []) }
         return (objectType, Array(try reader.take(specific.length)))
-    }
-
-    /// MistServer keeps Opus's init data as an `OpusHead` (RFC 7845); MP4 has `dOps`, its
-    /// big-endian cousin.
-    static func opusHead(_ dOps: MP4Box) throws(MediaError) -> [UInt8] {
-        var reader = dOps.reader()
-        try reader.skip(1)
-        let channels = try reader.uint8()
-        let preSkip = try reader.uint16()
-        let rate = try reader.uint32()
-        let gain = try reader.uint16()
-        let family = try reader.uint8()
-        var head = Array("OpusHead".utf8) + [1, channels]
-        head += [UInt8(truncatingIfNeeded: preSkip), UInt8(truncatingIfNeeded: preSkip >> 8)]
-        head += (0..<4).map { UInt8(truncatingIfNeeded: rate >> (8 * $0)) }
-        head += [UInt8(truncatingIfNeeded: gain), UInt8(truncatingIfNeeded: gain >> 8), family]
-        if family != 0 { head += Array(reader.rest()) }
-        return head
     }
 
     /// The first edit's media time (ticks to drop) and empty edits before it (a delay).

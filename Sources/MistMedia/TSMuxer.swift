@@ -1,6 +1,6 @@
 /// Writes MPEG transport stream packets: the program tables, and PES packets of H.264/HEVC
-/// (Annex B, with an access unit delimiter and the parameter sets at keyframes) and AAC (ADTS)
-/// or MP3 frames, with continuity counters and a PCR on the first track's keyframes.
+/// (Annex B, with an access unit delimiter and the parameter sets at keyframes) and AAC (ADTS),
+/// MP3 or Opus (with its control header) frames, with continuity counters and a PCR on the first track's keyframes.
 public struct TSMuxer {
     public static let packetSize = 188
     public static let pmtPID: UInt16 = 0x1000
@@ -23,8 +23,15 @@ public struct TSMuxer {
             case "HEVC": return 0x24
             case "AAC": return 0x0F
             case "MP3": return 0x03
+            // Private data, told apart by its registration descriptor (ETSI TS 102 366 style).
+            case "opus": return 0x06
             default: return nil
             }
+        }
+
+        /// The elementary stream's PMT descriptors.
+        var descriptors: [UInt8] {
+            codec == "opus" ? (try? OpusHeader(opusHead: initData).tsDescriptors) ?? [] : []
         }
 
         var isVideo: Bool { codec == "H264" || codec == "HEVC" }
@@ -52,6 +59,8 @@ public struct TSMuxer {
                 lengthSizes[index] = configuration.lengthSize
             case "AAC":
                 aac[index] = try AACConfiguration(bytes: track.initData)
+            case "opus":
+                _ = try OpusHeader(opusHead: track.initData)
             default:
                 break
             }
@@ -72,7 +81,10 @@ public struct TSMuxer {
         for (index, track) in tracks.enumerated() {
             guard let type = track.streamType else { continue }
             let pid = TSMuxer.pid(ofTrack: index)
-            pmtBody += [type, 0xE0 | UInt8(pid >> 8), UInt8(pid & 0xFF), 0xF0, 0x00]
+            let descriptors = track.descriptors
+            pmtBody += [type, 0xE0 | UInt8(pid >> 8), UInt8(pid & 0xFF)]
+            pmtBody +=
+                [0xF0 | UInt8(descriptors.count >> 8), UInt8(truncatingIfNeeded: descriptors.count)] + descriptors
         }
         let pmtLength = pmtBody.count + 4
         var pmt: [UInt8] = [0x02, 0xB0 | UInt8(pmtLength >> 8), UInt8(pmtLength & 0xFF)] + pmtBody
@@ -114,12 +126,15 @@ public struct TSMuxer {
             try TSMuxer.appendAnnexB(data, lengthSize: lengthSizes[index] ?? 4, to: &payload)
         } else if let configuration = aac[index] {
             payload = configuration.adtsHeader(payloadLength: data.count) + Array(data)
+        } else if track.codec == "opus" {
+            payload = OpusHeader.tsControlHeader(packetSize: data.count) + Array(data)
         } else {
             payload = Array(data)
         }
         let pts = (time &+ UInt64(bitPattern: offset)) &* 90
         let dts = time &* 90
-        var pes: [UInt8] = [0, 0, 1, track.isVideo ? 0xE0 : 0xC0]
+        // Opus goes in private stream 1, like every stream type 0x06 payload.
+        var pes: [UInt8] = [0, 0, 1, track.isVideo ? 0xE0 : track.codec == "opus" ? 0xBD : 0xC0]
         let hasDTS = track.isVideo && offset != 0
         let headerData = hasDTS ? 10 : 5
         let length = payload.count + 3 + headerData

@@ -15,7 +15,7 @@ enum HLSOutput {
     }
 
     static let videoCodecs: Set<String> = ["H264", "HEVC"]
-    static let audioCodecs: Set<String> = ["AAC", "MP3"]
+    static let audioCodecs: Set<String> = ["AAC", "MP3", "opus"]
     static let playlistType = "application/vnd.apple.mpegurl"
 
     /// Answers `parts` (the path after `/hls/`, split on `/`) with `query` parameters.

@@ -28,14 +28,15 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
                 description: "Segmented streaming in Apple (TS-based) format over HTTP ( = HTTP Live Streaming)",
                 extra: [
                     "url_rel": "/hls/$/index.m3u8", "url_prefix": "/hls/$/",
-                    "codecs": [[["+HEVC"], ["+H264"], ["+AAC"], ["+MP3"]]],
+                    "codecs": [[["+HEVC"], ["+H264"], ["+AAC"], ["+MP3"], ["+opus"]]],
                     "methods": [method("HLS (TS)", "html5/application/vnd.apple.mpegurl", 9)],
                 ])
         case .ts:
             return declaration(
                 friendly: "TS over HTTP", description: "Pseudostreaming in MPEG2/TS format over HTTP",
                 extra: [
-                    "url_rel": "/$.ts", "url_match": "/$.ts", "codecs": [[["+H264", "+HEVC"], ["+AAC", "+MP3"]]],
+                    "url_rel": "/$.ts", "url_match": "/$.ts",
+                    "codecs": [[["+H264", "+HEVC"], ["+AAC", "+MP3", "+opus"]]],
                     "methods": [method("TS HTTP progressive", "html5/video/mpeg", 1)],
                 ])
         case .flv:
@@ -52,7 +53,9 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
             mp4["url_rel"] = "/$.mp4"
             return declaration(
                 friendly: "MP4 over HTTP", description: "Pseudostreaming in MP4 format over HTTP",
-                extra: ["url_match": ["/$.mp4"], "codecs": [[["H264", "HEVC"], ["AAC"]]], "methods": [mp4]])
+                extra: [
+                    "url_match": ["/$.mp4"], "codecs": [[["H264", "HEVC"], ["AAC", "MP3", "opus"]]], "methods": [mp4],
+                ])
         }
     }
 

@@ -10,7 +10,8 @@ import MistStream
 extension HTTPSession {
     func serveTS(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
         guard
-            let opened = try open(stream, format: "HTTP-TS", audioCodecs: ["AAC", "MP3"], query: query, head: head)
+            let opened = try open(
+                stream, format: "HTTP-TS", audioCodecs: ["AAC", "MP3", "opus"], query: query, head: head)
         else { return true }
         let stream = opened.stream
         let tracks = [opened.video, opened.audio].compactMap { $0 }
@@ -82,7 +83,9 @@ extension HTTPSession {
     /// `/<stream>.mp4`: files as progressive MP4 with the index first (seekable with Range
     /// requests); live streams as fragmented MP4, one fragment per keyframe interval.
     func serveMP4(_ stream: String, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
-        guard let opened = try open(stream, format: "MP4", audioCodecs: ["AAC"], query: query, head: head) else {
+        guard
+            let opened = try open(stream, format: "MP4", audioCodecs: ["AAC", "MP3", "opus"], query: query, head: head)
+        else {
             return true
         }
         let stream = opened.stream

@@ -228,7 +228,7 @@ public enum PushOutput {
         var recorder = FileRecorder(stream: stream, pattern: pattern, connector: connector, logger: logger)
         do {
             let videoCodecs: Set<String> = ext == "flv" ? FLVPlayback.videoCodecs : ["H264", "HEVC"]
-            let audioCodecs: Set<String> = ext == "mp4" ? ["AAC"] : ["AAC", "MP3"]
+            let audioCodecs: Set<String> = ext == "flv" ? FLVPlayback.audioCodecs : ["AAC", "MP3", "opus"]
             let opened = try TrackChoice.open(
                 stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
             try window.seek(opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })

@@ -119,27 +119,40 @@ import Testing
             ], log: folder.appendingPathComponent("hevc.log"))
         let opus = folder.appendingPathComponent("opus.mp4")
         try MediaTools.make(
-            ["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "6", "-c:a", "libopus", opus.path],
-            log: folder.appendingPathComponent("opus.log"))
+            pattern + [
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "libopus",
+                opus.path,
+            ], log: folder.appendingPathComponent("opus.log"))
         let (controller, port) = try Self.server(["frag": fragmented, "hevc": hevc, "opus": opus])
         defer { controller.stop() }
-        for (stream, videoCodec, audioCodec) in [("frag", "h264", "aac"), ("hevc", "hevc", "mp3")] {
-            let copy = folder.appendingPathComponent("\(stream).ts")
-            try MediaTools.make(
-                ["-i", "http://127.0.0.1:\(port)/hls/\(stream)/index.m3u8", "-c", "copy", "-f", "mpegts", copy.path],
-                log: folder.appendingPathComponent("\(stream)-copy.log"))
-            let report = try MediaTools.report(copy.path)
-            #expect(report["video"]?.codec == videoCodec && report["video"]?.pts.count == 150, "\(stream)")
-            #expect(report["audio"]?.codec == audioCodec, "\(stream)")
-            #expect(
-                try MediaTools.decodeErrors(
-                    "http://127.0.0.1:\(port)/\(stream).ts", log: folder.appendingPathComponent("\(stream)-decode.log")
-                ).isEmpty)
+        // Each plays back through HLS and as progressive MP4 with its source's tracks: 150
+        // frames, the audio's length within one frame of the source's, and no decode errors.
+        for (stream, videoCodec, audioCodec) in [
+            ("frag", "h264", "aac"), ("hevc", "hevc", "mp3"), ("opus", "h264", "opus"),
+        ] {
+            for (name, path, muxer) in [
+                ("hls", "/hls/\(stream)/index.m3u8", "mpegts"), ("mp4", "/\(stream).mp4", "mp4"),
+            ] {
+                let copy = folder.appendingPathComponent("\(stream)-\(name).\(muxer == "mp4" ? "mp4" : "ts")")
+                try MediaTools.make(
+                    ["-i", "http://127.0.0.1:\(port)\(path)", "-c", "copy", "-f", muxer, copy.path],
+                    log: folder.appendingPathComponent("\(stream)-\(name).log"))
+                let report = try MediaTools.report(copy.path)
+                #expect(report["video"]?.codec == videoCodec && report["video"]?.pts.count == 150, "\(stream) \(name)")
+                let audio = try #require(report["audio"], "\(stream) \(name)")
+                #expect(audio.codec == audioCodec, "\(stream) \(name)")
+                let length = (audio.pts.max() ?? 0) - (audio.pts.min() ?? 0)
+                #expect(abs(length - 6) <= 0.07, "\(stream) \(name): audio spans \(length) s")
+                #expect(
+                    try MediaTools.decodeErrors(
+                        "http://127.0.0.1:\(port)\(path)",
+                        log: folder.appendingPathComponent("\(stream)-\(name)-decode.log")
+                    ).isEmpty, "\(stream) \(name)")
+            }
         }
-        // Opus has no output here yet, but the track is read with its OpusHead.
         let info = try HTTPTestClient(port: port).get("/json_opus.js").json()
-        let track = try #require(info["meta"]["tracks"].objectValue?.first { _ in true }?.value)
-        #expect(track["codec"] == "opus" && track["rate"] == 48000 && track["init"].asString.hasPrefix("OpusHead"))
+        let track = try #require(info["meta"]["tracks"].objectValue?.first { $0.value["codec"] == "opus" }?.value)
+        #expect(track["rate"] == 48000 && track["init"].asString.hasPrefix("OpusHead"))
         #expect(abs((track["lastms"].intValue ?? 0) - 6000) <= 40)
     }
 
