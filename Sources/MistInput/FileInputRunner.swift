@@ -41,10 +41,30 @@ public enum FileInputRunner {
                 separator: "\n"), logger: logger, waiting: true)
     }
 
-    /// Loads with `load` and serves until stopped or idle; the exit status.
+    /// A loaded stream: the writer that owns it, and what keeps its pages loaded as readers
+    /// need them (called about every 10 ms), for inputs that load pages on demand.
+    public struct Loaded {
+        public let writer: StreamWriter
+        public let service: (() -> Void)?
+
+        public init(writer: StreamWriter, service: (() -> Void)? = nil) {
+            self.writer = writer
+            self.service = service
+        }
+    }
+
+    /// Loads with `load` (the whole stream at once) and serves until stopped or idle.
     public static func run(
         _ options: ParsedOptions, name: String, logger: Logger,
         load: (_ source: String, _ stream: String) throws -> StreamWriter
+    ) throws -> Int32 {
+        try run(options, name: name, logger: logger) { source, stream in Loaded(writer: try load(source, stream)) }
+    }
+
+    /// Loads with `load` and serves until stopped or idle; the exit status.
+    public static func run(
+        _ options: ParsedOptions, name: String, logger: Logger,
+        load: (_ source: String, _ stream: String) throws -> Loaded
     ) throws -> Int32 {
         guard let stream = options.string("streamname"), !stream.isEmpty else {
             logger.mist(.fail, "No stream name given (-s)")
@@ -54,13 +74,14 @@ public enum FileInputRunner {
         let stopSignals = StopSignals.block()
         let source = options.string("input") ?? "-"
         let started = monotonicSeconds()
-        let writer: StreamWriter
+        let loaded: Loaded
         do {
-            writer = try load(source, stream)
+            loaded = try load(source, stream)
         } catch {
             abort(stream: stream, source: source, name: name, reason: "\(error)", logger: logger)
             throw error
         }
+        let writer = loaded.writer
         let milliseconds = Int((monotonicSeconds() - started) * 1000)
         logger.mist(.info, "Loaded \(source) into \(stream): \(writer.trackCount) track(s) in \(milliseconds) ms")
         if !Triggers.allow("STREAM_READY", stream: stream, payload: "\(stream)\n\(name)", logger: logger) {
@@ -69,8 +90,14 @@ public enum FileInputRunner {
         }
         let timeout = Int(options.integer("inputtimeout") ?? 30) * 1000
         var idle = 0
+        var lastCount = monotonicSeconds()
         while !stopSignals.arePending {
-            usleepMilliseconds(250)
+            // Pages are loaded within about 10 ms of a reader asking; viewers counted 4 times a second.
+            usleepMilliseconds(loaded.service == nil ? 250 : 10)
+            loaded.service?()
+            let now = monotonicSeconds()
+            guard now - lastCount >= 0.24 else { continue }
+            lastCount = now
             idle = writer.viewerCount() > 0 ? 0 : idle + 250
             // STREAM_UNLOAD may keep an idle input loaded for another timeout.
             if idle >= timeout {

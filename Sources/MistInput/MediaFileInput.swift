@@ -41,9 +41,10 @@ public struct MediaFileInput {
         keepsCache = false
     }
 
-    /// Reads and demuxes the file and writes every sample into shared memory; returns the writer
-    /// that owns the stream (close it to remove the stream).
-    public func load() throws -> StreamWriter {
+    /// Reads and demuxes the file and lays out the stream's metadata in shared memory with
+    /// every page planned; the first page of each track is loaded, the others when readers reach
+    /// them (`FileInputRunner` has the returned stream serve them).
+    public func load() throws -> FileInputRunner.Loaded {
         let file = try demux(try read())
         for warning in file.warnings { logger.mist(.warn, "\(path): \(warning)") }
         guard !file.tracks.isEmpty else { throw MediaFileInputError.noTracks(path) }
@@ -57,21 +58,20 @@ public struct MediaFileInput {
                 parts: packets + 16, keys: packets + 16, fragments: packets + 16, pages: min(packets + 16, 4096))
             indices.append(try writer.addTrack(TrackInfo(track), capacity: capacity))
         }
+        var members = [[UInt64: [FilePages.Member]]](repeating: [:], count: indices.count)
         var skipped = 0
         var lastProblem = ""
-        for sample in file.samples where indices.indices.contains(sample.track) {
+        for (number, sample) in file.samples.enumerated() where indices.indices.contains(sample.track) {
             do {
-                if let data = sample.data {
-                    try data.withUnsafeBytes { try write(writer, indices[sample.track], sample, $0) }
-                } else {
-                    guard sample.position >= 0, sample.size >= 0, sample.position + sample.size <= file.bytes.count
-                    else { throw MediaFileInputError.outside(sample.position) }
-                    try file.bytes.withUnsafeBytes { raw in
-                        try write(
-                            writer, indices[sample.track], sample,
-                            UnsafeRawBufferPointer(rebasing: raw[sample.position..<(sample.position + sample.size)]))
-                    }
-                }
+                let inFile =
+                    sample.position >= 0 && sample.size >= 0 && sample.position + sample.size <= file.bytes.count
+                guard sample.data != nil || inFile else { throw MediaFileInputError.outside(sample.position) }
+                let planned = try writer.plan(
+                    track: indices[sample.track], time: sample.time, offset: sample.offset,
+                    bytePosition: UInt64(max(0, sample.position)), keyframe: sample.keyframe,
+                    size: sample.data?.count ?? sample.size)
+                members[indices[sample.track]][planned.page, default: []].append(
+                    FilePages.Member(sample: number, isKey: planned.isKey))
             } catch {
                 // Frames before a track's first keyframe, or out of order: skipped, the rest plays.
                 skipped += 1
@@ -79,17 +79,13 @@ public struct MediaFileInput {
             }
         }
         if skipped > 0 { logger.mist(.warn, "\(path): skipped \(skipped) frames (the last: \(lastProblem))") }
+        let pages = FilePages(writer: writer, file: file, members: members, name: stream, logger: logger)
+        for track in indices.indices {
+            if let first = writer.pages(of: track).first { pages.load(track: track, page: first) }
+        }
         writer.status = .ready
         if keepsCache { writeCache() }
-        return writer
-    }
-
-    private func write(_ writer: StreamWriter, _ index: Int, _ sample: DemuxedSample, _ data: UnsafeRawBufferPointer)
-        throws
-    {
-        try writer.append(
-            track: index, time: sample.time, offset: sample.offset, bytePosition: UInt64(max(0, sample.position)),
-            keyframe: sample.keyframe, data: data)
+        return FileInputRunner.Loaded(writer: writer) { pages.service() }
     }
 
     /// The header cache's path: the file's path plus `.dtsh`, as MistServer names it.

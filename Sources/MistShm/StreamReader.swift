@@ -143,7 +143,12 @@ public final class StreamReader {
         if users == nil { users = try? StreamUsers.open(stream: stream) }
         guard let users else { return }
         for record in userRecords { users.unregister(record) }
-        userRecords = indices.compactMap { users.register(track: $0) }
+        userRecords = []
+        for index in indices {
+            guard let record = users.register(track: index) else { continue }
+            userRecords.append(record)
+            cursors[index]?.attach(users, record: record)
+        }
     }
 
     deinit {
@@ -213,7 +218,8 @@ public final class StreamReader {
                 // A track with nothing new may still get an earlier packet, unless it is past that
                 // time already or its input is gone.
                 let safe = waiting.allSatisfy {
-                    ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time)
+                    if let waitingFrom = $0.waitingFrom { return waitingFrom > best.packet.time }
+                    return ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time)
                         || ($0.isExhausted && fileIsComplete)
                 }
                 if safe || waited >= timeoutMilliseconds || inputIsGone {

@@ -71,6 +71,24 @@ public final class StreamUsers: @unchecked Sendable {
         return nil
     }
 
+    /// Tells the input which key of its track the record's reader is at (or waits for).
+    public func setKey(_ record: UInt64, _ key: UInt64) {
+        guard record < UInt64(table.recordCount) else { return }
+        table.setInt(keyNumber, record, key)
+    }
+
+    /// The track and key of every active record.
+    public func activeKeys() -> [(track: Int, key: UInt64)] {
+        var result: [(track: Int, key: UInt64)] = []
+        let end = min(table.endPosition, UInt64(table.recordCount))
+        for record in 0..<end {
+            let state = UInt8(truncatingIfNeeded: table.int(status, record))
+            guard state != UserStatus.invalid, state & UserStatus.disconnected == 0 else { continue }
+            result.append((Int(clamping: table.int(track, record)), table.int(keyNumber, record)))
+        }
+        return result
+    }
+
     /// Marks a record as disconnected; the input frees it.
     public func unregister(_ record: UInt64) {
         let current = UInt8(truncatingIfNeeded: table.int(status, record))

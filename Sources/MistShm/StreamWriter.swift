@@ -183,16 +183,94 @@ public final class StreamWriter {
         }
     }
 
+    /// Where `plan` put a packet: its data page's record, and whether it starts a key (audio
+    /// and other tracks get keys by time), which the packet must say when its page is loaded.
+    public struct PlannedPacket: Sendable {
+        public var page: UInt64
+        public var isKey: Bool
+    }
+
+    /// Adds one packet to a file track's metadata without its data: pages are laid out as
+    /// `append` would fill them, but stay unloaded (`avail` 0) until `loadPage` fills one, so a
+    /// file's pages can be loaded as viewers need them and freed when nobody does.
+    public func plan(
+        track index: Int, time: UInt64, offset: Int64 = 0, bytePosition: UInt64 = 0, keyframe: Bool, size: Int
+    ) throws(StreamWriteError) -> PlannedPacket {
+        guard !isLive else { throw .noSuchTrack(index) }
+        guard tracks.indices.contains(index) else { throw .noSuchTrack(index) }
+        let track = tracks[index]
+        let t = track.tables
+        if track.hasPackets && time < track.lastTime {
+            throw .outOfOrder(track: index, time: time, last: track.lastTime)
+        }
+        var isKey = keyframe
+        if !track.isVideo {
+            let lastKeyTime = t.keys.endPosition > 0 ? t.keys.int(t.keyTime, t.keys.endPosition - 1) : 0
+            isKey = t.keys.endPosition == t.keys.deleted || time &- lastKeyTime >= MetaLayout.audioKeyInterval
+        } else if t.keys.endPosition == 0 && !keyframe {
+            throw .noKeyframeYet(track: index)
+        }
+        if isKey { try startKey(track, time: time, planned: true) }
+        let length = TrackWriter.packetLength(
+            offset: offset, bytePosition: bytePosition, keyframe: isKey, dataCount: size)
+        guard track.plannedBytes + length <= MetaLayout.dataPageSize else { throw .packetTooLarge(size) }
+        track.plannedBytes += length
+        updateMeta(
+            track, time: time, offset: offset, bytePosition: bytePosition, keyframe: isKey, dataSize: size,
+            packetSize: length)
+        return PlannedPacket(page: track.dataPageRecord, isKey: isKey)
+    }
+
+    /// Loads planned page `page` of a track: `fill` writes its packets, in order, through the
+    /// writer it is given (time, offset, byte position, key, data). Nothing happens to a page
+    /// that is loaded already; returns the bytes written.
+    @discardableResult
+    public func loadPage(
+        track index: Int, page: UInt64,
+        fill: (_ write: (UInt64, Int64, UInt64, Bool, UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> Int {
+        guard tracks.indices.contains(index) else { throw StreamWriteError.noSuchTrack(index) }
+        return try tracks[index].loadPage(page, fill: fill)
+    }
+
+    /// Frees a loaded planned page; it can be loaded again.
+    public func unloadPage(track index: Int, page: UInt64) {
+        guard tracks.indices.contains(index) else { return }
+        tracks[index].unloadPage(page)
+    }
+
+    /// Whether a track's page is in memory.
+    public func isLoaded(track index: Int, page: UInt64) -> Bool {
+        guard tracks.indices.contains(index) else { return false }
+        let t = tracks[index].tables
+        return t.pages.presentRange.contains(page) && t.pages.int(t.pageAvail, page) != 0
+    }
+
+    /// A track's page records.
+    public func pages(of index: Int) -> Range<UInt64> {
+        guard tracks.indices.contains(index) else { return 0..<0 }
+        return tracks[index].tables.pages.presentRange
+    }
+
+    /// The page record that holds key `key` of a track.
+    public func page(track index: Int, key: UInt64) -> UInt64? {
+        guard tracks.indices.contains(index) else { return nil }
+        return tracks[index].tables.pageIndex(forKey: key)
+    }
+
+    /// What the stream's readers are at: a track and key number per reader and track.
+    public func wantedKeys() -> [(track: Int, key: UInt64)] { users.activeKeys() }
+
     /// Page bookkeeping at a key: opens the first data page, or the next one once the current one
     /// holds 8 MiB or 60 s, then counts the key on it.
-    private func startKey(_ track: TrackWriter, time: UInt64) throws(StreamWriteError) {
+    private func startKey(_ track: TrackWriter, time: UInt64, planned: Bool = false) throws(StreamWriteError) {
         let t = track.tables
         let pages = t.pages
-        if track.dataPage == nil {
-            try track.openDataPage(firstKey: t.keys.endPosition, time: time)
+        if track.dataPage == nil && (!planned || pages.endPosition == pages.deleted) {
+            try track.openDataPage(firstKey: t.keys.endPosition, time: time, planned: planned)
         } else {
             let record = track.dataPageRecord
-            let avail = pages.int(t.pageAvail, record)
+            let avail = planned ? UInt64(track.plannedBytes) : pages.int(t.pageAvail, record)
             let firstTime = pages.int(t.pageFirstTime, record)
             if avail > UInt64(MetaLayout.flipPageBytes) || time &- firstTime > MetaLayout.flipPageDuration {
                 var partCount: UInt64 = 0
@@ -202,7 +280,7 @@ public final class StreamWriter {
                     partCount += t.keys.int(t.keyParts, key)
                 }
                 pages.setInt(t.pageParts, record, partCount)
-                try track.openDataPage(firstKey: firstKey + keyCount, time: time)
+                try track.openDataPage(firstKey: firstKey + keyCount, time: time, planned: planned)
             }
         }
         let record = track.dataPageRecord

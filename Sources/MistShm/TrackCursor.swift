@@ -14,6 +14,10 @@ final class TrackCursor {
     var skipBefore: UInt64 = 0
     /// The packet `peek` found last, kept until `advance` so it is validated once.
     private var peeked: DTSCPacket?
+    /// The page record the cursor waits for while it is not loaded (`avail` 0).
+    private var wanted: UInt64?
+    /// This reader's record in the users table, where it tells the input which key it is at.
+    private var user: (users: StreamUsers, record: UInt64)?
 
     init(stream: String, index: Int, page: SharedMemoryPage, tables: TrackTables) {
         self.stream = stream
@@ -27,24 +31,49 @@ final class TrackCursor {
     /// Positions the cursor at the start of the page holding key `key` (or the oldest page).
     func position(atKey key: UInt64, skippingBefore time: UInt64) throws(SharedMemoryError) {
         let pages = tables.pages
-        guard pages.endPosition > pages.deleted else {
-            dataPage = nil
-            return
-        }
-        let record = tables.pageIndex(forKey: key) ?? pages.deleted
-        try open(record)
-        skipBefore = time
+        dataPage = nil
+        wanted = nil
         peeked = nil
+        skipBefore = time
+        guard pages.endPosition > pages.deleted else { return }
+        let record = tables.pageIndex(forKey: key) ?? pages.deleted
+        if try !open(record) { wanted = record }
     }
 
-    private func open(_ record: UInt64) throws(SharedMemoryError) {
+    /// Gives the cursor its users-table record and reports where it is.
+    func attach(_ users: StreamUsers, record: UInt64) {
+        user = (users, record)
+        if let page = wanted ?? (dataPage != nil ? pageRecord : nil) { report(page) }
+    }
+
+    /// Tells the input the first key of page `record`, which this reader is on or waits for.
+    private func report(_ record: UInt64) {
+        guard let user else { return }
+        user.users.setKey(user.record, tables.pages.int(tables.pageFirstKey, record))
+    }
+
+    /// Maps page `record` if it is loaded (false if not: the input loads it once told); a page
+    /// is loaded once its `avail` is set, all of it at once for files.
+    private func open(_ record: UInt64) throws(SharedMemoryError) -> Bool {
         let pages = tables.pages
+        report(record)
+        guard pages.int(tables.pageAvail, record) > 0 else { return false }
+        mist_fence_acquire()
         let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
         let name = StreamPageNames.data(stream, track: index, page: number)
         dataPage = try PageMappings.readOnly(name)
         pageRecord = record
         offset = 0
         peeked = nil
+        wanted = nil
+        return true
+    }
+
+    /// While the cursor waits for a page to be loaded: that page's first time. Packets of other
+    /// tracks before it can go first; later ones wait for it.
+    var waitingFrom: UInt64? {
+        guard let wanted, dataPage == nil, tables.pages.presentRange.contains(wanted) else { return nil }
+        return tables.pages.int(tables.pageFirstTime, wanted)
     }
 
     /// Whether everything written to this track has been read: the cursor sits at the end of its
@@ -64,7 +93,13 @@ final class TrackCursor {
             guard let dataPage else {
                 let pages = tables.pages
                 guard pages.endPosition > pages.deleted else { return nil }
-                do { try open(pages.deleted) } catch { return nil }
+                let record = max(wanted ?? pages.deleted, pages.deleted)
+                wanted = record
+                do {
+                    guard try open(record) else { return nil }
+                } catch {
+                    return nil
+                }
                 continue
             }
             let pages = tables.pages
@@ -84,7 +119,11 @@ final class TrackCursor {
             let next = max(pageRecord + 1, pages.deleted)
             guard next < pages.endPosition else { return nil }
             do {
-                try open(next)
+                guard try open(next) else {
+                    self.dataPage = nil
+                    wanted = next
+                    return nil
+                }
             } catch {
                 return nil
             }

@@ -17,6 +17,8 @@ final class TrackWriter {
     var dataPageRecord: UInt64 = 0
     var lastTime: UInt64 = 0
     var hasPackets = false
+    /// Bytes the packets planned so far take on the current page (pages loaded on demand).
+    var plannedBytes = 0
 
     init(stream: String, index: Int, info: TrackInfo, page: SharedMemoryPage, tables: TrackTables) {
         self.stream = stream
@@ -28,8 +30,9 @@ final class TrackWriter {
 
     var isVideo: Bool { info.type == "video" }
 
-    /// Starts a new data page whose first key is `firstKey`.
-    func openDataPage(firstKey: UInt64, time: UInt64) throws(StreamWriteError) {
+    /// Starts a new data page whose first key is `firstKey`; a planned page (loaded on demand)
+    /// gets its record only.
+    func openDataPage(firstKey: UInt64, time: UInt64, planned: Bool = false) throws(StreamWriteError) {
         let pages = tables.pages
         if pages.endPosition - pages.deleted >= UInt64(pages.recordCount) { evictOldestPage() }
         if let dataPage {
@@ -46,28 +49,93 @@ final class TrackWriter {
         pages.setInt(tables.pageAvail, record, 0)
         pages.setInt(tables.pageParts, record, 0)
         pages.setInt(tables.pageLastKeyTime, record, 0)
-        let name = StreamPageNames.data(stream, track: index, page: UInt32(truncatingIfNeeded: firstKey))
-        do {
-            dataPage = try SharedMemoryPage(creating: name, size: MetaLayout.dataPageSize)
-        } catch {
-            throw .sharedMemory(error)
-        }
         dataPageRecord = record
+        plannedBytes = 0
+        if !planned {
+            let name = StreamPageNames.data(stream, track: index, page: UInt32(truncatingIfNeeded: firstKey))
+            do {
+                dataPage = try SharedMemoryPage(creating: name, size: MetaLayout.dataPageSize)
+            } catch {
+                throw .sharedMemory(error)
+            }
+        }
         pages.addRecords(1)
     }
 
-    /// Writes one DTP2 packet at the end of the current data page: body first, then the header,
-    /// then the magic, then the page's `avail`, so readers never see a half-written packet.
+    /// The bytes a DTP2 packet takes on a page.
+    static func packetLength(offset: Int64, bytePosition: UInt64, keyframe: Bool, dataCount: Int) -> Int {
+        24 + (offset != 0 ? 17 : 0) + (bytePosition != 0 ? 15 : 0) + (keyframe ? 19 : 0) + dataCount + 11
+    }
+
+    /// Fills planned page `record` with its packets (`fill` hands each to the given writer, in
+    /// order), then publishes it whole: readers see a page with `avail` 0 as not loaded, so they
+    /// never read one half-written. Returns the bytes written.
+    @discardableResult
+    func loadPage(
+        _ record: UInt64,
+        fill: (_ write: (UInt64, Int64, UInt64, Bool, UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> Int {
+        let pages = tables.pages
+        guard pages.presentRange.contains(record), pages.int(tables.pageAvail, record) == 0 else { return 0 }
+        let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
+        let name = StreamPageNames.data(stream, track: index, page: number)
+        SharedMemoryPage.unlink(name)
+        let page: SharedMemoryPage
+        do {
+            page = try SharedMemoryPage(creating: name, size: MetaLayout.dataPageSize)
+        } catch {
+            throw StreamWriteError.sharedMemory(error)
+        }
+        // The object stays when this mapping goes; unloadPage or removeAll unlink it.
+        defer {
+            page.isOwner = false
+            page.close()
+        }
+        var used = 0
+        try fill { time, offset, bytePosition, keyframe, data in
+            used += try TrackWriter.encodePacket(
+                into: page, at: used, track: index, time: time, offset: offset, bytePosition: bytePosition,
+                keyframe: keyframe, data: data)
+        }
+        mist_fence_release()
+        pages.setInt(tables.pageAvail, record, UInt64(used))
+        return used
+    }
+
+    /// Takes planned page `record` out of memory; readers that still map it keep their copy.
+    func unloadPage(_ record: UInt64) {
+        let pages = tables.pages
+        guard pages.presentRange.contains(record) else { return }
+        pages.setInt(tables.pageAvail, record, 0)
+        mist_fence_release()
+        let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
+        SharedMemoryPage.unlink(StreamPageNames.data(stream, track: index, page: number))
+    }
+
+    /// Writes one DTP2 packet at the end of the current data page and publishes it through the
+    /// page's `avail`, so readers never see a half-written packet.
     func writePacket(
         time: UInt64, offset: Int64, bytePosition: UInt64, keyframe: Bool, data: UnsafeRawBufferPointer
     ) throws(StreamWriteError) -> Int {
         guard let dataPage else { throw .noKeyframeYet(track: index) }
         let pages = tables.pages
         let start = Int(clamping: pages.int(tables.pageAvail, dataPageRecord))
-        let length =
-            24 + (offset != 0 ? 17 : 0) + (bytePosition != 0 ? 15 : 0) + (keyframe ? 19 : 0) + data.count + 11
-        guard start + length <= dataPage.size else { throw .packetTooLarge(data.count) }
-        let out = dataPage.base + start
+        let length = try TrackWriter.encodePacket(
+            into: dataPage, at: start, track: index, time: time, offset: offset, bytePosition: bytePosition,
+            keyframe: keyframe, data: data)
+        mist_fence_release()
+        pages.setInt(tables.pageAvail, dataPageRecord, UInt64(start + length))
+        return length
+    }
+
+    /// Writes one DTP2 packet at `start` of `page`: body first, then the header, then the magic.
+    static func encodePacket(
+        into page: SharedMemoryPage, at start: Int, track index: Int, time: UInt64, offset: Int64,
+        bytePosition: UInt64, keyframe: Bool, data: UnsafeRawBufferPointer
+    ) throws(StreamWriteError) -> Int {
+        let length = packetLength(offset: offset, bytePosition: bytePosition, keyframe: keyframe, dataCount: data.count)
+        guard start + length <= page.size else { throw .packetTooLarge(data.count) }
+        let out = page.base + start
         var position = 20
         func put(_ bytes: [UInt8]) {
             UnsafeMutableRawBufferPointer(start: out + position, count: bytes.count).copyBytes(from: bytes)
@@ -103,8 +171,6 @@ final class TrackWriter {
         (out + 4).storeBytes(of: UInt32(length - 8).bigEndian, as: UInt32.self)
         mist_fence_release()
         UnsafeMutableRawBufferPointer(start: out, count: 4).copyBytes(from: PacketTags.magic)
-        mist_fence_release()
-        pages.setInt(tables.pageAvail, dataPageRecord, UInt64(start + length))
         return length
     }
 
