@@ -62,7 +62,7 @@ public final class StreamUsers: @unchecked Sendable {
         for record in 0..<UInt64(table.recordCount) where table.int(status, record) == UInt64(UserStatus.invalid) {
             table.setInt(pid, record, UInt64(getpid()))
             table.setInt(track, record, UInt64(trackIndex))
-            table.setInt(keyNumber, record, 0)
+            table.setInt(keyNumber, record, StreamUsers.noKey)
             mist_fence_release()
             table.setInt(status, record, UInt64(UserStatus.active | flags))
             if table.endPosition <= record { table.endPosition = record + 1 }
@@ -70,6 +70,10 @@ public final class StreamUsers: @unchecked Sendable {
         }
         return nil
     }
+
+    /// A record's key before its reader reads anything (MistServer's `INVALID_KEY_NUM`): the
+    /// input loads nothing for it.
+    public static let noKey = UInt64(UInt32.max)
 
     /// Tells the input which key of its track the record's reader is at (or waits for).
     public func setKey(_ record: UInt64, _ key: UInt64) {
@@ -84,7 +88,8 @@ public final class StreamUsers: @unchecked Sendable {
         for record in 0..<end {
             let state = UInt8(truncatingIfNeeded: table.int(status, record))
             guard state != UserStatus.invalid, state & UserStatus.disconnected == 0 else { continue }
-            result.append((Int(clamping: table.int(track, record)), table.int(keyNumber, record)))
+            let key = table.int(keyNumber, record)
+            if key != StreamUsers.noKey { result.append((Int(clamping: table.int(track, record)), key)) }
         }
         return result
     }

@@ -18,6 +18,8 @@ final class TrackCursor {
     private var wanted: UInt64?
     /// This reader's record in the users table, where it tells the input which key it is at.
     private var user: (users: StreamUsers, record: UInt64)?
+    /// The page last reported there.
+    private var reported: UInt64?
 
     init(stream: String, index: Int, page: SharedMemoryPage, tables: TrackTables) {
         self.stream = stream
@@ -40,15 +42,18 @@ final class TrackCursor {
         if try !open(record) { wanted = record }
     }
 
-    /// Gives the cursor its users-table record and reports where it is.
+    /// Gives the cursor its users-table record.
     func attach(_ users: StreamUsers, record: UInt64) {
         user = (users, record)
-        if let page = wanted ?? (dataPage != nil ? pageRecord : nil) { report(page) }
+        reported = nil
     }
 
-    /// Tells the input the first key of page `record`, which this reader is on or waits for.
+    /// Tells the input the first key of page `record`, which this reader reads or waits for.
+    /// Only reading reports, so a reader that is positioned and moved again (a seek) asks for
+    /// the page it ends up at only.
     private func report(_ record: UInt64) {
-        guard let user else { return }
+        guard let user, reported != record else { return }
+        reported = record
         user.users.setKey(user.record, tables.pages.int(tables.pageFirstKey, record))
     }
 
@@ -56,7 +61,6 @@ final class TrackCursor {
     /// is loaded once its `avail` is set, all of it at once for files.
     private func open(_ record: UInt64) throws(SharedMemoryError) -> Bool {
         let pages = tables.pages
-        report(record)
         guard pages.int(tables.pageAvail, record) > 0 else { return false }
         mist_fence_acquire()
         let number = UInt32(truncatingIfNeeded: pages.int(tables.pageFirstKey, record))
@@ -89,6 +93,7 @@ final class TrackCursor {
     /// this one is done. Packets before `skipBefore` are passed over.
     func peek() throws(DTMIError) -> DTSCPacket? {
         if let peeked { return peeked }
+        defer { if let page = wanted ?? (dataPage != nil ? pageRecord : nil) { report(page) } }
         while true {
             guard let dataPage else {
                 let pages = tables.pages

@@ -98,6 +98,59 @@ import Testing
         #expect(controller.log.contains("MistInMP4"))
     }
 
+    /// The data pages of `stream`'s track `track` now in shared memory, by first key.
+    static func loadedPages(_ controller: ControllerHarness, _ stream: String, track: Int) -> [Int] {
+        let prefix = "MstData\(stream)@\(track)_"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: controller.shmFolder.path)) ?? []
+        return names.filter { $0.hasPrefix(prefix) }.compactMap { Int($0.dropFirst(prefix.count)) }.sorted()
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func pagesLoadAsViewersNeedThemAndAreFreedAfter() throws {
+        let folder = try MediaTools.temporaryFolder("ondemand")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 150 s: three pages per track (a page holds up to 60 s).
+        let file = folder.appendingPathComponent("long.mp4")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10", "-f", "lavfi", "-i", "sine=sample_rate=8000",
+                "-t", "150", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a",
+                "aac", "-b:a", "16k", file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let (controller, port) = try Self.server(["long": file])
+        defer { controller.stop() }
+
+        // Started: the metadata is whole, but only each track's first page is in memory.
+        let info = try HTTPTestClient(port: port).get("/json_long.js").json()
+        #expect(abs((info["meta"]["tracks"].objectValue?.first { $0.value["type"] == "video" }?.value["lastms"]
+            .intValue ?? 0) - 149_900) <= 200)
+        #expect(Self.loadedPages(controller, "long", track: 0) == [0])
+        #expect(Self.loadedPages(controller, "long", track: 1) == [0])
+
+        // A seek near the end loads the page it lands in, not the ones between.
+        let tail = try #require(try MediaTools.report("http://127.0.0.1:\(port)/long.ts?start=140000")["video"])
+        #expect((tail.pts.min() ?? 0) > 134 && (tail.pts.min() ?? 0) <= 140.1, "starts at \(tail.pts.min() ?? 0) s")
+        #expect(tail.pts.count >= 95 && tail.pts.count <= 160, "\(tail.pts.count) frames")
+        let afterSeek = Self.loadedPages(controller, "long", track: 0)
+        #expect(afterSeek.count == 2 && afterSeek.first == 0, "video pages after the seek: \(afterSeek)")
+        #expect(Self.loadedPages(controller, "long", track: 1).count == 2)
+
+        // Played whole, every page is loaded in turn and the stream is complete and in order.
+        let whole = try MediaTools.report("http://127.0.0.1:\(port)/long.ts")
+        let video = try #require(whole["video"])
+        #expect(video.pts.count == 1500)
+        #expect(video.dts == video.dts.sorted())
+        let audio = try #require(whole["audio"])
+        #expect(abs(((audio.pts.max() ?? 0) - (audio.pts.min() ?? 0)) - 150) < 0.2)
+        #expect(Self.loadedPages(controller, "long", track: 0).count == 3)
+
+        // Nobody reads: all but the first pages are freed, and the stream still plays.
+        #expect(waitFor(seconds: 20) { Self.loadedPages(controller, "long", track: 0) == [0] })
+        #expect(Self.loadedPages(controller, "long", track: 1) == [0])
+        let again = try #require(try MediaTools.report("http://127.0.0.1:\(port)/long.ts?start=70000")["video"])
+        #expect((again.pts.min() ?? 0) > 64 && (again.pts.min() ?? 0) <= 70.1)
+        #expect(again.pts.count >= 790 && again.pts.count <= 860, "\(again.pts.count) frames")
+    }
+
     @Test(.enabled(if: MediaTools.available)) func fragmentedHEVCAndOpusFiles() throws {
         let folder = try MediaTools.temporaryFolder("mp4kinds")
         defer { try? FileManager.default.removeItem(at: folder) }
