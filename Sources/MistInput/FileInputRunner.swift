@@ -45,9 +45,9 @@ public enum FileInputRunner {
     /// need them (called about every 10 ms), for inputs that load pages on demand.
     public struct Loaded {
         public let writer: StreamWriter
-        public let service: (() -> Void)?
+        public let service: (() throws -> Void)?
 
-        public init(writer: StreamWriter, service: (() -> Void)? = nil) {
+        public init(writer: StreamWriter, service: (() throws -> Void)? = nil) {
             self.writer = writer
             self.service = service
         }
@@ -94,7 +94,15 @@ public enum FileInputRunner {
         while !stopSignals.arePending {
             // Pages are loaded within about 10 ms of a reader asking; viewers counted 4 times a second.
             usleepMilliseconds(loaded.service == nil ? 250 : 10)
-            loaded.service?()
+            do {
+                try loaded.service?()
+            } catch {
+                // The file no longer matches what was published: end the stream.
+                logger.mist(.fail, "\(source): \(error)")
+                abort(stream: stream, source: source, name: name, reason: "\(error)", logger: logger)
+                writer.close()
+                return 1
+            }
             let now = monotonicSeconds()
             guard now - lastCount >= 0.24 else { continue }
             lastCount = now

@@ -16,11 +16,13 @@ final class FilePages {
     }
 
     let writer: StreamWriter
-    let file: MediaFile
     let logger: Logger
     let name: String
-    /// Per writer track: the samples on each page record, in order.
+    /// The demuxed file and, per writer track, the samples on each page record, in order; nil
+    /// until `resolve` has run (a start from the header cache publishes the metadata first).
+    private var file: MediaFile?
     private(set) var members: [[UInt64: [Member]]]
+    private var resolve: (() throws -> (MediaFile, [[UInt64: [Member]]]))?
     private var loaded: [Set<UInt64>]
     private var lastWanted: [[UInt64: Double]]
     private var lastSweep = 0.0
@@ -38,12 +40,33 @@ final class FilePages {
         lastWanted = Array(repeating: [:], count: members.count)
     }
 
+    /// Pages whose samples `resolve` finds on the first `service` round (it demuxes the file
+    /// and matches the samples to the pages planned from the header cache).
+    init(
+        writer: StreamWriter, trackCount: Int, name: String, logger: Logger,
+        resolve: @escaping () throws -> (MediaFile, [[UInt64: [Member]]])
+    ) {
+        self.writer = writer
+        self.resolve = resolve
+        members = Array(repeating: [:], count: trackCount)
+        self.name = name
+        self.logger = logger
+        loaded = Array(repeating: [], count: trackCount)
+        lastWanted = Array(repeating: [:], count: trackCount)
+    }
+
+    /// Loads each track's first page.
+    func loadFirstPages() {
+        for track in members.indices {
+            if let first = writer.pages(of: track).first { load(track: track, page: first) }
+        }
+    }
+
     /// Loads one page unless it is loaded; false if that failed (logged).
     @discardableResult
     func load(track: Int, page: UInt64) -> Bool {
-        guard members.indices.contains(track), !loaded[track].contains(page), let list = members[track][page] else {
-            return true
-        }
+        guard let file, members.indices.contains(track), !loaded[track].contains(page), let list = members[track][page]
+        else { return true }
         do {
             let bytes = try writer.loadPage(track: track, page: page) { write in
                 for member in list {
@@ -77,7 +100,15 @@ final class FilePages {
 
     /// One round: loads the pages readers are at or wait for, and the next one of each, then
     /// (once a second) frees the pages nobody wanted for `keepSeconds`.
-    func service(now: Double = monotonicSeconds()) {
+    func service(now: Double = monotonicSeconds()) throws {
+        if let resolve {
+            self.resolve = nil
+            let started = monotonicSeconds()
+            (file, members) = try resolve()
+            let milliseconds = Int((monotonicSeconds() - started) * 1000)
+            logger.mist(.info, "\(name): read the file behind its header cache in \(milliseconds) ms")
+            loadFirstPages()
+        }
         for (track, key) in writer.wantedKeys() where members.indices.contains(track) {
             guard let page = writer.page(track: track, key: key) else { continue }
             for wanted in [page, page + 1] where members[track][wanted] != nil {

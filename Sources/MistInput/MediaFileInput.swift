@@ -45,6 +45,13 @@ public struct MediaFileInput {
     /// every page planned; the first page of each track is loaded, the others when readers reach
     /// them (`FileInputRunner` has the returned stream serve them).
     public func load() throws -> FileInputRunner.Loaded {
+        if keepsCache, hasCurrentCache, let header = try? DTSHHeader(fileBytes: try FileBytes.read(cachePath)) {
+            do {
+                return try loadFromCache(header)
+            } catch {
+                logger.mist(.warn, "\(cachePath) cannot be used (\(error)); reading \(path) instead")
+            }
+        }
         let file = try demux(try read())
         for warning in file.warnings { logger.mist(.warn, "\(path): \(warning)") }
         guard !file.tracks.isEmpty else { throw MediaFileInputError.noTracks(path) }
@@ -80,12 +87,81 @@ public struct MediaFileInput {
         }
         if skipped > 0 { logger.mist(.warn, "\(path): skipped \(skipped) frames (the last: \(lastProblem))") }
         let pages = FilePages(writer: writer, file: file, members: members, name: stream, logger: logger)
-        for track in indices.indices {
-            if let first = writer.pages(of: track).first { pages.load(track: track, page: first) }
-        }
+        pages.loadFirstPages()
         writer.status = .ready
         if keepsCache { writeCache() }
-        return FileInputRunner.Loaded(writer: writer) { pages.service() }
+        return FileInputRunner.Loaded(writer: writer) { try pages.service() }
+    }
+
+    /// A start from the header cache: the stream's metadata is published from the cache at once
+    /// (players get their playlists and stream info while the file is still being read), and
+    /// the file is demuxed on the input's first service round, its samples matched to the pages
+    /// planned from the cache. A file that does not match its cache ends the stream.
+    func loadFromCache(_ header: DTSHHeader) throws -> FileInputRunner.Loaded {
+        guard !header.tracks.isEmpty else { throw MediaFileInputError.noTracks(cachePath) }
+        let writer = try StreamWriter(stream: stream, live: false, bufferWindow: 0)
+        do {
+            // Per track, each part as planned: its page, whether it starts a key, its time and size.
+            var planned: [[(page: UInt64, isKey: Bool, time: UInt64, size: Int)]] = []
+            for track in header.tracks {
+                let count = UInt32(clamping: track.parts.count)
+                let capacity = StreamWriter.TrackCapacity(
+                    parts: count + 16, keys: count + 16, fragments: count + 16, pages: min(count + 16, 4096))
+                let index = try writer.addTrack(TrackInfo(track), capacity: capacity)
+                var parts: [(page: UInt64, isKey: Bool, time: UInt64, size: Int)] = []
+                parts.reserveCapacity(track.parts.count)
+                var next = 0
+                for key in track.keys {
+                    var time = key.time
+                    for number in 0..<Int(key.partCount) {
+                        guard track.parts.indices.contains(next) else { throw MediaFileInputError.outside(next) }
+                        let part = track.parts[next]
+                        next += 1
+                        let result = try writer.plan(
+                            track: index, time: time, offset: Int64(part.offset),
+                            bytePosition: number == 0 ? key.bytePosition : 0,
+                            keyframe: number == 0, size: Int(part.size))
+                        parts.append((result.page, result.isKey, time, Int(part.size)))
+                        time += UInt64(part.duration)
+                    }
+                }
+                planned.append(parts)
+            }
+            let source = self
+            let pages = FilePages(writer: writer, trackCount: planned.count, name: stream, logger: logger) {
+                try source.match(source.demux(try source.read()), to: planned)
+            }
+            writer.status = .ready
+            return FileInputRunner.Loaded(writer: writer) { try pages.service() }
+        } catch {
+            writer.close()
+            throw error
+        }
+    }
+
+    /// Assigns the demuxed samples to the planned parts, track by track, by time and size;
+    /// samples the first load skipped (before a keyframe, out of order) are skipped again.
+    func match(_ file: MediaFile, to planned: [[(page: UInt64, isKey: Bool, time: UInt64, size: Int)]]) throws
+        -> (MediaFile, [[UInt64: [FilePages.Member]]])
+    {
+        guard file.tracks.count == planned.count else {
+            throw MediaFileInputError.changed(path, "\(file.tracks.count) tracks, the cache has \(planned.count)")
+        }
+        var members = [[UInt64: [FilePages.Member]]](repeating: [:], count: planned.count)
+        var positions = [Int](repeating: 0, count: planned.count)
+        for (number, sample) in file.samples.enumerated() where planned.indices.contains(sample.track) {
+            let track = sample.track
+            guard planned[track].indices.contains(positions[track]) else { continue }
+            let part = planned[track][positions[track]]
+            guard part.time == sample.time, part.size == sample.data?.count ?? sample.size else { continue }
+            members[track][part.page, default: []].append(FilePages.Member(sample: number, isKey: part.isKey))
+            positions[track] += 1
+        }
+        for track in planned.indices where positions[track] != planned[track].count {
+            throw MediaFileInputError.changed(
+                path, "track \(track) has \(positions[track]) of the \(planned[track].count) frames its cache lists")
+        }
+        return (file, members)
     }
 
     /// The header cache's path: the file's path plus `.dtsh`, as MistServer names it.

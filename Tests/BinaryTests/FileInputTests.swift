@@ -95,7 +95,14 @@ import Testing
         #expect(waitFor { ControllerHarness.processes(containing: ["MistInMP4", file.path]).isEmpty })
         let secondStart = try Self.timeToFirstByte(port, "/movie.ts")
         print("MistInMP4 time to first byte: first start \(Int(firstStart)) ms, second \(Int(secondStart)) ms")
-        #expect(controller.log.contains("MistInMP4"))
+        // The second start published the metadata from the cache, then read the file behind it;
+        // it plays the same frames.
+        #expect(waitFor { controller.log.contains("movie: read the file behind its header cache") })
+        let cached = try #require(try MediaTools.report("\(base)/movie.ts")["video"])
+        #expect(cached.pts.count == source.pts.count)
+        let cachedLength = (cached.pts.max() ?? 0) - (cached.pts.min() ?? 0)
+        #expect(abs(cachedLength - sourceLength) <= 0.041)
+        #expect(zip(cached.pts, cached.dts).contains { $0 > $1 })
     }
 
     /// The data pages of `stream`'s track `track` now in shared memory, by first key.
@@ -121,8 +128,10 @@ import Testing
 
         // Started: the metadata is whole, but only each track's first page is in memory.
         let info = try HTTPTestClient(port: port).get("/json_long.js").json()
-        #expect(abs((info["meta"]["tracks"].objectValue?.first { $0.value["type"] == "video" }?.value["lastms"]
-            .intValue ?? 0) - 149_900) <= 200)
+        #expect(
+            abs(
+                (info["meta"]["tracks"].objectValue?.first { $0.value["type"] == "video" }?.value["lastms"]
+                    .intValue ?? 0) - 149_900) <= 200)
         #expect(Self.loadedPages(controller, "long", track: 0) == [0])
         #expect(Self.loadedPages(controller, "long", track: 1) == [0])
 
