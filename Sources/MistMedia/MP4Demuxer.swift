@@ -56,6 +56,19 @@ public struct MP4Demuxer {
             }
         }
         buildSamples(states)
+        // Timed text (tx3g) samples: a 16-bit length, the UTF-8 text, then style boxes; the
+        // stream keeps the text alone, as MistServer does. Empty samples stay: they end a cue.
+        for index in samples.indices where tracks.indices.contains(samples[index].track) {
+            guard tracks[samples[index].track].codec == "subtitle" else { continue }
+            let position = samples[index].position
+            guard samples[index].size >= 2 else {
+                samples[index].size = 0
+                continue
+            }
+            let length = Int(bytes[position]) << 8 | Int(bytes[position + 1])
+            samples[index].position = position + 2
+            samples[index].size = min(length, samples[index].size - 2)
+        }
     }
 
     /// Converts ticks to milliseconds on one timeline: edit lists applied, then every track
@@ -126,8 +139,12 @@ public struct MP4Demuxer {
         reader = hdlr.reader()
         try reader.skip(8)
         let handler = String(decoding: try reader.take(4), as: UTF8.self)
-        guard handler == "vide" || handler == "soun" else { return nil }
-        guard var track = try sampleEntry(stsd, id: id, video: handler == "vide") else { return nil }
+        let textHandlers: Set<String> = ["sbtl", "text", "subt"]
+        guard handler == "vide" || handler == "soun" || textHandlers.contains(handler) else { return nil }
+        guard
+            var track = textHandlers.contains(handler)
+                ? try textEntry(stsd, id: id) : try sampleEntry(stsd, id: id, video: handler == "vide")
+        else { return nil }
         if packedLanguage != 0 && packedLanguage != 0x7FFF {
             let letters = [10, 5, 0].map { UInt8(truncatingIfNeeded: (packedLanguage >> $0) & 0x1F) + 0x60 }
             track.language = String(decoding: letters, as: UTF8.self)
@@ -136,6 +153,14 @@ public struct MP4Demuxer {
         try editList(trak, state: &state, movieTimescale: movieTimescale)
         state.ticks = try sampleTable(stbl, trackID: id)
         return (track, state)
+    }
+
+    /// A text track's first sample entry: 3GPP timed text (`tx3g`, what ffmpeg's mov_text
+    /// writes) becomes a subtitle track; other text formats are not carried.
+    static func textEntry(_ stsd: MP4Box, id: UInt32) throws(MediaError) -> DemuxedTrack? {
+        guard let entry = try MP4Box.list(stsd.payload.dropFirst(8)).first else { throw .invalid("empty stsd") }
+        guard entry.type == "tx3g" else { return nil }
+        return DemuxedTrack(type: "meta", codec: "subtitle", initData: [], id: id)
     }
 
     /// The first sample entry of `stsd`: codec, init data and picture or sound properties.

@@ -12,6 +12,7 @@ public enum HTTPCapabilities {
             "url_rel": "/$.html",
             "url_match": [
                 "/$.ts", "/$.flv", "/$.mp4", "/json_$.js", "/info_$.js", "/hls/$/index.m3u8", "/crossdomain.xml",
+                "/$.srt", "/$.vtt", "/$.webvtt",
             ],
             "codecs": [[["H264", "HEVC"], ["AAC", "MP3", "opus"]]],
             "methods": [["handler": "http", "type": "html5/video/mpeg", "hrn": "TS HTTP progressive", "priority": 1]],

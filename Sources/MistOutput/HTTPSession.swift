@@ -171,6 +171,12 @@ public final class HTTPSession {
                 headOnly: head.method == "HEAD")
             return true
         }
+        if servesPages && path.hasPrefix("/") {
+            for suffix in [".srt", ".vtt", ".webvtt"] where path.hasSuffix(suffix) {
+                let stream = StreamName.sanitize(String(path.dropFirst().dropLast(suffix.count)))
+                return try serveSubtitles(stream, webVTT: suffix != ".srt", head: head, query: query)
+            }
+        }
         for (format, suffix) in [(HTTPFormat.ts, ".ts"), (.flv, ".flv"), (.mp4, ".mp4")]
         where formats.contains(format) && path.hasSuffix(suffix) && path.hasPrefix("/") {
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(suffix.count)))
@@ -190,7 +196,7 @@ public final class HTTPSession {
     /// the name actually played.
     func open(
         _ requested: String, format: String, videoCodecs: Set<String> = ["H264", "HEVC"], audioCodecs: Set<String>,
-        query: [String: String], head: HTTPRequestHead
+        allowingNone: Bool = false, query: [String: String], head: HTTPRequestHead
     ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?, stream: String)? {
         let admission = self.admission(format: format, query: query, head: head)
         guard let stream = admission.admit(requested) else {
@@ -202,7 +208,8 @@ public final class HTTPSession {
         let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
         do {
             opened = try TrackChoice.open(
-                name, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
+                name, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, allowingNone: allowingNone,
+                logger: logger)
         } catch {
             var fallback: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)?
             let other = admission.fallback(for: name)

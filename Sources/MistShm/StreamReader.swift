@@ -66,9 +66,12 @@ public final class StreamReader {
             guard let cursor = try? cursor(Int(clamping: record)) else { continue }
             let t = cursor.tables
             let track = t.track
+            // The track list's 32-byte codec field holds names the track page's 8 bytes cut short
+            // (`subtitle`, with its terminator).
+            let listedCodec = list.string(tables.codec, record)
             var info = TrackInfo(
-                type: track.string(t.type, 0), codec: track.string(t.codec, 0), id: UInt32(track.int(t.id, 0)),
-                initData: [], language: track.string(t.lang, 0))
+                type: track.string(t.type, 0), codec: listedCodec.isEmpty ? track.string(t.codec, 0) : listedCodec,
+                id: UInt32(track.int(t.id, 0)), initData: [], language: track.string(t.lang, 0))
             // A 16-bit big-endian length, then the bytes (MistServer's layout).
             let initBytes = UnsafeRawBufferPointer(start: track.pointer(t.initData, 0), count: Int(t.initData.size))
             if initBytes.count >= 2 {

@@ -20,7 +20,7 @@ public enum TrackChoice {
     /// default choice for their type (`none` leaves the type out).
     public static func open(
         _ stream: String, videoCodecs: Set<String>, audioCodecs: Set<String>, query: [String: String] = [:],
-        logger: Logger
+        allowingNone: Bool = false, logger: Logger
     ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?) {
         if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
         let reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
@@ -42,6 +42,8 @@ public enum TrackChoice {
             }
         }
         let chosen = [video, audio].compactMap { $0?.index }
+        // An output of other tracks (subtitles) chooses its own.
+        if chosen.isEmpty && allowingNone { return (reader, nil, nil) }
         guard !chosen.isEmpty else { throw Unplayable(stream: stream) }
         try reader.select(chosen)
         if reader.isLive { try reader.seekToLiveEdge() }

@@ -160,6 +160,44 @@ import Testing
         #expect(again.pts.count >= 790 && again.pts.count <= 860, "\(again.pts.count) frames")
     }
 
+    @Test(.enabled(if: MediaTools.available)) func subtitlesOfAnMP4AsSubRipAndWebVTT() throws {
+        let folder = try MediaTools.temporaryFolder("subtitles")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let srt = folder.appendingPathComponent("source.srt")
+        try Data(
+            "1\n00:00:01,000 --> 00:00:02,500\nHello there\n\n2\n00:00:03,000 --> 00:00:04,200\nSecond\ncue\n\n".utf8
+        ).write(to: srt)
+        let file = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-i", srt.path, "-t", "6", "-c:v", "libx264",
+                "-preset", "ultrafast", "-bf", "0", "-pix_fmt", "yuv420p", "-c:s", "mov_text", file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let (controller, port) = try Self.server(["movie": file])
+        defer { controller.stop() }
+        let info = try HTTPTestClient(port: port).get("/json_movie.js").json()
+        #expect(info["meta"]["tracks"].objectValue?.contains { $0.value["codec"] == "subtitle" } == true)
+
+        let subRip = try HTTPTestClient(port: port).get("/movie.srt")
+        #expect(subRip.status == 200)
+        #expect(
+            String(decoding: subRip.body, as: UTF8.self)
+                == "1\n00:00:01,000 --> 00:00:02,500\nHello there\n\n2\n00:00:03,000 --> 00:00:04,200\nSecond\ncue\n\n")
+        // ffmpeg reads the WebVTT back with the same cues.
+        let copy = folder.appendingPathComponent("copy.srt")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(port)/movie.vtt", "-f", "srt", copy.path],
+            log: folder.appendingPathComponent("vtt.log"))
+        // (ffmpeg's SubRip writer ends lines inside a cue with CR LF.)
+        let text = try String(contentsOf: copy, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
+        #expect(text.contains("00:00:01,000 --> 00:00:02,500\nHello there"))
+        #expect(text.contains("00:00:03,000 --> 00:00:04,200\nSecond\ncue"))
+        // A window, and a stream without subtitles.
+        let late = try HTTPTestClient(port: port).get("/movie.srt?start=2800")
+        #expect(String(decoding: late.body, as: UTF8.self).hasPrefix("1\n00:00:03,000 --> 00:00:04,200\nSecond"))
+        #expect(try HTTPTestClient(port: port).get("/movie.srt?track=0").status == 404)
+    }
+
     @Test(.enabled(if: MediaTools.available)) func fragmentedHEVCAndOpusFiles() throws {
         let folder = try MediaTools.temporaryFolder("mp4kinds")
         defer { try? FileManager.default.removeItem(at: folder) }
