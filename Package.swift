@@ -122,7 +122,7 @@ let package = Package(
                 name: "BinaryTests",
                 dependencies: [
                     "MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer", "MistMedia", "MistRTMP",
-                    "MistOutput", "MistSwift",
+                    "MistOutput", "MistSwift", "MistInput",
                 ]
                     + binaries.map { .target(name: $0.name) },
             ),

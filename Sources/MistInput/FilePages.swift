@@ -68,22 +68,12 @@ final class FilePages {
         guard let file, members.indices.contains(track), !loaded[track].contains(page), let list = members[track][page]
         else { return true }
         do {
+            var scratch: [UInt8] = []
             let bytes = try writer.loadPage(track: track, page: page) { write in
                 for member in list {
                     let sample = file.samples[member.sample]
-                    if let data = sample.data {
-                        try data.withUnsafeBytes {
-                            try write(sample.time, sample.offset, UInt64(max(0, sample.position)), member.isKey, $0)
-                        }
-                    } else {
-                        guard sample.position >= 0, sample.size >= 0, sample.position + sample.size <= file.bytes.count
-                        else { throw MediaFileInputError.outside(sample.position) }
-                        try file.bytes.withUnsafeBytes { raw in
-                            try write(
-                                sample.time, sample.offset, UInt64(sample.position), member.isKey,
-                                UnsafeRawBufferPointer(rebasing: raw[sample.position..<(sample.position + sample.size)])
-                            )
-                        }
+                    try file.withBytes(of: sample, scratch: &scratch) {
+                        try write(sample.time, sample.offset, UInt64(max(0, sample.position)), member.isKey, $0)
                     }
                 }
             }

@@ -52,7 +52,10 @@ public enum InputPrograms {
     /// MistInMP4: MP4 and MOV files, plain or fragmented.
     public static let mp4 = MistProgram(MP4InputCapabilities.declaration) { options, logger in
         try FileInputRunner.run(options, name: "MP4", logger: logger) { source, stream in
-            try MediaFileInput(path: source, stream: stream, logger: logger, demux: MP4InputCapabilities.demux).load()
+            try MediaFileInput(
+                path: source, stream: stream, logger: logger, demux: MP4InputCapabilities.demux,
+                open: MP4InputCapabilities.demuxFile
+            ).load()
         }
     }
 

@@ -19,11 +19,18 @@ public struct MediaFileInput {
     /// Whether a `.dtsh` cache is kept beside the source (files, not URLs).
     let keepsCache: Bool
 
-    public init(path: String, stream: String, logger: Logger, demux: @escaping ([UInt8]) throws -> MediaFile) {
+    /// Reads the file its own way (an MP4's index boxes only), instead of `read` then `demux`.
+    let open: ((String) throws -> MediaFile)?
+
+    public init(
+        path: String, stream: String, logger: Logger, demux: @escaping ([UInt8]) throws -> MediaFile,
+        open: ((String) throws -> MediaFile)? = nil
+    ) {
         self.path = path
         self.stream = stream
         self.logger = logger
         self.demux = demux
+        self.open = open
         read = { try FileBytes.read(path) }
         keepsCache = true
     }
@@ -38,6 +45,7 @@ public struct MediaFileInput {
         self.logger = logger
         self.demux = demux
         self.read = read
+        open = nil
         keepsCache = false
     }
 
@@ -52,7 +60,7 @@ public struct MediaFileInput {
                 logger.mist(.warn, "\(cachePath) cannot be used (\(error)); reading \(path) instead")
             }
         }
-        let file = try demux(try read())
+        let file = try demuxed()
         for warning in file.warnings { logger.mist(.warn, "\(path): \(warning)") }
         guard !file.tracks.isEmpty else { throw MediaFileInputError.noTracks(path) }
         let writer = try StreamWriter(stream: stream, live: false, bufferWindow: 0)
@@ -70,9 +78,7 @@ public struct MediaFileInput {
         var lastProblem = ""
         for (number, sample) in file.samples.enumerated() where indices.indices.contains(sample.track) {
             do {
-                let inFile =
-                    sample.position >= 0 && sample.size >= 0 && sample.position + sample.size <= file.bytes.count
-                guard sample.data != nil || inFile else { throw MediaFileInputError.outside(sample.position) }
+                guard file.holds(sample) else { throw MediaFileInputError.outside(sample.position) }
                 let planned = try writer.plan(
                     track: indices[sample.track], time: sample.time, offset: sample.offset,
                     bytePosition: UInt64(max(0, sample.position)), keyframe: sample.keyframe,
@@ -129,7 +135,7 @@ public struct MediaFileInput {
             }
             let source = self
             let pages = FilePages(writer: writer, trackCount: planned.count, name: stream, logger: logger) {
-                try source.match(source.demux(try source.read()), to: planned)
+                try source.match(source.demuxed(), to: planned)
             }
             writer.status = .ready
             return FileInputRunner.Loaded(writer: writer) { try pages.service() }
@@ -162,6 +168,12 @@ public struct MediaFileInput {
                 path, "track \(track) has \(positions[track]) of the \(planned[track].count) frames its cache lists")
         }
         return (file, members)
+    }
+
+    /// The file's tracks and samples.
+    func demuxed() throws -> MediaFile {
+        if let open { return try open(path) }
+        return try demux(try read())
     }
 
     /// The header cache's path: the file's path plus `.dtsh`, as MistServer names it.

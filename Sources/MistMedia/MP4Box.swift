@@ -5,6 +5,12 @@ public struct MP4Box {
     /// Where the box starts in the bytes it was read from.
     public var start: Int
 
+    public init(type: String, payload: ArraySlice<UInt8>, start: Int) {
+        self.type = type
+        self.payload = payload
+        self.start = start
+    }
+
     /// The boxes that follow each other in `bytes` (a file's top level or a box's payload).
     /// A box whose size runs past the end is cut to what is there (a truncated file), unless
     /// `strict`; a size below the header's own is invalid.

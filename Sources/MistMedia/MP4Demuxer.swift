@@ -23,12 +23,21 @@ public struct MP4Demuxer {
     }
 
     public init(bytes: [UInt8]) throws(MediaError) {
-        let top = try MP4Box.list(bytes[...])
+        try self.init(top: try MP4Box.list(bytes[...]), fileSize: bytes.count) { position, count in
+            guard position >= 0, count >= 0, position <= bytes.count - count else { return nil }
+            return Array(bytes[position..<(position + count)])
+        }
+    }
+
+    /// A file given as its top-level boxes (only `moov` and `moof` need their payloads; each
+    /// box's `start` is its position in the file) and its size; `read` fetches the few bytes
+    /// of samples the demuxer looks into (timed text's length prefix).
+    public init(top: [MP4Box], fileSize: Int, read: (_ position: Int, _ count: Int) -> [UInt8]?) throws(MediaError) {
         guard let moov = top.first(where: { $0.type == "moov" }) else { throw .invalid("MP4 file without a moov box") }
         var states: [TrackState] = []
         let movieTimescale = try Self.movieTimescale(moov)
         for trak in try moov.children("trak") {
-            guard let (track, state) = try Self.track(trak, movieTimescale: movieTimescale, fileSize: bytes.count)
+            guard let (track, state) = try Self.track(trak, movieTimescale: movieTimescale, fileSize: fileSize)
             else { continue }
             tracks.append(track)
             states.append(state)
@@ -44,12 +53,12 @@ public struct MP4Demuxer {
             }
         }
         for moof in top where moof.type == "moof" {
-            try Self.fragment(moof, states: &states, fileSize: bytes.count)
+            try Self.fragment(moof, states: &states, fileSize: fileSize)
         }
         // Cut samples whose bytes are not in the file (a truncated download).
         for index in states.indices {
             let before = states[index].ticks.count
-            states[index].ticks.removeAll { $0.position < 0 || $0.size < 0 || $0.position + $0.size > bytes.count }
+            states[index].ticks.removeAll { $0.position < 0 || $0.size < 0 || $0.position > fileSize - $0.size }
             let dropped = before - states[index].ticks.count
             if dropped > 0 {
                 warnings.append("track \(states[index].id): \(dropped) samples lie past the end of the file")
@@ -61,11 +70,11 @@ public struct MP4Demuxer {
         for index in samples.indices where tracks.indices.contains(samples[index].track) {
             guard tracks[samples[index].track].codec == "subtitle" else { continue }
             let position = samples[index].position
-            guard samples[index].size >= 2 else {
+            guard samples[index].size >= 2, let prefix = read(position, 2), prefix.count == 2 else {
                 samples[index].size = 0
                 continue
             }
-            let length = Int(bytes[position]) << 8 | Int(bytes[position + 1])
+            let length = Int(prefix[0]) << 8 | Int(prefix[1])
             samples[index].position = position + 2
             samples[index].size = min(length, samples[index].size - 2)
         }
