@@ -155,19 +155,8 @@ public final class StreamWriter {
         track index: Int, time: UInt64, offset: Int64 = 0, bytePosition: UInt64 = 0, keyframe: Bool,
         data: UnsafeRawBufferPointer
     ) throws(StreamWriteError) {
-        guard tracks.indices.contains(index) else { throw .noSuchTrack(index) }
-        let track = tracks[index]
+        let (track, isKey) = try admit(track: index, time: time, keyframe: keyframe)
         let t = track.tables
-        if track.hasPackets && time < track.lastTime {
-            throw .outOfOrder(track: index, time: time, last: track.lastTime)
-        }
-        var isKey = keyframe
-        if !track.isVideo {
-            let lastKeyTime = t.keys.endPosition > 0 ? t.keys.int(t.keyTime, t.keys.endPosition - 1) : 0
-            isKey = t.keys.endPosition == t.keys.deleted || time &- lastKeyTime >= MetaLayout.audioKeyInterval
-        } else if t.keys.endPosition == 0 && !keyframe {
-            throw .noKeyframeYet(track: index)
-        }
         if isKey { try startKey(track, time: time) }
         let length = try track.writePacket(
             time: time, offset: offset, bytePosition: bytePosition, keyframe: isKey, data: data)
@@ -181,6 +170,25 @@ public final class StreamWriter {
                 track.evictOldestKey()
             }
         }
+    }
+
+    /// The track a packet goes to and whether it starts a key; refuses a packet older than the
+    /// track's last, and anything before a video track's first keyframe.
+    private func admit(track index: Int, time: UInt64, keyframe: Bool) throws(StreamWriteError) -> (
+        TrackWriter, Bool
+    ) {
+        guard tracks.indices.contains(index) else { throw .noSuchTrack(index) }
+        let track = tracks[index]
+        let t = track.tables
+        if track.hasPackets && time < track.lastTime {
+            throw .outOfOrder(track: index, time: time, last: track.lastTime)
+        }
+        if !track.isVideo {
+            let lastKeyTime = t.keys.endPosition > 0 ? t.keys.int(t.keyTime, t.keys.endPosition - 1) : 0
+            return (track, t.keys.endPosition == t.keys.deleted || time &- lastKeyTime >= MetaLayout.audioKeyInterval)
+        }
+        if t.keys.endPosition == 0 && !keyframe { throw .noKeyframeYet(track: index) }
+        return (track, keyframe)
     }
 
     /// Where `plan` put a packet: its data page's record, and whether it starts a key (audio
@@ -197,19 +205,7 @@ public final class StreamWriter {
         track index: Int, time: UInt64, offset: Int64 = 0, bytePosition: UInt64 = 0, keyframe: Bool, size: Int
     ) throws(StreamWriteError) -> PlannedPacket {
         guard !isLive else { throw .noSuchTrack(index) }
-        guard tracks.indices.contains(index) else { throw .noSuchTrack(index) }
-        let track = tracks[index]
-        let t = track.tables
-        if track.hasPackets && time < track.lastTime {
-            throw .outOfOrder(track: index, time: time, last: track.lastTime)
-        }
-        var isKey = keyframe
-        if !track.isVideo {
-            let lastKeyTime = t.keys.endPosition > 0 ? t.keys.int(t.keyTime, t.keys.endPosition - 1) : 0
-            isKey = t.keys.endPosition == t.keys.deleted || time &- lastKeyTime >= MetaLayout.audioKeyInterval
-        } else if t.keys.endPosition == 0 && !keyframe {
-            throw .noKeyframeYet(track: index)
-        }
+        let (track, isKey) = try admit(track: index, time: time, keyframe: keyframe)
         if isKey { try startKey(track, time: time, planned: true) }
         let length = TrackWriter.packetLength(
             offset: offset, bytePosition: bytePosition, keyframe: isKey, dataCount: size)
