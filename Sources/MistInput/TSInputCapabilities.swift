@@ -22,7 +22,7 @@ public enum TSInputCapabilities {
             "source_match": ["/*.ts", "/*.m2ts", "/*.mts", "tsudp://*", "ts-exec:*"],
             "always_match": ["tsudp://*"],
             "source_file": "$source",
-            "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC", "MP3"]],
+            "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC", "MP3", "opus"]],
         ])
 
     /// The demuxer step of MistInTS.

@@ -10,6 +10,37 @@ public struct OpusHeader: Sendable, Equatable {
     /// Stream count, coupled count and channel mapping, present when `mappingFamily` is not 0.
     public var mappingTable: [UInt8]
 
+    /// A header for `channels` channels (1 or 2: mapping family 0) at 48 kHz, as a container
+    /// that carries no header of its own (MPEG-TS) implies it.
+    public init(channels: UInt8, preSkip: UInt16 = 0) {
+        self.channels = channels
+        self.preSkip = preSkip
+        inputSampleRate = 48000
+        outputGain = 0
+        mappingFamily = 0
+        mappingTable = []
+    }
+
+    /// An Opus packet's length in 48 kHz samples, from its TOC byte and frame count (RFC 6716
+    /// section 3.1); nil for a packet too short to say.
+    public static func samples(inPacket packet: ArraySlice<UInt8>) -> Int? {
+        guard let toc = packet.first else { return nil }
+        let configuration = Int(toc >> 3)
+        let frameSize: Int  // in 48 kHz samples
+        switch configuration {
+        case 0...11: frameSize = [480, 960, 1920, 2880][configuration % 4]
+        case 12...15: frameSize = [480, 960][configuration % 2]
+        default: frameSize = [120, 240, 480, 960][configuration % 4]
+        }
+        switch toc & 3 {
+        case 0: return frameSize
+        case 1, 2: return frameSize * 2
+        default:
+            guard packet.count >= 2 else { return nil }
+            return frameSize * Int(packet[packet.startIndex + 1] & 0x3F)
+        }
+    }
+
     /// Parses an `OpusHead` packet.
     public init(opusHead bytes: [UInt8]) throws(MediaError) {
         guard bytes.starts(with: Array("OpusHead".utf8)) else { throw .invalid("not an OpusHead") }

@@ -20,6 +20,8 @@ public struct TSDemuxer {
         var sps: [[UInt8]] = []
         var pps: [[UInt8]] = []
         var vps: [[UInt8]] = []
+        /// Opus (stream type 0x06 registered as `Opus`): its channel count.
+        var opusChannels: UInt8 = 0
         /// Frames waiting for the parameter sets that make the track.
         var waiting: [(time: UInt64, offset: Int64, keyframe: Bool, position: Int, data: [UInt8])] = []
     }
@@ -132,10 +134,38 @@ public struct TSDemuxer {
             let kind = table[index]
             let pid = UInt16(table[index + 1] & 0x1F) << 8 | UInt16(table[index + 2])
             let length = Int(table[index + 3] & 0x0F) << 8 | Int(table[index + 4])
+            let descriptors = table[min(index + 5, table.endIndex)..<min(index + 5 + length, table.endIndex)]
             index += 5 + length
-            guard streams[pid] == nil, [0x1B, 0x24, 0x0F, 0x03, 0x04].contains(kind) else { continue }
+            guard streams[pid] == nil else { continue }
+            if kind == 0x06, let channels = Self.opusChannels(descriptors) {
+                var stream = Stream(pid: pid, kind: kind)
+                stream.opusChannels = channels
+                streams[pid] = stream
+                continue
+            }
+            guard [0x1B, 0x24, 0x0F, 0x03, 0x04].contains(kind) else { continue }
             streams[pid] = Stream(pid: pid, kind: kind)
         }
+    }
+
+    /// The channel count of a private-data stream registered as Opus (registration descriptor
+    /// `Opus`; the DVB extension descriptor 0x80 gives the channel configuration), else nil.
+    static func opusChannels(_ descriptors: ArraySlice<UInt8>) -> UInt8? {
+        var index = descriptors.startIndex
+        var registered = false
+        var channels: UInt8 = 2
+        while descriptors.endIndex - index >= 2 {
+            let tag = descriptors[index]
+            let length = Int(descriptors[index + 1])
+            let body = descriptors[(index + 2)..<min(index + 2 + length, descriptors.endIndex)]
+            if tag == 0x05 && Array(body.prefix(4)) == Array("Opus".utf8) { registered = true }
+            if tag == 0x7F, body.count >= 2, body[body.startIndex] == 0x80 {
+                let code = body[body.startIndex + 1]
+                channels = (1...2).contains(code) ? code : 2
+            }
+            index += 2 + length
+        }
+        return registered ? channels : nil
     }
 
     /// A 33-bit timestamp from a PES header at `index`, in 90 kHz ticks.
@@ -168,6 +198,7 @@ public struct TSDemuxer {
         switch stream.kind {
         case 0x1B, 0x24: video(&stream, time: time, offset: offset, payload: payload)
         case 0x0F: aac(&stream, time: time, payload: payload)
+        case 0x06: opus(&stream, time: time, payload: payload)
         default: mp3(&stream, time: time, payload: payload)
         }
     }
@@ -268,6 +299,48 @@ public struct TSDemuxer {
                     position: stream.pesPosition, size: data.count, data: data))
             frameNumber += 1
             index += header.frameLength
+        }
+    }
+
+    /// Opus access units, each behind its control header (0x7FE0 and flags, the size as a run of
+    /// 255s and a remainder, optional trims and extension); each unit's time follows from the
+    /// lengths of those before it.
+    private mutating func opus(_ stream: inout Stream, time: UInt64, payload: [UInt8]) {
+        var index = 0
+        var elapsed = 0  // 48 kHz samples since the PES time
+        while payload.count - index >= 3, payload[index] == 0x7F, payload[index + 1] & 0xE0 == 0xE0 {
+            let flags = payload[index + 1]
+            index += 2
+            var size = 0
+            while index < payload.count {
+                let byte = Int(payload[index])
+                index += 1
+                size += byte
+                if byte != 255 { break }
+            }
+            index += (flags & 0x10 != 0 ? 2 : 0) + (flags & 0x08 != 0 ? 2 : 0)
+            if flags & 0x04 != 0 {
+                guard index < payload.count else { return }
+                index += 1 + Int(payload[index])
+            }
+            guard size > 0, index <= payload.count - size else { return }
+            let unit = Array(payload[index..<(index + size)])
+            index += size
+            if stream.track == nil {
+                var track = DemuxedTrack(
+                    type: "audio", codec: "opus", initData: OpusHeader(channels: stream.opusChannels).opusHead,
+                    id: UInt32(stream.pid))
+                track.rate = 48000
+                track.channels = UInt32(stream.opusChannels)
+                tracks.append(track)
+                stream.track = tracks.count - 1
+            }
+            guard let track = stream.track else { return }
+            samples.append(
+                DemuxedSample(
+                    track: track, time: time + UInt64(elapsed / 48), offset: 0, keyframe: true,
+                    position: stream.pesPosition, size: unit.count, data: unit))
+            elapsed += OpusHeader.samples(inPacket: unit[...]) ?? 960
         }
     }
 

@@ -223,12 +223,21 @@ import Testing
                 "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "libopus",
                 opus.path,
             ], log: folder.appendingPathComponent("opus.log"))
-        let (controller, port) = try Self.server(["frag": fragmented, "hevc": hevc, "opus": opus])
+        // Opus in MPEG-TS too (registration descriptor, control headers, several units a PES).
+        let opusTS = folder.appendingPathComponent("opus.ts")
+        try MediaTools.make(
+            pattern + [
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "libopus",
+                opusTS.path,
+            ], log: folder.appendingPathComponent("opusts.log"))
+        let (controller, port) = try Self.server([
+            "frag": fragmented, "hevc": hevc, "opus": opus, "opusts": opusTS,
+        ])
         defer { controller.stop() }
         // Each plays back through HLS and as progressive MP4 with its source's tracks: 150
         // frames, the audio's length within one frame of the source's, and no decode errors.
         for (stream, videoCodec, audioCodec) in [
-            ("frag", "h264", "aac"), ("hevc", "hevc", "mp3"), ("opus", "h264", "opus"),
+            ("frag", "h264", "aac"), ("hevc", "hevc", "mp3"), ("opus", "h264", "opus"), ("opusts", "h264", "opus"),
         ] {
             for (name, path, muxer) in [
                 ("hls", "/hls/\(stream)/index.m3u8", "mpegts"), ("mp4", "/\(stream).mp4", "mp4"),

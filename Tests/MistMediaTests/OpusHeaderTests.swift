@@ -36,6 +36,33 @@ import Testing
         #expect(Array(pes[14..<19]) == [0x7F, 0xE0, 0x03, 0xFC, 0x01])
     }
 
+    @Test func packetLengthsFromTheTOC() {
+        #expect(OpusHeader.samples(inPacket: [0xFC, 0x01][...]) == 960)  // CELT 20 ms, one frame
+        #expect(OpusHeader.samples(inPacket: [0x09][...]) == 1920)  // SILK 40 ms
+        #expect(OpusHeader.samples(inPacket: [0xF5][...]) == 960)  // CELT 10 ms, two frames
+        #expect(OpusHeader.samples(inPacket: [0xE3, 0x03][...]) == 360)  // CELT 2.5 ms, three frames
+        #expect(OpusHeader.samples(inPacket: [0xE3][...]) == nil)
+        #expect(OpusHeader.samples(inPacket: [][...]) == nil)
+    }
+
+    @Test func tsOpusReadsBackFrameForFrame() throws {
+        var muxer = try TSMuxer(tracks: [.init(codec: "opus", initData: Self.opusHead)])
+        var stream = muxer.programTables()
+        // 20 ms packets, one of them longer than 255 bytes (a size run).
+        let frames: [[UInt8]] = [[0xFC, 1, 2], [0xFC] + [UInt8](repeating: 7, count: 300), [0xFC, 9]]
+        for (number, frame) in frames.enumerated() {
+            stream += try frame.withUnsafeBytes {
+                try muxer.frame(track: 0, time: UInt64(1000 + 20 * number), offset: 0, keyframe: true, data: $0)
+            }
+        }
+        let demuxer = try TSDemuxer(bytes: stream)
+        #expect(demuxer.tracks.count == 1)
+        #expect(demuxer.tracks.first?.codec == "opus" && demuxer.tracks.first?.channels == 2)
+        #expect(try OpusHeader(opusHead: demuxer.tracks.first?.initData ?? []).channels == 2)
+        #expect(demuxer.samples.map(\.time) == [1000, 1020, 1040])
+        #expect(demuxer.samples.compactMap(\.data) == frames)
+    }
+
     @Test func mp4CarriesOpusAndMP3SampleEntries() throws {
         let writer = FMP4Writer(tracks: [
             .init(codec: "opus", initData: Self.opusHead, rate: 48000, channels: 2),
