@@ -56,6 +56,21 @@ enum StreamInfo {
                 ])
             }
         }
+        // Subtitle tracks, as MistServer's SubRip output offers them (players that show video
+        // pass over these types).
+        let subtitles = Int64(tracks.filter { $0.info.codec == "subtitle" }.count)
+        if subtitles > 0 {
+            for (name, type, priority, path) in [
+                ("WebVTT subtitle progressive", "html5/text/vtt", 9, "\(stream).webvtt"),
+                ("SRT subtitle progressive", "html5/text/plain", 8, "\(stream).srt"),
+            ] {
+                sources.append([
+                    "hrn": .string(name), "priority": .int(Int64(priority)), "relurl": .string(path),
+                    "simul_tracks": 1, "total_matches": .int(subtitles), "type": .string(type),
+                    "url": .string(baseURL + path),
+                ])
+            }
+        }
         info["source"] = .array(sources)
         return info.sortedKeys()
     }

@@ -177,6 +177,10 @@ import Testing
         defer { controller.stop() }
         let info = try HTTPTestClient(port: port).get("/json_movie.js").json()
         #expect(info["meta"]["tracks"].objectValue?.contains { $0.value["codec"] == "subtitle" } == true)
+        let sources = info["source"].arrayValue ?? []
+        #expect(sources.first?["type"] == "html5/application/vnd.apple.mpegurl")
+        #expect(sources.contains { $0["type"] == "html5/text/vtt" && $0["relurl"] == "movie.webvtt" })
+        #expect(sources.contains { $0["type"] == "html5/text/plain" && $0["relurl"] == "movie.srt" })
 
         let subRip = try HTTPTestClient(port: port).get("/movie.srt")
         #expect(subRip.status == 200)
