@@ -73,7 +73,10 @@ public enum InputPrograms {
             }
         }
         return try FileInputRunner.run(options, name: "TS", logger: logger) { source, stream in
-            try MediaFileInput(path: source, stream: stream, logger: logger, demux: TSInputCapabilities.demux).load()
+            try MediaFileInput(
+                path: source, stream: stream, logger: logger, demux: TSInputCapabilities.demux,
+                open: TSInputCapabilities.demuxFile
+            ).load()
         }
     }
 

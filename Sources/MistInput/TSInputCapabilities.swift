@@ -25,9 +25,28 @@ public enum TSInputCapabilities {
             "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC", "MP3", "opus"]],
         ])
 
-    /// The demuxer step of MistInTS.
+    /// The demuxer step of MistInTS, for a file already in memory.
     public static func demux(_ bytes: [UInt8]) throws -> MediaFile {
         let file = try TSDemuxer(bytes: bytes)
         return MediaFile(tracks: file.tracks, samples: file.samples, warnings: file.warnings, bytes: bytes)
+    }
+
+    /// MistInTS on a file: read a mebibyte at a time into the demuxer, which keeps the frames
+    /// (reassembled from their PES packets) and not the file.
+    public static func demuxFile(_ path: String) throws -> MediaFile {
+        let file = try RandomAccessFile(path)
+        var demuxer = TSDemuxer()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var position = 0
+        while position < file.size {
+            let count = min(chunk.count, file.size - position)
+            guard chunk.withUnsafeMutableBytes({ file.read(at: position, count: count, into: $0) }) else {
+                throw RandomAccessFile.Failure(path: path, reason: "read error at byte \(position)")
+            }
+            try demuxer.feed(chunk[0..<count])
+            position += count
+        }
+        try demuxer.finishFile()
+        return MediaFile(tracks: demuxer.tracks, samples: demuxer.samples, warnings: demuxer.warnings, bytes: [])
     }
 }

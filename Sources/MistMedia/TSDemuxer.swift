@@ -42,6 +42,11 @@ public struct TSDemuxer {
     public init(bytes: [UInt8]) throws(MediaError) {
         self.init()
         try feed(bytes[...])
+        try finishFile()
+    }
+
+    /// Ends a whole file fed in pieces: the last PES packets, then every frame in time order.
+    public mutating func finishFile() throws(MediaError) {
         finish()
         samples.sort { $0.time != $1.time ? $0.time < $1.time : $0.position < $1.position }
         if tracks.isEmpty && syncLost > 0 { throw .invalid("MPEG-TS: no 0x47 sync bytes where packets should start") }

@@ -49,4 +49,26 @@ import Testing
         }
         #expect(throws: (any Error).self) { try MP4InputCapabilities.demuxFile(srt.path) }
     }
+
+    /// MistInTS reads a file in pieces; the frames are the same as from the whole file.
+    @Test(.enabled(if: MediaTools.available)) func tsReadInPiecesFindsWhatReadingAllFinds() throws {
+        let folder = try MediaTools.temporaryFolder("tspieces")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("movie.ts")
+        // Over 1 MiB, so frames straddle the pieces.
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine", "-t", "6",
+                "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "3M", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let bytes = Array(try Data(contentsOf: file))
+        #expect(bytes.count > 2 << 20)
+        let whole = try TSInputCapabilities.demux(bytes)
+        let pieces = try TSInputCapabilities.demuxFile(file.path)
+        #expect(pieces.bytes.isEmpty)
+        #expect(Self.describe(pieces) == Self.describe(whole))
+        #expect(pieces.samples.map(\.data) == whole.samples.map(\.data))
+        #expect(whole.samples.count == 150 + whole.samples.filter { $0.track != 0 }.count)
+    }
 }
