@@ -22,4 +22,14 @@ public enum FLVInputCapabilities {
         let file = try FLVDemuxer(bytes: bytes)
         return MediaFile(tracks: file.tracks, samples: file.samples, warnings: file.warnings, bytes: bytes)
     }
+
+    /// MistInFLV on a file: the tags' headers and first bytes are read, not their frames, so an
+    /// input holds the index rather than the file; frames are read when their page is loaded.
+    public static func demuxFile(_ path: String) throws -> MediaFile {
+        let file = try RandomAccessFile(path)
+        var window = ReadWindow(file)
+        let demuxer = try FLVDemuxer(size: file.size) { window.read(at: $0, count: $1) }
+        return MediaFile(
+            tracks: demuxer.tracks, samples: demuxer.samples, warnings: demuxer.warnings, bytes: [], file: file)
+    }
 }

@@ -35,7 +35,10 @@ public enum InputPrograms {
     /// MistInFLV: FLV files.
     public static let flv = MistProgram(FLVInputCapabilities.declaration) { options, logger in
         try FileInputRunner.run(options, name: "FLV", logger: logger) { source, stream in
-            try MediaFileInput(path: source, stream: stream, logger: logger, demux: FLVInputCapabilities.demux).load()
+            try MediaFileInput(
+                path: source, stream: stream, logger: logger, demux: FLVInputCapabilities.demux,
+                open: FLVInputCapabilities.demuxFile
+            ).load()
         }
     }
 

@@ -7,33 +7,49 @@ public struct FLVDemuxer {
     public private(set) var warnings: [String] = []
 
     public init(bytes: [UInt8]) throws(MediaError) {
-        guard bytes.count >= 9, bytes[0] == 0x46, bytes[1] == 0x4C, bytes[2] == 0x56 else {
+        try self.init(size: bytes.count) { position, count in
+            guard position >= 0, count >= 0, position <= bytes.count - count else { return nil }
+            return Array(bytes[position..<(position + count)])
+        }
+    }
+
+    /// The first bytes of a tag that say what it holds; frames are not read further.
+    static let tagPrefix = 32
+
+    /// A file of `fileSize` bytes read through `read` (position and count; nil past the end):
+    /// the tag headers and the first bytes of each tag, whole tags only for the decoder
+    /// configurations, so a file can be indexed without being held.
+    public init(size fileSize: Int, read: (_ position: Int, _ count: Int) -> [UInt8]?) throws(MediaError) {
+        guard let header = read(0, 9), header[0] == 0x46, header[1] == 0x4C, header[2] == 0x56 else {
             throw .invalid("FLV signature")
         }
-        let headerSize = Int(bytes[5...].bigEndianUInt(at: 5, width: 4))
+        let headerSize = Int(header[5...].bigEndianUInt(at: 5, width: 4))
         guard headerSize >= 9 else { throw .invalid("FLV header size \(headerSize)") }
         var position = headerSize + 4
         var video: Int?
         var audio: Int?
         var ignored: Set<String> = []
-        while position < bytes.count {
-            guard bytes.count - position >= 11 else {
+        while position < fileSize {
+            guard fileSize - position >= 11, let tag = read(position, 11) else {
                 warnings.append("the file ends inside a tag header at byte \(position)")
                 break
             }
-            let type = bytes[position] & 0x1F
-            let size = Int(bytes[position...].bigEndianUInt(at: position + 1, width: 3))
-            let time =
-                UInt64(bytes[position...].bigEndianUInt(at: position + 4, width: 3)) | UInt64(bytes[position + 7]) << 24
+            let type = tag[0] & 0x1F
+            let size = Int(tag[...].bigEndianUInt(at: 1, width: 3))
+            let time = UInt64(tag[...].bigEndianUInt(at: 4, width: 3)) | UInt64(tag[7]) << 24
             let start = position + 11
-            guard bytes.count - start >= size else {
+            guard fileSize - start >= size else {
                 warnings.append("the file ends inside a tag at byte \(position)")
                 break
             }
             position = start + size + 4
-            guard type == 8 || type == 9, size > 0 else { continue }
-            let body = Array(bytes[start..<(start + size)])
-            let payload = type == 9 ? try FLVMedia.parseVideo(body) : try FLVMedia.parseAudio(body)
+            guard type == 8 || type == 9, size > 0, let prefix = read(start, min(size, Self.tagPrefix)) else {
+                continue
+            }
+            var payload = type == 9 ? try FLVMedia.parseVideo(prefix) : try FLVMedia.parseAudio(prefix)
+            if case .configuration = payload, size > prefix.count, let body = read(start, size) {
+                payload = type == 9 ? try FLVMedia.parseVideo(body) : try FLVMedia.parseAudio(body)
+            }
             switch payload {
             case .configuration(let codec, let data):
                 let isVideo = type == 9
@@ -49,7 +65,7 @@ public struct FLVDemuxer {
                 samples.append(
                     DemuxedSample(
                         track: index, time: time, offset: Int64(offset), keyframe: keyframe,
-                        position: start + data.startIndex, size: data.count))
+                        position: start + data.startIndex, size: size - data.startIndex))
             case .audioFrame(let codec, let rate, let channels, let sampleSize, let data):
                 let index = track(&audio, isVideo: false, codec: codec)
                 guard tracks[index].codec == codec else { continue }
@@ -61,7 +77,7 @@ public struct FLVDemuxer {
                 samples.append(
                     DemuxedSample(
                         track: index, time: time, offset: 0, keyframe: true, position: start + data.startIndex,
-                        size: data.count))
+                        size: size - data.startIndex))
             case .ignored(let reason):
                 // The end-of-sequence tag every encoder writes last is no news.
                 if reason != "end of sequence" { ignored.insert(reason) }

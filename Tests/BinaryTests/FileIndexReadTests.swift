@@ -4,9 +4,10 @@ import Testing
 
 @testable import MistInput
 
-/// MistInMP4 reads a file's index boxes, not the file: the same tracks and samples as reading
-/// all of it, and the same bytes when a page is loaded.
-@Suite struct MP4IndexReadTests {
+/// File inputs index a file without holding it (MP4: its index boxes; FLV: its tag headers;
+/// TS: read in pieces): the same tracks and samples as reading all of it, and the same bytes
+/// when a page is loaded.
+@Suite struct FileIndexReadTests {
     static func describe(_ file: MediaFile) -> [String] {
         file.tracks.map { "\($0.type) \($0.codec) \($0.initData)" }
             + file.samples.map { "\($0.track) \($0.time) \($0.offset) \($0.keyframe) \($0.position) \($0.size)" }
@@ -48,6 +49,34 @@ import Testing
             }
         }
         #expect(throws: (any Error).self) { try MP4InputCapabilities.demuxFile(srt.path) }
+    }
+
+    /// MistInFLV reads tag headers, not frames: the same index, and the same bytes on loading.
+    @Test(.enabled(if: MediaTools.available)) func flvIndexFindsWhatReadingAllFinds() throws {
+        let folder = try MediaTools.temporaryFolder("flvindex")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("movie.flv")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine", "-t", "6",
+                "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "3M", "-bf", "2", "-pix_fmt", "yuv420p", "-c:a",
+                "aac", file.path,
+            ], log: folder.appendingPathComponent("make.log"))
+        let bytes = Array(try Data(contentsOf: file))
+        #expect(bytes.count > 2 << 20)
+        for cut in [bytes.count, bytes.count * 2 / 3] {
+            let url = folder.appendingPathComponent("cut.flv")
+            try Data(bytes[0..<cut]).write(to: url)
+            let whole = try FLVInputCapabilities.demux(Array(bytes[0..<cut]))
+            let indexed = try FLVInputCapabilities.demuxFile(url.path)
+            #expect(indexed.bytes.isEmpty && !indexed.samples.isEmpty)
+            #expect(Self.describe(indexed) == Self.describe(whole))
+            var scratch: [UInt8] = []
+            for sample in indexed.samples {
+                let read = try indexed.withBytes(of: sample, scratch: &scratch) { Array($0) }
+                #expect(read[...] == bytes[sample.position..<(sample.position + sample.size)])
+            }
+        }
     }
 
     /// MistInTS reads a file in pieces; the frames are the same as from the whole file.
