@@ -32,19 +32,39 @@ public enum HLSPlaylist {
         }
     }
 
-    public static func master(_ variants: [Variant]) -> String {
+    /// A subtitle rendition: its language and the path of its media playlist.
+    public struct Subtitles: Sendable {
+        public var language: String
+        public var path: String
+
+        public init(language: String, path: String) {
+            self.language = language.isEmpty ? "und" : language
+            self.path = path
+        }
+    }
+
+    /// The master playlist; subtitle renditions form one group (MistServer's `sub1`) that every
+    /// variant names.
+    public static func master(_ variants: [Variant], subtitles: [Subtitles] = []) -> String {
         var text = "#EXTM3U\r\n"
+        for rendition in subtitles {
+            text += "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub1\",LANGUAGE=\"\(rendition.language)\",NAME=\""
+            text +=
+                "\(rendition.language)\",AUTOSELECT=NO,DEFAULT=NO,FORCED=NO,URI=\"\(rendition.path)/index.m3u8\"\r\n"
+        }
         for variant in variants {
             text += "#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=\(max(variant.bandwidth, 5) * 8)"
             if variant.width > 0 { text += ",RESOLUTION=\(variant.width)x\(variant.height)" }
             if variant.fpks > 0 { text += ",FRAME-RATE=\(formatted(Double(variant.fpks) / 1000))" }
+            if !subtitles.isEmpty { text += ",SUBTITLES=\"sub1\"" }
             text += ",CODECS=\"\(variant.codecs.joined(separator: ","))\"\r\n\(variant.path)/index.m3u8\r\n"
         }
         return text
     }
 
-    /// A media playlist of `segments`; `ended` adds the end tag (files).
-    public static func media(_ segments: [Segment], ended: Bool) -> String {
+    /// A media playlist of `segments`; `ended` adds the end tag (files). `uri` names a segment
+    /// (TS chunks unless given).
+    public static func media(_ segments: [Segment], ended: Bool, uri: ((Segment) -> String)? = nil) -> String {
         let longest = segments.map(\.duration).max() ?? 1000
         var text = "#EXTM3U\r\n#EXT-X-VERSION:3\r\n"
         text += "#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequence ?? 0)\r\n"
@@ -52,7 +72,8 @@ public enum HLSPlaylist {
         if ended { text += "#EXT-X-PLAYLIST-TYPE:VOD\r\n" }
         for segment in segments {
             text += "#EXTINF:\(milliseconds(segment.duration)),\r\n"
-            text += "chunk_\(segment.start).ts?msn=\(segment.sequence)&dur=\(segment.duration)\r\n"
+            text +=
+                (uri?(segment) ?? "chunk_\(segment.start).ts?msn=\(segment.sequence)&dur=\(segment.duration)") + "\r\n"
         }
         if ended { text += "#EXT-X-ENDLIST\r\n" }
         return text

@@ -33,13 +33,20 @@ enum HLSOutput {
         let tracks = opened.reader.tracks()
         if parts.count == 2 && parts[1] == "index.m3u8" {
             let videos = variantVideos(tracks, selector: query["video"], chosen: opened.video)
-            return Response(contentType: playlistType, body: Array(master(videos, opened.audio).utf8))
+            let subtitles = tracks.filter { $0.info.codec == "subtitle" }.map {
+                HLSPlaylist.Subtitles(language: $0.info.language, path: String($0.index))
+            }
+            return Response(
+                contentType: playlistType, body: Array(master(videos, opened.audio, subtitles: subtitles).utf8))
         }
         guard parts.count == 3 else { return failure("404 Not Found", "Nothing is served here") }
         let selected = parts[1].split(separator: "_").compactMap { Int($0) }
         let chosen = selected.compactMap { index in tracks.first { $0.index == index } }
         guard !chosen.isEmpty, chosen.count == selected.count else {
             return failure("404 Not Found", "No such track combination: \(parts[1])")
+        }
+        if chosen.count == 1, chosen[0].info.codec == "subtitle" {
+            return subtitlePlaylist(stream, opened, subtitle: chosen[0], file: parts[2])
         }
         let timing = chosen.first { $0.info.type == "video" } ?? chosen[0]
         do {
@@ -71,6 +78,27 @@ enum HLSOutput {
         return failure("404 Not Found", "Nothing is served here")
     }
 
+    /// A subtitle track's media playlist: the segments of the stream's video (or audio), each a
+    /// WebVTT window of the track (MistServer's `?meta=&from=&to=` URLs, on `.vtt` rather than
+    /// its `.webvtt`: players and ffmpeg tell a WebVTT segment by that extension).
+    static func subtitlePlaylist(
+        _ stream: String, _ opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?),
+        subtitle: StreamTrack, file: String
+    ) -> Response {
+        guard file == "index.m3u8" else { return failure("404 Not Found", "Subtitle segments are WebVTT windows") }
+        let timing = opened.video ?? opened.audio ?? subtitle
+        do {
+            let segments = try self.segments(opened.reader, timing: timing, tracks: [timing, subtitle])
+            guard !segments.isEmpty else { return failure("503 Service Unavailable", "No complete segment yet") }
+            let playlist = HLSPlaylist.media(segments, ended: !opened.reader.isLive) { segment in
+                "../../../\(stream).vtt?meta=\(subtitle.index)&from=\(segment.start)&to=\(segment.start + segment.duration)"
+            }
+            return Response(contentType: playlistType, body: Array(playlist.utf8))
+        } catch {
+            return failure("500 Internal Server Error", "\(error)")
+        }
+    }
+
     static func failure(_ status: String, _ message: String) -> Response {
         Response(status: status, contentType: playlistType, body: Array(HLSPlaylist.error(message).utf8))
     }
@@ -87,7 +115,9 @@ enum HLSOutput {
 
     /// One variant per video track, each with the chosen audio track (MistServer's layout), or
     /// one audio-only variant.
-    static func master(_ videos: [StreamTrack], _ audio: StreamTrack?) -> String {
+    static func master(_ videos: [StreamTrack], _ audio: StreamTrack?, subtitles: [HLSPlaylist.Subtitles] = [])
+        -> String
+    {
         let combinations: [[StreamTrack]] =
             videos.isEmpty ? [audio].compactMap { $0 }.map { [$0] } : videos.map { [$0] + [audio].compactMap { $0 } }
         let variants = combinations.map { tracks in
@@ -98,7 +128,7 @@ enum HLSOutput {
                 height: video?.info.height ?? 0, fpks: video?.info.fpks ?? 0,
                 codecs: tracks.map { HLSPlaylist.codecString(codec: $0.info.codec, initData: $0.info.initData) })
         }
-        return HLSPlaylist.master(variants)
+        return HLSPlaylist.master(variants, subtitles: subtitles)
     }
 
     /// One segment per complete keyframe interval of the timing track; audio-only streams group

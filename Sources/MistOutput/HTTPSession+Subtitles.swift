@@ -4,20 +4,25 @@ import MistShm
 import MistStream
 
 /// `/<stream>.srt`, `/<stream>.vtt` and `/<stream>.webvtt`: a stream's subtitle track as SubRip
-/// or WebVTT, as MistServer's SubRip output serves it (`?track=` picks the track, `start=` and
-/// `stop=` a window). A cue ends where the track's next packet starts (an empty packet clears
-/// the screen), else after MistServer's estimate.
+/// or WebVTT, as MistServer's SubRip output serves it (`?track=` or `?meta=` picks the track,
+/// `start=`/`stop=` or MistServer's `from=`/`to=` a window: the cues that start in it). A cue
+/// ends where the track's next packet starts (an empty packet clears the screen), else after
+/// MistServer's estimate. A `from=` window is an HLS subtitle segment: its WebVTT maps cue
+/// times onto the TS segments' timestamps.
 extension HTTPSession {
-    func serveSubtitles(_ stream: String, webVTT: Bool, head: HTTPRequestHead, query: [String: String]) throws
-        -> Bool
+    func serveSubtitles(_ stream: String, webVTT: Bool, head: HTTPRequestHead, query original: [String: String])
+        throws -> Bool
     {
+        var query = original
+        if let from = original["from"], original["start"] == nil { query["start"] = from }
+        if let to = original["to"], original["stop"] == nil { query["stop"] = to }
         guard
             let opened = try open(
                 stream, format: "SubRip", videoCodecs: [], audioCodecs: [], allowingNone: true, query: query, head: head
             )
         else { return true }
         let subtitles = opened.reader.tracks().filter { $0.info.codec == "subtitle" }
-        let wanted = query["track"].flatMap { Int($0) }
+        let wanted = (query["track"] ?? query["meta"]).flatMap { Int($0) }
         guard let track = subtitles.first(where: { wanted == nil || $0.index == wanted }) else {
             try respond(status: "404 Not Found", body: "\(opened.stream) has no such subtitle track\n", keepAlive: true)
             return true
@@ -29,7 +34,9 @@ extension HTTPSession {
         // A file's cues go out as one answer with its length; a live stream's as they come.
         let live = opened.reader.isLive
         let chunked = live && head.version == "HTTP/1.1"
-        var out: [UInt8] = webVTT ? Array("WEBVTT\n\n".utf8) : []
+        // The TS muxer's timestamps are the stream's milliseconds times 90.
+        let header = original["from"] != nil ? "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n" : "WEBVTT\n\n"
+        var out: [UInt8] = webVTT ? Array(header.utf8) : []
         if live {
             try connection.send(Array(streamingHead(contentType: contentType, chunked: chunked).utf8))
             if head.method == "HEAD" { return false }
@@ -50,13 +57,17 @@ extension HTTPSession {
             out += Array((webVTT ? text.webVTT : text.subRip).utf8)
             try flush()
         }
-        try forEachPacket(opened.reader, tracks: [track], stop: window.stop, wait: { 500 }, idle: flush) {
-            _, packet, data in
-            try emit(until: packet.time)
-            let text = String(decoding: data, as: UTF8.self)
-            // Empty packets (and MistServer's single space) only end the cue before them.
-            if !(text.isEmpty || text == " ") { pending = (packet.time, text, data.count) }
-        }
+        struct WindowEnd: Error {}
+        do {
+            // The packet after the window still ends the window's last cue.
+            try forEachPacket(opened.reader, tracks: [track], wait: { 500 }, idle: flush) { _, packet, data in
+                try emit(until: packet.time)
+                if let stop = window.stop, packet.time >= stop { throw WindowEnd() }
+                let text = String(decoding: data, as: UTF8.self)
+                // Empty packets (and MistServer's single space) only end the cue before them.
+                if !(text.isEmpty || text == " ") { pending = (packet.time, text, data.count) }
+            }
+        } catch is WindowEnd {}
         if let last = pending { try emit(until: SubtitleCue.estimatedEnd(start: last.start, textBytes: last.bytes)) }
         if live {
             try flush()

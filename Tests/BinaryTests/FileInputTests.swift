@@ -177,6 +177,8 @@ import Testing
         defer { controller.stop() }
         let info = try HTTPTestClient(port: port).get("/json_movie.js").json()
         #expect(info["meta"]["tracks"].objectValue?.contains { $0.value["codec"] == "subtitle" } == true)
+        let subtitleIndex =
+            info["meta"]["tracks"].objectValue?.first { $0.value["codec"] == "subtitle" }?.value["idx"].intValue ?? -1
         let sources = info["source"].arrayValue ?? []
         #expect(sources.first?["type"] == "html5/application/vnd.apple.mpegurl")
         #expect(sources.contains { $0["type"] == "html5/text/vtt" && $0["relurl"] == "movie.webvtt" })
@@ -196,6 +198,25 @@ import Testing
         let text = try String(contentsOf: copy, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
         #expect(text.contains("00:00:01,000 --> 00:00:02,500\nHello there"))
         #expect(text.contains("00:00:03,000 --> 00:00:04,200\nSecond\ncue"))
+        // HLS: a subtitle rendition in the master playlist, WebVTT windows as its segments;
+        // ffmpeg (whose HLS subtitles are experimental) reads the cues back through it.
+        let master = String(decoding: try HTTPTestClient(port: port).get("/hls/movie/index.m3u8").body, as: UTF8.self)
+        #expect(master.contains("#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub1\""))
+        #expect(master.contains(",SUBTITLES=\"sub1\""))
+        let viaHLS = folder.appendingPathComponent("hls.srt")
+        try MediaTools.make(
+            [
+                "-strict", "experimental", "-i", "http://127.0.0.1:\(port)/hls/movie/index.m3u8", "-map", "0:s", "-f",
+                "srt", viaHLS.path,
+            ], log: folder.appendingPathComponent("hls.log"))
+        let hlsText = try String(contentsOf: viaHLS, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
+        #expect(hlsText.contains("00:00:01,000 --> 00:00:02,500\nHello there"))
+        #expect(hlsText.contains("00:00:03,000 --> 00:00:04,200\nSecond\ncue"))
+        let segment = String(
+            decoding: try HTTPTestClient(port: port).get("/movie.vtt?meta=\(subtitleIndex)&from=2000&to=4000").body,
+            as: UTF8.self)
+        #expect(
+            segment.hasPrefix("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n00:00:03.000 --> 00:00:04.200"))
         // A window, and a stream without subtitles.
         let late = try HTTPTestClient(port: port).get("/movie.srt?start=2800")
         #expect(String(decoding: late.body, as: UTF8.self).hasPrefix("1\n00:00:03,000 --> 00:00:04,200\nSecond"))

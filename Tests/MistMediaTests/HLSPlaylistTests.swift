@@ -3,6 +3,25 @@ import Testing
 @testable import MistMedia
 
 @Suite struct HLSPlaylistTests {
+    @Test func subtitleRenditionsAndTheirSegments() {
+        let master = HLSPlaylist.master(
+            [.init(path: "0", bandwidth: 1000, width: 320, height: 180, fpks: 0, codecs: ["avc1.42C00C"])],
+            subtitles: [.init(language: "", path: "2"), .init(language: "nld", path: "3")])
+        #expect(
+            master
+                == "#EXTM3U\r\n"
+                + "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub1\",LANGUAGE=\"und\",NAME=\"und\",AUTOSELECT=NO,"
+                + "DEFAULT=NO,FORCED=NO,URI=\"2/index.m3u8\"\r\n"
+                + "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub1\",LANGUAGE=\"nld\",NAME=\"nld\",AUTOSELECT=NO,"
+                + "DEFAULT=NO,FORCED=NO,URI=\"3/index.m3u8\"\r\n"
+                + "#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=8000,RESOLUTION=320x180,SUBTITLES=\"sub1\","
+                + "CODECS=\"avc1.42C00C\"\r\n0/index.m3u8\r\n")
+        let media = HLSPlaylist.media([.init(sequence: 0, start: 0, duration: 2000)], ended: true) {
+            "../../../s.vtt?meta=2&from=\($0.start)&to=\($0.start + $0.duration)"
+        }
+        #expect(media.contains("#EXTINF:2.000,\r\n../../../s.vtt?meta=2&from=0&to=2000\r\n#EXT-X-ENDLIST"))
+    }
+
     @Test func masterAndMediaPlaylists() {
         let master = HLSPlaylist.master([
             .init(
