@@ -36,7 +36,7 @@ extension Controller {
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
         "playlist", "push_stop_graceful", "proc_list",
-        "tag_stream", "untag_stream", "stream_tags", "jwks", "addjwks", "deletejwks", "enumerate_sources",
+        "jwks", "addjwks", "deletejwks", "enumerate_sources",
         "update", "checkupdate", "autoupdate", "abortupdate",
     ]
 
@@ -182,6 +182,7 @@ extension Controller {
 
         editPushes(request, storage: &storage, response: &response, errors: &errors)
         editSessions(request, response: &response)
+        editStreamTags(request, storage: storage, response: &response)
         editExternalWriters(request, storage: &storage, response: &response, errors: &errors)
 
         if request.hasMember("variable_add") || request.hasMember("variable_remove")

@@ -12,9 +12,15 @@ extension Controller {
             let target = call.isArray ? call[1].asString : call["target"].asString
             if stream.isEmpty || target.isEmpty {
                 errors.append("push_start takes [stream, target] or {stream, target}")
-            } else if stream.hasSuffix("+") {
-                for active in StreamCleanup.activeStreams() where PushSupervisor.matches(active, stream) {
-                    pushes.start(stream: active, target: target, connectors: discovery.connectors)
+            } else if stream.hasSuffix("+") || stream.hasPrefix("#") {
+                // Every active stream of a wildcard base, or with a tag.
+                let active = StreamCleanup.activeStreams()
+                let configuration = storage
+                streamTags.update(
+                    active: Set(active), defaults: { Controller.defaultTags(of: $0, in: configuration) },
+                    now: monotonicSeconds())
+                for name in active where PushSupervisor.matches(name, stream, tags: streamTags.tags(of: name)) {
+                    pushes.start(stream: name, target: target, connectors: discovery.connectors)
                 }
             } else {
                 pushes.start(stream: StreamName.sanitize(stream), target: target, connectors: discovery.connectors)

@@ -30,9 +30,9 @@ extension Controller {
             }
         }
         if request.hasMember("invalidate_sessions") {
-            // Every process forgets its USER_NEW answers, so sessions are checked again.
+            // Every process forgets its USER_NEW answers, so sessions are checked again (the
+            // count is published after the call, outside the configuration lock).
             invalidations.add(1, ordering: .relaxed)
-            publishStreams()
         }
         if request.hasMember("stop_sessid") {
             let call = request["stop_sessid"]

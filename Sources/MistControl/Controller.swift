@@ -49,6 +49,8 @@ public final class Controller: Sendable {
     public let pushes: PushSupervisor
     /// Connections and sessions of every process.
     public let statistics: SessionStatistics
+    /// Runtime stream tags (`tag_stream`).
+    let streamTags = StreamTagBook()
     /// The `--prometheus` passphrase given on the command line (the configuration's wins when set).
     public let prometheusOption: String
     public let system = SystemLoad()
@@ -213,6 +215,10 @@ public final class Controller: Sendable {
         for key in ["sessionViewerMode", "sessionInputMode", "sessionOutputMode"] {
             globals[key] = storage["config"][key]
         }
+        // Stream tags, for the `#tag` filters of triggers fired anywhere.
+        var tags = JSONValue.emptyObject
+        for (stream, list) in streamTags.all where !list.isEmpty { tags[stream] = .array(list.map { .string($0) }) }
+        globals["stream_tags"] = tags.sortedKeys()
         wanted[StreamPageNames.triggers] = globals
         var values = JSONValue.emptyObject
         for (name, entry) in storage["variables"].objectValue ?? JSONObject() { values[name] = entry["value"] }
@@ -256,6 +262,7 @@ public final class Controller: Sendable {
         _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
         refreshVariables()
         statistics.tick()
+        syncStreamTags(active: Set(StreamCleanup.activeStreams()))
         publishStreams()
         startAlwaysOnStreams()
         // Automatic pushes whose completion time passed are deleted (their pushes stop below).
@@ -270,7 +277,7 @@ public final class Controller: Sendable {
         let storage = self.storage
         pushes.tick(
             rules: storage["auto_push"], wait: storage["push_settings"]["wait"].doubleValue ?? 3,
-            connectors: discovery.connectors)
+            connectors: discovery.connectors, tags: streamTags.tags)
         system.sample()
         if settings.configAccess.contains("w") { saveIfIdle() }
         if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }

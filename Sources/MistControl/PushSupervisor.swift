@@ -126,7 +126,10 @@ public final class PushSupervisor: Sendable {
 
     /// Reaps pushes that ended (PUSH_END for each), and starts automatic pushes: each rule's
     /// target for every active stream it matches (`name` or `base+`), at most every `wait` seconds.
-    public func tick(rules: JSONValue, wait: Double, connectors: [String: JSONValue]) {
+    public func tick(
+        rules: JSONValue, wait: Double, connectors: [String: JSONValue],
+        tags: (String) -> Set<String> = { _ in [] }
+    ) {
         for (pid, push) in pushes.withLock({ $0 }) {
             guard let status = ChildProcess.reap(pid) else { continue }
             pushes.withLock { _ = $0.removeValue(forKey: pid) }
@@ -156,8 +159,8 @@ public final class PushSupervisor: Sendable {
                 continue
             }
             for stream in active
-            where PushSupervisor.matches(stream, matcher)
-                && !inhibit.contains(where: { PushSupervisor.matches(stream, $0) })
+            where PushSupervisor.matches(stream, matcher, tags: tags(stream))
+                && !inhibit.contains(where: { PushSupervisor.matches(stream, $0, tags: tags(stream)) })
             {
                 let key = stream + "\u{0}" + target
                 let due = lastAutomatic.withLock { table -> Bool in
@@ -210,8 +213,10 @@ public final class PushSupervisor: Sendable {
         }
     }
 
-    /// MistServer's push stream matchers: an exact name, or `base+` for all of its wildcard streams.
-    static func matches(_ stream: String, _ matcher: String) -> Bool {
+    /// MistServer's push stream matchers: an exact name, `base+` for all of its wildcard streams,
+    /// or `#tag` for the streams with that tag (`tags` are the stream's).
+    static func matches(_ stream: String, _ matcher: String, tags: Set<String> = []) -> Bool {
+        if matcher.hasPrefix("#") { return tags.contains(String(matcher.dropFirst())) }
         if matcher.hasSuffix("+") { return stream.hasPrefix(matcher) && stream.count > matcher.count }
         return stream == matcher
     }

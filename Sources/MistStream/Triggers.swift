@@ -49,7 +49,18 @@ public enum Triggers {
                 cache.globals = page ?? .null
                 cache.readAt = now
             }
-            return ((cache.table[name] ?? []).filter { $0.applies(to: stream) }.substituted(stream), cache.instance)
+            // The stream's tags (the controller publishes them beside the triggers), for `#tag`
+            // filters; read only when a handler has one.
+            let list = cache.table[name] ?? []
+            var tags: Set<String> = []
+            if list.contains(where: { $0.streams.contains { $0.hasPrefix("#") || $0.hasPrefix("!#") } }) {
+                let globals = cache.fixed ? (ConfigPage.read(StreamPageNames.triggers) ?? .null) : cache.globals
+                tags = Set((globals["stream_tags"][stream].arrayValue ?? []).compactMap(\.stringValue))
+            }
+            return (
+                list.filter { $0.applies(to: stream, tags: tags) }.substituted(stream),
+                cache.instance
+            )
         }
     }
 
