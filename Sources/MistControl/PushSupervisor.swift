@@ -111,10 +111,20 @@ public final class PushSupervisor: Sendable {
             pushes.withLock { Array($0.values) }.sorted { $0.pid < $1.pid }.map { push in
                 [
                     .int(Int64(push.pid)), .string(push.stream), .string(push.original), .string(push.target),
-                    .array([]),
-                    ["active_seconds": .int(Int64(monotonicSeconds() - push.startedAt))],
+                    .array([]), status(of: push),
                 ]
             })
+    }
+
+    /// A push's status: what its process reports (MistServer's `push_status_update` members),
+    /// or at least how long it has run.
+    func status(of push: Push) -> JSONValue {
+        var status = ConfigPage.read(StreamPageNames.pushStatus(push.pid)) ?? .emptyObject
+        if !status.isObject { status = .emptyObject }
+        if !status.hasMember("active_seconds") {
+            status["active_seconds"] = .int(Int64(monotonicSeconds() - push.startedAt))
+        }
+        return status.sortedKeys()
     }
 
     public func stop(_ ids: [Int64]) {
@@ -133,6 +143,8 @@ public final class PushSupervisor: Sendable {
         for (pid, push) in pushes.withLock({ $0 }) {
             guard let status = ChildProcess.reap(pid) else { continue }
             pushes.withLock { _ = $0.removeValue(forKey: pid) }
+            // A push killed before it could take its status away.
+            ConfigPage.remove(StreamPageNames.pushStatus(pid))
             logger.mist(.info, "Push of \(push.stream) to \(push.target) ended (status \(status))")
             let payload = [
                 String(pid), push.stream, push.original, push.target, "[]",

@@ -47,13 +47,19 @@ public enum PushOutput {
         }
         let stopSignals = StopSignals.block()
         let started = unixSeconds()
+        let status = PushStatus(target: target)
+        defer { status.remove() }
         let summary: Summary
         if target.hasPrefix("rtmp://") {
-            summary = pushRTMP(stream: stream, target: target, logger: logger) { stopSignals.arePending }
+            summary = pushRTMP(stream: stream, target: target, status: status, logger: logger) {
+                stopSignals.arePending
+            }
         } else if target.hasPrefix("dtsc://") {
-            summary = pushDTSC(stream: stream, target: target, logger: logger) { stopSignals.arePending }
+            summary = pushDTSC(stream: stream, target: target, status: status, logger: logger) {
+                stopSignals.arePending
+            }
         } else {
-            summary = record(stream: stream, target: target, connector: connector, logger: logger) {
+            summary = record(stream: stream, target: target, connector: connector, status: status, logger: logger) {
                 stopSignals.arePending
             }
         }
@@ -80,7 +86,9 @@ public enum PushOutput {
 
     // MARK: RTMP
 
-    static func pushRTMP(stream: String, target: String, logger: Logger, stop: () -> Bool) -> Summary {
+    static func pushRTMP(stream: String, target: String, status: PushStatus, logger: Logger, stop: () -> Bool)
+        -> Summary
+    {
         var summary = Summary()
         do {
             let playback = try FLVPlayback(stream: stream, logger: logger)
@@ -103,6 +111,7 @@ public enum PushOutput {
                     summary.bytes += out.count
                     out.removeAll(keepingCapacity: true)
                 }
+                status.report(bytes: summary.bytes, time: nil)
                 try publisher.drain()
             }
             if stop() { (summary.code, summary.text) = ("CLEAN_SIGNAL", "stopped") }
@@ -118,7 +127,9 @@ public enum PushOutput {
 
     /// `dtsc://host[:port]/stream`: the stream as DTSC to another server's DTSC output, which
     /// hands it to that stream's buffer.
-    static func pushDTSC(stream: String, target: String, logger: Logger, stop: () -> Bool) -> Summary {
+    static func pushDTSC(stream: String, target: String, status: PushStatus, logger: Logger, stop: () -> Bool)
+        -> Summary
+    {
         var summary = Summary()
         do {
             let rest = target.dropFirst(7)
@@ -159,6 +170,7 @@ public enum PushOutput {
                     summary.bytes += packet.bytes.count
                     summary.first = summary.first ?? packet.time
                     summary.last = packet.time
+                    status.report(bytes: summary.bytes, time: packet.time)
                 }
                 // The receiving end answers pings and may refuse later; a closed connection ends the push.
                 replies.removeAll(keepingCapacity: true)
@@ -199,7 +211,9 @@ public enum PushOutput {
 
     // MARK: files
 
-    static func record(stream: String, target: String, connector: String, logger: Logger, stop: () -> Bool) -> Summary {
+    static func record(
+        stream: String, target: String, connector: String, status: PushStatus, logger: Logger, stop: () -> Bool
+    ) -> Summary {
         let path = String(target.prefix { $0 != "?" })
         var query: [String: String] = [:]
         if let mark = target.firstIndex(of: "?") {
@@ -269,6 +283,7 @@ public enum PushOutput {
                         try recorder.open(time: packet.time, append: append, header: muxer.header)
                     }
                     try recorder.write(piece, time: packet.time)
+                    status.report(bytes: recorder.totalBytes, time: packet.time, target: recorder.path)
                 }
             }
             let tail = muxer.finish()

@@ -43,6 +43,8 @@ extension StreamPageNames {
     public static let variables = "/MstVars"
     /// The external writers (`extwriters`), as the controller publishes them.
     public static let externalWriters = "/MstXWrt"
+    /// A push process's status for `push_list` (our layout: JSON, rewritten once a second).
+    public static func pushStatus(_ pid: Int32) -> String { "/MstPush\(pid)" }
     /// Session ids the controller wants stopped; every process cuts their connections.
     public static let stoppedSessions = "/MstStop"
     /// Each process's connection statistics: this prefix and its pid.

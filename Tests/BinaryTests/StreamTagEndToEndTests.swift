@@ -66,6 +66,15 @@ import Testing
         #expect(waitFor(seconds: 15) { (try? Data(contentsOf: recording).count) ?? 0 > 100_000 })
         let list = try controller.call(#"{"push_list": true}"#)["push_list"]
         #expect(list.arrayValue?.contains { $0[1] == "live" } == true)
+        // The push reports its progress (MistServer's push_status_update members).
+        #expect(
+            waitFor(seconds: 5) {
+                let rows = (try? controller.call(#"{"push_list": true}"#))?["push_list"].arrayValue ?? []
+                guard let status = rows.first(where: { $0[1] == "live" })?[5] else { return false }
+                return status["current_target"].stringValue == recording.path && (status["bytes"].intValue ?? 0) > 0
+                    && (status["media_tx"].intValue ?? 0) > 500 && (status["mediatime"].intValue ?? 0) > 0
+                    && status["active_ms"].intValue != nil
+            })
 
         // The queued tag is applied when its stream becomes active.
         let second = try MediaTools.pushTestPattern(
