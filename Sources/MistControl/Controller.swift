@@ -277,7 +277,9 @@ public final class Controller: Sendable {
         let storage = self.storage
         pushes.tick(
             rules: storage["auto_push"], wait: storage["push_settings"]["wait"].doubleValue ?? 3,
-            connectors: discovery.connectors, tags: streamTags.tags)
+            connectors: discovery.connectors,
+            maxStarts: Int(clamping: storage["push_settings"]["maxspeed"].intValue ?? 0),
+            tags: streamTags.tags)
         system.sample()
         if settings.configAccess.contains("w") { saveIfIdle() }
         if settings.configAccess.contains("r") { reloadIfEditedOnDisk() }

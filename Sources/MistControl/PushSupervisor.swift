@@ -135,9 +135,11 @@ public final class PushSupervisor: Sendable {
     }
 
     /// Reaps pushes that ended (PUSH_END for each), and starts automatic pushes: each rule's
-    /// target for every active stream it matches (`name` or `base+`), at most every `wait` seconds.
+    /// target for every active stream it matches (`name`, `base+` or `#tag`), at most every
+    /// `wait` seconds, and at most `maxStarts` a round (`push_settings.maxspeed`; 0: no limit;
+    /// the others start in later rounds).
     public func tick(
-        rules: JSONValue, wait: Double, connectors: [String: JSONValue],
+        rules: JSONValue, wait: Double, connectors: [String: JSONValue], maxStarts: Int = 0,
         tags: (String) -> Set<String> = { _ in [] }
     ) {
         for (pid, push) in pushes.withLock({ $0 }) {
@@ -157,6 +159,7 @@ public final class PushSupervisor: Sendable {
         let now = monotonicSeconds()
         let unix = Int64(time(nil))
         let variables = StreamVariables.published()
+        var startedNow = 0
         for (_, rule) in rules.objectValue ?? JSONObject() {
             guard let matcher = rule["stream"].stringValue, let target = rule["target"].stringValue else { continue }
             let inhibit =
@@ -174,13 +177,16 @@ public final class PushSupervisor: Sendable {
             where PushSupervisor.matches(stream, matcher, tags: tags(stream))
                 && !inhibit.contains(where: { PushSupervisor.matches(stream, $0, tags: tags(stream)) })
             {
+                guard maxStarts <= 0 || startedNow < maxStarts else { continue }
                 let key = stream + "\u{0}" + target
                 let due = lastAutomatic.withLock { table -> Bool in
                     guard now - (table[key] ?? -.infinity) >= max(wait, 1) else { return false }
                     table[key] = now
                     return true
                 }
-                if due { start(stream: stream, target: target, connectors: connectors, automatic: true) }
+                if due, start(stream: stream, target: target, connectors: connectors, automatic: true) != nil {
+                    startedNow += 1
+                }
             }
         }
     }

@@ -160,4 +160,35 @@ import Testing
         #expect(restream.lines.count == 13 && restream.lines[1] == "rtmp://127.0.0.1:\(rtmpPort)/live/copy")
         #expect((Int(restream.lines[3]) ?? 0) > 100_000 && restream.lines[10].hasPrefix("CLEAN"))
     }
+
+    /// `push_settings.maxspeed` caps how many automatic pushes start a round (a second); the
+    /// others start in the rounds after.
+    @Test(.enabled(if: MediaTools.available)) func maxspeedStartsAutomaticPushesOneARound() throws {
+        let folder = try MediaTools.temporaryFolder("maxspeed")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rtmpPort = ControllerHarness.freePort()
+        let first = folder.appendingPathComponent("first.ts").path
+        let second = folder.appendingPathComponent("second.ts").path
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"live": {"name": "live", "source": "push://"}},
+                 "push_settings": {"wait": 3, "maxspeed": 1},
+                 "auto_push": {"a": {"stream": "live", "target": "\(first)"},
+                               "b": {"stream": "live", "target": "\(second)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) })
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 12, log: folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        func running() -> Int { (try? controller.call(#"{"push_list": true}"#))?["push_list"].arrayValue?.count ?? 0 }
+        // The first round starts one push; the second one comes a round later.
+        #expect(waitFor(seconds: 20) { running() > 0 })
+        #expect(running() == 1)
+        #expect(waitFor(seconds: 5) { running() == 2 })
+        let targets = Set(
+            (try controller.call(#"{"push_list": true}"#)["push_list"].arrayValue ?? []).map { $0[2].asString })
+        #expect(targets == [first, second])
+    }
 }
