@@ -1,3 +1,4 @@
+import Logging
 import MistCore
 
 /// The inputs' programs, one per `MistIn<Format>` binary.
@@ -34,12 +35,9 @@ public enum InputPrograms {
 
     /// MistInFLV: FLV files.
     public static let flv = MistProgram(FLVInputCapabilities.declaration) { options, logger in
-        try FileInputRunner.run(options, name: "FLV", logger: logger) { source, stream in
-            try MediaFileInput(
-                path: source, stream: stream, logger: logger, demux: FLVInputCapabilities.demux,
-                open: FLVInputCapabilities.demuxFile
-            ).load()
-        }
+        try serveFile(
+            options, name: "FLV", logger: logger, demux: FLVInputCapabilities.demux,
+            open: FLVInputCapabilities.demuxFile)
     }
 
     /// MistInFolder: a folder of files as the stream family `<stream>+<file>`.
@@ -54,12 +52,9 @@ public enum InputPrograms {
 
     /// MistInMP4: MP4 and MOV files, plain or fragmented.
     public static let mp4 = MistProgram(MP4InputCapabilities.declaration) { options, logger in
-        try FileInputRunner.run(options, name: "MP4", logger: logger) { source, stream in
-            try MediaFileInput(
-                path: source, stream: stream, logger: logger, demux: MP4InputCapabilities.demux,
-                open: MP4InputCapabilities.demuxFile
-            ).load()
-        }
+        try serveFile(
+            options, name: "MP4", logger: logger, demux: MP4InputCapabilities.demux,
+            open: MP4InputCapabilities.demuxFile)
     }
 
     /// MistInPlaylist: a playlist of files played as one live stream.
@@ -75,11 +70,18 @@ public enum InputPrograms {
                     .run(shouldStop: stop)
             }
         }
-        return try FileInputRunner.run(options, name: "TS", logger: logger) { source, stream in
-            try MediaFileInput(
-                path: source, stream: stream, logger: logger, demux: TSInputCapabilities.demux,
-                open: TSInputCapabilities.demuxFile
-            ).load()
+        return try serveFile(
+            options, name: "TS", logger: logger, demux: TSInputCapabilities.demux, open: TSInputCapabilities.demuxFile)
+    }
+
+    /// A media file input: its file indexed by `open` (or read whole and `demux`ed), its pages
+    /// loaded as readers need them, served until idle.
+    static func serveFile(
+        _ options: ParsedOptions, name: String, logger: Logger, demux: @escaping ([UInt8]) throws -> MediaFile,
+        open: @escaping (String) throws -> MediaFile
+    ) throws -> Int32 {
+        try FileInputRunner.run(options, name: name, logger: logger) { source, stream in
+            try MediaFileInput(path: source, stream: stream, logger: logger, demux: demux, open: open).load()
         }
     }
 
