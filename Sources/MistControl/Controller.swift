@@ -349,10 +349,7 @@ public final class Controller: Sendable {
             usleepMilliseconds(20)
         }
         // The statistics pages of processes that ended since the last statistics pass.
-        for name in StreamCleanup.allMistObjects() where name.hasPrefix(StreamPageNames.statisticsPrefix) {
-            let pid = pid_t(name.dropFirst(StreamPageNames.statisticsPrefix.count)) ?? 0
-            if !StreamCleanup.processIsAlive(pid) { ConfigPage.remove("/" + name) }
-        }
+        SessionStatistics.removePagesOfEndedProcesses()
     }
 
     /// Writes the configuration now; nil on success, else the reason.

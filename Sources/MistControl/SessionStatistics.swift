@@ -84,18 +84,30 @@ public final class SessionStatistics: Sendable {
         session.hasPrefix("I") ? "input" : session.hasPrefix("O") ? "output" : "viewer"
     }
 
+    /// The processes' statistics pages (`/MstStat<pid>`): page name and owner.
+    static func pages() -> [(name: String, pid: pid_t)] {
+        let prefix = StreamPageNames.statisticsPrefix
+        return StreamCleanup.allMistObjects().filter { $0.hasPrefix(prefix) }.map {
+            ("/" + $0, pid_t($0.dropFirst(prefix.count)) ?? 0)
+        }
+    }
+
+    /// Removes the pages of processes that ended (the controller's last pass, at shutdown).
+    static func removePagesOfEndedProcesses() {
+        for (name, pid) in pages() where !StreamCleanup.processIsAlive(pid) { ConfigPage.remove(name) }
+    }
+
     /// Reads every process's page (once a second), ends idle sessions and streams.
     public func tick() {
         let now = Int64(time(nil))
         var seen: [String: (JSONValue, Bool)] = [:]
-        for name in StreamCleanup.allMistObjects() where name.hasPrefix(StreamPageNames.statisticsPrefix) {
-            let pid = pid_t(name.dropFirst(StreamPageNames.statisticsPrefix.count)) ?? 0
+        for (name, pid) in Self.pages() {
             let alive = pid > 0 && StreamCleanup.processIsAlive(pid)
-            guard let page = ConfigPage.read("/" + name) else { continue }
+            guard let page = ConfigPage.read(name) else { continue }
             for row in page["connections"].arrayValue ?? [] {
                 seen["\(pid):\(row["id"].intValue ?? 0)"] = (row, alive && !row["closed"].asBool)
             }
-            if !alive { ConfigPage.remove("/" + name) }
+            if !alive { ConfigPage.remove(name) }
         }
         var ended: [Session] = []
         var endedStreams: [(String, StreamTotals)] = []

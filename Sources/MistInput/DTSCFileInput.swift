@@ -50,8 +50,7 @@ public struct DTSCFileInput {
         var indices: [UInt64: Int] = [:]
         for track in header.0.tracks {
             let packets = UInt32(clamping: header.1[track.trackID] ?? 0)
-            let capacity = StreamWriter.TrackCapacity(
-                parts: packets + 16, keys: packets + 16, fragments: packets + 16, pages: min(packets + 16, 4096))
+            let capacity = StreamWriter.TrackCapacity.file(packets: packets)
             let info = TrackInfo(track)
             indices[track.trackID] = try writer.addTrack(info, capacity: capacity)
         }

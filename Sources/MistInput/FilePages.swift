@@ -26,9 +26,6 @@ final class FilePages {
     private var loaded: [Set<UInt64>]
     private var lastWanted: [[UInt64: Double]]
     private var lastSweep = 0.0
-    /// Pages loaded and freed so far (the log and the tests read them).
-    private(set) var loads = 0
-    private(set) var frees = 0
 
     init(writer: StreamWriter, file: MediaFile, members: [[UInt64: [Member]]], name: String, logger: Logger) {
         self.writer = writer
@@ -78,7 +75,6 @@ final class FilePages {
                 }
             }
             loaded[track].insert(page)
-            loads += 1
             logger.mist(
                 .medium, "\(name): loaded page \(page) of track \(track) (\(list.count) packets, \(bytes) bytes)")
             return true
@@ -113,7 +109,6 @@ final class FilePages {
             for page in loaded[track] where page != first && now - (lastWanted[track][page] ?? 0) > Self.keepSeconds {
                 writer.unloadPage(track: track, page: page)
                 loaded[track].remove(page)
-                frees += 1
                 logger.mist(.medium, "\(name): freed page \(page) of track \(track)")
             }
         }

@@ -69,8 +69,7 @@ public struct MediaFileInput {
         var indices: [Int] = []
         for (position, track) in file.tracks.enumerated() {
             let packets = UInt32(clamping: counts[position])
-            let capacity = StreamWriter.TrackCapacity(
-                parts: packets + 16, keys: packets + 16, fragments: packets + 16, pages: min(packets + 16, 4096))
+            let capacity = StreamWriter.TrackCapacity.file(packets: packets)
             indices.append(try writer.addTrack(TrackInfo(track), capacity: capacity))
         }
         var members = [[UInt64: [FilePages.Member]]](repeating: [:], count: indices.count)
@@ -111,8 +110,7 @@ public struct MediaFileInput {
             var planned: [[(page: UInt64, isKey: Bool, time: UInt64, size: Int)]] = []
             for track in header.tracks {
                 let count = UInt32(clamping: track.parts.count)
-                let capacity = StreamWriter.TrackCapacity(
-                    parts: count + 16, keys: count + 16, fragments: count + 16, pages: min(count + 16, 4096))
+                let capacity = StreamWriter.TrackCapacity.file(packets: count)
                 let index = try writer.addTrack(TrackInfo(track), capacity: capacity)
                 var parts: [(page: UInt64, isKey: Bool, time: UInt64, size: Int)] = []
                 parts.reserveCapacity(track.parts.count)

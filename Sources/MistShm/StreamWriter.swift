@@ -39,6 +39,13 @@ public final class StreamWriter {
 
         /// Enough for several minutes of 60 fps video or 48 kHz audio.
         public static let live = TrackCapacity(parts: 32768, keys: 2048, fragments: 1024, pages: 256)
+
+        /// Room for a file track of `packets` packets (each may start a key and a fragment).
+        public static func file(packets: UInt32) -> TrackCapacity {
+            let (sum, overflow) = packets.addingReportingOverflow(16)
+            let room = overflow ? UInt32.max : sum
+            return TrackCapacity(parts: room, keys: room, fragments: room, pages: min(room, 4096))
+        }
     }
 
     /// Claims `stream`, removing what a dead earlier input left, and lays out its metadata.
