@@ -17,7 +17,6 @@ final class LiveFanOut: @unchecked Sendable {
     let key: String
     let label: String
     private let reader: StreamReader
-    private let tracks: [StreamTrack]
     private var muxer: any LiveMuxer
     private var ring: FanOutRing
     private let logger: Logger
@@ -26,7 +25,7 @@ final class LiveFanOut: @unchecked Sendable {
     private var current: [UInt8] = []
     private var currentJoinable = false
     private var piece: [UInt8] = []
-    private var sawVideoKey: Bool
+    private var start: KeyframeStart
     static let stallSeconds = 30.0
 
     init(
@@ -36,12 +35,11 @@ final class LiveFanOut: @unchecked Sendable {
         self.key = key
         self.label = label
         self.reader = reader
-        self.tracks = tracks
         self.muxer = muxer
         header = muxer.header
         self.logger = logger
         ring = FanOutRing(budget: ringBytes)
-        sawVideoKey = !tracks.contains { $0.info.type == "video" }
+        start = KeyframeStart(tracks: tracks)
     }
 
     /// The bytes every viewer gets first (read by joining sessions on their own threads, so
@@ -106,13 +104,7 @@ final class LiveFanOut: @unchecked Sendable {
             case .timeout: return (produced, false)
             case .end: return (produced, true)
             case .packet(let packet):
-                guard let data = packet.data,
-                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
-                else { continue }
-                if !sawVideoKey {
-                    guard tracks[position].info.type == "video", packet.isKeyframe else { continue }
-                    sawVideoKey = true
-                }
+                guard let (position, data) = start.admit(packet) else { continue }
                 produced = true
                 piece.removeAll(keepingCapacity: true)
                 if try muxer.add(position: position, packet: packet, data: data, into: &piece) {

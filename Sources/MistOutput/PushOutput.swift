@@ -255,7 +255,7 @@ public enum PushOutput {
             default: throw Ending(code: "UNSUPPORTED", text: "no muxer for .\(ext) files")
             }
             logger.mist(.info, "Recording \(stream) to \(path)")
-            var sawVideoKey = !tracks.contains { $0.info.type == "video" }
+            var keyframeStart = KeyframeStart(tracks: tracks)
             var piece: [UInt8] = []
             reading: while !stop() {
                 switch try opened.reader.next(timeoutMilliseconds: 500) {
@@ -263,13 +263,7 @@ public enum PushOutput {
                 case .timeout: continue
                 case .packet(let packet):
                     if let stopAt = window.stop, packet.time > stopAt { break reading }
-                    guard let data = packet.data,
-                        let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
-                    else { continue }
-                    if !sawVideoKey {
-                        guard tracks[position].info.type == "video", packet.isKeyframe else { continue }
-                        sawVideoKey = true
-                    }
+                    guard let (position, data) = keyframeStart.admit(packet) else { continue }
                     piece.removeAll(keepingCapacity: true)
                     let joinable = try muxer.add(position: position, packet: packet, data: data, into: &piece)
                     if !recorder.isOpen
