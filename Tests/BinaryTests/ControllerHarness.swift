@@ -1,5 +1,6 @@
 import Foundation
 import MistData
+import MistNet
 
 #if canImport(Glibc)
     import Glibc
@@ -115,21 +116,8 @@ final class ControllerHarness {
         }
     }
 
-    static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length)
-                return getsockname(descriptor, pointer, &length)
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A loopback port nothing listens on (the kernel's pick, let go at once).
+    static func freePort() -> Int { (try? TCPListener(interface: "127.0.0.1", port: 0)).map { Int($0.port) } ?? 0 }
 
     static func portAccepts(_ port: Int) -> Bool { (try? TCPTestClient(port: UInt16(port))) != nil }
 }

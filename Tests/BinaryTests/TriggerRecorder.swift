@@ -1,4 +1,5 @@
 import Foundation
+import MistNet
 import Synchronization
 
 #if canImport(Glibc)
@@ -17,28 +18,14 @@ final class TriggerRecorder: @unchecked Sendable {
     }
 
     let port: Int
-    private let descriptor: Int32
+    private let listener: TCPListener
     private let calls = Mutex<[Call]>([])
     private let answer: @Sendable (Call) -> String
 
     init(answer: @escaping @Sendable (Call) -> String) throws {
         self.answer = answer
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var one: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length)
-                return getsockname(descriptor, pointer, &length)
-            }
-        }
-        listen(descriptor, 64)
-        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = try TCPListener(interface: "127.0.0.1", port: 0)
+        port = Int(listener.port)
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
@@ -49,7 +36,7 @@ final class TriggerRecorder: @unchecked Sendable {
 
     private func acceptLoop() {
         while true {
-            let client = accept(descriptor, nil, nil)
+            let client = accept(listener.descriptor, nil, nil)
             if client < 0 { return }
             Thread.detachNewThread { [self] in serve(client) }
         }
@@ -93,8 +80,5 @@ final class TriggerRecorder: @unchecked Sendable {
         _ = response.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    deinit {
-        shutdown(descriptor, Int32(SHUT_RDWR))
-        close(descriptor)
-    }
+    deinit { shutdown(listener.descriptor, Int32(SHUT_RDWR)) }
 }
