@@ -53,7 +53,7 @@ public struct MediaFileInput {
     /// every page planned; the first page of each track is loaded, the others when readers reach
     /// them (`FileInputRunner` has the returned stream serve them).
     public func load() throws -> FileInputRunner.Loaded {
-        if keepsCache, hasCurrentCache, let header = try? DTSHHeader(fileBytes: try FileBytes.read(cachePath)) {
+        if keepsCache, let header = currentCache {
             do {
                 return try loadFromCache(header)
             } catch {
@@ -177,15 +177,19 @@ public struct MediaFileInput {
     /// The header cache's path: the file's path plus `.dtsh`, as MistServer names it.
     public var cachePath: String { path + ".dtsh" }
 
-    /// Whether a header cache exists that is not older than the file and parses.
-    public var hasCurrentCache: Bool {
+    /// The header cache, if one exists that is not older than the file and parses (read and
+    /// parsed once: a start from it uses what this returns).
+    public var currentCache: DTSHHeader? {
         var fileInfo = stat()
         var cacheInfo = stat()
         guard stat(path, &fileInfo) == 0, stat(cachePath, &cacheInfo) == 0,
             cacheInfo.st_mtim.tv_sec >= fileInfo.st_mtim.tv_sec, let bytes = try? FileBytes.read(cachePath)
-        else { return false }
-        return (try? DTSHHeader(fileBytes: bytes)) != nil
+        else { return nil }
+        return try? DTSHHeader(fileBytes: bytes)
     }
+
+    /// Whether a header cache exists that is not older than the file and parses.
+    public var hasCurrentCache: Bool { currentCache != nil }
 
     /// Writes the header cache from what was loaded, unless a current one exists.
     func writeCache() {
