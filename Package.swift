@@ -60,7 +60,7 @@ let package = Package(
             ]),
         // The shared-memory data plane: pages, record tables, stream metadata, writer and reader.
         .target(name: "MistShm", dependencies: ["MistData", "CShim"]),
-        // Blocking TCP sockets, one thread per connection.
+        // Blocking TCP sockets for the inputs, pushes and clients (outputs serve on SwiftNIO).
         .target(name: "MistNet"),
         // The controller: configuration, supervision of the other binaries, the HTTP JSON API (SwiftNIO).
         .target(
@@ -80,7 +80,13 @@ let package = Package(
             name: "MistStream", dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "COpenSSL", "CZlib"]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia"]),
         .target(
-            name: "MistOutput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP"]),
+            name: "MistOutput",
+            dependencies: [
+                "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }
         + [
@@ -106,7 +112,13 @@ let package = Package(
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
             .testTarget(name: "MistNetTests", dependencies: ["MistNet"]),
-            .testTarget(name: "MistOutputTests", dependencies: ["MistOutput", "MistNet"]),
+            .testTarget(
+                name: "MistOutputTests",
+                dependencies: [
+                    "MistOutput", "MistNet", "MistCore", .product(name: "NIOCore", package: "swift-nio"),
+                    .product(name: "NIOEmbedded", package: "swift-nio"),
+                    .product(name: "NIOHTTP1", package: "swift-nio"),
+                ]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
             .testTarget(
                 name: "MistControlTests", dependencies: ["MistControl", "MistData", "MistStream", "MistShm"],

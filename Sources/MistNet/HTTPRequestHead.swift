@@ -22,6 +22,13 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// Header names lower-cased, in the order sent.
     public var headers: [(name: String, value: String)]
 
+    public init(method: String, target: String, version: String, headers: [(name: String, value: String)]) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
     public static func == (lhs: HTTPRequestHead, rhs: HTTPRequestHead) -> Bool {
         lhs.method == rhs.method && lhs.target == rhs.target && lhs.version == rhs.version
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)

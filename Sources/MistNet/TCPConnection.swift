@@ -8,11 +8,11 @@ import Synchronization
 ///
 /// One connection is served by one thread (as MistServer serves each viewer in its own process),
 /// which suits readers of shared memory that wait for media by polling.
-public final class TCPConnection: @unchecked Sendable {
+public final class TCPConnection: CountedConnection, @unchecked Sendable {
     public let descriptor: Int32
     /// The peer's address, for logs.
     public let peer: String
-    private var isClosed = false
+    private let isClosed = Atomic<Bool>(false)
     /// Bytes sent and received so far, for statistics (read from other threads).
     public let bytesSent = Atomic<Int>(0)
     public let bytesReceived = Atomic<Int>(0)
@@ -146,11 +146,20 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     public func close() {
-        guard !isClosed else { return }
-        isClosed = true
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
         Glibc.close(descriptor)
     }
 
     deinit { close() }
+
+    public var sentBytes: Int { bytesSent.load(ordering: .relaxed) }
+    public var receivedBytes: Int { bytesReceived.load(ordering: .relaxed) }
+
+    /// Shuts the socket down (not closes it, so its number is not reused under its owner), unless
+    /// the owner closed it already.
+    public func cut() {
+        guard !isClosed.load(ordering: .acquiring) else { return }
+        shutdown(descriptor, Int32(SHUT_RDWR))
+    }
 }

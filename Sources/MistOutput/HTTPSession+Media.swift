@@ -23,23 +23,22 @@ extension HTTPSession {
         }
         var muxer = try TSLiveMuxer(tracks: tracks)
         let chunked = head.version == "HTTP/1.1"
-        try connection.send(Array(streamingHead(contentType: "video/mpeg", chunked: chunked).utf8))
+        connection.send(Array(streamingHead(contentType: "video/mpeg", chunked: chunked).utf8))
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-TS viewer \(connection.peer) plays \(stream)")
-        var out: [UInt8] = []
-        func send() throws {
-            guard !out.isEmpty else { return }
-            try connection.send(chunked ? FanOutChunk.frame(out) : out, timeoutMilliseconds: 30_000)
-            out.removeAll(keepingCapacity: true)
+        var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
+        pump("HTTP-TS of \(stream)", chunked: chunked) {
+            var out: [UInt8] = []
+            while out.count < 64 * 1024 {
+                switch try feed.next() {
+                case .packet(let position, let packet, let data):
+                    _ = try muxer.add(position: position, packet: packet, data: data, into: &out)
+                case .wait: return out.isEmpty ? .wait : .bytes(out)
+                case .end: return out.isEmpty ? .end : .bytes(out)
+                }
+            }
+            return .bytes(out)
         }
-        try forEachPacket(
-            opened.reader, tracks: tracks, stop: window.stop, wait: { out.isEmpty ? 500 : 0 }, idle: send
-        ) { position, packet, data in
-            _ = try muxer.add(position: position, packet: packet, data: data, into: &out)
-            if out.count >= 64 * 1024 { try send() }
-        }
-        try send()
-        if chunked { try connection.send(FanOutChunk.frame([])) }
         return false
     }
 
@@ -60,22 +59,18 @@ extension HTTPSession {
         }
         let playback = FLVPlayback(stream: stream, opened: (opened.reader, opened.video, opened.audio))
         playback.stop = window.stop
-        try connection.send(Array(streamingHead(contentType: "video/x-flv", chunked: false).utf8))
+        connection.send(Array(streamingHead(contentType: "video/x-flv", chunked: false).utf8))
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-FLV viewer \(connection.peer) plays \(stream)")
-        var out = FLVTag.fileHeader(audio: playback.audio != nil, video: playback.video != nil)
-        out += FLVTag(type: FLVTag.script, timestamp: 0, data: playback.metadata().payload).fileBytes
-        playback.configurations(sink: FLVPlayback.flvTags, into: &out)
-        while !playback.ended {
-            if try !playback.pump(sink: FLVPlayback.flvTags, into: &out, budget: 64 * 1024) && out.isEmpty {
-                // Notice a viewer that left while nothing was sent.
-                if connection.peerHasClosed() { return false }
-                usleepMilliseconds(20)
-            }
-            if !out.isEmpty {
-                try connection.send(out, timeoutMilliseconds: 30_000)
-                out.removeAll(keepingCapacity: true)
-            }
+        var first = FLVTag.fileHeader(audio: playback.audio != nil, video: playback.video != nil)
+        first += FLVTag(type: FLVTag.script, timestamp: 0, data: playback.metadata().payload).fileBytes
+        playback.configurations(sink: FLVPlayback.flvTags, into: &first)
+        pump("HTTP-FLV of \(stream)", chunked: false) {
+            var out = first
+            first = []
+            _ = try playback.pump(sink: FLVPlayback.flvTags, into: &out, budget: 64 * 1024)
+            if !out.isEmpty { return .bytes(out) }
+            return playback.ended ? .end : .wait
         }
         return false
     }
@@ -100,20 +95,27 @@ extension HTTPSession {
             }
         }
         var muxer = try FMP4LiveMuxer(tracks: tracks)
-        try connection.send(Array(streamingHead(contentType: "video/mp4", chunked: false).utf8))
+        connection.send(Array(streamingHead(contentType: "video/mp4", chunked: false).utf8))
         if head.method == "HEAD" { return false }
         logger.mist(.info, "MP4 viewer \(connection.peer) plays \(stream) from \(window.start ?? 0) ms")
-        try connection.send(muxer.header)
-        var out: [UInt8] = []
-        try forEachPacket(opened.reader, tracks: tracks, stop: window.stop, wait: { 500 }, idle: {}) {
-            position, packet, data in
-            _ = try muxer.add(position: position, packet: packet, data: data, into: &out)
-            if !out.isEmpty {
-                try connection.send(out, timeoutMilliseconds: 30_000)
-                out.removeAll(keepingCapacity: true)
+        var first = muxer.header
+        var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
+        var finished = false
+        pump("MP4 of \(stream)", chunked: false) {
+            var out = first
+            first = []
+            while out.isEmpty && !finished {
+                switch try feed.next() {
+                case .packet(let position, let packet, let data):
+                    _ = try muxer.add(position: position, packet: packet, data: data, into: &out)
+                case .wait: return .wait
+                case .end:
+                    out += muxer.finish()
+                    finished = true
+                }
             }
+            return out.isEmpty ? .end : .bytes(out)
         }
-        try connection.send(muxer.finish())
         return false
     }
 
@@ -167,35 +169,42 @@ extension HTTPSession {
         }
         text += "Content-Type: video/mp4\r\nAccept-Ranges: bytes\r\n" + HTTPSession.corsHeaders
         text += "Connection: keep-alive\r\n\r\n"
-        try connection.send(Array(text.utf8))
+        connection.send(Array(text.utf8))
         if head.method == "HEAD" || length == 0 { return true }
         if range == .whole { logger.mist(.info, "MP4 viewer \(connection.peer) downloads \(stream) (\(length) bytes)") }
-        // Copy the parts of the header and of each sample that fall in the wanted bytes.
-        var out: [UInt8] = []
+        try reader.select(tracks.map(\.index))
+        try window.seek(reader, selected: tracks.map(\.index))
+        // Copy the parts of the header and of each sample that fall in the wanted bytes, as the
+        // viewer takes them.
         var position = 0
-        func take(_ bytes: UnsafeRawBufferPointer) throws {
+        func take(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
             let end = position + bytes.count
             defer { position = end }
             let low = max(position, wanted.lowerBound)
             let high = min(end, wanted.upperBound + 1)
             guard low < high else { return }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(low - position)..<(high - position)]))
-            if out.count >= 256 * 1024 {
-                try connection.send(out, timeoutMilliseconds: 30_000)
-                out.removeAll(keepingCapacity: true)
-            }
         }
-        try header.withUnsafeBytes { try take($0) }
+        var headerTaken = false
         var sent = 0
-        if position <= wanted.upperBound {
-            try eachSample { _, _, data in
-                guard sent < entries.count else { return false }
-                try take(data)
-                sent += 1
-                return position <= wanted.upperBound
+        var feed = PacketFeed(reader, tracks: tracks, stop: window.stop)
+        pump("MP4 download of \(stream)", chunked: false, keepAlive: true) {
+            var out: [UInt8] = []
+            if !headerTaken {
+                header.withUnsafeBytes { take($0, into: &out) }
+                headerTaken = true
             }
+            reading: while out.count < 256 * 1024 && sent < entries.count && position <= wanted.upperBound {
+                switch try feed.next() {
+                case .packet(_, _, let data):
+                    take(data, into: &out)
+                    sent += 1
+                case .wait: return out.isEmpty ? .wait : .bytes(out)
+                case .end: break reading
+                }
+            }
+            return out.isEmpty ? .end : .bytes(out)
         }
-        try connection.send(out, timeoutMilliseconds: 30_000)
         return true
     }
 }

@@ -1,3 +1,4 @@
+import MistData
 import MistMedia
 import MistNet
 import MistShm
@@ -38,42 +39,57 @@ extension HTTPSession {
         let header = original["from"] != nil ? "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n" : "WEBVTT\n\n"
         var out: [UInt8] = webVTT ? Array(header.utf8) : []
         if live {
-            try connection.send(Array(streamingHead(contentType: contentType, chunked: chunked).utf8))
+            connection.send(Array(streamingHead(contentType: contentType, chunked: chunked).utf8))
             if head.method == "HEAD" { return false }
         }
         logger.mist(.info, "\(webVTT ? "WebVTT" : "SubRip") viewer \(connection.peer) reads \(opened.stream)")
-        func flush() throws {
-            guard live, !out.isEmpty else { return }
-            try connection.send(chunked ? FanOutChunk.frame(out) : out, timeoutMilliseconds: 30_000)
-            out.removeAll(keepingCapacity: true)
-        }
         var pending: (start: UInt64, text: String, bytes: Int)?
         var number = 0
-        func emit(until end: UInt64) throws {
+        func emit(until end: UInt64) {
             guard let cue = pending else { return }
             pending = nil
             number += 1
             let text = SubtitleCue(number: number, start: cue.start, end: max(end, cue.start), text: cue.text)
             out += Array((webVTT ? text.webVTT : text.subRip).utf8)
-            try flush()
+        }
+        /// One packet of the track; false once it is past the window (it still ends the last cue).
+        func handle(_ packet: DTSCPacket, _ data: UnsafeRawBufferPointer) -> Bool {
+            emit(until: packet.time)
+            if let stop = window.stop, packet.time >= stop { return false }
+            let text = String(decoding: data, as: UTF8.self)
+            // Empty packets (and MistServer's single space) only end the cue before them.
+            if !(text.isEmpty || text == " ") { pending = (packet.time, text, data.count) }
+            return true
+        }
+        func emitLast() {
+            if let last = pending { emit(until: SubtitleCue.estimatedEnd(start: last.start, textBytes: last.bytes)) }
+        }
+        if live {
+            // A live stream's cues go out as they come, from the connection's loop.
+            var feed = PacketFeed(opened.reader, tracks: [track])
+            var finished = false
+            pump("\(webVTT ? "WebVTT" : "SubRip") of \(opened.stream)", chunked: chunked) {
+                while out.isEmpty && !finished {
+                    switch try feed.next() {
+                    case .packet(_, let packet, let data):
+                        if !handle(packet, data) { finished = true }
+                    case .wait: return .wait
+                    case .end: finished = true
+                    }
+                    if finished { emitLast() }
+                }
+                defer { out.removeAll() }
+                return out.isEmpty ? .end : .bytes(out)
+            }
+            return false
         }
         struct WindowEnd: Error {}
         do {
-            // The packet after the window still ends the window's last cue.
-            try forEachPacket(opened.reader, tracks: [track], wait: { 500 }, idle: flush) { _, packet, data in
-                try emit(until: packet.time)
-                if let stop = window.stop, packet.time >= stop { throw WindowEnd() }
-                let text = String(decoding: data, as: UTF8.self)
-                // Empty packets (and MistServer's single space) only end the cue before them.
-                if !(text.isEmpty || text == " ") { pending = (packet.time, text, data.count) }
+            try forEachPacket(opened.reader, tracks: [track], wait: { 500 }, idle: {}) { _, packet, data in
+                guard handle(packet, data) else { throw WindowEnd() }
             }
         } catch is WindowEnd {}
-        if let last = pending { try emit(until: SubtitleCue.estimatedEnd(start: last.start, textBytes: last.bytes)) }
-        if live {
-            try flush()
-            if chunked { try connection.send(FanOutChunk.frame([])) }
-            return false
-        }
+        emitLast()
         try respond(
             status: "200 OK", contentType: contentType, body: out, keepAlive: true, headOnly: head.method == "HEAD")
         return true

@@ -6,23 +6,22 @@ import MistNet
 import MistShm
 import MistStream
 
-/// One HTTP connection to MistOutHTTP (or a single-format `MistOut<Format>`): reads requests and
-/// answers them by URL as MistServer's HTTP handler does. Live progressive viewers are handed to
-/// a fan-out group; everything else is answered on this connection's thread.
-public final class HTTPSession {
-    let connection: TCPConnection
+/// One request to MistOutHTTP (or a single-format `MistOut<Format>`), answered by URL as
+/// MistServer's HTTP handler does, on the blocking pool (triggers and inputs started on demand
+/// are waited for there). Live progressive viewers are handed to a fan-out group and other
+/// streams to a pump, both of which then run on the connection's event loop.
+/// Owned by one thread at a time: the pool while answering, then the loop.
+final class HTTPSession: @unchecked Sendable {
+    let connection: ChannelConnection
     let logger: Logger
     /// The formats this process serves; MistOutHTTP serves all of them plus the stream info,
     /// the player and the embed pages.
     let formats: Set<HTTPFormat>
     var servesPages: Bool { formats.count == HTTPFormat.allCases.count }
-    private var pending: [UInt8] = []
-    /// Set once a fan-out group owns the connection: this session must not close it.
-    var handedOff = false
+    /// The body that goes on after the answer, if any: it owns CONN_CLOSE from then on.
+    var streaming: (any StreamingBody)?
     /// The stream this request plays and its triggers, for CONN_CLOSE when it ends.
     var playing: (admission: PlayAdmission, stream: String, stats: Int)?
-    /// How long a request head may take to arrive once it has begun.
-    let headSeconds: Double
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
     /// other origins can read streams, ranges and info.
     static let corsHeaders =
@@ -36,95 +35,32 @@ public final class HTTPSession {
     /// The largest request body taken (and dropped: no URL here uses one).
     static let maximumBody = 1 << 20
 
-    public init(
-        connection: TCPConnection, logger: Logger, formats: Set<HTTPFormat> = Set(HTTPFormat.allCases),
-        headSeconds: Double = 10
-    ) {
+    init(connection: ChannelConnection, logger: Logger, formats: Set<HTTPFormat> = Set(HTTPFormat.allCases)) {
         self.connection = connection
         self.logger = logger
         self.formats = formats
-        self.headSeconds = headSeconds
     }
 
-    public func run() {
-        defer { if !handedOff { connection.close() } }
+    /// Answers one request; says what the connection does next.
+    func answerRequest(_ head: HTTPRequestHead) -> HTTPAnswer {
+        defer { closePlaying() }
         do {
-            defer { closePlaying() }
-            while true {
-                guard let head = try readHead() else { return }
-                let keepOpen = try answer(head)
-                closePlaying()
-                if !keepOpen || !head.keepAlive { return }
-            }
-        } catch let error as HTTPRequestHead.Failure {
-            logger.mist(.warn, "HTTP client \(connection.peer) sent a bad request: \(error)")
-            let status = error == .tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"
-            try? respond(status: status, body: "\(error)\n", keepAlive: false)
-        } catch let error as HTTPSessionError {
-            logger.mist(.warn, "HTTP client \(connection.peer) refused: \(error)")
-            let status: String
-            switch error {
-            case .headTimeout: status = "408 Request Timeout"
-            case .bodyTooLarge: status = "413 Content Too Large"
-            case .unsupportedBody: status = "411 Length Required"
-            }
-            try? respond(status: status, body: "\(error)\n", keepAlive: false)
-        } catch let error as NetworkError {
-            logger.mist(.medium, "HTTP connection \(connection.peer) ended: \(error)")
+            let keepOpen = try answer(head)
+            if let streaming { return .stream(streaming) }
+            return keepOpen && head.keepAlive ? .keepAlive : .close
         } catch {
             logger.mist(.warn, "HTTP connection \(connection.peer) failed: \(error)")
-        }
-    }
-
-    /// The next request head; nil when the client closed between requests or stayed idle.
-    /// A head that has begun must be complete within `headSeconds`.
-    private func readHead() throws -> HTTPRequestHead? {
-        let idleSince = monotonicSeconds()
-        var headStarted: Double? = pending.isEmpty ? nil : idleSince
-        while true {
-            if let parsed = try HTTPRequestHead.parse(pending) {
-                pending.removeFirst(parsed.length)
-                try skipBody(of: parsed.head)
-                return parsed.head
-            }
-            let now = monotonicSeconds()
-            if let headStarted, now - headStarted > headSeconds { throw HTTPSessionError.headTimeout }
-            if headStarted == nil && now - idleSince > HTTPSession.idleSeconds { return nil }
-            do {
-                if try connection.receive(into: &pending, timeoutMilliseconds: 250) > 0 && headStarted == nil {
-                    headStarted = now
-                }
-            } catch {
-                return nil
-            }
+            return .close
         }
     }
 
     /// CONN_CLOSE for what this connection played, unless a fan-out group now owns it.
     private func closePlaying() {
-        if let playing, !handedOff {
+        if let playing, streaming == nil {
             playing.admission.close(playing.stream)
             ConnectionStats.close(playing.stats)
         }
         playing = nil
-    }
-
-    /// Reads and drops a request body (none of these URLs takes one), within limits.
-    private func skipBody(of head: HTTPRequestHead) throws {
-        if head.header("transfer-encoding") != nil { throw HTTPSessionError.unsupportedBody }
-        guard let text = head.header("content-length") else { return }
-        guard let length = Int(text), length >= 0 else { throw HTTPRequestHead.Failure.malformed("content-length") }
-        guard length <= HTTPSession.maximumBody else { throw HTTPSessionError.bodyTooLarge(length) }
-        var remaining = length
-        let deadline = monotonicSeconds() + headSeconds
-        while remaining > 0 {
-            let taken = min(remaining, pending.count)
-            pending.removeFirst(taken)
-            remaining -= taken
-            if remaining == 0 { break }
-            guard monotonicSeconds() < deadline else { throw HTTPSessionError.headTimeout }
-            _ = try connection.receive(into: &pending, timeoutMilliseconds: 250)
-        }
     }
 
     /// Answers one request; false when the connection must close afterwards.
@@ -253,11 +189,7 @@ public final class HTTPSession {
     }
 
     /// The client's address without its port.
-    var peerHost: String {
-        var host = String(connection.peer[..<(connection.peer.lastIndex(of: ":") ?? connection.peer.endIndex)])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host
-    }
+    var peerHost: String { connection.peerHost }
 
     /// Hands the connection to the fan-out group serving live `stream` as `format` with `tracks`
     /// (starting one if needed); a HEAD request gets the response head only.
@@ -268,25 +200,38 @@ public final class HTTPSession {
         let chunked = head.version == "HTTP/1.1"
         let text = streamingHead(contentType: contentType, chunked: chunked)
         if head.method == "HEAD" {
-            try connection.send(Array(text.utf8))
+            connection.send(Array(text.utf8))
             return false
         }
         logger.mist(.info, "\(format) viewer \(connection.peer) plays live \(stream)")
-        var onClose: (@Sendable () -> Void)?
-        if let playing {
-            let admission = playing.admission
-            let name = playing.stream
-            let stats = playing.stats
-            onClose = {
-                admission.close(name)
-                ConnectionStats.close(stats)
-            }
-        }
-        try LiveFanOutRegistry.join(
-            stream: stream, format: format, reader: reader, tracks: tracks, connection: connection,
-            responseHead: Array(text.utf8), chunked: chunked, logger: logger, onClose: onClose, muxer: muxer)
-        handedOff = true
+        let group = try LiveFanOutRegistry.join(
+            stream: stream, format: format, reader: reader, tracks: tracks, home: connection.channel.eventLoop,
+            logger: logger, muxer: muxer)
+        let header = group.header
+        let viewer = FanOutViewer(
+            connection: connection, chunked: chunked,
+            own: Array(text.utf8) + (header.isEmpty ? [] : chunked ? FanOutChunk.frame(header) : header))
+        viewer.onClose = playingCloser()
+        streaming = FanOutBody(group: group, viewer: viewer)
         return false
+    }
+
+    /// What ends this request's play triggers and statistics, for a body that outlives it.
+    func playingCloser() -> (() -> Void)? {
+        guard let playing else { return nil }
+        return {
+            playing.admission.close(playing.stream)
+            ConnectionStats.close(playing.stats)
+        }
+    }
+
+    /// Streams a body to this viewer from the connection's loop, at the pace it reads.
+    func pump(
+        _ label: String, chunked: Bool, keepAlive: Bool = false, produce: @escaping () throws -> ChannelPump.Step
+    ) {
+        streaming = ChannelPump(
+            connection: connection, chunked: chunked, keepAlive: keepAlive, label: label, logger: logger,
+            onEnd: playingCloser(), produce: produce)
     }
 
     /// The head of a response that streams until the stream or the connection ends.
@@ -311,7 +256,7 @@ public final class HTTPSession {
                 return
             case .timeout:
                 try idle()
-                if connection.peerHasClosed() { throw NetworkError.closed }
+                if !connection.channel.isActive { throw NetworkError.closed }
             case .packet(let packet):
                 if let stop, packet.time > stop { return }
                 guard let data = packet.data,
@@ -337,6 +282,6 @@ public final class HTTPSession {
         var text = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         text += HTTPSession.corsHeaders + extraHeaders
         text += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        try connection.send(Array(text.utf8) + (headOnly ? [] : body))
+        connection.send(Array(text.utf8) + (headOnly ? [] : body))
     }
 }

@@ -24,8 +24,8 @@ public enum OutputPrograms {
 
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
-        try ListenLoop.run(options, logger: logger) { connection, logger in
-            HTTPSession(connection: connection, logger: logger).run()
+        try EventLoopListener.run(options, logger: logger) { channel in
+            try EventLoopListener.http(channel, logger: logger, formats: Set(HTTPFormat.allCases))
         }
     }
 
@@ -43,8 +43,8 @@ public enum OutputPrograms {
             if PushOutput.target(options) != nil {
                 return PushOutput.run(options, connector: connector, logger: logger)
             }
-            return try ListenLoop.run(options, logger: logger) { connection, logger in
-                HTTPSession(connection: connection, logger: logger, formats: [format]).run()
+            return try EventLoopListener.run(options, logger: logger) { channel in
+                try EventLoopListener.http(channel, logger: logger, formats: [format])
             }
         }
     }

@@ -138,6 +138,7 @@ public final class StreamReader {
         }
         selected = chosen
         pending = nil
+        heldSince = nil
         register(indices)
     }
 
@@ -175,6 +176,7 @@ public final class StreamReader {
             try cursor.position(atKey: key, skippingBefore: isVideo ? keyTime : max(keyTime, time))
         }
         pending = nil
+        heldSince = nil
     }
 
     /// Moves the selected tracks to where live viewers join: the newest point every track has a
@@ -201,12 +203,48 @@ public final class StreamReader {
     /// The next packet across the selected tracks in timestamp order (ties by track index),
     /// waiting up to `timeoutMilliseconds` for the input to write it.
     public func next(timeoutMilliseconds: Int) throws(DTMIError) -> ReadResult {
+        advancePastPending()
+        var waited = 0
+        while true {
+            if let result = try attempt(force: waited >= timeoutMilliseconds) { return result }
+            usleep(2_000)
+            waited += 2
+        }
+    }
+
+    /// The next packet if one can go out now, without waiting: for event loops, which call again
+    /// when the input may have written more. A packet that another selected track may still
+    /// precede is held back for up to `holdMilliseconds` (then sent, as `next` does at its
+    /// timeout), so the tracks stay in time order.
+    public func nextReady(holdMilliseconds: Int = 200) throws(DTMIError) -> ReadResult {
+        advancePastPending()
+        let force = heldSince.map { monotonicNow() - $0 >= Double(holdMilliseconds) / 1000 } ?? false
+        if let result = try attempt(force: force) {
+            heldSince = nil
+            return result
+        }
+        return .timeout
+    }
+    /// Since when `nextReady` has held a packet back for a track that has nothing yet.
+    private var heldSince: Double?
+
+    private func monotonicNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    private func advancePastPending() {
         if let pending {
             pending.cursor.advance(by: pending.length)
             self.pending = nil
         }
-        var waited = 0
-        while true {
+    }
+
+    /// One look at the selected tracks: the packet to hand out, the end, a timeout (`force`: the
+    /// wait is over), or nil to look again later.
+    private func attempt(force: Bool) throws(DTMIError) -> ReadResult? {
+        do {
             var best: (cursor: TrackCursor, packet: DTSCPacket)?
             var waiting: [TrackCursor] = []
             for cursor in selected {
@@ -225,18 +263,18 @@ public final class StreamReader {
                     return ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time)
                         || ($0.isExhausted && fileIsComplete)
                 }
-                if safe || waited >= timeoutMilliseconds || inputIsGone {
+                if safe || force || inputIsGone {
                     pending = (best.cursor, best.packet.frameLength)
                     return .packet(best.packet)
                 }
+                if heldSince == nil { heldSince = monotonicNow() }
             } else if inputIsGone || (waiting.allSatisfy(\.isExhausted) && fileIsComplete) {
                 // Live: the input left. A file: every selected track has been read to its end.
                 return .end
-            } else if waited >= timeoutMilliseconds {
+            } else if force {
                 return .timeout
             }
-            usleep(2_000)
-            waited += 2
+            return nil
         }
     }
 }

@@ -19,7 +19,7 @@ public enum ConnectionStats {
         var host: String
         var connector: String
         var token: String
-        var connection: TCPConnection
+        var connection: any CountedConnection
         var started: Int64
         /// Published once more after closing, with the final counts.
         var closed = false
@@ -40,7 +40,7 @@ public enum ConnectionStats {
 
     /// Starts counting `connection`; the handle to close it with.
     public static func open(
-        _ connection: TCPConnection, kind: String = "viewer", stream: String, host: String, connector: String,
+        _ connection: any CountedConnection, kind: String = "viewer", stream: String, host: String, connector: String,
         token: String
     ) -> Int {
         let entry = Entry(
@@ -68,16 +68,16 @@ public enum ConnectionStats {
         while true {
             let stopping = Set(
                 (ConfigPage.read(StreamPageNames.stoppedSessions)?.arrayValue ?? []).compactMap(\.stringValue))
-            let (rows, toStop) = table.withLock { table -> ([JSONValue], [TCPConnection]) in
+            let (rows, toStop) = table.withLock { table -> ([JSONValue], [any CountedConnection]) in
                 var rows: [JSONValue] = []
-                var toStop: [TCPConnection] = []
+                var toStop: [any CountedConnection] = []
                 for (handle, entry) in table.entries {
                     rows.append([
                         "id": .int(Int64(handle)), "sessid": .string(entry.session), "stream": .string(entry.stream),
                         "host": .string(entry.host), "protocol": .string(entry.connector), "tkn": .string(entry.token),
                         "start": .int(entry.started),
-                        "up": .int(Int64(entry.connection.bytesSent.load(ordering: .relaxed))),
-                        "down": .int(Int64(entry.connection.bytesReceived.load(ordering: .relaxed))),
+                        "up": .int(Int64(entry.connection.sentBytes)),
+                        "down": .int(Int64(entry.connection.receivedBytes)),
                         "closed": .bool(entry.closed),
                     ])
                     if entry.closed {
@@ -89,7 +89,7 @@ public enum ConnectionStats {
                 return (rows, toStop)
             }
             // Cut the connections of stopped sessions; their owners notice and end them.
-            for connection in toStop { shutdown(connection.descriptor, Int32(SHUT_RDWR)) }
+            for connection in toStop { connection.cut() }
             try? ConfigPage.write(["pid": .int(Int64(getpid())), "connections": .array(rows)], to: name)
             usleepMilliseconds(1000)
         }

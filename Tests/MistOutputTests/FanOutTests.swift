@@ -1,29 +1,30 @@
-import Glibc
+import Logging
+import MistCore
 import MistNet
+import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import MistOutput
 
-/// The fan-out ring and its viewers over socket pairs: what a fast viewer gets, what a viewer
-/// that stops reading gets, and chunked framing.
+/// The fan-out ring, its viewers and lanes on embedded channels: what a fast viewer gets, what a
+/// viewer whose channel stops taking bytes gets (it skips to a keyframe, and is dropped after a
+/// stall), and chunked framing. Every byte a channel writes is read back.
 @Suite struct FanOutTests {
-    /// A connected pair: the server end (small send buffer, so it fills) and the viewer's end.
-    static func pair(sendBuffer: Int32 = 4096) throws -> (server: TCPConnection, client: Int32) {
-        var fds: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
-        var size = sendBuffer
-        setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        return (TCPConnection(descriptor: fds[0], peer: "pair"), fds[1])
+    static let logger = Logger(label: "test")
+
+    static func viewer(chunked: Bool = false, own: [UInt8] = []) -> (FanOutViewer, EmbeddedChannel) {
+        let channel = EmbeddedChannel()
+        return (FanOutViewer(connection: ChannelConnection(channel: channel), chunked: chunked, own: own), channel)
     }
 
-    static func drain(_ fd: Int32) -> [UInt8] {
+    /// Everything the channel has written so far.
+    static func drain(_ channel: EmbeddedChannel) throws -> [UInt8] {
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            guard count > 0 else { return out }
-            out += buffer[0..<count]
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            out += buffer.readBytes(length: buffer.readableBytes) ?? []
         }
+        return out
     }
 
     /// Chunk `n` is 8 KiB of byte `n`; every tenth is joinable.
@@ -36,69 +37,98 @@ import Testing
         #expect(ring.newestJoinable?.sequence == 20)
         #expect(ring.bytes <= 40_000 || ring.firstSequence == 20)
         #expect(ring.firstSequence == 30 - ring.chunks.count)
-        #expect(ring.chunk(29)?.framed[ring.chunk(29)!.payload].allSatisfy { $0 == 29 } == true)
+        #expect(ring.chunk(29).map { Array($0.payload.readableBytesView) } == Self.payload(29))
         #expect(ring.chunk(ring.firstSequence - 1) == nil)
         // Without a joinable chunk in the budget, everything from the newest joinable one stays.
         var sparse = FanOutRing(budget: 10_000)
         for sequence in 0..<8 { sparse.append(Self.payload(sequence), joinable: sequence == 0) }
         #expect(sparse.firstSequence == 0 && sparse.chunks.count == 8)
+        // Thousands of chunks later (compaction included) it still finds them by sequence.
+        var long = FanOutRing(budget: 100_000)
+        for sequence in 0..<5000 { long.append(Self.payload(sequence), joinable: sequence % 10 == 0) }
+        #expect(long.chunk(4999).map { Array($0.payload.readableBytesView) } == Self.payload(4999))
+        #expect(long.newestJoinable?.sequence == 4990 && long.bytes <= 100_000 + 8200)
+    }
+
+    @Test func chunksAreSharedNotCopied() {
+        let chunk = FanOutChunk(sequence: 0, joinable: true, payload: Array("frame".utf8))
+        #expect(String(buffer: chunk.framed) == "5\r\nframe\r\n")
+        #expect(String(buffer: chunk.payload) == "frame")
+        // The payload is a slice of the framed bytes' storage.
+        let same = chunk.framed.withUnsafeReadableBytes { framed in
+            chunk.payload.withUnsafeReadableBytes { $0.baseAddress == framed.baseAddress! + 3 }
+        }
+        #expect(same)
     }
 
     @Test func aViewerThatStopsReadingSkipsAheadWithoutHoldingBackAFastOne() throws {
-        let fast = try Self.pair()
-        let slow = try Self.pair()
-        defer {
-            close(fast.client)
-            close(slow.client)
-        }
         let head = Array("HTTP/1.1 200 OK\r\n\r\n".utf8)
-        let fastViewer = FanOutViewer(connection: fast.server, chunked: false, own: head)
-        let slowViewer = FanOutViewer(connection: slow.server, chunked: false, own: head)
+        let (fastViewer, fast) = Self.viewer(own: head)
+        let (slowViewer, slow) = Self.viewer(own: head)
         var ring = FanOutRing(budget: 100_000)
         var fastBytes: [UInt8] = []
-        var skipped = false
+        var slowBytes: [UInt8] = []
         for sequence in 0..<100 {
             let chunk = ring.append(Self.payload(sequence), joinable: sequence % 10 == 0)
             if sequence == 0 {
                 fastViewer.start(at: chunk)
                 slowViewer.start(at: chunk)
             }
-            // The fast viewer reads as it goes; the slow one reads nothing.
-            while try fastViewer.flush(ring) == .blocked { fastBytes += Self.drain(fast.client) }
-            fastBytes += Self.drain(fast.client)
-            _ = try slowViewer.flush(ring)
-            if slowViewer.takeSkipped() > 0 { skipped = true }
+            #expect(fastViewer.flush(ring) == .done)
+            fastBytes += try Self.drain(fast)
+            // The slow viewer's channel stops taking bytes after its first chunk.
+            _ = slowViewer.flush(ring)
+            slowBytes += try Self.drain(slow)
+            slow.isWritable = false
         }
         #expect(fastBytes == head + (0..<100).flatMap(Self.payload))
-        // The slow viewer is stuck in its first chunk, which it keeps although the ring dropped it.
-        #expect(!skipped && slowViewer.isBlocked)
-        // When it reads again it finishes that chunk, then skips to the newest keyframe.
-        var slowBytes = Self.drain(slow.client)
-        while true {
-            let flush = try slowViewer.flush(ring)
-            slowBytes += Self.drain(slow.client)
-            if slowViewer.takeSkipped() > 0 { skipped = true }
-            if flush != .blocked { break }
-        }
-        #expect(skipped && slowViewer.skips == 1)
-        #expect(Array(slowBytes.prefix(head.count)) == head)
-        let media = Array(slowBytes.dropFirst(head.count))
-        #expect(media.count % 8192 == 0)
-        let sequence = stride(from: 0, to: media.count, by: 8192).map { Int(media[$0]) }
-        for (index, value) in sequence.enumerated() {
-            #expect(media[(index * 8192)..<((index + 1) * 8192)].allSatisfy { $0 == UInt8(value) })
-        }
-        for (previous, next) in zip(sequence, sequence.dropFirst()) where next != previous + 1 {
-            #expect(next % 10 == 0 && next > previous, "resumed at \(next) after \(previous)")
-        }
-        #expect(sequence.first == 0 && sequence.last == 99)
-        #expect(sequence.count < 100)
+        #expect(slowViewer.isBlocked && slowViewer.takeSkipped() == 0)
+        #expect(slowBytes == head + Self.payload(0))
+        // When it takes bytes again it skips to the newest keyframe the ring holds.
+        slow.isWritable = true
+        #expect(slowViewer.flush(ring) == .done)
+        #expect(slowViewer.takeSkipped() == 89 && !slowViewer.isBlocked)
+        slowBytes += try Self.drain(slow)
+        #expect(slowBytes == head + Self.payload(0) + (90..<100).flatMap(Self.payload))
+    }
+
+    @Test func aLaneServesItsViewersAndDropsAStalledOne() throws {
+        let loop = EmbeddedEventLoop()
+        var left = 0
+        let lane = FanOutLane(
+            loop: loop, ring: FanOutRing(budget: 1 << 20), label: "test", logger: Self.logger, watching: { 0 },
+            left: { left += 1 })
+        let (reading, readingChannel) = Self.viewer()
+        let (stalled, stalledChannel) = Self.viewer()
+        var closes = 0
+        stalled.onClose = { closes += 1 }
+        lane.admit(reading)
+        lane.admit(stalled)
+        lane.append([FanOutChunk(sequence: 0, joinable: true, payload: Self.payload(0))])
+        stalledChannel.isWritable = false
+        lane.append((1..<5).map { FanOutChunk(sequence: $0, joinable: false, payload: Self.payload($0)) })
+        #expect(try Self.drain(readingChannel) == (0..<5).flatMap(Self.payload))
+        #expect(try Self.drain(stalledChannel) == Self.payload(0))
+        // A viewer that joins now starts at the newest keyframe.
+        let (late, lateChannel) = Self.viewer()
+        lane.admit(late)
+        #expect(try Self.drain(lateChannel) == (0..<5).flatMap(Self.payload))
+        lane.dropStalled(now: monotonicSeconds() + 10)
+        #expect(lane.viewers.count == 3 && left == 0)
+        lane.dropStalled(now: monotonicSeconds() + FanOutLane.stallSeconds + 1)
+        #expect(lane.viewers.count == 2 && left == 1 && closes == 1)
+        #expect(lane.viewers.allSatisfy { $0 !== stalled })
+        // A channel that closes leaves once, however often it is told.
+        lane.remove(late)
+        lane.remove(late)
+        #expect(lane.viewers.count == 1 && left == 2)
+        lane.finish()
+        #expect(lane.viewers.isEmpty && left == 3)
+        try loop.syncShutdownGracefully()
     }
 
     @Test func chunkedViewersGetFramedChunksAndATerminator() throws {
-        let peer = try Self.pair(sendBuffer: 1 << 20)
-        defer { close(peer.client) }
-        let viewer = FanOutViewer(connection: peer.server, chunked: true, own: FanOutChunk.frame(Array("hdr".utf8)))
+        let (viewer, channel) = Self.viewer(chunked: true, own: FanOutChunk.frame(Array("hdr".utf8)))
         var ring = FanOutRing(budget: 1 << 20)
         viewer.start(at: nil)
         ring.append(Array("not joinable".utf8), joinable: false)
@@ -106,8 +136,8 @@ import Testing
         viewer.joinableArrived(joinable)
         ring.append(Array("more".utf8), joinable: false)
         viewer.append(trailer: FanOutChunk.frame([]))
-        #expect(try viewer.flush(ring) == .done)
-        let text = String(decoding: Self.drain(peer.client), as: UTF8.self)
+        #expect(viewer.flush(ring) == .done)
+        let text = String(decoding: try Self.drain(channel), as: UTF8.self)
         #expect(text == "3\r\nhdr\r\n8\r\nkeyframe\r\n4\r\nmore\r\n0\r\n\r\n")
     }
 }

@@ -1,0 +1,50 @@
+import MistNet
+import NIOCore
+import Synchronization
+
+/// One connection served on an event loop, as the rest of the output sees it: its peer for
+/// logs and triggers, its byte counts for the statistics, writes that may come from any thread
+/// (a request answered on the blocking pool) and a way for the controller to cut it.
+public final class ChannelConnection: CountedConnection, Sendable {
+    public let channel: any Channel
+    public let peer: String
+    private let sent = Atomic<Int>(0)
+    private let received = Atomic<Int>(0)
+
+    public init(channel: any Channel) {
+        self.channel = channel
+        peer = ChannelConnection.describe(channel.remoteAddress)
+    }
+
+    /// `host:port`, IPv6 hosts in brackets (as `TCPConnection` names its peers).
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "unknown" }
+        let host = address.ipAddress ?? "unknown"
+        let port = address.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// The peer's address without its port.
+    public var peerHost: String { channel.remoteAddress?.ipAddress ?? "unknown" }
+
+    public var sentBytes: Int { sent.load(ordering: .relaxed) }
+    public var receivedBytes: Int { received.load(ordering: .relaxed) }
+
+    func countReceived(_ count: Int) { received.add(count, ordering: .relaxed) }
+    func countSent(_ count: Int) { sent.add(count, ordering: .relaxed) }
+
+    /// Queues `bytes` and flushes them (from any thread; the loop writes them in order).
+    func send(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        countSent(bytes.count)
+        channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+    }
+
+    /// Queues a buffer shared with other connections (not copied), without flushing.
+    func write(_ buffer: ByteBuffer) {
+        countSent(buffer.readableBytes)
+        channel.write(buffer, promise: nil)
+    }
+
+    public func cut() { channel.close(promise: nil) }
+}

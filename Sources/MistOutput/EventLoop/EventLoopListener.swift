@@ -1,0 +1,51 @@
+import Logging
+import MistCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The listening side of an output on event loops: binds `--interface`/`--port`, gives every
+/// accepted connection its channel pipeline on one of the loops, and stops on SIGINT or SIGTERM.
+public enum EventLoopListener {
+    /// Serves until a stop signal; `pipeline` sets up each accepted channel (on its loop).
+    public static func run(
+        _ options: ParsedOptions, logger: Logger,
+        pipeline: @escaping @Sendable (any Channel) throws -> Void
+    ) throws -> Int32 {
+        // Before any loop thread starts, so they all inherit the blocked signals.
+        let stopSignals = StopSignals.block()
+        let port = Int(clamping: options.integer("port") ?? 0)
+        let interface = options.string("interface") ?? "0.0.0.0"
+        let server = try ServerBootstrap(group: OutputEventLoops.group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                ChannelOptions.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try pipeline(channel) }
+            }
+            .bind(host: interface, port: port).wait()
+        logger.mist(.info, "Listening on \(interface):\(server.localAddress?.port ?? port)")
+        let signal = stopSignals.wait()
+        logger.mist(.info, "Stopping: signal \(signal) received")
+        try? server.close().wait()
+        return 0
+    }
+
+    /// The HTTP pipeline: head limits, NIOHTTP1's request decoder, then the output's handler.
+    static func http(
+        _ channel: any Channel, logger: Logger, formats: Set<HTTPFormat>, headSeconds: Double = 10
+    ) throws {
+        let connection = ChannelConnection(channel: channel)
+        logger.mist(.medium, "Connection from \(connection.peer)")
+        let headGuard = HTTPHeadGuard(
+            connection: connection, headSeconds: headSeconds, idleSeconds: HTTPSession.idleSeconds)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(headGuard)
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try sync.addHandler(
+            HTTPOutputHandler(connection: connection, headGuard: headGuard, logger: logger, formats: formats))
+    }
+}

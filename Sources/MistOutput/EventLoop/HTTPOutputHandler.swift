@@ -1,0 +1,170 @@
+import Logging
+import MistCore
+import MistNet
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP connection of MistOutHTTP (or a single-format output) on its event loop. NIOHTTP1
+/// parses the requests; each is answered by an `HTTPSession` on the blocking pool (it may wait
+/// for triggers or for an input to start), one at a time in the order sent; a streaming answer
+/// then runs on this loop until it ends. Responses are written as bytes, so a live stream's
+/// shared chunks go to the socket untouched.
+final class HTTPOutputHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+
+    private enum State {
+        /// Waiting for (or reading) a request.
+        case reading
+        /// A request head arrived; its body is read and dropped.
+        case receiving(MistNet.HTTPRequestHead)
+        /// A request is being answered on the pool.
+        case answering
+        /// The answer streams on this loop.
+        case streaming(any StreamingBody)
+        case closed
+    }
+
+    private let connection: ChannelConnection
+    private let headGuard: HTTPHeadGuard
+    private let logger: Logger
+    private let formats: Set<HTTPFormat>
+    private var state = State.reading
+    /// Parts that arrived while a request was being answered (pipelining).
+    private var queued: [HTTPServerRequestPart] = []
+    private var context: ChannelHandlerContext?
+
+    init(connection: ChannelConnection, headGuard: HTTPHeadGuard, logger: Logger, formats: Set<HTTPFormat>) {
+        self.connection = connection
+        self.headGuard = headGuard
+        self.logger = logger
+        self.formats = formats
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        queued.append(unwrapInboundIn(data))
+        process()
+    }
+
+    private func process() {
+        while !queued.isEmpty {
+            switch state {
+            case .reading, .receiving: break
+            default: return
+            }
+            let part = queued.removeFirst()
+            switch (part, state) {
+            case (.head(let nioHead), .reading):
+                headGuard.headArrived()
+                let head = HTTPOutputHandler.head(nioHead)
+                if head.header("transfer-encoding") != nil {
+                    return refuse("411 Length Required", HTTPSessionError.unsupportedBody)
+                }
+                if let text = head.header("content-length") {
+                    guard let length = Int(text), length >= 0 else {
+                        return refuse("400 Bad Request", HTTPRequestHead.Failure.malformed("content-length"))
+                    }
+                    guard length <= HTTPSession.maximumBody else {
+                        return refuse("413 Content Too Large", HTTPSessionError.bodyTooLarge(length))
+                    }
+                }
+                state = .receiving(head)
+            case (.body, .receiving):
+                continue
+            case (.end, .receiving(let head)):
+                answer(head)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Our request head from NIOHTTP1's (header names lower-cased, in order).
+    static func head(_ head: NIOHTTP1.HTTPRequestHead) -> MistNet.HTTPRequestHead {
+        MistNet.HTTPRequestHead(
+            method: head.method.rawValue, target: head.uri,
+            version: "HTTP/\(head.version.major).\(head.version.minor)",
+            headers: head.headers.map { (name: $0.name.lowercased(), value: $0.value) })
+    }
+
+    private func answer(_ head: MistNet.HTTPRequestHead) {
+        guard let context else { return }
+        state = .answering
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        let session = HTTPSession(connection: connection, logger: logger, formats: formats)
+        OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) { session.answerRequest(head) }
+            .assumeIsolated().whenComplete { [self] result in
+                switch result {
+                case .success(.keepAlive): nextRequest()
+                case .success(.stream(let body)):
+                    guard case .answering = state else { return body.channelClosed() }
+                    state = .streaming(body)
+                    body.start { [self] keepAlive in
+                        if keepAlive { nextRequest() } else { close() }
+                    }
+                case .success(.close), .failure: close()
+                }
+            }
+    }
+
+    private func nextRequest() {
+        guard let context, case .answering = state else {
+            if case .streaming = state, let context {
+                state = .answering
+                return resumeReading(context)
+            }
+            return
+        }
+        resumeReading(context)
+    }
+
+    private func resumeReading(_ context: ChannelHandlerContext) {
+        state = .reading
+        headGuard.awaitingNextRequest()
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        context.read()
+        process()
+    }
+
+    private func close() {
+        guard let context else { return }
+        if case .closed = state { return }
+        state = .closed
+        let channel = context.channel
+        channel.writeAndFlush(ByteBuffer()).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Answers a request that breaks a limit, then closes.
+    private func refuse(_ status: String, _ error: any Error) {
+        logger.mist(.warn, "HTTP client \(connection.peer) refused: \(error)")
+        let body = "\(error)\n"
+        let text =
+            "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n"
+            + HTTPSession.corsHeaders + "Connection: close\r\n\r\n" + body
+        connection.send(Array(text.utf8))
+        close()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .streaming(let body) = state { body.writabilityChanged() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .streaming(let body) = state { body.channelClosed() }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            if case .closed = state { return }
+            logger.mist(.warn, "HTTP client \(connection.peer) sent a bad request: \(error)")
+            refuse("400 Bad Request", error)
+            return
+        }
+        logger.mist(.medium, "HTTP connection \(connection.peer) ended: \(error)")
+        context.close(promise: nil)
+    }
+}
