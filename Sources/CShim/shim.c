@@ -32,3 +32,7 @@ int mist_set_thread_name(const char *name) {
 
 void mist_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
 void mist_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+
+int mist_spawn_close_from(posix_spawn_file_actions_t *actions, int low) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, low);
+}

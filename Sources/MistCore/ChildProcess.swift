@@ -174,7 +174,8 @@ public enum ChildProcess {
     }
 
     /// `posix_spawn` with an empty signal mask and default handling of every signal, so children
-    /// never inherit a blocked or ignored SIGTERM (from a Dispatch thread, say).
+    /// never inherit a blocked or ignored SIGTERM (from a Dispatch thread, say), and with no
+    /// descriptor but 0, 1 and 2.
     private static func launch(
         _ path: String, arguments: [String], actions: inout posix_spawn_file_actions_t, extraEnvironment: [String] = []
     ) throws(Failure) -> pid_t {
@@ -188,6 +189,9 @@ public enum ChildProcess {
         sigfillset(&defaults)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // The child gets standard input, output and error only: no listening socket, viewer
+        // connection, push socket or another child's pipe of this process stays open in it.
+        mist_spawn_close_from(&actions, 3)
         let argv = ([path] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var cArguments = argv + [nil]

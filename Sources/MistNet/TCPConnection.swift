@@ -145,6 +145,13 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
         return count
     }
 
+    /// Gives the socket to another owner (an event loop): this connection no longer closes it.
+    /// Nil when it was closed already.
+    public func detach() -> Int32? {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+        return descriptor
+    }
+
     public func close() {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Glibc.shutdown(descriptor, Int32(SHUT_RDWR))

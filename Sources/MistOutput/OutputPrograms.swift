@@ -9,8 +9,8 @@ public enum OutputPrograms {
         var configured = RTMPSession.Settings()
         configured.acceptable = Int(options.integer("acceptable") ?? 0)
         let settings = configured
-        return try ListenLoop.run(options, logger: logger) { connection, logger in
-            RTMPSession(connection: connection, logger: logger, settings: settings).run()
+        return try EventLoopListener.run(options, logger: logger) { channel in
+            try RTMPOutputHandler.pipeline(channel, logger: logger, settings: settings)
         }
     }
 

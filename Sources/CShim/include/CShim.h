@@ -10,6 +10,12 @@
 sem_t *mist_sem_open(const char *name, int oflag, unsigned int mode, unsigned int value);
 
 /// Decoders for the status word waitpid() returns (macros in C).
+#include <spawn.h>
+
+/// Closes every descriptor from `low` up in the spawned child (glibc 2.34+), so a child gets
+/// only the descriptors its file actions give it.
+int mist_spawn_close_from(posix_spawn_file_actions_t *actions, int low);
+
 int mist_wifexited(int status);
 int mist_wexitstatus(int status);
 int mist_wifsignaled(int status);

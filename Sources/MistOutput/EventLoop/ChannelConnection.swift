@@ -8,11 +8,19 @@ import Synchronization
 public final class ChannelConnection: CountedConnection, Sendable {
     public let channel: any Channel
     public let peer: String
+    /// What the channel's pipeline takes at its tail: plain bytes, or RTMP's outgoing messages
+    /// (whose chunked form carries bytes through the chunk encoder).
+    enum Framing: Sendable {
+        case bytes
+        case rtmp
+    }
+    let framing: Framing
     private let sent = Atomic<Int>(0)
     private let received = Atomic<Int>(0)
 
-    public init(channel: any Channel) {
+    init(channel: any Channel, framing: Framing = .bytes) {
         self.channel = channel
+        self.framing = framing
         peer = ChannelConnection.describe(channel.remoteAddress)
     }
 
@@ -36,15 +44,29 @@ public final class ChannelConnection: CountedConnection, Sendable {
     /// Queues `bytes` and flushes them (from any thread; the loop writes them in order).
     func send(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        countSent(bytes.count)
-        channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+        write(channel.allocator.buffer(bytes: bytes))
+        channel.flush()
     }
 
     /// Queues a buffer shared with other connections (not copied), without flushing.
     func write(_ buffer: ByteBuffer) {
         countSent(buffer.readableBytes)
-        channel.write(buffer, promise: nil)
+        switch framing {
+        case .bytes: channel.write(buffer, promise: nil)
+        case .rtmp: channel.write(RTMPOutgoing.chunked(buffer), promise: nil)
+        }
     }
 
     public func cut() { channel.close(promise: nil) }
+
+    /// Closes the channel once everything written before has gone out.
+    func closeAfterWrites() {
+        let channel = self.channel
+        let done: EventLoopFuture<Void>
+        switch framing {
+        case .bytes: done = channel.writeAndFlush(ByteBuffer())
+        case .rtmp: done = channel.writeAndFlush(RTMPOutgoing.chunked(ByteBuffer()))
+        }
+        done.whenComplete { _ in channel.close(promise: nil) }
+    }
 }

@@ -128,11 +128,9 @@ final class HTTPOutputHandler: ChannelInboundHandler {
     }
 
     private func close() {
-        guard let context else { return }
         if case .closed = state { return }
         state = .closed
-        let channel = context.channel
-        channel.writeAndFlush(ByteBuffer()).whenComplete { _ in channel.close(promise: nil) }
+        connection.closeAfterWrites()
     }
 
     /// Answers a request that breaks a limit, then closes.

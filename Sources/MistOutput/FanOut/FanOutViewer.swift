@@ -95,8 +95,7 @@ final class FanOutViewer: @unchecked Sendable {
 
     /// Closes the channel once what was written has gone, and says so, once.
     func close() {
-        let channel = connection.channel
-        channel.writeAndFlush(ByteBuffer()).whenComplete { _ in channel.close(promise: nil) }
+        connection.closeAfterWrites()
         let notice = onClose
         onClose = nil
         notice?()
