@@ -95,6 +95,7 @@ let package = Package(
                 dependencies: [
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
                     "MistInBuffer", "MistOutHTTP", "MistControl", .product(name: "Logging", package: "swift-log"),
+                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 ]),
             .executableTarget(name: "MistSwift", dependencies: ["MistCore", "MistControl", "MistInput", "MistOutput"]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
@@ -115,7 +116,8 @@ let package = Package(
             .testTarget(
                 name: "MistOutputTests",
                 dependencies: [
-                    "MistOutput", "MistNet", "MistCore", .product(name: "NIOCore", package: "swift-nio"),
+                    "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData",
+                    .product(name: "NIOCore", package: "swift-nio"),
                     .product(name: "NIOEmbedded", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"),
                 ]),

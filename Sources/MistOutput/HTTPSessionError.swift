@@ -1,7 +1,5 @@
 /// Why MistOutHTTP gave up on a client before answering it.
 enum HTTPSessionError: Error, CustomStringConvertible {
-    /// The request head did not arrive in time (a slow or stalled client).
-    case headTimeout
     /// The client announced a request body larger than any URL here takes.
     case bodyTooLarge(Int)
     /// The client sent a request body in a way these URLs do not take.
@@ -9,7 +7,6 @@ enum HTTPSessionError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .headTimeout: return "the request did not arrive in time"
         case .bodyTooLarge(let length): return "a request body of \(length) bytes is too large"
         case .unsupportedBody: return "chunked request bodies are not taken here"
         }

@@ -6,7 +6,7 @@ public enum OutputPrograms {
     /// MistOutRTMP: RTMP publishers and players; pushes to `rtmp://`.
     public static let rtmp = MistProgram(RTMPCapabilities.declaration) { options, logger in
         if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "RTMP", logger: logger) }
-        var configured = RTMPSession.Settings()
+        var configured = RTMPSettings()
         configured.acceptable = Int(options.integer("acceptable") ?? 0)
         let settings = configured
         return try EventLoopListener.run(options, logger: logger) { channel in
@@ -17,8 +17,8 @@ public enum OutputPrograms {
     /// MistOutDTSC: DTSC players and pushers; pushes to `dtsc://`.
     public static let dtsc = MistProgram(DTSCCapabilities.declaration) { options, logger in
         if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "DTSC", logger: logger) }
-        return try ListenLoop.run(options, logger: logger) { connection, logger in
-            DTSCSession(connection: connection, logger: logger).run()
+        return try EventLoopListener.run(options, logger: logger) { channel in
+            try DTSCOutputHandler.pipeline(channel, logger: logger)
         }
     }
 

@@ -157,7 +157,7 @@ public enum PushOutput {
             try connection.send(header)
             summary.bytes += header.count
             logger.mist(.info, "Pushing \(stream) to \(target) as DTSC")
-            var scratch = [UInt8](repeating: 0, count: 20)
+            var scratch: [UInt8] = []
             var replies: [UInt8] = []
             while !stop() {
                 switch try reader.next(timeoutMilliseconds: 500) {
@@ -166,7 +166,9 @@ public enum PushOutput {
                 case .timeout:
                     break
                 case .packet(let packet):
-                    try DTSCSession.send(packet, header: &scratch, to: connection)
+                    scratch.removeAll(keepingCapacity: true)
+                    DTSCWire.append(packet, to: &scratch)
+                    try connection.send(scratch)
                     summary.bytes += packet.bytes.count
                     summary.first = summary.first ?? packet.time
                     summary.last = packet.time

@@ -14,7 +14,7 @@ struct RTMPLiveMuxer: LiveMuxer {
     private var origin: UInt64?
     private var lastJoin: UInt64?
 
-    /// `chunkSize` is the size the players' connections announced (`RTMPSession.chunkSize`).
+    /// `chunkSize` is the size the players' connections announced (`RTMPSettings.chunkSize`).
     init(tracks: [StreamTrack], chunkSize: Int) {
         self.tracks = tracks
         isVideo = tracks.map { $0.info.type == "video" }

@@ -20,7 +20,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
 
     let connection: ChannelConnection
     let logger: Logger
-    let settings: RTMPSession.Settings
+    let settings: RTMPSettings
     private var context: ChannelHandlerContext?
     private var queued: [RTMPMessage] = []
     /// A step runs on the blocking pool; later messages wait.
@@ -41,14 +41,14 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     private var playback: FLVPlayback?
     private var body: (any StreamingBody)?
 
-    init(connection: ChannelConnection, logger: Logger, settings: RTMPSession.Settings) {
+    init(connection: ChannelConnection, logger: Logger, settings: RTMPSettings) {
         self.connection = connection
         self.logger = logger
         self.settings = settings
     }
 
     /// The RTMP pipeline: handshake, chunk decoder, this handler; the chunk encoder outbound.
-    static func pipeline(_ channel: any Channel, logger: Logger, settings: RTMPSession.Settings) throws {
+    static func pipeline(_ channel: any Channel, logger: Logger, settings: RTMPSettings) throws {
         let connection = ChannelConnection(channel: channel, framing: .rtmp)
         logger.mist(.medium, "Connection from \(connection.peer)")
         let sync = channel.pipeline.syncOperations
@@ -185,9 +185,9 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         case "connect":
             app = values.count > 2 ? values[2]["app"]?.stringValue ?? "" : ""
             tcURL = values.count > 2 ? values[2]["tcUrl"]?.stringValue ?? "rtmp://localhost/\(app)" : ""
-            send(RTMPControl.windowAcknowledgementSize(RTMPSession.window))
-            send(RTMPControl.setPeerBandwidth(RTMPSession.window))
-            send(RTMPControl.setChunkSize(UInt32(RTMPSession.chunkSize)))
+            send(RTMPControl.windowAcknowledgementSize(RTMPSettings.window))
+            send(RTMPControl.setPeerBandwidth(RTMPSettings.window))
+            send(RTMPControl.setChunkSize(UInt32(RTMPSettings.chunkSize)))
             result([
                 .object([("fmsVer", .string("FMS/3,5,5,2004")), ("capabilities", .number(31)), ("mode", .number(1))]),
                 .object([
@@ -244,7 +244,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     /// The encoder of this side's chunk size, for media encoded here.
     static var chunker: RTMPChunkEncoder {
         var encoder = RTMPChunkEncoder()
-        encoder.setChunkSize(RTMPSession.chunkSize)
+        encoder.setChunkSize(RTMPSettings.chunkSize)
         return encoder
     }
 
@@ -421,7 +421,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
                 decision.group = try? LiveFanOutRegistry.join(
                     stream: stream, format: "RTMP", reader: playback.reader, tracks: tracks, home: home,
                     logger: logger
-                ) { RTMPLiveMuxer(tracks: tracks, chunkSize: RTMPSession.chunkSize) }
+                ) { RTMPLiveMuxer(tracks: tracks, chunkSize: RTMPSettings.chunkSize) }
             }
             return decision
         }) { [self] decision in

@@ -1,0 +1,318 @@
+import Foundation
+import MistMedia
+import MistRTMP
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Viewers for the live-edge benchmark on one event loop: HTTP/1.0 requests for `/bench.<format>`
+/// (so bodies come unchunked) or RTMP players; each counts its bytes, the gaps between its
+/// reads and, for FLV, when each video tag arrived against when its frame was published.
+final class BenchClient: @unchecked Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let published: PublishTimes
+
+    init(group: MultiThreadedEventLoopGroup, published: PublishTimes) {
+        self.group = group
+        self.published = published
+    }
+
+    enum Phase {
+        case started
+        case ended(seconds: Double)
+    }
+
+    struct Result {
+        var connected = 0
+        var gaps = Percentiles([])
+        var latency: Percentiles?
+        var megabits = 0.0
+    }
+
+    /// Shared by a run's viewers (all on one loop).
+    final class Tally: @unchecked Sendable {
+        var recording = false
+        var bytes = 0
+        var gaps: [Double] = []
+        var latencies: [Double] = []
+        var connected = 0
+    }
+
+    func watch(
+        format: String, count: Int, port: Int, seconds: Double, phase: (Phase) -> Void = { _ in }
+    ) throws -> Result {
+        let tally = Tally()
+        let loop = group.next()
+        var channels: [any Channel] = []
+        for _ in 0..<count {
+            let published = self.published
+            let future = ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            BenchViewer(format: format, tally: tally, published: published))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port)
+            if let channel = try? future.wait() { channels.append(channel) }
+        }
+        usleep(4_000_000)
+        try loop.submit {
+            tally.recording = true; tally.bytes = 0
+        }.wait()
+        phase(.started)
+        let started = benchNow()
+        usleep(UInt32(seconds * 1_000_000))
+        let elapsed = benchNow() - started
+        phase(.ended(seconds: elapsed))
+        var result = try loop.submit { () -> Result in
+            tally.recording = false
+            var result = Result()
+            result.connected = tally.connected
+            result.gaps = Percentiles(tally.gaps)
+            result.latency = tally.latencies.isEmpty ? nil : Percentiles(tally.latencies)
+            result.megabits = Double(tally.bytes) * 8 / elapsed / 1e6
+            return result
+        }.wait()
+        for channel in channels { channel.close(promise: nil) }
+        result.connected = max(result.connected, 0)
+        return result
+    }
+
+    struct HLSResult {
+        var requests = 0
+        var failed = 0
+        var times = Percentiles([])
+    }
+
+    /// `count` players that fetch the media playlist each second and every segment new to them.
+    func hls(count: Int, port: Int, seconds: Double, phase: (Phase) -> Void) throws -> HLSResult {
+        let loop = group.next()
+        let state = HLSPlayers(loop: loop, port: port)
+        try loop.submit { state.start(count) }.wait()
+        usleep(6_000_000)
+        try loop.submit { state.recording = true }.wait()
+        phase(.started)
+        let started = benchNow()
+        usleep(UInt32(seconds * 1_000_000))
+        phase(.ended(seconds: benchNow() - started))
+        return try loop.submit { () -> HLSResult in
+            state.stop()
+            return HLSResult(requests: state.requests, failed: state.failed, times: Percentiles(state.times))
+        }.wait()
+    }
+}
+
+/// One viewer connection of the benchmark.
+final class BenchViewer: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let format: String
+    let tally: BenchClient.Tally
+    let published: PublishTimes
+    private var lastRead: Double?
+    private var head = true
+    private var pending: [UInt8] = []
+    private var flvStarted = false
+    private var handshake = 0
+
+    init(format: String, tally: BenchClient.Tally, published: PublishTimes) {
+        self.format = format
+        self.tally = tally
+        self.published = published
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        tally.connected += 1
+        if format == "rtmp" {
+            context.writeAndFlush(
+                NIOAny(context.channel.allocator.buffer(bytes: [3] + [UInt8](repeating: 0, count: 1536))),
+                promise: nil)
+        } else {
+            let request = "GET /bench.\(format) HTTP/1.0\r\nHost: bench\r\n\r\n"
+            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: request)), promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        let now = benchNow()
+        if tally.recording {
+            tally.bytes += buffer.readableBytes
+            if let lastRead { tally.gaps.append(now - lastRead) }
+        }
+        lastRead = now
+        if format == "rtmp" && handshake < 1 + 2 * 1536 {
+            let take = min(buffer.readableBytes, 1 + 2 * 1536 - handshake)
+            let bytes = buffer.readBytes(length: take) ?? []
+            if handshake < 1537 { pending += bytes.prefix(max(0, 1537 - handshake)) }
+            handshake += take
+            if handshake == 1 + 2 * 1536 { sendPlay(context) }
+            return
+        }
+        guard format == "flv" else { return }
+        pending += buffer.readableBytesView
+        parseFLV(now: now)
+    }
+
+    private func sendPlay(_ context: ChannelHandlerContext) {
+        var out = Array(pending.dropFirst().prefix(1536))
+        pending = []
+        let encoder = RTMPChunkEncoder()
+        let commands: [(UInt32, [AMFValue])] = [
+            (0, [.string("connect"), .number(1), .object([("app", .string("live"))])]),
+            (0, [.string("createStream"), .number(2), .null]),
+            (1, [.string("play"), .number(3), .null, .string("bench")]),
+        ]
+        for (streamID, values) in commands {
+            encoder.encode(
+                RTMPMessage(
+                    type: RTMPMessage.Kind.commandAMF0, streamID: streamID, timestamp: 0, payload: AMF0.encode(values)),
+                chunkStream: 3, into: &out)
+        }
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: out)), promise: nil)
+    }
+
+    /// Reads FLV tags as they complete; a video tag's arrival is compared with its publication.
+    private func parseFLV(now: Double) {
+        var offset = 0
+        if head {
+            guard let end = pending.firstRange(of: [13, 10, 13, 10]) else { return }
+            offset = end.upperBound
+            head = false
+        }
+        if !flvStarted {
+            guard pending.count - offset >= 13 else { return compact(offset) }
+            offset += 13
+            flvStarted = true
+        }
+        while pending.count - offset >= 11 {
+            let size = Int(pending[offset + 1]) << 16 | Int(pending[offset + 2]) << 8 | Int(pending[offset + 3])
+            guard pending.count - offset >= 11 + size + 4 else { break }
+            if pending[offset] == 9 && tally.recording {
+                let timestamp =
+                    UInt32(pending[offset + 7]) << 24 | UInt32(pending[offset + 4]) << 16
+                    | UInt32(pending[offset + 5]) << 8 | UInt32(pending[offset + 6])
+                if let published = published.time(ofFLV: timestamp) { tally.latencies.append(now - published) }
+            }
+            offset += 11 + size + 4
+        }
+        compact(offset)
+    }
+
+    private func compact(_ offset: Int) {
+        if offset > 0 { pending.removeFirst(offset) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) { tally.connected -= 1 }
+}
+
+/// HLS players on one loop: each asks for the media playlist every second and fetches segments
+/// it has not seen, on a keep-alive connection of its own.
+final class HLSPlayers: @unchecked Sendable {
+    let loop: any EventLoop
+    let port: Int
+    var recording = false
+    var requests = 0
+    var failed = 0
+    var times: [Double] = []
+    private var players: [HLSPlayer] = []
+
+    init(loop: any EventLoop, port: Int) {
+        self.loop = loop
+        self.port = port
+    }
+
+    func start(_ count: Int) {
+        for index in 0..<count {
+            let player = HLSPlayer(owner: self)
+            players.append(player)
+            // Spread over the first second, as players that started at different times would be.
+            loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(index % 1000))) { player.connect() }
+        }
+    }
+
+    func stop() { for player in players { player.stop() } }
+}
+
+final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    unowned let owner: HLSPlayers
+    private var channel: (any Channel)?
+    private var seen: Set<Substring> = []
+    private var queue: [String] = []
+    private var response: [UInt8] = []
+    private var sentAt = 0.0
+    private var busy = false
+    private var stopped = false
+    private var variant: String?
+
+    init(owner: HLSPlayers) { self.owner = owner }
+
+    func connect() {
+        ClientBootstrap(group: owner.loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(self) }
+            }
+            .connect(host: "127.0.0.1", port: owner.port)
+            .assumeIsolated().whenSuccess { [self] channel in
+                self.channel = channel
+                poll()
+            }
+    }
+
+    func stop() {
+        stopped = true
+        channel?.close(promise: nil)
+    }
+
+    private func poll() {
+        guard !stopped else { return }
+        queue.append(variant.map { "/hls/bench/\($0)" } ?? "/hls/bench/index.m3u8")
+        next()
+        owner.loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in poll() }
+    }
+
+    private func next() {
+        guard !busy, !queue.isEmpty, let channel else { return }
+        busy = true
+        let path = queue.removeFirst()
+        sentAt = benchNow()
+        response = []
+        channel.writeAndFlush(
+            channel.allocator.buffer(string: "GET \(path) HTTP/1.1\r\nHost: bench\r\n\r\n"), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        response += unwrapInboundIn(data).readableBytesView
+        guard let end = response.firstRange(of: [13, 10, 13, 10]) else { return }
+        let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
+        let length =
+            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+        guard response.count - end.upperBound >= length else { return }
+        let body = String(decoding: response[end.upperBound..<(end.upperBound + length)], as: UTF8.self)
+        if owner.recording {
+            owner.requests += 1
+            owner.times.append(benchNow() - sentAt)
+            if !head.hasPrefix("http/1.1 200") { owner.failed += 1 }
+        }
+        busy = false
+        if body.hasPrefix("#EXTM3U") {
+            for line in body.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") && !line.isEmpty {
+                if line.hasSuffix(".m3u8") {
+                    if variant == nil { variant = String(line) }
+                } else if !seen.contains(line) {
+                    seen.insert(line)
+                    // A new player fetches the newest segment only, as hls.js starts near the live edge.
+                    if seen.count > 1 || line == body.split(whereSeparator: \.isNewline).last {
+                        let directory = variant.map { String($0.dropLast("index.m3u8".count)) } ?? ""
+                        queue.append("/hls/bench/\(directory)\(line)")
+                    }
+                }
+            }
+        }
+        next()
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import MistShm
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// `MistBench live`: one ffmpeg push (720p30, 2 Mbit/s) into a standalone MistOutRTMP, played
+/// from MistOutHTTP and MistOutRTMP by viewers on an in-process SwiftNIO client (one event loop
+/// holds thousands of connections cheaply). Measures, for the output processes:
+/// - latency: when each video frame appeared in the stream's pages (a reader in this process
+///   polls them every 0.2 ms) to when its FLV tag arrived at a viewer; and the gaps between a
+///   viewer's reads, for HTTP-TS, HTTP-FLV, fMP4 and RTMP, with 1 and with 1,000 viewers;
+/// - fan-out cost: CPU seconds per viewer-minute, memory per viewer and threads, for 200 and
+///   2,000 HTTP-TS viewers and 500 RTMP players;
+/// - HLS: 1,000 players polling the live playlist each second and fetching each new segment.
+enum LiveEdgeBench {
+    static let sampleSeconds = 15.0
+
+    static func run(only: String?) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else {
+            print("Live edge: skipped, ffmpeg is not installed")
+            return
+        }
+        let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let rtmpPort = 21000 + Int(getpid() % 1000)
+        let httpPort = rtmpPort + 1000
+        let rtmp = Process()
+        rtmp.executableURL = directory.appendingPathComponent("MistOutRTMP")
+        rtmp.arguments = ["-p", String(rtmpPort), "-i", "127.0.0.1", "-g", "2"]
+        let http = Process()
+        http.executableURL = directory.appendingPathComponent("MistOutHTTP")
+        http.arguments = ["-p", String(httpPort), "-i", "127.0.0.1", "-g", "2"]
+        try rtmp.run()
+        try http.run()
+        defer {
+            http.terminate()
+            rtmp.terminate()
+        }
+        usleep(300_000)
+        let push = Process()
+        push.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        push.arguments = [
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+            "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", "900",
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-b:v", "2000k", "-maxrate", "2000k",
+            "-bufsize", "2000k", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv",
+            "rtmp://127.0.0.1:\(rtmpPort)/live/bench",
+        ]
+        try push.run()
+        defer { push.terminate() }
+        usleep(3_000_000)
+        let published = PublishTimes(stream: "bench")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let client = BenchClient(group: group, published: published)
+
+        if only == nil || only == "latency" {
+            print("\nLive edge: one 720p30 2 Mbit/s RTMP push, viewers on loopback (release build)")
+            print("format    viewers  frame latency p50/p99 ms  read gap p50/p99 ms  Mbit/s per viewer")
+            for (kind, count) in [("flv", 1), ("ts", 1), ("mp4", 1), ("rtmp", 1), ("flv", 1000), ("ts", 1000)] {
+                let port = kind == "rtmp" ? rtmpPort : httpPort
+                let result = try client.watch(format: kind, count: count, port: port, seconds: sampleSeconds)
+                let latency =
+                    result.latency.map { "\(format($0.p50, digits: 1)) / \(format($0.p99, digits: 1))" } ?? "-"
+                let gaps = "\(format(result.gaps.p50, digits: 1)) / \(format(result.gaps.p99, digits: 1))"
+                let rate = format(result.megabits / Double(max(1, count)), digits: 2)
+                var line = kind.padding(to: 8) + "  " + String(count).leftPadding(to: 7)
+                line += "  " + latency.leftPadding(to: 24) + "  " + gaps.leftPadding(to: 19)
+                line += "  " + rate.leftPadding(to: 17)
+                print(line)
+                usleep(2_000_000)
+            }
+        }
+        if only == nil || only == "fanout" {
+            print("\nFan-out cost: one 720p30 2 Mbit/s push (release build, 2 cores)")
+            print("format  viewers  cpu% of one core  cpu s per viewer-min  KiB per viewer  threads  Mbit/s per viewer")
+            for (kind, count, server) in [("ts", 200, http), ("ts", 2000, http), ("rtmp", 500, rtmp)] {
+                let port = kind == "rtmp" ? rtmpPort : httpPort
+                let pid = server.processIdentifier
+                let idle = RTMPFanOutBench.residentKiB(pid)
+                var cpu = 0.0
+                var rss = 0
+                var threads = 0
+                let result = try client.watch(format: kind, count: count, port: port, seconds: sampleSeconds) {
+                    phase in
+                    switch phase {
+                    case .started: cpu = RTMPFanOutBench.cpuSeconds(pid)
+                    case .ended(let seconds):
+                        cpu = (RTMPFanOutBench.cpuSeconds(pid) - cpu) / seconds
+                        rss = RTMPFanOutBench.residentKiB(pid)
+                        threads = LiveEdgeBench.threads(pid)
+                    }
+                }
+                let viewers = Double(max(1, result.connected))
+                var line = kind.padding(to: 6) + "  " + String(result.connected).leftPadding(to: 7)
+                line += "  " + format(cpu * 100, digits: 1).leftPadding(to: 16)
+                line += "  " + format(cpu * 60 / viewers, digits: 4).leftPadding(to: 20)
+                line += "  " + format(Double(rss - idle) / viewers, digits: 1).leftPadding(to: 14)
+                line += "  " + String(threads).leftPadding(to: 7)
+                line += "  " + format(result.megabits / viewers, digits: 2).leftPadding(to: 17)
+                print(line)
+                usleep(3_000_000)
+            }
+        }
+        if only == nil || only == "hls" {
+            let pid = http.processIdentifier
+            var cpu = 0.0
+            let result = try client.hls(count: 1000, port: httpPort, seconds: sampleSeconds * 2) { phase in
+                switch phase {
+                case .started: cpu = RTMPFanOutBench.cpuSeconds(pid)
+                case .ended(let seconds): cpu = (RTMPFanOutBench.cpuSeconds(pid) - cpu) / seconds
+                }
+            }
+            print("\nHLS: 1,000 players polling the live playlist each second and fetching each new segment")
+            print(
+                "requests \(result.requests), failed \(result.failed); request time p50/p99 "
+                    + "\(format(result.times.p50, digits: 1)) / \(format(result.times.p99, digits: 1)) ms; "
+                    + "cpu \(format(cpu * 100, digits: 1))% of one core, "
+                    + "\(format(cpu * 60 / 1000, digits: 4)) cpu s per viewer-min")
+        }
+    }
+
+    static func threads(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
+    }
+}
+
+/// When each video frame of a stream appeared in its pages, by its time.
+final class PublishTimes: @unchecked Sendable {
+    private let times = Mutex<[UInt32: Double]>([:])
+
+    init(stream: String) {
+        Thread.detachNewThread { [self] in
+            guard let reader = try? StreamReader(stream: stream, waitMilliseconds: 5000) else { return }
+            guard let video = reader.tracks().first(where: { $0.info.type == "video" }) else { return }
+            try? reader.select([video.index])
+            try? reader.seekToLiveEdge()
+            while true {
+                switch try? reader.next(timeoutMilliseconds: 0) {
+                case .packet(let packet):
+                    let now = benchNow()
+                    times.withLock { $0[UInt32(truncatingIfNeeded: packet.time)] = now }
+                case .end, .none: return
+                default: usleep(200)
+                }
+            }
+        }
+    }
+
+    /// The moment the frame of `time` (FLV's 32 bits of it) appeared.
+    func time(ofFLV timestamp: UInt32) -> Double? {
+        times.withLock { $0[timestamp] }
+    }
+}
+
+func benchNow() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// Percentiles of a sample, in milliseconds.
+struct Percentiles {
+    var p50 = 0.0
+    var p99 = 0.0
+
+    init(_ values: [Double]) {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return }
+        p50 = sorted[sorted.count / 2] * 1000
+        p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000
+    }
+}

@@ -1,0 +1,267 @@
+import Logging
+import MistCore
+import MistData
+import MistNet
+import MistShm
+import MistStream
+import NIOCore
+import NIOPosix
+
+/// One DTSC connection on its event loop: greets the peer, waits for its `play` or `push`
+/// command (answering pings), then either sends the stream's header and every packet of its
+/// tracks as the peer reads them, or relays a pushed stream to its buffer (and the buffer's
+/// answers back) over a channel of its own. Starting the stream's input or buffer runs on the
+/// blocking pool.
+final class DTSCOutputHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private enum State {
+        case waiting
+        case starting
+        case playing
+        case relaying(any Channel)
+        case closed
+    }
+
+    let connection: ChannelConnection
+    let logger: Logger
+    private var state = State.waiting
+    private var context: ChannelHandlerContext?
+    private var idle: Scheduled<Void>?
+    private var body: ChannelPump?
+    /// Frames from a publisher that arrived before its buffer's channel was ready.
+    private var early: [ByteBuffer] = []
+    /// How long a connection may stay without a request.
+    static let requestSeconds: Int64 = 30
+
+    init(connection: ChannelConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// The DTSC pipeline: framing, then this handler.
+    static func pipeline(_ channel: any Channel, logger: Logger) throws {
+        let connection = ChannelConnection(channel: channel)
+        logger.mist(.medium, "Connection from \(connection.peer)")
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(RTMPOutputHandler.ReceivedBytes(connection: connection))
+        try sync.addHandler(ByteToMessageHandler(DTSCFrameDecoder()))
+        try sync.addHandler(DTSCOutputHandler(connection: connection, logger: logger))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        send(command: ["cmd": "hi", "version": .string("MistSwift/" + MistVersion.version), "pack_method": 2])
+        let connection = self.connection
+        idle = context.eventLoop.scheduleTask(in: .seconds(DTSCOutputHandler.requestSeconds)) {
+            connection.cut()
+        }
+    }
+
+    private func send(command members: JSONObject) {
+        connection.send(DTSCWire.command(members))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch state {
+        case .relaying(let buffer):
+            buffer.writeAndFlush(frame, promise: nil)
+            if !buffer.isWritable {
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            }
+            return
+        case .starting:
+            early.append(frame)
+            return
+        case .closed:
+            return
+        case .waiting, .playing:
+            break
+        }
+        do {
+            let json = try frame.withUnsafeReadableBytes { raw throws(DTMIError) in try DTSCPacket(raw).json() }
+            guard frame.readableBytesView.starts(with: DTSCFrameKind.command.magic) else {
+                throw DTSCSessionError.unexpected("data before a play command")
+            }
+            let command = json["cmd"].asString
+            if command == "ping" { return send(command: ["cmd": "ok", "msg": "Pong!"]) }
+            guard case .waiting = state, command == "play" || command == "push" else {
+                if case .waiting = state {
+                    logger.mist(.medium, "Ignoring DTCM \(command) from \(connection.peer)")
+                }
+                return
+            }
+            let stream = json["stream"].asString
+            guard !stream.isEmpty, stream.utf8.count <= 100, !stream.contains("/") else {
+                throw DTSCSessionError.unexpected("\(command) needs a valid stream name")
+            }
+            idle?.cancel()
+            state = .starting
+            if command == "play" { play(stream) } else { push(stream) }
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        if error is DTMIError {
+            logger.mist(.warn, "DTSC peer \(connection.peer) sent malformed data: \(error)")
+            send(command: ["cmd": "error", "msg": .string("Invalid data received: \(error)")])
+        } else {
+            logger.mist(.warn, "DTSC connection \(connection.peer) failed: \(error)")
+            send(command: ["cmd": "error", "msg": .string("\(error)")])
+        }
+        close()
+    }
+
+    private func close() {
+        if case .closed = state { return }
+        state = .closed
+        connection.closeAfterWrites()
+    }
+
+    // MARK: Playing
+
+    private func play(_ stream: String) {
+        guard let context else { return }
+        let logger = self.logger
+        let opened = UncheckedBox<(StreamReader, Int)?>(nil)
+        OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) {
+            // Under a controller, the stream's input is started on demand; run by hand, an input
+            // started some other way is waited for.
+            if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
+            let reader = try StreamReader(stream: stream, waitMilliseconds: 5000)
+            var waited = 0
+            while reader.tracks().isEmpty && waited < 5000 {
+                usleepMilliseconds(10)
+                waited += 10
+            }
+            let tracks = reader.tracks()
+            guard !tracks.isEmpty else { throw DTSCSessionError.unexpected("stream \(stream) has no tracks") }
+            try reader.select(tracks.map(\.index))
+            if reader.isLive { try reader.seekToLiveEdge() }
+            opened.value = (reader, tracks.count)
+        }.assumeIsolated().whenComplete { [self] result in
+            guard case .starting = state else { return }
+            switch result {
+            case .failure(let error): fail(error)
+            case .success:
+                guard let (reader, count) = opened.value else { return close() }
+                do {
+                    try startPlaying(stream, reader, trackCount: count)
+                } catch {
+                    fail(error)
+                }
+            }
+        }
+    }
+
+    private func startPlaying(_ stream: String, _ reader: StreamReader, trackCount: Int) throws {
+        logger.mist(.info, "DTSC viewer \(connection.peer) plays \(stream) (\(trackCount) tracks)")
+        connection.send(try reader.header(includeTables: false, renumber: true).encode(includeTables: false))
+        state = .playing
+        var lastSent = monotonicSeconds()
+        let logger = self.logger
+        let peer = connection.peer
+        let body = ChannelPump(
+            connection: connection, chunked: false, keepAlive: false, label: "DTSC of \(stream)", logger: logger,
+            onEnd: nil
+        ) {
+            var out: [UInt8] = []
+            reading: while out.count < 256 * 1024 {
+                switch try reader.nextReady() {
+                case .packet(let packet): DTSCWire.append(packet, to: &out)
+                case .timeout: break reading
+                case .end:
+                    if out.isEmpty {
+                        logger.mist(.info, "Stream \(stream) ended; closing DTSC viewer \(peer)")
+                        return .end
+                    }
+                    break reading
+                }
+            }
+            let now = monotonicSeconds()
+            if out.isEmpty && now - lastSent >= 1 {
+                // A ping every second the stream is quiet, so the peer knows this side is alive.
+                out = DTSCWire.command(["cmd": "ping"])
+            }
+            if out.isEmpty { return .wait }
+            lastSent = now
+            return .bytes(out)
+        }
+        self.body = body
+        body.start { [weak self] _ in self?.close() }
+    }
+
+    // MARK: Pushing
+
+    private func push(_ stream: String) {
+        guard let context else { return }
+        let (logger, host) = (logger, connection.peerHost)
+        let descriptor = UncheckedBox<Int32?>(nil)
+        OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) {
+            let target = try BufferPushClient.connect(stream: stream, peerHost: host, logger: logger)
+            descriptor.value = target.detach()
+        }.assumeIsolated().whenComplete { [self] result in
+            guard case .starting = state else { return }
+            switch result {
+            case .failure(let error): fail(error)
+            case .success:
+                guard let fd = descriptor.value else { return close() }
+                attachBuffer(stream, fd)
+            }
+        }
+    }
+
+    /// Puts the buffer's push socket on this loop: publisher frames go there, its answers back.
+    private func attachBuffer(_ stream: String, _ descriptor: Int32) {
+        guard let context else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let connection = self.connection
+        let link = BufferLink(
+            writable: {
+                loopBound.value.context?.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+                loopBound.value.context?.read()
+            },
+            gone: { loopBound.value.close() },
+            received: { connection.send(Array($0.readableBytesView)) })
+        ClientBootstrap(group: context.eventLoop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(link) }
+            }
+            .withConnectedSocket(descriptor)
+            .assumeIsolated().whenComplete { [self] result in
+                switch result {
+                case .failure(let error): fail(error)
+                case .success(let buffer):
+                    guard case .starting = state else {
+                        buffer.close(promise: nil)
+                        return
+                    }
+                    logger.mist(.info, "DTSC push from \(connection.peer) into \(stream)")
+                    state = .relaying(buffer)
+                    // The buffer answers first: ok when it takes this source, an error when busy.
+                    for frame in early { buffer.write(frame, promise: nil) }
+                    early = []
+                    buffer.flush()
+                }
+            }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        body?.writabilityChanged()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idle?.cancel()
+        body?.channelClosed()
+        body = nil
+        if case .relaying(let buffer) = state { buffer.close(promise: nil) }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { fail(error) }
+}
