@@ -253,7 +253,7 @@ public enum PushOutput {
             switch ext {
             case "ts", "m3u8": muxer = try TSLiveMuxer(tracks: tracks)
             case "flv": muxer = FLVLiveMuxer(tracks: tracks)
-            case "mp4", "fmp4", "m4v": muxer = try FMP4LiveMuxer(tracks: tracks)
+            case "mp4", "fmp4", "m4v": muxer = try FMP4LiveMuxer(tracks: tracks, perFrame: false)
             default: throw Ending(code: "UNSUPPORTED", text: "no muxer for .\(ext) files")
             }
             logger.mist(.info, "Recording \(stream) to \(path)")
