@@ -247,6 +247,7 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
     private var busy = false
     private var stopped = false
     private var variant: String?
+    private var primed = false
 
     init(owner: HLSPlayers) { self.owner = owner }
 
@@ -284,34 +285,42 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
             channel.allocator.buffer(string: "GET \(path) HTTP/1.1\r\nHost: bench\r\n\r\n"), promise: nil)
     }
 
+    /// Where the current response's body starts and how long it is, once its head is in.
+    private var body: (start: Int, length: Int, ok: Bool)?
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         response += unwrapInboundIn(data).readableBytesView
-        guard let end = response.firstRange(of: [13, 10, 13, 10]) else { return }
-        let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
-        let length =
-            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-            .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
-        guard response.count - end.upperBound >= length else { return }
-        let body = String(decoding: response[end.upperBound..<(end.upperBound + length)], as: UTF8.self)
+        if body == nil {
+            guard let end = response.firstRange(of: [13, 10, 13, 10]) else { return }
+            let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
+            let length =
+                head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+            body = (end.upperBound, length, head.hasPrefix("http/1.1 200"))
+        }
+        guard let body, response.count - body.start >= body.length else { return }
+        self.body = nil
         if owner.recording {
             owner.requests += 1
             owner.times.append(benchNow() - sentAt)
-            if !head.hasPrefix("http/1.1 200") { owner.failed += 1 }
+            if !body.ok { owner.failed += 1 }
         }
         busy = false
-        if body.hasPrefix("#EXTM3U") {
-            for line in body.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") && !line.isEmpty {
+        // Only playlists are read; segments are counted.
+        if response[body.start...].starts(with: Array("#EXTM3U".utf8)) {
+            let text = String(decoding: response[body.start..<(body.start + body.length)], as: UTF8.self)
+            let lines = text.split(whereSeparator: \.isNewline)
+            let directory = variant.map { String($0.dropLast("index.m3u8".count)) } ?? ""
+            for line in lines where !line.hasPrefix("#") && !line.isEmpty {
                 if line.hasSuffix(".m3u8") {
                     if variant == nil { variant = String(line) }
                 } else if !seen.contains(line) {
                     seen.insert(line)
                     // A new player fetches the newest segment only, as hls.js starts near the live edge.
-                    if seen.count > 1 || line == body.split(whereSeparator: \.isNewline).last {
-                        let directory = variant.map { String($0.dropLast("index.m3u8".count)) } ?? ""
-                        queue.append("/hls/bench/\(directory)\(line)")
-                    }
+                    if primed || line == lines.last { queue.append("/hls/bench/\(directory)\(line)") }
                 }
             }
+            if variant != nil && lines.contains(where: { $0.hasPrefix("#EXTINF") }) { primed = true }
         }
         next()
     }

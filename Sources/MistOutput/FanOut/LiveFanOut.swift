@@ -28,6 +28,15 @@ final class LiveFanOut: @unchecked Sendable {
     let viewerCount = Atomic<Int>(0)
     private var nextSequence = 0
     private var pump: LoopTimer?
+    /// Chunks muxed but not yet handed to the lanes, and since when the oldest waits.
+    private var undelivered: [FanOutChunk] = []
+    private var waitingSince: Double?
+    /// Which of the group's tracks are video: a video frame goes out at once and takes the audio
+    /// muxed before it along, so a viewer's socket is written once per picture, not once per
+    /// audio frame too; audio alone waits at most `audioWaitSeconds`.
+    private let isVideo: [Bool]
+    private let hasVideo: Bool
+    static let audioWaitSeconds = 0.02
     /// Set once the stream ended; lanes made afterwards close their viewers at once.
     private let ended = Atomic<Bool>(false)
     /// Called (on the home loop) when the group stops: the registry forgets it.
@@ -46,6 +55,8 @@ final class LiveFanOut: @unchecked Sendable {
         self.logger = logger
         self.ringBytes = ringBytes
         start = KeyframeStart(tracks: tracks)
+        isVideo = tracks.map { $0.info.type == "video" }
+        hasVideo = isVideo.contains(true)
         self.leave = leave
         shared = Mutex(([:], FanOutRing(budget: ringBytes)))
     }
@@ -78,6 +89,7 @@ final class LiveFanOut: @unchecked Sendable {
     private func read() {
         var chunks: [FanOutChunk] = []
         var finished = false
+        var picture = false
         var piece: [UInt8] = []
         do {
             reading: for _ in 0..<256 {
@@ -91,6 +103,7 @@ final class LiveFanOut: @unchecked Sendable {
                     piece.removeAll(keepingCapacity: true)
                     let joinable = try muxer.add(position: position, packet: packet, data: data, into: &piece)
                     guard !piece.isEmpty else { continue }
+                    if !hasVideo || isVideo[position] { picture = true }
                     chunks.append(FanOutChunk(sequence: nextSequence, joinable: joinable, payload: piece))
                     nextSequence += 1
                 }
@@ -106,7 +119,14 @@ final class LiveFanOut: @unchecked Sendable {
                 nextSequence += 1
             }
         }
-        deliver(chunks, finished: finished)
+        let now = monotonicSeconds()
+        if !chunks.isEmpty && waitingSince == nil { waitingSince = now }
+        undelivered += chunks
+        if picture || finished || waitingSince.map({ now - $0 >= LiveFanOut.audioWaitSeconds }) == true {
+            deliver(undelivered, finished: finished)
+            undelivered = []
+            waitingSince = nil
+        }
         if finished {
             _ = leave(self, true)
             stop()
