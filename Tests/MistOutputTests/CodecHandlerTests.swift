@@ -110,3 +110,15 @@ import Testing
         #expect(throws: (any Error).self) { try channel.writeInbound(ByteBuffer(bytes: frame)) }
     }
 }
+
+/// Numbers a player sends become positions without trapping: one MistOutRTMP serves every
+/// player, so `seek` with `inf` must not end them all.
+@Suite struct RTMPPositionTests {
+    @Test(arguments: [
+        (Double.infinity, UInt64(1_000_000_000_000_000)), (-Double.infinity, 0), (Double.nan, 0), (-5, 0),
+        (1e300, 1_000_000_000_000_000), (1500.7, 1500),
+    ])
+    func positionsAreClamped(value: Double, expected: UInt64) {
+        #expect(RTMPOutputHandler.milliseconds(value) == expected)
+    }
+}
