@@ -114,11 +114,12 @@ import Testing
 /// Numbers a player sends become positions without trapping: one MistOutRTMP serves every
 /// player, so `seek` with `inf` must not end them all.
 @Suite struct RTMPPositionTests {
-    @Test(arguments: [
-        (Double.infinity, UInt64(1_000_000_000_000_000)), (-Double.infinity, 0), (Double.nan, 0), (-5, 0),
-        (1e300, 1_000_000_000_000_000), (1500.7, 1500),
-    ])
-    func positionsAreClamped(value: Double, expected: UInt64) {
-        #expect(RTMPOutputHandler.milliseconds(value) == expected)
+    static let cases: [(Double, UInt64)] = [
+        (.infinity, 1_000_000_000_000_000), (-.infinity, 0), (.nan, 0), (-5, 0), (1e300, 1_000_000_000_000_000),
+        (1500.7, 1500),
+    ]
+
+    @Test func positionsAreClamped() {
+        for (value, expected) in Self.cases { #expect(RTMPOutputHandler.milliseconds(value) == expected, "\(value)") }
     }
 }
