@@ -237,7 +237,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     /// A position a player asked for, in milliseconds: negative, NaN and huge values are clamped
     /// (a Double that does not fit traps when converted).
     static func milliseconds(_ value: Double) -> UInt64 {
-        guard value.isFinite, value > 0 else { return 0 }
+        guard !value.isNaN, value > 0 else { return 0 }
         return value >= 1e15 ? 1_000_000_000_000_000 : UInt64(value)
     }
 
