@@ -30,16 +30,7 @@ enum HTTPFanOutBench {
             ingest.terminate()
         }
         usleep(300_000)
-        let push = Process()
-        push.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        push.arguments = [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-            "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", "180",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-b:v", "2000k", "-maxrate", "2000k",
-            "-bufsize", "2000k", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv",
-            "rtmp://127.0.0.1:\(rtmpPort)/live/bench",
-        ]
-        try push.run()
+        let push = try BenchPush.start(port: rtmpPort, rate: 25, kilobits: 2000, seconds: 180)
         defer { push.terminate() }
         usleep(3_000_000)
 

@@ -22,31 +22,34 @@ enum LiveEdgeBench {
             return
         }
         let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let rtmpPort = 21000 + Int(getpid() % 1000)
-        let httpPort = rtmpPort + 1000
+        // `MIST_BENCH_SERVER=<rtmp port>,<http port>` measures a server already running (MistServer
+        // for a side-by-side run, with a `bench` stream whose source is push://); its processes
+        // are found by name.
+        let external = ProcessInfo.processInfo.environment["MIST_BENCH_SERVER"]?.split(separator: ",").compactMap {
+            Int($0)
+        }
+        let ours = external?.count != 2
+        let rtmpPort = ours ? 21000 + Int(getpid() % 1000) : external![0]
+        let httpPort = ours ? rtmpPort + 1000 : external![1]
         let rtmp = Process()
         rtmp.executableURL = directory.appendingPathComponent("MistOutRTMP")
         rtmp.arguments = ["-p", String(rtmpPort), "-i", "127.0.0.1", "-g", "2"]
         let http = Process()
         http.executableURL = directory.appendingPathComponent("MistOutHTTP")
         http.arguments = ["-p", String(httpPort), "-i", "127.0.0.1", "-g", "2"]
-        try rtmp.run()
-        try http.run()
-        defer {
-            http.terminate()
-            rtmp.terminate()
+        if ours {
+            try rtmp.run()
+            try http.run()
         }
+        defer {
+            if ours {
+                http.terminate()
+                rtmp.terminate()
+            }
+        }
+        print(ours ? "\nMistSwift" : "\nThe server on ports \(rtmpPort) and \(httpPort)")
         usleep(300_000)
-        let push = Process()
-        push.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        push.arguments = [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-            "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", "900",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-b:v", "2000k", "-maxrate", "2000k",
-            "-bufsize", "2000k", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv",
-            "rtmp://127.0.0.1:\(rtmpPort)/live/bench",
-        ]
-        try push.run()
+        let push = try BenchPush.start(port: rtmpPort, rate: 30, kilobits: 2000, seconds: 900)
         defer { push.terminate() }
         usleep(3_000_000)
         let published = PublishTimes(stream: "bench")
@@ -73,29 +76,32 @@ enum LiveEdgeBench {
         }
         if only == nil || only == "fanout" {
             print("\nFan-out cost: one 720p30 2 Mbit/s push (release build, 2 cores)")
-            print("format  viewers  cpu% of one core  cpu s per viewer-min  KiB per viewer  threads  Mbit/s per viewer")
-            for (kind, count, server) in [("ts", 200, http), ("ts", 2000, http), ("rtmp", 500, rtmp)] {
+            print(
+                "format  viewers  cpu% of one core  cpu s per viewer-min  PSS KiB per viewer  threads  Mbit/s per viewer"
+            )
+            for (kind, count) in [("ts", 200), ("ts", 2000), ("rtmp", 500)] {
                 let port = kind == "rtmp" ? rtmpPort : httpPort
-                let pid = server.processIdentifier
-                let idle = RTMPFanOutBench.residentKiB(pid)
+                // Ours serves every viewer of a protocol in one process; MistServer one per viewer.
+                let name = kind == "rtmp" ? "MistOutRTMP" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
+                let idle = LiveEdgeBench.memoryKiB(named: name)
                 var cpu = 0.0
                 var rss = 0
                 var threads = 0
                 let result = try client.watch(format: kind, count: count, port: port, seconds: sampleSeconds) {
                     phase in
                     switch phase {
-                    case .started: cpu = RTMPFanOutBench.cpuSeconds(pid)
+                    case .started: cpu = LiveEdgeBench.cpuSeconds(named: name)
                     case .ended(let seconds):
-                        cpu = (RTMPFanOutBench.cpuSeconds(pid) - cpu) / seconds
-                        rss = RTMPFanOutBench.residentKiB(pid)
-                        threads = LiveEdgeBench.threads(pid)
+                        cpu = (LiveEdgeBench.cpuSeconds(named: name) - cpu) / seconds
+                        rss = LiveEdgeBench.memoryKiB(named: name)
+                        threads = LiveEdgeBench.processes(named: name).map(LiveEdgeBench.threads).reduce(0, +)
                     }
                 }
                 let viewers = Double(max(1, result.connected))
                 var line = kind.padding(to: 6) + "  " + String(result.connected).leftPadding(to: 7)
                 line += "  " + format(cpu * 100, digits: 1).leftPadding(to: 16)
                 line += "  " + format(cpu * 60 / viewers, digits: 4).leftPadding(to: 20)
-                line += "  " + format(Double(rss - idle) / viewers, digits: 1).leftPadding(to: 14)
+                line += "  " + format(Double(rss - idle) / viewers, digits: 1).leftPadding(to: 18)
                 line += "  " + String(threads).leftPadding(to: 7)
                 line += "  " + format(result.megabits / viewers, digits: 2).leftPadding(to: 17)
                 print(line)
@@ -103,12 +109,12 @@ enum LiveEdgeBench {
             }
         }
         if only == nil || only == "hls" {
-            let pid = http.processIdentifier
+            let name = ours ? "MistOutHTTP" : "MistOutHLS"
             var cpu = 0.0
             let result = try client.hls(count: 1000, port: httpPort, seconds: sampleSeconds * 2) { phase in
                 switch phase {
-                case .started: cpu = RTMPFanOutBench.cpuSeconds(pid)
-                case .ended(let seconds): cpu = (RTMPFanOutBench.cpuSeconds(pid) - cpu) / seconds
+                case .started: cpu = LiveEdgeBench.cpuSeconds(named: name)
+                case .ended(let seconds): cpu = (LiveEdgeBench.cpuSeconds(named: name) - cpu) / seconds
                 }
             }
             print("\nHLS: 1,000 players polling the live playlist each second and fetching each new segment")
@@ -118,6 +124,32 @@ enum LiveEdgeBench {
                     + "cpu \(format(cpu * 100, digits: 1))% of one core, "
                     + "\(format(cpu * 60 / 1000, digits: 4)) cpu s per viewer-min")
         }
+    }
+
+    /// The processes whose name (the kernel's, 15 characters) is `name`.
+    static func processes(named name: String) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = Int32(entry),
+                let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8),
+                comm.trimmingCharacters(in: .whitespacesAndNewlines) == name
+            else { return nil }
+            return pid
+        }
+    }
+
+    static func cpuSeconds(named name: String) -> Double {
+        processes(named: name).map(RTMPFanOutBench.cpuSeconds).reduce(0, +)
+    }
+
+    /// Proportional set size summed over the processes (shared pages counted once in all).
+    static func memoryKiB(named name: String) -> Int {
+        processes(named: name).map { pid in
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return 0 }
+            for line in text.split(separator: "\n") where line.hasPrefix("Pss:") {
+                return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            }
+            return 0
+        }.reduce(0, +)
     }
 
     static func threads(_ pid: Int32) -> Int {

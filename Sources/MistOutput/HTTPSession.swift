@@ -243,29 +243,22 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     /// Hands `body` every packet of `tracks` (video from its first keyframe on) until the stream
-    /// ends or passes `stop`. When nothing arrives within `wait()` milliseconds, `idle` runs and
-    /// a viewer that left is noticed.
+    /// ends or passes `stop`, waiting for the input on this (pool) thread: for answers of bounded
+    /// size, such as a file's index or subtitles. When nothing arrives within `wait()`
+    /// milliseconds, `idle` runs and a viewer that left is noticed.
     func forEachPacket(
         _ reader: StreamReader, tracks: [StreamTrack], stop: UInt64? = nil, wait: () -> Int,
         idle: () throws -> Void, _ body: (Int, DTSCPacket, UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        var sawVideoKey = !tracks.contains { $0.info.type == "video" }
+        var feed = PacketFeed(reader, tracks: tracks, stop: stop)
         while true {
-            switch try reader.next(timeoutMilliseconds: wait()) {
+            switch try feed.next(waitMilliseconds: wait()) {
             case .end:
                 return
-            case .timeout:
+            case .wait:
                 try idle()
                 if !connection.channel.isActive { throw NetworkError.closed }
-            case .packet(let packet):
-                if let stop, packet.time > stop { return }
-                guard let data = packet.data,
-                    let position = tracks.firstIndex(where: { $0.index == Int(packet.trackID) })
-                else { continue }
-                if tracks[position].info.type == "video" && !sawVideoKey {
-                    guard packet.isKeyframe else { continue }
-                    sawVideoKey = true
-                }
+            case .packet(let position, let packet, let data):
                 try body(position, packet, data)
             }
         }

@@ -1,7 +1,7 @@
 import MistData
 import MistShm
 
-/// A viewer's packets read without waiting, for bodies pumped on an event loop: the packets of
+/// A viewer's packets, read without waiting for bodies pumped on an event loop: the packets of
 /// its tracks in time order (video from its first keyframe on) until the stream ends or passes
 /// `stop`; `wait` when the input has published nothing new yet.
 struct PacketFeed {
@@ -24,9 +24,13 @@ struct PacketFeed {
         sawVideoKey = !tracks.contains { $0.info.type == "video" }
     }
 
-    mutating func next() throws -> Next {
+    /// The next packet; with `waitMilliseconds` above 0 it waits that long for the input (on a
+    /// thread that may block), else it answers at once.
+    mutating func next(waitMilliseconds: Int = 0) throws -> Next {
         while !ended {
-            switch try reader.nextReady() {
+            let result =
+                waitMilliseconds > 0 ? try reader.next(timeoutMilliseconds: waitMilliseconds) : try reader.nextReady()
+            switch result {
             case .timeout: return .wait
             case .end: ended = true
             case .packet(let packet):

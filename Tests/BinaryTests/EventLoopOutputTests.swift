@@ -28,16 +28,7 @@ import Testing
     }
 
     @Test(.enabled(if: MediaTools.available)) func threeHundredLiveViewersTakeAFewThreads() throws {
-        let rtmpPort = ControllerHarness.freePort()
-        let httpPort = ControllerHarness.freePort()
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"live": {"name": "live", "source": "push://"}}}
-                """)
-        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+        let (controller, rtmpPort, httpPort) = try HTTPEndToEndTests.liveServer()
         let push = try MediaTools.pushTestPattern(
             to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 20,
             log: controller.folder.appendingPathComponent("push.log"))

@@ -4,7 +4,8 @@ import Testing
 
 /// MistOutHTTP under the controller: a stream pushed over RTMP played as HTTP-TS by ffmpeg.
 @Suite(.serialized) struct HTTPEndToEndTests {
-    @Test(.enabled(if: MediaTools.available)) func rtmpPushPlaysAsHTTPTS() throws {
+    /// A controller with RTMP and HTTP on free ports and a `live` stream taking pushes.
+    static func liveServer() throws -> (ControllerHarness, rtmpPort: Int, httpPort: Int) {
         let rtmpPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
         let controller = try ControllerHarness(
@@ -15,6 +16,11 @@ import Testing
                  "streams": {"live": {"name": "live", "source": "push://"}}}
                 """)
         #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+        return (controller, rtmpPort, httpPort)
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func rtmpPushPlaysAsHTTPTS() throws {
+        let (controller, rtmpPort, httpPort) = try Self.liveServer()
         let folder = controller.folder
 
         // Unknown URLs and streams get 404 with a reason; garbage gets 400; the server goes on.
