@@ -79,7 +79,15 @@ enum LiveEdgeBench {
             print(
                 "format  viewers  cpu% of one core  cpu s per viewer-min  PSS KiB per viewer  threads  Mbit/s per viewer"
             )
-            for (kind, count) in [("ts", 200), ("ts", 2000), ("rtmp", 500)] {
+            // `MIST_BENCH_FANOUT=ts:200,rtmp:100` picks other runs (a process-per-viewer server is slow at 2,000).
+            let runs =
+                ProcessInfo.processInfo.environment["MIST_BENCH_FANOUT"]?.split(separator: ",").compactMap {
+                    run -> (String, Int)? in
+                    let parts = run.split(separator: ":")
+                    guard parts.count == 2, let count = Int(parts[1]) else { return nil }
+                    return (String(parts[0]), count)
+                } ?? [("ts", 200), ("ts", 2000), ("rtmp", 500)]
+            for (kind, count) in runs {
                 let port = kind == "rtmp" ? rtmpPort : httpPort
                 // Ours serves every viewer of a protocol in one process; MistServer one per viewer.
                 let name = kind == "rtmp" ? "MistOutRTMP" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
