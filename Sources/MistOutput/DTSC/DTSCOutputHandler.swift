@@ -44,7 +44,7 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         let connection = ChannelConnection(channel: channel)
         logger.mist(.medium, "Connection from \(connection.peer)")
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(RTMPOutputHandler.ReceivedBytes(connection: connection))
+        try sync.addHandler(ReceivedBytesCounter(connection: connection))
         try sync.addHandler(ByteToMessageHandler(DTSCFrameDecoder()))
         try sync.addHandler(DTSCOutputHandler(connection: connection, logger: logger))
     }
@@ -126,8 +126,7 @@ final class DTSCOutputHandler: ChannelInboundHandler {
     private func play(_ stream: String) {
         guard let context else { return }
         let logger = self.logger
-        let opened = UncheckedBox<(StreamReader, Int)?>(nil)
-        OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) {
+        OutputEventLoops.offload(on: context.eventLoop) { () throws -> (StreamReader, Int) in
             // Under a controller, the stream's input is started on demand; run by hand, an input
             // started some other way is waited for.
             if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
@@ -141,13 +140,12 @@ final class DTSCOutputHandler: ChannelInboundHandler {
             guard !tracks.isEmpty else { throw DTSCSessionError.unexpected("stream \(stream) has no tracks") }
             try reader.select(tracks.map(\.index))
             if reader.isLive { try reader.seekToLiveEdge() }
-            opened.value = (reader, tracks.count)
-        }.assumeIsolated().whenComplete { [self] result in
+            return (reader, tracks.count)
+        } then: { [self] result in
             guard case .starting = state else { return }
             switch result {
             case .failure(let error): fail(error)
-            case .success:
-                guard let (reader, count) = opened.value else { return close() }
+            case .success(let (reader, count)):
                 do {
                     try startPlaying(stream, reader, trackCount: count)
                 } catch {
@@ -199,17 +197,15 @@ final class DTSCOutputHandler: ChannelInboundHandler {
     private func push(_ stream: String) {
         guard let context else { return }
         let (logger, host) = (logger, connection.peerHost)
-        let descriptor = UncheckedBox<Int32?>(nil)
-        OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) {
-            let target = try BufferPushClient.connect(stream: stream, peerHost: host, logger: logger)
-            descriptor.value = target.detach()
-        }.assumeIsolated().whenComplete { [self] result in
+        OutputEventLoops.offload(on: context.eventLoop) {
+            try BufferPushClient.connect(stream: stream, peerHost: host, logger: logger).detach()
+        } then: { [self] result in
             guard case .starting = state else { return }
             switch result {
             case .failure(let error): fail(error)
-            case .success:
-                guard let fd = descriptor.value else { return close() }
-                attachBuffer(stream, fd)
+            case .success(let descriptor):
+                guard let descriptor else { return close() }
+                attachBuffer(stream, descriptor)
             }
         }
     }
@@ -219,34 +215,26 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         guard let context else { return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let connection = self.connection
-        let link = BufferLink(
-            writable: {
-                loopBound.value.context?.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-                loopBound.value.context?.read()
-            },
-            gone: { loopBound.value.close() },
-            received: { connection.send(Array($0.readableBytesView)) })
-        ClientBootstrap(group: context.eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(link) }
-            }
-            .withConnectedSocket(descriptor)
-            .assumeIsolated().whenComplete { [self] result in
-                switch result {
-                case .failure(let error): fail(error)
-                case .success(let buffer):
-                    guard case .starting = state else {
-                        buffer.close(promise: nil)
-                        return
-                    }
-                    logger.mist(.info, "DTSC push from \(connection.peer) into \(stream)")
-                    state = .relaying(buffer)
-                    // The buffer answers first: ok when it takes this source, an error when busy.
-                    for frame in early { buffer.write(frame, promise: nil) }
-                    early = []
-                    buffer.flush()
+        BufferLink.attach(
+            descriptor, publisher: context.channel, gone: { loopBound.value.close() },
+            received: { connection.send(Array($0.readableBytesView)) }
+        )
+        .assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .failure(let error): fail(error)
+            case .success(let buffer):
+                guard case .starting = state else {
+                    buffer.close(promise: nil)
+                    return
                 }
+                logger.mist(.info, "DTSC push from \(connection.peer) into \(stream)")
+                state = .relaying(buffer)
+                // The buffer answers first: ok when it takes this source, an error when busy.
+                for frame in early { buffer.write(frame, promise: nil) }
+                early = []
+                buffer.flush()
             }
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -16,6 +16,17 @@ public enum OutputEventLoops {
         return pool
     }()
 
+    /// Runs `work` on the blocking pool, then `then` with its result on `loop` (call on `loop`).
+    static func offload<T>(
+        on loop: any EventLoop, _ work: @escaping @Sendable () throws -> T,
+        then: @escaping (Result<T, any Error>) -> Void
+    ) {
+        let box = UncheckedBox<T?>(nil)
+        blocking.runIfActive(eventLoop: loop) { box.value = try work() }.assumeIsolated().whenComplete { result in
+            then(result.flatMap { box.value.map { .success($0) } ?? .failure(ChannelError.ioOnClosedChannel) })
+        }
+    }
+
     /// How often a fan-out group or a per-viewer pump looks for what its input published
     /// (the reader's pages are shared memory written by another process).
     static let pollInterval = TimeAmount.milliseconds(2)

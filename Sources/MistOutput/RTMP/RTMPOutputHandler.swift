@@ -52,22 +52,11 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         let connection = ChannelConnection(channel: channel, framing: .rtmp)
         logger.mist(.medium, "Connection from \(connection.peer)")
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(ReceivedBytes(connection: connection))
+        try sync.addHandler(ReceivedBytesCounter(connection: connection))
         try sync.addHandler(RTMPHandshakeHandler())
         try sync.addHandler(ByteToMessageHandler(RTMPChunkDecoderHandler()))
         try sync.addHandler(RTMPChunkEncoderHandler())
         try sync.addHandler(RTMPOutputHandler(connection: connection, logger: logger, settings: settings))
-    }
-
-    /// Counts what the peer sends, for statistics and acknowledgements.
-    final class ReceivedBytes: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        let connection: ChannelConnection
-        init(connection: ChannelConnection) { self.connection = connection }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            connection.countReceived(unwrapInboundIn(data).readableBytes)
-            context.fireChannelRead(data)
-        }
     }
 
     var peerHost: String { connection.peerHost }
@@ -128,14 +117,12 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     private func offload<T>(_ work: @escaping @Sendable () -> T, then: @escaping (T) -> Void) {
         guard let context else { return }
         busy = true
-        let box = UncheckedBox<T?>(nil)
-        OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) { box.value = work() }
-            .assumeIsolated().whenComplete { [self] result in
-                busy = false
-                guard !closed else { return }
-                if case .success = result, let value = box.value { then(value) } else { close() }
-                process()
-            }
+        OutputEventLoops.offload(on: context.eventLoop, work) { [self] result in
+            busy = false
+            guard !closed else { return }
+            if case .success(let value) = result { then(value) } else { close() }
+            process()
+        }
     }
 
     private func handle(_ message: RTMPMessage) throws {
@@ -167,12 +154,6 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         default:
             break
         }
-    }
-
-    /// The buffer's channel takes bytes again: read the publisher again.
-    private func bufferWritable() {
-        context?.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        context?.read()
     }
 
     private func command(_ values: [AMFValue], streamID: UInt32) throws {
@@ -323,44 +304,37 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         guard let context else { return }
         busy = true
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let link = BufferLink(
-            writable: { loopBound.value.bufferWritable() },
-            gone: {
-                let handler = loopBound.value
-                guard !handler.closed else { return }
-                handler.logger.mist(.warn, "The buffer of \(handler.publishedStream) went away; ending the push")
-                handler.close()
-            })
-        ClientBootstrap(group: context.eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(link) }
-            }
-            .withConnectedSocket(descriptor)
-            .assumeIsolated().whenComplete { [self] result in
-                busy = false
-                switch result {
-                case .failure(let error):
-                    reject("NetStream.Publish.Rejected", "Publish rejected: \(error)", transaction: transaction)
-                case .success(let channel):
-                    guard !closed else {
-                        channel.close(promise: nil)
-                        return
-                    }
-                    buffer = channel
-                    ingest = RTMPIngest()
-                    publishedStream = stream
-                    stats = ConnectionStats.open(
-                        connection, kind: "input", stream: stream, host: peerHost, connector: "RTMP",
-                        token: String(getpid()))
-                    logger.mist(.info, "RTMP push from \(connection.peer) into \(stream)")
-                    send(RTMPControl.userControl(0, 1))
-                    send(
-                        RTMPControl.status(
-                            "NetStream.Publish.Start", description: "Stream is now published!",
-                            transaction: transaction))
+        BufferLink.attach(descriptor, publisher: context.channel) {
+            let handler = loopBound.value
+            guard !handler.closed else { return }
+            handler.logger.mist(.warn, "The buffer of \(handler.publishedStream) went away; ending the push")
+            handler.close()
+        }
+        .assumeIsolated().whenComplete { [self] result in
+            busy = false
+            switch result {
+            case .failure(let error):
+                reject("NetStream.Publish.Rejected", "Publish rejected: \(error)", transaction: transaction)
+            case .success(let channel):
+                guard !closed else {
+                    channel.close(promise: nil)
+                    return
                 }
-                process()
+                buffer = channel
+                ingest = RTMPIngest()
+                publishedStream = stream
+                stats = ConnectionStats.open(
+                    connection, kind: "input", stream: stream, host: peerHost, connector: "RTMP",
+                    token: String(getpid()))
+                logger.mist(.info, "RTMP push from \(connection.peer) into \(stream)")
+                send(RTMPControl.userControl(0, 1))
+                send(
+                    RTMPControl.status(
+                        "NetStream.Publish.Start", description: "Stream is now published!",
+                        transaction: transaction))
             }
+            process()
+        }
     }
 
     // MARK: Playing
@@ -521,10 +495,4 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         logger.mist(.warn, "RTMP connection \(connection.peer) closed: \(error)")
         close()
     }
-}
-
-/// A value handed from the blocking pool back to the loop that waits for it.
-final class UncheckedBox<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }
