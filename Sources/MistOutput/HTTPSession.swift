@@ -272,9 +272,25 @@ final class HTTPSession: @unchecked Sendable {
         status: String, contentType: String, body: [UInt8], keepAlive: Bool, headOnly: Bool = false,
         extraHeaders: String = ""
     ) throws {
-        var text = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
-        text += HTTPSession.corsHeaders + extraHeaders
-        text += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        let text = HTTPSession.responseHead(
+            status: status, contentType: contentType, length: body.count, keepAlive: keepAlive,
+            extraHeaders: extraHeaders)
         connection.send(Array(text.utf8) + (headOnly ? [] : body))
+    }
+
+    /// The head of a response of `length` bytes, with MistServer's CORS and caching headers.
+    static func responseHead(
+        status: String, contentType: String, length: Int, keepAlive: Bool, extraHeaders: String = ""
+    ) -> String {
+        "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(length)\r\n"
+            + corsHeaders + extraHeaders + "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+    }
+
+    /// A plain-text answer that ends the connection (a refused request).
+    static func refusal(status: String, reason: String) -> [UInt8] {
+        let body = reason + "\n"
+        return Array(
+            (responseHead(status: status, contentType: "text/plain", length: body.utf8.count, keepAlive: false) + body)
+                .utf8)
     }
 }

@@ -87,13 +87,10 @@ final class HTTPHeadGuard: ChannelInboundHandler {
         guard let context else { return }
         headBytes = nil
         deadline?.cancel()
-        let body = reason + "\n"
-        let text =
-            "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n"
-            + HTTPSession.corsHeaders + "Connection: close\r\n\r\n" + body
-        connection.countSent(text.utf8.count)
+        let bytes = HTTPSession.refusal(status: status, reason: reason)
+        connection.countSent(bytes.count)
         let channel = context.channel
-        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).whenComplete { _ in
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
             channel.close(promise: nil)
         }
     }

@@ -108,15 +108,13 @@ final class HTTPOutputHandler: ChannelInboundHandler {
             }
     }
 
+    /// The answer (or its body) is done: the connection reads its next request.
     private func nextRequest() {
-        guard let context, case .answering = state else {
-            if case .streaming = state, let context {
-                state = .answering
-                return resumeReading(context)
-            }
-            return
+        guard let context else { return }
+        switch state {
+        case .answering, .streaming: resumeReading(context)
+        default: return
         }
-        resumeReading(context)
     }
 
     private func resumeReading(_ context: ChannelHandlerContext) {
@@ -136,11 +134,7 @@ final class HTTPOutputHandler: ChannelInboundHandler {
     /// Answers a request that breaks a limit, then closes.
     private func refuse(_ status: String, _ error: any Error) {
         logger.mist(.warn, "HTTP client \(connection.peer) refused: \(error)")
-        let body = "\(error)\n"
-        let text =
-            "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n"
-            + HTTPSession.corsHeaders + "Connection: close\r\n\r\n" + body
-        connection.send(Array(text.utf8))
+        connection.send(HTTPSession.refusal(status: status, reason: "\(error)"))
         close()
     }
 
