@@ -218,7 +218,7 @@ public final class StreamReader {
     /// timeout), so the tracks stay in time order.
     public func nextReady(holdMilliseconds: Int = 200) throws(DTMIError) -> ReadResult {
         advancePastPending()
-        let force = heldSince.map { monotonicNow() - $0 >= Double(holdMilliseconds) / 1000 } ?? false
+        let force = heldSince.map { ContinuousClock.now - $0 >= .milliseconds(holdMilliseconds) } ?? false
         if let result = try attempt(force: force) {
             heldSince = nil
             return result
@@ -226,13 +226,7 @@ public final class StreamReader {
         return .timeout
     }
     /// Since when `nextReady` has held a packet back for a track that has nothing yet.
-    private var heldSince: Double?
-
-    private func monotonicNow() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
+    private var heldSince: ContinuousClock.Instant?
 
     private func advancePastPending() {
         if let pending {
@@ -267,7 +261,7 @@ public final class StreamReader {
                     pending = (best.cursor, best.packet.frameLength)
                     return .packet(best.packet)
                 }
-                if heldSince == nil { heldSince = monotonicNow() }
+                if heldSince == nil { heldSince = ContinuousClock.now }
             } else if inputIsGone || (waiting.allSatisfy(\.isExhausted) && fileIsComplete) {
                 // Live: the input left. A file: every selected track has been read to its end.
                 return .end

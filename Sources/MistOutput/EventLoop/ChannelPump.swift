@@ -82,9 +82,7 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
     private func finish(keepAlive: Bool) {
         done = true
         connection.channel.flush()
-        let notice = onEnd
-        onEnd = nil
-        notice?()
+        notifyEnd()
         let next = finished
         finished = nil
         next?(keepAlive)
@@ -98,6 +96,11 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
         done = true
         retry?.cancel()
         retry = nil
+        notifyEnd()
+    }
+
+    /// Runs `onEnd`, once.
+    private func notifyEnd() {
         let notice = onEnd
         onEnd = nil
         notice?()

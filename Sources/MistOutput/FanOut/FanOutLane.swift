@@ -41,6 +41,7 @@ final class FanOutLane: @unchecked Sendable {
             return
         }
         viewer.start(at: ring.newestJoinable)
+        viewer.isServed = true
         viewers.append(viewer)
         logger.mist(.info, "\(label) viewer \(viewer.connection.peer) joins (\(watching()) watching)")
         flush(viewer)
@@ -62,7 +63,7 @@ final class FanOutLane: @unchecked Sendable {
 
     /// A viewer's channel takes bytes again.
     func resume(_ viewer: FanOutViewer) {
-        guard viewers.contains(where: { $0 === viewer }) else { return }
+        guard viewer.isServed else { return }
         flush(viewer)
     }
 
@@ -79,7 +80,8 @@ final class FanOutLane: @unchecked Sendable {
 
     /// A viewer's channel closed (or the lane let it go).
     func remove(_ viewer: FanOutViewer) {
-        guard let index = viewers.firstIndex(where: { $0 === viewer }) else { return }
+        guard viewer.isServed, let index = viewers.firstIndex(where: { $0 === viewer }) else { return }
+        viewer.isServed = false
         viewers.remove(at: index)
         viewer.close()
         logger.mist(.medium, "\(label) viewer \(viewer.connection.peer) left")

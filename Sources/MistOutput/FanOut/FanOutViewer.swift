@@ -16,6 +16,8 @@ final class FanOutViewer: @unchecked Sendable {
     private(set) var blockedSince: Double?
     private var skippedChunks = 0
     private var trailer: ByteBuffer?
+    /// Whether a lane serves this viewer now (so a late writability event finds it gone at once).
+    var isServed = false
     /// Runs once when the group lets the viewer go (CONN_CLOSE, statistics).
     var onClose: (() -> Void)?
 
