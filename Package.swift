@@ -116,8 +116,8 @@ let package = Package(
             .testTarget(
                 name: "MistOutputTests",
                 dependencies: [
-                    "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData",
-                    .product(name: "NIOCore", package: "swift-nio"),
+                    "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData", "MistShm",
+                    "ShmTestSupport", .product(name: "NIOCore", package: "swift-nio"),
                     .product(name: "NIOEmbedded", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"),
                 ]),

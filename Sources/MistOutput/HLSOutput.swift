@@ -49,13 +49,20 @@ enum HLSOutput {
             return subtitlePlaylist(stream, opened, subtitle: chosen[0], file: parts[2])
         }
         let timing = chosen.first { $0.info.type == "video" } ?? chosen[0]
+        // Read before the keys, so a key arriving meanwhile makes the cached playlist stale.
+        let window = opened.reader.keyWindow(of: timing.index)
+        let cacheKey = HLSLiveCache.key(stream: stream, tracks: parts[1], file: parts[2])
         do {
             let segments = try self.segments(opened.reader, timing: timing, tracks: chosen)
             if parts[2] == "index.m3u8" {
                 guard !segments.isEmpty else { return failure("503 Service Unavailable", "No complete segment yet") }
-                return Response(
-                    contentType: playlistType,
-                    body: Array(HLSPlaylist.media(segments, ended: !opened.reader.isLive).utf8))
+                let body = Array(HLSPlaylist.media(segments, ended: !opened.reader.isLive).utf8)
+                if let window {
+                    HLSLiveCache.shared.store(
+                        cacheKey, stream: stream, contentType: playlistType, body: body,
+                        timing: (timing.index, window))
+                }
+                return Response(contentType: playlistType, body: body)
             }
             if parts[2].hasPrefix("chunk_") && parts[2].hasSuffix(".ts"),
                 let start = UInt64(parts[2].dropFirst(6).dropLast(3))
@@ -69,6 +76,10 @@ enum HLSOutput {
                     duration: segment.duration)
                 let body = try HLSSegmentCache.shared.bytes(key) {
                     try segmentBytes(opened.reader, tracks: chosen, segment: segment)
+                }
+                if !body.isEmpty {
+                    HLSLiveCache.shared.store(
+                        cacheKey, stream: stream, contentType: "video/mp2t", body: body, timing: nil)
                 }
                 return Response(contentType: "video/mp2t", body: body)
             }

@@ -32,6 +32,15 @@ struct PlayAdmission: Sendable {
         return stream
     }
 
+    /// Whether `admit` and `play` for `stream` would answer without waiting for a trigger
+    /// handler (none that blocks applies, or USER_NEW's answer for this session is kept), so an
+    /// event loop may ask them itself.
+    func answersAtOnce(_ stream: String) -> Bool {
+        !Triggers.isActive("PLAY_REWRITE", stream: stream) && !Triggers.waitsForAnswer("CONN_OPEN", stream: stream)
+            && !Triggers.waitsForAnswer("CONN_PLAY", stream: stream)
+            && ViewerSession.answersAtOnce(stream: stream, host: host, token: token, connector: connector)
+    }
+
     /// Another stream to try when `stream` cannot be opened, from DEFAULT_STREAM.
     func fallback(for stream: String) -> String? {
         guard Triggers.isActive("DEFAULT_STREAM", stream: stream) else { return nil }

@@ -125,6 +125,19 @@ public final class StreamReader {
         return keys
     }
 
+    /// A track's key window: its page, the number of its oldest key still held and one past its
+    /// newest, or nil when the track is gone. An answer built from `keys(of:)` of a live track
+    /// (its complete keys) stays right while the window does not change.
+    public func keyWindow(of index: Int) -> (page: String, first: UInt64, end: UInt64)? {
+        let list = tables.trackList
+        guard list.isAvailable(UInt64(index)), list.int(tables.valid, UInt64(index)) != 0 else { return nil }
+        // A track removed and added again under the same index has a page of another name.
+        let page = list.string(tables.page, UInt64(index))
+        if let known = cursors[index], known.page.name != page { cursors[index] = nil }
+        guard let t = try? cursor(index).tables else { return nil }
+        return (page, t.keys.deleted, t.keys.endPosition)
+    }
+
     /// Chooses the tracks `next` reads, starting each at its oldest key.
     public func select(_ indices: [Int]) throws(SharedMemoryError) {
         var chosen: [TrackCursor] = []

@@ -73,6 +73,12 @@ public enum Triggers {
         }
     }
 
+    /// Whether firing `name` for `stream` would wait for a handler's answer (a blocking handler
+    /// applies): an event loop must then leave the request to the blocking pool.
+    public static func waitsForAnswer(_ name: String, stream: String = "") -> Bool {
+        handlers(name, stream: stream).handlers.contains { $0.sync }
+    }
+
     /// Whether any handler would run for `name` and `stream` (so a payload is worth building).
     public static func isActive(_ name: String, stream: String = "") -> Bool {
         !handlers(name, stream: stream).handlers.isEmpty

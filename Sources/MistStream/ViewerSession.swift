@@ -53,6 +53,18 @@ public enum ViewerSession {
         return String(checksum)
     }
 
+    /// Whether `admit` would answer without waiting: USER_NEW has no blocking handler for
+    /// `stream`, or the session's answer is kept.
+    public static func answersAtOnce(stream: String, host: String, token: String, connector: String) -> Bool {
+        guard Triggers.waitsForAnswer("USER_NEW", stream: stream) else { return true }
+        let mode = Int(Triggers.setting("sessionViewerMode").intValue ?? 14)
+        let session = id(stream: stream, host: host, token: token, connector: connector, mode: mode)
+        let now = monotonicSeconds()
+        let current = Triggers.setting("invalidate").intValue ?? 0
+        guard generation.withLock({ $0 == current }) else { return false }
+        return answers.withLock { $0[session].map { $0.until > now } ?? false }
+    }
+
     /// Runs USER_NEW for a new session (not again while its answer is kept); true when the
     /// viewer may watch.
     public static func admit(

@@ -48,6 +48,14 @@ public final class ChannelConnection: CountedConnection, Sendable {
         channel.flush()
     }
 
+    /// Queues a response head and a body shared with other connections (not copied), and
+    /// flushes them.
+    func send(_ head: [UInt8], body: ByteBuffer?) {
+        write(channel.allocator.buffer(bytes: head))
+        if let body, body.readableBytes > 0 { write(body) }
+        channel.flush()
+    }
+
     /// Queues a buffer shared with other connections (not copied), without flushing.
     func write(_ buffer: ByteBuffer) {
         countSent(buffer.readableBytes)

@@ -6,7 +6,8 @@ import NIOHTTP1
 
 /// One HTTP connection of MistOutHTTP (or a single-format output) on its event loop. NIOHTTP1
 /// parses the requests; each is answered by an `HTTPSession` on the blocking pool (it may wait
-/// for triggers or for an input to start), one at a time in the order sent; a streaming answer
+/// for triggers or for an input to start), one at a time in the order sent, except cached HLS
+/// answers, which go out from the loop at once; a streaming answer
 /// then runs on this loop until it ends. Responses are written as bytes, so a live stream's
 /// shared chunks go to the socket untouched.
 final class HTTPOutputHandler: ChannelInboundHandler {
@@ -91,21 +92,39 @@ final class HTTPOutputHandler: ChannelInboundHandler {
     private func answer(_ head: MistNet.HTTPRequestHead) {
         guard let context else { return }
         state = .answering
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let session = HTTPSession(connection: connection, logger: logger, formats: formats)
+        if let answer = session.answerFromCache(head) {
+            // Answered here: `process` goes on with any pipelined request.
+            if case .keepAlive = answer {
+                state = .reading
+                headGuard.awaitingNextRequest()
+            } else {
+                answered(answer)
+            }
+            return
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         OutputEventLoops.blocking.runIfActive(eventLoop: context.eventLoop) { session.answerRequest(head) }
             .assumeIsolated().whenComplete { [self] result in
                 switch result {
-                case .success(.keepAlive): nextRequest()
-                case .success(.stream(let body)):
-                    guard case .answering = state else { return body.channelClosed() }
-                    state = .streaming(body)
-                    body.start { [self] keepAlive in
-                        if keepAlive { nextRequest() } else { close() }
-                    }
-                case .success(.close), .failure: close()
+                case .success(let answer): answered(answer)
+                case .failure: close()
                 }
             }
+    }
+
+    /// What follows an answer: the next request, the streaming body, or the close.
+    private func answered(_ answer: HTTPAnswer) {
+        switch answer {
+        case .keepAlive: nextRequest()
+        case .stream(let body):
+            guard case .answering = state else { return body.channelClosed() }
+            state = .streaming(body)
+            body.start { [self] keepAlive in
+                if keepAlive { nextRequest() } else { close() }
+            }
+        case .close: close()
+        }
     }
 
     /// The answer (or its body) is done: the connection reads its next request.

@@ -1,0 +1,92 @@
+import MistShm
+import NIOCore
+import Synchronization
+
+/// Answers to HLS media-playlist and segment requests, kept so the many players of a stream are
+/// answered on their event loop without opening the stream for each request. The first request
+/// builds an answer on the blocking pool and stores it; a playlist stays valid while its timing
+/// track's key window does not change, a segment while the input that wrote it runs. Keyed by
+/// the request path (stream, tracks, file); at most `capacity` answers, the oldest go first.
+final class HLSLiveCache: Sendable {
+    static let shared = HLSLiveCache(capacity: 64)
+
+    struct Answer {
+        var contentType: String
+        var body: ByteBuffer
+    }
+
+    private struct Entry {
+        var answer: Answer
+        var watch: HLSStreamWatch
+        /// For a playlist: its timing track and the key window it was built from.
+        var timing: (track: Int, window: (page: String, first: UInt64, end: UInt64))?
+    }
+
+    let capacity: Int
+    private let state = Mutex<(entries: [String: Entry], order: [String], watches: [String: HLSStreamWatch])>(
+        ([:], [], [:]))
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    static func key(stream: String, tracks: String, file: String) -> String { "\(stream)/\(tracks)/\(file)" }
+
+    /// The stored answer for `key` if it is still right, else nil. A stream whose input is gone
+    /// loses all its answers and its watch (which would otherwise keep the old pages mapped).
+    func answer(_ key: String) -> Answer? {
+        guard let entry = state.withLock({ $0.entries[key] }) else { return nil }
+        if entry.watch.isGone {
+            forget(entry.watch)
+            return nil
+        }
+        return isCurrent(entry) ? entry.answer : nil
+    }
+
+    private func forget(_ watch: HLSStreamWatch) {
+        state.withLock { state in
+            state.entries = state.entries.filter { $0.value.watch !== watch }
+            state.order.removeAll { state.entries[$0] == nil }
+            if state.watches[watch.stream] === watch { state.watches[watch.stream] = nil }
+        }
+    }
+
+    private func isCurrent(_ entry: Entry) -> Bool {
+        guard let timing = entry.timing else { return true }
+        guard let now = entry.watch.keyWindow(of: timing.track) else { return false }
+        return now == timing.window
+    }
+
+    /// Keeps `body` as the answer for `key` of `stream`; a playlist passes its timing track and
+    /// the key window read before it was built (so a key that arrived meanwhile makes it stale,
+    /// never the other way round). Called on the blocking pool: it may open the stream's watch.
+    func store(
+        _ key: String, stream: String, contentType: String, body: [UInt8],
+        timing: (track: Int, window: (page: String, first: UInt64, end: UInt64))?
+    ) {
+        guard let watch = watch(stream) else { return }
+        let entry = Entry(
+            answer: Answer(contentType: contentType, body: ByteBuffer(bytes: body)), watch: watch, timing: timing)
+        state.withLock { state in
+            if state.entries[key] == nil { state.order.append(key) }
+            state.entries[key] = entry
+            guard state.order.count > capacity else { return }
+            while state.order.count > capacity { state.entries[state.order.removeFirst()] = nil }
+            // A stream none of whose answers is left keeps no watch (nor its pages mapped).
+            let used = Set(state.entries.values.map { ObjectIdentifier($0.watch) })
+            state.watches = state.watches.filter { used.contains(ObjectIdentifier($0.value)) }
+        }
+    }
+
+    /// The watch of `stream`, opened anew when there is none or its input is gone.
+    private func watch(_ stream: String) -> HLSStreamWatch? {
+        if let known = state.withLock({ $0.watches[stream] }), !known.isGone { return known }
+        guard let reader = try? StreamReader(stream: stream, waitMilliseconds: 0) else { return nil }
+        let watch = HLSStreamWatch(reader: reader)
+        return state.withLock { state in
+            if let known = state.watches[stream], !known.isGone { return known }
+            state.watches[stream] = watch
+            return watch
+        }
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+}

@@ -1,0 +1,39 @@
+import MistCore
+import MistShm
+import NIOConcurrencyHelpers
+
+/// One stream as the cached HLS answers see it: a reader of its metadata that selects no track
+/// (it is not a viewer), asked whether a cached playlist still lists the stream's keys and
+/// whether the input that wrote the cached answers still runs. Shared by the event loops.
+final class HLSStreamWatch: @unchecked Sendable {
+    let stream: String
+    private let lock = NIOLock()
+    private let reader: StreamReader
+    private var gone = false
+    private var goneCheckedAt = -Double.infinity
+    /// How long a look at the input's processes is trusted (it costs a system call per track).
+    static let goneCheckSeconds = 0.1
+
+    init(reader: StreamReader) {
+        self.stream = reader.stream
+        self.reader = reader
+    }
+
+    /// The key window of track `index` now (nil when the track is gone).
+    func keyWindow(of index: Int) -> (page: String, first: UInt64, end: UInt64)? {
+        lock.withLock { reader.keyWindow(of: index) }
+    }
+
+    /// Whether the input that wrote this stream's pages ended or died (pages written anew by
+    /// another input are another stream to this reader).
+    var isGone: Bool {
+        lock.withLock {
+            let now = monotonicSeconds()
+            if !gone && now - goneCheckedAt >= HLSStreamWatch.goneCheckSeconds {
+                gone = reader.inputIsGone
+                goneCheckedAt = now
+            }
+            return gone
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import MistCore
+import MistNet
+import MistStream
+
+extension HTTPSession {
+    /// Answers a request for an HLS media playlist or segment on the connection's event loop,
+    /// from `HLSLiveCache`, when nothing about it would wait: the answer is cached and still
+    /// right, and no trigger handler that is waited for applies (the triggers that do fire run
+    /// in the background, as on the pool). Nil: the request goes to the blocking pool.
+    func answerFromCache(_ head: HTTPRequestHead) -> HTTPAnswer? {
+        guard formats.contains(.hls), head.method == "GET" || head.method == "HEAD" else { return nil }
+        let path = URLQuery.decode(Array(head.path.utf8))
+        guard path.hasPrefix("/hls/") else { return nil }
+        let parts = path.dropFirst(5).split(separator: "/").map(String.init)
+        guard parts.count == 3 else { return nil }
+        let stream = StreamName.sanitize(parts[0])
+        guard
+            let cached = HLSLiveCache.shared.answer(HLSLiveCache.key(stream: stream, tracks: parts[1], file: parts[2]))
+        else { return nil }
+        var query: [String: String] = [:]
+        for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
+        let admission = self.admission(format: "HLS", query: query, head: head)
+        guard admission.answersAtOnce(stream) else { return nil }
+        guard admission.admit(stream) != nil, admission.play(stream) else {
+            connection.send(HTTPSession.refusal(status: "403 Forbidden", reason: "Access to \(stream) was refused"))
+            return .close
+        }
+        let stats = ConnectionStats.open(
+            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token)
+        let text = HTTPSession.responseHead(
+            status: "200 OK", contentType: cached.contentType, length: cached.body.readableBytes, keepAlive: true)
+        connection.send(Array(text.utf8), body: head.method == "HEAD" ? nil : cached.body)
+        ConnectionStats.close(stats)
+        return head.keepAlive ? .keepAlive : .close
+    }
+}
