@@ -17,13 +17,13 @@ final class HLSLiveCache: Sendable {
 
     private struct Entry {
         var answer: Answer
-        var watch: HLSStreamWatch
+        var watch: StreamWatch
         /// For a playlist: its timing track and the key window it was built from.
         var timing: (track: Int, window: (page: String, first: UInt64, end: UInt64))?
     }
 
     let capacity: Int
-    private let state = Mutex<(entries: [String: Entry], order: [String], watches: [String: HLSStreamWatch])>(
+    private let state = Mutex<(entries: [String: Entry], order: [String], watches: [String: StreamWatch])>(
         ([:], [], [:]))
 
     init(capacity: Int) { self.capacity = capacity }
@@ -41,7 +41,7 @@ final class HLSLiveCache: Sendable {
         return isCurrent(entry) ? entry.answer : nil
     }
 
-    private func forget(_ watch: HLSStreamWatch) {
+    private func forget(_ watch: StreamWatch) {
         state.withLock { state in
             state.entries = state.entries.filter { $0.value.watch !== watch }
             state.order.removeAll { state.entries[$0] == nil }
@@ -77,10 +77,10 @@ final class HLSLiveCache: Sendable {
     }
 
     /// The watch of `stream`, opened anew when there is none or its input is gone.
-    private func watch(_ stream: String) -> HLSStreamWatch? {
+    private func watch(_ stream: String) -> StreamWatch? {
         if let known = state.withLock({ $0.watches[stream] }), !known.isGone { return known }
         guard let reader = try? StreamReader(stream: stream, waitMilliseconds: 0) else { return nil }
-        let watch = HLSStreamWatch(reader: reader)
+        let watch = StreamWatch(reader: reader)
         return state.withLock { state in
             if let known = state.watches[stream], !known.isGone { return known }
             state.watches[stream] = watch

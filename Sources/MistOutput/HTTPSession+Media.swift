@@ -27,7 +27,7 @@ extension HTTPSession {
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-TS viewer \(connection.peer) plays \(stream)")
         var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
-        pump("HTTP-TS of \(stream)", chunked: chunked) {
+        pump("HTTP-TS of \(stream)", stream: stream, chunked: chunked) {
             var out: [UInt8] = []
             while out.count < 64 * 1024 {
                 switch try feed.next() {
@@ -65,7 +65,7 @@ extension HTTPSession {
         var first = FLVTag.fileHeader(audio: playback.audio != nil, video: playback.video != nil)
         first += FLVTag(type: FLVTag.script, timestamp: 0, data: playback.metadata().payload).fileBytes
         playback.configurations(sink: FLVPlayback.flvTags, into: &first)
-        pump("HTTP-FLV of \(stream)", chunked: false) {
+        pump("HTTP-FLV of \(stream)", stream: stream, chunked: false) {
             var out = first
             first = []
             _ = try playback.pump(sink: FLVPlayback.flvTags, into: &out, budget: 64 * 1024)
@@ -101,7 +101,7 @@ extension HTTPSession {
         var first = muxer.header
         var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
         var finished = false
-        pump("MP4 of \(stream)", chunked: false) {
+        pump("MP4 of \(stream)", stream: stream, chunked: false) {
             var out = first
             first = []
             while out.isEmpty && !finished {
@@ -188,7 +188,7 @@ extension HTTPSession {
         var headerTaken = false
         var sent = 0
         var feed = PacketFeed(reader, tracks: tracks, stop: window.stop)
-        pump("MP4 download of \(stream)", chunked: false, keepAlive: true) {
+        pump("MP4 download of \(stream)", stream: stream, chunked: false, keepAlive: true) {
             var out: [UInt8] = []
             if !headerTaken {
                 header.withUnsafeBytes { take($0, into: &out) }

@@ -68,7 +68,7 @@ extension HTTPSession {
             // A live stream's cues go out as they come, from the connection's loop.
             var feed = PacketFeed(opened.reader, tracks: [track])
             var finished = false
-            pump("\(webVTT ? "WebVTT" : "SubRip") of \(opened.stream)", chunked: chunked) {
+            pump("\(webVTT ? "WebVTT" : "SubRip") of \(opened.stream)", stream: opened.stream, chunked: chunked) {
                 while out.isEmpty && !finished {
                     switch try feed.next() {
                     case .packet(_, let packet, let data):

@@ -227,10 +227,12 @@ final class HTTPSession: @unchecked Sendable {
 
     /// Streams a body to this viewer from the connection's loop, at the pace it reads.
     func pump(
-        _ label: String, chunked: Bool, keepAlive: Bool = false, produce: @escaping () throws -> ChannelPump.Step
+        _ label: String, stream: String, chunked: Bool, keepAlive: Bool = false,
+        produce: @escaping () throws -> ChannelPump.Step
     ) {
         streaming = ChannelPump(
-            connection: connection, chunked: chunked, keepAlive: keepAlive, label: label, logger: logger,
+            connection: connection, chunked: chunked, keepAlive: keepAlive, label: label, stream: stream,
+            logger: logger,
             onEnd: playingCloser(), produce: produce)
     }
 

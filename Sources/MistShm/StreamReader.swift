@@ -138,6 +138,20 @@ public final class StreamReader {
         return (page, t.keys.deleted, t.keys.endPosition)
     }
 
+    /// A number that changes whenever the input writes, drops or loads anything of the stream's
+    /// tracks (parts, keys, the bytes available in each page, the newest time): a waiting
+    /// viewer's reader may have something new when it changed, and nothing when it did not.
+    public func progress() -> UInt64 {
+        let list = tables.trackList
+        var sum: UInt64 = list.endPosition
+        for record in list.presentRange where list.int(tables.valid, record) != 0 {
+            guard let t = try? cursor(Int(clamping: record)).tables else { continue }
+            sum = sum &+ t.parts.endPosition &+ t.keys.deleted &+ t.track.int(t.lastms, 0)
+            for page in t.pages.presentRange { sum = sum &+ t.pages.int(t.pageAvail, page) }
+        }
+        return sum
+    }
+
     /// Chooses the tracks `next` reads, starting each at its oldest key.
     public func select(_ indices: [Int]) throws(SharedMemoryError) {
         var chosen: [TrackCursor] = []

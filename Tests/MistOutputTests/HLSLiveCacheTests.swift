@@ -69,7 +69,7 @@ import Testing
 
         // The input ends: nothing of the stream is answered from the cache any more.
         writer.close()
-        usleep(UInt32(HLSStreamWatch.goneCheckSeconds * 1_000_000) + 50_000)
+        usleep(UInt32(StreamWatch.goneCheckSeconds * 1_000_000) + 50_000)
         #expect(HLSLiveCache.shared.answer(segmentKey) == nil)
         #expect(HLSLiveCache.shared.answer(playlistKey) == nil)
     }

@@ -163,8 +163,8 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         let logger = self.logger
         let peer = connection.peer
         let body = ChannelPump(
-            connection: connection, chunked: false, keepAlive: false, label: "DTSC of \(stream)", logger: logger,
-            onEnd: nil
+            connection: connection, chunked: false, keepAlive: false, label: "DTSC of \(stream)", stream: stream,
+            logger: logger, onEnd: nil
         ) {
             var out: [UInt8] = []
             reading: while out.count < 256 * 1024 {

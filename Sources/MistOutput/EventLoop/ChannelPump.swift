@@ -4,7 +4,8 @@ import NIOCore
 
 /// A body sent to one viewer at the pace its channel takes it (files, live windows, subtitles):
 /// `produce` is asked for more while the channel is writable and answers with bytes, with
-/// `wait` when its stream has nothing ready (asked again shortly) or with `end`.
+/// `wait` when its stream has nothing ready (asked again when the stream moves on: the pump
+/// parks with `StreamWaker`, or, for a body of no stream, looks again shortly) or with `end`.
 /// Made on the blocking pool, then run on its channel's loop only.
 final class ChannelPump: StreamingBody, @unchecked Sendable {
     enum Step {
@@ -18,19 +19,24 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
     private let keepAlive: Bool
     private let produce: () throws -> Step
     private let label: String
+    /// The stream `produce` reads, whose progress wakes a waiting pump.
+    private let stream: String?
     private let logger: Logger
     /// Runs once when the body ends or the viewer leaves (CONN_CLOSE, statistics).
     private var onEnd: (() -> Void)?
     private var finished: ((Bool) -> Void)?
     private var retry: Scheduled<Void>?
+    /// Parked with the waker until the stream moves on.
+    private var parked = false
     private var done = false
 
     /// `chunked` frames each piece for chunked transfer and ends with the terminator;
     /// `keepAlive` lets the connection take another request after the end.
     init(
-        connection: ChannelConnection, chunked: Bool, keepAlive: Bool, label: String, logger: Logger,
-        onEnd: (() -> Void)?, produce: @escaping () throws -> Step
+        connection: ChannelConnection, chunked: Bool, keepAlive: Bool, label: String, stream: String?,
+        logger: Logger, onEnd: (() -> Void)?, produce: @escaping () throws -> Step
     ) {
+        self.stream = stream
         self.connection = connection
         self.chunked = chunked
         self.keepAlive = keepAlive
@@ -65,10 +71,7 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
                 connection.write(channel.allocator.buffer(bytes: chunked ? FanOutChunk.frame(bytes) : bytes))
                 wrote = true
             case .wait:
-                retry = channel.eventLoop.assumeIsolated().scheduleTask(in: OutputEventLoops.retryInterval) {
-                    [weak self] in self?.run()
-                }
-                return
+                return wait()
             case .end:
                 if chunked {
                     connection.write(channel.allocator.buffer(bytes: FanOutChunk.frame([])))
@@ -77,6 +80,20 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
                 return finish(keepAlive: keepAlive)
             }
         }
+    }
+
+    /// Runs again once there may be more: when the stream moved on, or shortly.
+    private func wait() {
+        let loop = connection.channel.eventLoop
+        if let stream {
+            parked = StreamWaker.shared.park(stream, on: loop) { [weak self] in
+                guard let self else { return }
+                parked = false
+                run()
+            }
+            if parked { return }
+        }
+        retry = loop.assumeIsolated().scheduleTask(in: OutputEventLoops.retryInterval) { [weak self] in self?.run() }
     }
 
     private func finish(keepAlive: Bool) {
@@ -89,7 +106,7 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
     }
 
     func writabilityChanged() {
-        if connection.channel.isWritable && retry == nil { run() }
+        if connection.channel.isWritable && retry == nil && !parked { run() }
     }
 
     func channelClosed() {

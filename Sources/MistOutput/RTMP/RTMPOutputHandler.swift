@@ -441,7 +441,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         var stopped = false
         let body = ChannelPump(
             connection: connection, chunked: false, keepAlive: false, label: "RTMP playback of \(stream)",
-            logger: logger, onEnd: nil
+            stream: stream, logger: logger, onEnd: nil
         ) { [weak self] in
             guard !stopped else { return .end }
             if playback.paused { return .wait }

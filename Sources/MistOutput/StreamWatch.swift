@@ -2,10 +2,11 @@ import MistCore
 import MistShm
 import NIOConcurrencyHelpers
 
-/// One stream as the cached HLS answers see it: a reader of its metadata that selects no track
-/// (it is not a viewer), asked whether a cached playlist still lists the stream's keys and
-/// whether the input that wrote the cached answers still runs. Shared by the event loops.
-final class HLSStreamWatch: @unchecked Sendable {
+/// One stream as seen from the event loops without being a viewer of it: a reader of its
+/// metadata that selects no track, asked whether a cached HLS playlist still lists the stream's
+/// keys, whether the stream moved on since a viewer had to wait, and whether the input that
+/// wrote it still runs. Shared by the loops.
+final class StreamWatch: @unchecked Sendable {
     let stream: String
     private let lock = NIOLock()
     private let reader: StreamReader
@@ -24,12 +25,17 @@ final class HLSStreamWatch: @unchecked Sendable {
         lock.withLock { reader.keyWindow(of: index) }
     }
 
+    /// A number that changes whenever the input writes or loads anything of the stream.
+    func progress() -> UInt64 {
+        lock.withLock { reader.progress() }
+    }
+
     /// Whether the input that wrote this stream's pages ended or died (pages written anew by
     /// another input are another stream to this reader).
     var isGone: Bool {
         lock.withLock {
             let now = monotonicSeconds()
-            if !gone && now - goneCheckedAt >= HLSStreamWatch.goneCheckSeconds {
+            if !gone && now - goneCheckedAt >= StreamWatch.goneCheckSeconds {
                 gone = reader.inputIsGone
                 goneCheckedAt = now
             }
