@@ -72,7 +72,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         // Media formats shared by protocols and files: AMF, FLV tags, H.264/HEVC/AAC configuration.
-        .target(name: "MistMedia"),
+        .target(name: "MistMedia", dependencies: ["MistData"]),
         // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.

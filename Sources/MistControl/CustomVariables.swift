@@ -83,7 +83,7 @@ enum CustomVariables {
             guard
                 let response = try? HTTPClient.request(
                     "GET", target, headers: [("X-Custom-Variable", name), ("Content-Type", "text/plain")], body: [],
-                    timeoutMilliseconds: Int(wait * 1000), maximumBody: 4096),
+                    timeoutMilliseconds: Int(clamping: (wait * 1000).rounded()), maximumBody: 4096),
                 (200..<300).contains(response.status)
             else { return nil }
             output = response.body

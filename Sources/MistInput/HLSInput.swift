@@ -118,7 +118,8 @@ final class HLSLiveFollower {
         logger: Logger
     ) {
         url = playlist.url
-        targetDuration = max(playlist.targetDuration, 1000)
+        // A playlist may claim any target duration; polls stay between 1 s and 60 s apart.
+        targetDuration = min(max(playlist.targetDuration, 1000), 60_000)
         self.logger = logger
         let start = playlist.segments.suffix(3)
         queue = start.map { HTTPClient.resolve($0.uri, against: playlist.url) }

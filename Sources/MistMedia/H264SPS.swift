@@ -66,7 +66,10 @@ public struct H264SPS: Sendable, Equatable {
         var last: Int32 = 8
         var next: Int32 = 8
         for _ in 0..<size where next != 0 {
-            next = (last + (try reader.se()) + 256) % 256
+            // delta_scale is -128...127; anything else is a broken SPS, not a number to add.
+            let delta = try reader.se()
+            guard (-128...127).contains(delta) else { throw .invalid("H.264 SPS scaling list delta \(delta)") }
+            next = (last + delta + 256) % 256
             if next != 0 { last = next }
         }
     }

@@ -1,3 +1,5 @@
+import MistData
+
 /// HLS playlists from other servers, read: a master playlist's variants, or a media playlist's
 /// segments with their sequence numbers, and whether it is complete.
 public enum HLSPlaylistReader {
@@ -38,10 +40,12 @@ public enum HLSPlaylistReader {
             } else if line.hasPrefix("#EXT-X-MEDIA-SEQUENCE:") {
                 sequence = UInt64(line.dropFirst(22)) ?? 0
             } else if line.hasPrefix("#EXT-X-TARGETDURATION:") {
-                targetDuration = (UInt64(line.dropFirst(22)) ?? 0) * 1000
+                let seconds = UInt64(line.dropFirst(22)) ?? 0
+                let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+                targetDuration = overflow ? .max : milliseconds
             } else if line.hasPrefix("#EXTINF:") {
                 let number = line.dropFirst(8).prefix { $0 != "," }
-                pendingDuration = UInt64(max(0, ((Double(number) ?? 0) * 1000).rounded()))
+                pendingDuration = UInt64(clamping: ((Double(number) ?? 0) * 1000).rounded())
             } else if line.hasPrefix("#EXT-X-ENDLIST") || line == "#EXT-X-PLAYLIST-TYPE:VOD" {
                 ended = true
             } else if !line.hasPrefix("#") {

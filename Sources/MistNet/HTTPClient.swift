@@ -106,93 +106,11 @@ public enum HTTPClient {
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
         if method != "GET" || !requestBody.isEmpty { head += "Content-Length: \(requestBody.count)\r\n" }
         try connection.send(Array((head + "\r\n").utf8) + requestBody)
-        var buffer: [UInt8] = []
-        func more() throws -> Bool {
+        return try HTTPResponseReader.read(url: url, maximumBody: maximumBody) { buffer in
             let count = try? connection.receive(into: &buffer, timeoutMilliseconds: timeoutMilliseconds)
             guard let count else { return false }
             if count == 0 { throw NetworkError.timeout }
             return true
         }
-        var headEnd: Int?
-        while headEnd == nil {
-            headEnd = findHeadEnd(buffer)
-            if headEnd == nil {
-                guard buffer.count < 64 * 1024 else { throw Failure.malformed("head over 64 KiB") }
-                guard try more() else { throw Failure.malformed("connection closed before the head ended") }
-            }
-        }
-        guard let end = headEnd else { throw Failure.malformed("no head") }
-        let lines = buffer[0..<end].split(separator: 10).map {
-            String(decoding: $0.last == 13 ? $0.dropLast() : $0, as: UTF8.self)
-        }
-        let statusParts = (lines.first ?? "").split(separator: " ")
-        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
-            throw Failure.malformed("status line \(lines.first?.prefix(80) ?? "")")
-        }
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...].drop { $0 == " " })
-        }
-        var rest = Array(buffer[(end + 4)...])
-        buffer = []
-        var body: [UInt8] = []
-        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
-            var index = 0
-            while true {
-                // A size line, then that many bytes and a line end.
-                while !rest[index...].contains(10) {
-                    guard rest.count - index < 1024 else { throw Failure.malformed("chunk size line") }
-                    buffer = []
-                    guard try more() else { throw Failure.malformed("closed inside a chunk") }
-                    rest += buffer
-                }
-                guard let lineEnd = rest[index...].firstIndex(of: 10) else { throw Failure.malformed("chunk") }
-                let sizeText = String(decoding: rest[index..<lineEnd], as: UTF8.self).prefix { $0.isHexDigit }
-                guard let size = Int(sizeText, radix: 16) else { throw Failure.malformed("chunk size") }
-                index = lineEnd + 1
-                if size == 0 { break }
-                guard body.count + size <= maximumBody else { throw Failure.tooLarge(maximumBody) }
-                while rest.count - index < size + 2 {
-                    buffer = []
-                    guard try more() else { throw Failure.malformed("closed inside a chunk") }
-                    rest += buffer
-                }
-                body += rest[index..<(index + size)]
-                index += size + 2
-                if index > 1 << 20 {
-                    rest.removeFirst(index)
-                    index = 0
-                }
-            }
-        } else if let lengthText = headers["content-length"] {
-            guard let length = Int(lengthText), length >= 0 else { throw Failure.malformed("content-length") }
-            guard length <= maximumBody else { throw Failure.tooLarge(maximumBody) }
-            body = rest
-            while body.count < length {
-                buffer = []
-                guard try more() else { throw Failure.malformed("closed after \(body.count) of \(length) bytes") }
-                body += buffer
-            }
-            body = Array(body.prefix(length))
-        } else {
-            body = rest
-            while true {
-                buffer = []
-                guard try more() else { break }
-                body += buffer
-                guard body.count <= maximumBody else { throw Failure.tooLarge(maximumBody) }
-            }
-        }
-        return Response(status: status, headers: headers, body: body, url: url)
-    }
-
-    private static func findHeadEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
-        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return index
-        }
-        return nil
     }
 }

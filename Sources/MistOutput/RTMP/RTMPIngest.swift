@@ -115,8 +115,8 @@ public struct RTMPIngest {
         default:
             break
         }
-        if track.width == 0, let width = metadata?["width"]?.numberValue { track.width = UInt64(max(0, width)) }
-        if track.height == 0, let height = metadata?["height"]?.numberValue { track.height = UInt64(max(0, height)) }
+        if track.width == 0, let width = metadata?["width"]?.numberValue { track.width = UInt64(clamping: width) }
+        if track.height == 0, let height = metadata?["height"]?.numberValue { track.height = UInt64(clamping: height) }
         if track.fpks == 0, let rate = metadata?["framerate"]?.numberValue, rate > 0, rate < 1000 {
             track.fpks = UInt64(rate * 1000)
         }
