@@ -7,10 +7,13 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http selector mp4 flv ts
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient selector mp4 flv ts hls sps amf
+# `make fuzz-long`: each fuzzer for FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS, whichever comes first.
+FUZZ_LONG_RUNS ?= 10000000
+FUZZ_LONG_SECONDS ?= 600
 FUZZ_DIR = .build/fuzz
 
-.PHONY: all release deps test lint run install deb deb-test bench fuzz man clean
+.PHONY: all release deps test lint run install deb deb-test bench fuzz fuzz-long man clean
 
 all: release
 
@@ -65,6 +68,21 @@ fuzz: $(FUZZERS:%=$(FUZZ_DIR)/%)
 			$(FUZZ_DIR)/corpus-$$fuzzer || exit 1; \
 	done
 
+# The long run: every fuzzer, with a summary line of executions and findings per target in
+# $(FUZZ_DIR)/long-summary.txt (a finding leaves its crash-* input and fails at the end).
+fuzz-long: $(FUZZERS:%=$(FUZZ_DIR)/%)
+	rm -f $(FUZZ_DIR)/long-summary.txt; status=0; \
+	for fuzzer in $(FUZZERS); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$fuzzer && cp Fuzz/seeds/$$fuzzer/* $(FUZZ_DIR)/corpus-$$fuzzer/ && \
+		$(FUZZ_DIR)/$$fuzzer -runs=$(FUZZ_LONG_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS) -max_len=65536 \
+			-artifact_prefix=$(FUZZ_DIR)/$$fuzzer- -print_final_stats=1 $(FUZZ_DIR)/corpus-$$fuzzer \
+			> $(FUZZ_DIR)/long-$$fuzzer.log 2>&1; result=$$?; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/long-$$fuzzer.log); \
+		seconds=$$(sed -n 's/^stat::.*total_time.*: *//p' $(FUZZ_DIR)/long-$$fuzzer.log | head -1); \
+		echo "$$fuzzer: $${runs:-?} executions, exit $$result" | tee -a $(FUZZ_DIR)/long-summary.txt; \
+		[ $$result -eq 0 ] || status=1; \
+	done; exit $$status
+
 $(FUZZ_DIR)/json: Fuzz/FuzzJSON.swift Sources/MistData/*.swift
 $(FUZZ_DIR)/dtmi: Fuzz/FuzzDTMI.swift Sources/MistData/*.swift
 $(FUZZ_DIR)/dtsc: Fuzz/FuzzDTSC.swift Sources/MistData/*.swift
@@ -88,7 +106,7 @@ $(FUZZ_DIR)/api: Fuzz/FuzzAPI.swift Sources/MistData/*.swift Sources/MistCore/UR
 	test -x $@
 
 $(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia/*.swift Sources/MistRTMP/*.swift \
-		Sources/MistOutput/RTMPIngest.swift
+		Sources/MistOutput/RTMP/RTMPIngest.swift
 	rm -rf $(FUZZ_DIR)/rtmp-src && mkdir -p $(FUZZ_DIR)/rtmp-src
 	for file in $(filter-out %/RTMPHandshake.swift,$(filter Sources/MistMedia/% Sources/MistRTMP/% Sources/MistOutput/%,$^)); do \
 		sed '/^import Mist/d; /^import COpenSSL$$/d' $$file > $(FUZZ_DIR)/rtmp-src/$$(basename $$file); done
@@ -103,13 +121,25 @@ $(FUZZ_DIR)/http: Fuzz/FuzzHTTP.swift Sources/MistNet/HTTPRequestHead.swift
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
-# The file demuxers: MistMedia's sources with one target each.
-$(FUZZ_DIR)/mp4: Fuzz/FuzzMP4.swift Sources/MistMedia/*.swift
-$(FUZZ_DIR)/flv: Fuzz/FuzzFLV.swift Sources/MistMedia/*.swift
-$(FUZZ_DIR)/ts: Fuzz/FuzzTS.swift Sources/MistMedia/*.swift
-$(FUZZ_DIR)/mp4 $(FUZZ_DIR)/flv $(FUZZ_DIR)/ts:
+$(FUZZ_DIR)/httpclient: Fuzz/FuzzHTTPClient.swift Sources/MistNet/*.swift
 	mkdir -p $(FUZZ_DIR)
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistMedia $^ -o $@ 2>&1 \
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet $^ -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+# The media parsers (file demuxers, playlists, parameter sets, AMF): MistMedia's sources in one
+# module with MistData's (their `import MistData` lines dropped from a copy), one target each.
+$(FUZZ_DIR)/mp4: Fuzz/FuzzMP4.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/flv: Fuzz/FuzzFLV.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/ts: Fuzz/FuzzTS.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/hls: Fuzz/FuzzHLS.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/sps: Fuzz/FuzzSPS.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/amf: Fuzz/FuzzAMF.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/mp4 $(FUZZ_DIR)/flv $(FUZZ_DIR)/ts $(FUZZ_DIR)/hls $(FUZZ_DIR)/sps $(FUZZ_DIR)/amf:
+	rm -rf $@-src && mkdir -p $@-src
+	for file in Sources/MistMedia/*.swift; do sed '/^import MistData$$/d' $$file > $@-src/$$(basename $$file); done
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistMedia \
+		Sources/MistData/*.swift $@-src/*.swift $(filter Fuzz/%,$^) -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
