@@ -8,13 +8,15 @@ public func fuzzHTTPClient(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var offset = 0
     let limit = 4096
     guard
-        let response = try? HTTPResponseReader.read(url: "http://fuzz/", maximumBody: limit, receive: { buffer in
-            guard offset < bytes.count else { return false }
-            let end = min(bytes.count, offset + piece)
-            buffer += bytes[offset..<end]
-            offset = end
-            return true
-        })
+        let response = try? HTTPResponseReader.read(
+            url: "http://fuzz/", maximumBody: limit,
+            receive: { buffer in
+                guard offset < bytes.count else { return false }
+                let end = min(bytes.count, offset + piece)
+                buffer += bytes[offset..<end]
+                offset = end
+                return true
+            })
     else { return 0 }
     if response.body.count > limit { fatalError("a body of \(response.body.count) bytes") }
     return 0

@@ -55,6 +55,9 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let headers = requestHead.headers
         session.forwarded = headers.contains(name: "X-Forwarded-For") || headers.contains(name: "X-Real-IP")
+        let trust = controller.browserTrust
+        session.browser = BrowserRequest(
+            header: { headers.first(name: $0) }, trustedOrigins: trust.origins, trustedHosts: trust.hosts)
         let request = APIRequest(
             uri: requestHead.uri, contentType: headers.first(name: "Content-Type"), body: body)
 

@@ -9,6 +9,8 @@ public struct APISession: Sendable {
     public var authorized = false
     /// Authorised because the peer is local, not by logging in.
     public var isLocal = false
+    /// What the current request's headers say about a browser behind it (set per request).
+    public var browser = BrowserRequest()
     /// Requests answered while not authorised.
     public var attempts = 0
 

@@ -33,6 +33,27 @@ extension Controller {
         "update", "checkupdate", "autoupdate", "abortupdate", "LTS",
     ]
 
+    /// Calls that only read, which a page of another origin may make (after logging in).
+    static let readOnlyCalls: Set<String> = [
+        "authorize", "logout", "minimal", "capabilities", "log", "clients", "totals", "active_streams",
+        "stats_streams", "push_list", "push_auto_list", "variable_list", "external_writer_list", "browse", "version",
+        "api_endpoint", "stream_tags", "streamkeys", "trigger_stat",
+    ]
+    /// Calls that read when given no object and change something when given one.
+    static let readUnlessObjectCalls: Set<String> = ["config", "streams", "push_settings", "ui_settings"]
+
+    /// The members of `request` that would change something (creating the first account too).
+    static func changingCalls(in request: JSONValue) -> [String] {
+        guard case .object(let members) = request else { return [] }
+        return members.keys.filter { name in
+            let value = request[name]
+            if name == "authorize" { return value.hasMember("new_username") || value.hasMember("new_password") }
+            if readOnlyCalls.contains(name) { return false }
+            if readUnlessObjectCalls.contains(name) { return value.isObject }
+            return true
+        }.sorted()
+    }
+
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
         "playlist", "push_stop_graceful", "proc_list",
@@ -44,13 +65,34 @@ extension Controller {
     /// are authorised at once, others must log in; an authorised request runs every call it
     /// holds and gets one reply merging their answers.
     public func handleAPI(_ request: JSONValue, session: inout APISession, requestError: String? = nil) -> APIReply {
-        if !session.authorized && !session.forwarded && settings.localAddresses.contains(session.host) {
+        // A browser's page of another origin, or one reached under a foreign name, gets no local
+        // trust, not even on a connection a local script authorised.
+        let browserForeign = session.browser.crossSite || session.browser.foreignHost
+        if browserForeign && session.isLocal {
+            session.authorized = false
+            session.isLocal = false
+        }
+        if !session.authorized && !session.forwarded && !browserForeign
+            && settings.localAddresses.contains(session.host)
+        {
             session.authorized = true
             session.isLocal = true
         }
         var request = request
         if !request.isObject { request = .emptyObject }
         var errors: [String] = requestError.map { [$0] } ?? []
+        if session.browser.crossSite {
+            let refused = Controller.changingCalls(in: request)
+            if !refused.isEmpty {
+                for name in refused { request[name] = nil }
+                errors.append(
+                    "Refused from a page of another origin (add it to api_trusted_origins to allow): "
+                        + refused.joined(separator: ", "))
+                logger.mist(
+                    kind: "AUTH",
+                    "Refused \(refused.joined(separator: ", ")) from a cross-site page via \(session.host)")
+            }
+        }
 
         // Re-reading the file takes the lock itself, so it happens before the rest.
         if session.authorized && request.hasMember("config_reload") {

@@ -98,6 +98,17 @@ public final class Controller: Sendable {
         storage["config"]["prometheus"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? prometheusOption
     }
 
+    /// The origins (`config.api_trusted_origins`) whose pages may change the configuration
+    /// through the API, and the names (`config.api_trusted_hosts`) besides addresses, `localhost`
+    /// and the machine's name under which a browser may reach it with the local login bypass.
+    public var browserTrust: (origins: Set<String>, hosts: Set<String>) {
+        let config = stored.withLock { $0.config.storage["config"] }
+        func names(_ key: String) -> Set<String> {
+            Set((config[key].arrayValue ?? []).compactMap(\.stringValue).filter { !$0.isEmpty })
+        }
+        return (names("api_trusted_origins"), names("api_trusted_hosts"))
+    }
+
     /// The Prometheus text: the machine (CPU in tenths of a percent, memory in KiB, as
     /// MistServer reports them), the log, the bandwidth limit, then the session statistics.
     public func prometheusText() -> String {

@@ -32,6 +32,9 @@ struct ManPage {
             page += ".SH SOURCES\nThis input is chosen for sources matching:\n"
             for source in sources { page += ".br\n\(escape(source.asString))\n" }
         }
+        for section in ManPageNotes.sections[binary] ?? [] {
+            page += ".SH \(escape(section.title))\n\(escape(section.text))\n"
+        }
         page += ".SH SEE ALSO\n.BR MistController (1)\n"
         return page
     }
