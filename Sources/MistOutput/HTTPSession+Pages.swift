@@ -21,9 +21,12 @@ extension HTTPSession {
             let info = JSONWriter.compact(StreamInfo.json(stream: stream, baseURL: base, logger: logger))
             if path.hasPrefix("/json_") { return Page(contentType: "application/json", body: Array(info.utf8)) }
             // info_ wraps the object in script that stores it for the embeddable player.
+            // MistServer's lines; the name is a string literal, never raw script (its wildcard
+            // part is free-form), and the comment keeps only characters that cannot end it.
+            let plain = String(stream.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "+_.-".contains($0)) })
             let script =
-                "// Generating info code for stream \(stream)\nif (!mistvideo) { var mistvideo = {}; }\n"
-                + "mistvideo['\(stream)'] = \(info);\n"
+                "// Generating info code for stream \(plain)\nif (!mistvideo) { var mistvideo = {}; }\n"
+                + "mistvideo[\(TextEscaping.javaScript(stream, quote: "'"))] = \(info);\n"
             return Page(contentType: "application/javascript", body: Array(script.utf8))
         }
         let host = String(base.dropLast())
@@ -52,18 +55,22 @@ extension HTTPSession {
         return nil
     }
 
-    /// A page that plays `stream` full-window, with plain links when scripts are off.
+    /// A page that plays `stream` full-window, with plain links when scripts are off. The name
+    /// goes in as HTML text, as URL path segments and as a script string, escaped for each.
     private func playerPage(_ stream: String) -> String {
-        let hls = "/hls/\(stream)/index.m3u8"
-        let mp4 = "/\(stream).mp4"
-        return "<!DOCTYPE html><html><head><title>\(stream)</title>"
+        let segment = TextEscaping.urlPathSegment(stream)
+        let hls = TextEscaping.html("/hls/\(segment)/index.m3u8")
+        let mp4 = TextEscaping.html("/\(segment).mp4")
+        let text = TextEscaping.html(stream)
+        let literal = TextEscaping.javaScript(stream)
+        return "<!DOCTYPE html><html><head><title>\(text)</title>"
             + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             + "<style>html,body{margin:0;height:100%;background:#0f0f0f;color:white}"
             + "body>div{width:100%;height:100%}video{width:100%;height:100%}</style></head><body>"
-            + "<div class=\"mistvideo\" id=\"\(stream)\"><noscript><video controls autoplay>"
+            + "<div class=\"mistvideo\" id=\"\(text)\"><noscript><video controls autoplay>"
             + "<source src=\"\(hls)\" type=\"application/vnd.apple.mpegurl\"><source src=\"\(mp4)\" type=\"video/mp4\">"
             + "<a href=\"\(hls)\">Play over HLS</a> <a href=\"\(mp4)\">Play as MP4</a></video></noscript>"
-            + "<script src=\"player.js\"></script><script>mistPlay('\(stream)',{target:document.getElementById('\(stream)')});"
+            + "<script src=\"player.js\"></script><script>mistPlay(\(literal),{target:document.getElementById(\(literal))});"
             + "</script></div></body></html>"
     }
 }

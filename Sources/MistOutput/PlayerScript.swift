@@ -1,3 +1,5 @@
+import MistCore
+
 /// `/player.js`: MistSwift's own embeddable player. It takes MistServer's documented embed
 /// snippet (`mistPlay(stream, {target: element, ...})` once `window.mistplayers` exists), reads
 /// the stream's `/json_<stream>.js`, and plays the best source the browser can: native HLS
@@ -6,30 +8,18 @@
 enum PlayerScript {
     /// The script, after the `mistoptions.host` preamble MistServer puts first.
     static func source(host: String) -> String {
-        // The host comes from the request's Host header: quote it so it cannot leave the string.
-        var quoted = ""
-        for scalar in host.unicodeScalars {
-            switch scalar {
-            case "\\", "'", "\"", "<", ">", "&": quoted += "\\u" + hex4(scalar.value)
-            case _ where scalar.value < 0x20: continue
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return "if (typeof mistoptions == 'undefined'){mistoptions ={};}\n"
-            + "if (!('host' in mistoptions)){mistoptions.host = '\(quoted)';}\n" + body
-    }
-
-    private static func hex4(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        // The host comes from the request's Host header: a string literal, so it cannot leave it.
+        "if (typeof mistoptions == 'undefined'){mistoptions ={};}\n"
+            + "if (!('host' in mistoptions)){mistoptions.host = \(TextEscaping.javaScript(host));}\n" + body
     }
 
     /// `/embed_<stream>.js`: the player, then a container written where the script tag is and
     /// playback into it.
     static func embed(stream: String, host: String) -> String {
-        source(host: host) + "var container = document.createElement(\"div\");\ncontainer.id = \"\(stream)\";\n"
+        let literal = TextEscaping.javaScript(stream)
+        return source(host: host) + "var container = document.createElement(\"div\");\ncontainer.id = \(literal);\n"
             + "document.write(container.outerHTML);\n"
-            + "mistPlay(\"\(stream)\",{target:document.getElementById(\"\(stream)\")});\n"
+            + "mistPlay(\(literal),{target:document.getElementById(\(literal))});\n"
     }
 
     static let body = #"""

@@ -97,6 +97,14 @@ public enum StreamStarter {
             let answer = Triggers.rewrite("STREAM_SOURCE", stream: stream, payload: stream, current: "", logger: logger)
             if !answer.isEmpty { location = answer }
         }
+        // The wildcard part is free-form: it may name a file below a folder, never leave it or
+        // add arguments to a command.
+        if ["wildcard", "$stream", "${stream}"].contains(where: { location.contains($0) }),
+            !StreamName.wildcardIsSafeInSource(stream)
+        {
+            logger.mist(.warn, "Not starting \(stream): its wildcard part cannot go into the source \(location)")
+            throw .invalidName(stream)
+        }
         location = StreamVariables.substitute(
             location, stream: stream, source: configuration["source"].stringValue ?? "")
         let inputs = ConfigPage.read(StreamPageNames.capabilities)?["inputs"] ?? .null

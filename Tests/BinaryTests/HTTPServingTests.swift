@@ -93,6 +93,23 @@ import Testing
             #expect(!response.text.contains("root:"), "\(path)")
             #expect(response.status == 404 || response.text.contains("offline"), "\(path): \(response.status)")
         }
+        // A wildcard name full of markup stays text in the player page, the embed and info scripts.
+        let markup = "x+%3C%2Fscript%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%27%22%0A"
+        // (A name with a slash is not a page name, so the page gets one without.)
+        let page = try HTTPTestClient(port: httpPort).get("/x+%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%27%22.html").text
+        #expect(
+            !page.contains("<img") && page.contains("<title>x+&lt;img src=x onerror=alert(1)&gt;&#39;&quot;</title>"))
+        #expect(page.contains("mistPlay(\"x+\\u003cimg src=x onerror=alert(1)\\u003e\\u0027\\u0022\""), "\(page)")
+        #expect(page.contains("src=\"/hls/x+%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%27%22/index.m3u8\""))
+        let embed = try HTTPTestClient(port: httpPort).get("/embed_\(markup).js").text
+        #expect(!embed.contains("<img") && !embed.contains("\"x+<"), "\(embed)")
+        #expect(
+            embed.contains(
+                "container.id = \"x+\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e\\u0027\\u0022\";"))
+        let info = try HTTPTestClient(port: httpPort).get("/info_\(markup).js").text
+        #expect(info.hasPrefix("// Generating info code for stream x+scriptimgsrcxonerroralert1\n"), "\(info)")
+        #expect(info.contains("mistvideo['x+\\u003c/script\\u003e") && !info.contains("<img"), "\(info)")
+
         // Oversized heads get 431 and announced large bodies 413; neither takes the server down.
         let huge = try TCPTestClient(port: UInt16(httpPort))
         try huge.write(Array(("GET /movie.ts HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 70_000)).utf8))
