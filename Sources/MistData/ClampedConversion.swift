@@ -15,3 +15,13 @@ extension FixedWidthInteger {
         }
     }
 }
+
+extension FixedWidthInteger {
+    /// `self + other`, or this type's bound when that does not fit: for sums of timestamps and
+    /// sizes that come from outside, where `+` traps.
+    public func addingClamped(_ other: Self) -> Self {
+        let (sum, overflow) = addingReportingOverflow(other)
+        guard overflow else { return sum }
+        return other > 0 ? .max : .min
+    }
+}

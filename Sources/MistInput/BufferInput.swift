@@ -177,7 +177,7 @@ public final class BufferInput {
                     timeShift = shift
                     do {
                         try writer.append(
-                            track: index, time: packet.time + shift, offset: packet.offset,
+                            track: index, time: packet.time.addingClamped(shift), offset: packet.offset,
                             bytePosition: packet.bytePosition, keyframe: packet.isKeyframe, data: data)
                     } catch StreamWriteError.outOfOrder(let track, let time, let last) {
                         logger.mist(.high, "Dropped a packet at \(time) ms on track \(track) (last \(last) ms)")
@@ -242,7 +242,7 @@ public final class BufferInput {
     private func shiftFor(firstTime: UInt64) -> UInt64 {
         let newest = (0..<writer.trackCount).compactMap { writer.lastTime(of: $0) }.max()
         guard let newest, firstTime <= newest else { return 0 }
-        return newest + 1 - firstTime
+        return (newest - firstTime).addingClamped(1)
     }
 
     /// Maps the source's tracks onto ours: a returning source's tracks onto the same type and

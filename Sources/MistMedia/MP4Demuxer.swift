@@ -160,7 +160,7 @@ public struct MP4Demuxer {
         }
         var state = TrackState(id: id, timescale: timescale)
         try editList(trak, state: &state, movieTimescale: movieTimescale)
-        state.ticks = try sampleTable(stbl, trackID: id)
+        state.ticks = try sampleTable(stbl, trackID: id, fileSize: fileSize)
         return (track, state)
     }
 
@@ -286,7 +286,7 @@ public struct MP4Demuxer {
     }
 
     /// A plain (not fragmented) track's samples from its sample tables.
-    static func sampleTable(_ stbl: MP4Box, trackID: UInt32) throws(MediaError) -> [(
+    static func sampleTable(_ stbl: MP4Box, trackID: UInt32, fileSize: Int = .max) throws(MediaError) -> [(
         dts: Int64, cts: Int64, keyframe: Bool, position: Int, size: Int
     )] {
         // Sizes.
@@ -297,8 +297,9 @@ public struct MP4Demuxer {
             let fixed = Int(try reader.uint32())
             let count = Int(try reader.uint32())
             if fixed != 0 {
-                // A fixed size: the count is bounded by the durations below.
-                sizes = [Int](repeating: fixed, count: min(count, 50_000_000))
+                // A fixed size: as many samples as fit in the file, at most.
+                guard count <= fileSize / fixed + 1 else { throw .invalid("stsz count of track \(trackID)") }
+                sizes = [Int](repeating: fixed, count: count)
             } else {
                 guard count <= reader.remaining / 4 else { throw .truncated("stsz of track \(trackID)") }
                 sizes.reserveCapacity(count)
@@ -387,7 +388,10 @@ public struct MP4Demuxer {
             guard run.firstChunk >= 1, run.samples > 0 else { throw .invalid("stsc entry of track \(trackID)") }
             let lastChunk = runIndex + 1 < runs.count ? runs[runIndex + 1].firstChunk - 1 : chunkOffsets.count
             guard lastChunk >= run.firstChunk - 1 else { throw .invalid("stsc order of track \(trackID)") }
-            for chunk in run.firstChunk...max(run.firstChunk, lastChunk) where chunk <= chunkOffsets.count {
+            // Only chunks the chunk offset table has: a run claiming billions of chunks loops no further.
+            let upper = min(max(run.firstChunk, lastChunk), chunkOffsets.count)
+            guard run.firstChunk <= upper else { continue }
+            for chunk in run.firstChunk...upper {
                 var position = chunkOffsets[chunk - 1]
                 for _ in 0..<run.samples where sample < total {
                     result.append(
@@ -434,6 +438,11 @@ public struct MP4Demuxer {
                 if runFlags & 0x4 != 0 { firstFlags = try run.uint32() }
                 let fieldBytes = [0x100, 0x200, 0x400, 0x800].filter { runFlags & $0 != 0 }.count * 4
                 guard fieldBytes == 0 || count <= run.remaining / fieldBytes else { throw .truncated("trun") }
+                // Without per-sample fields nothing in the box bounds the count: its samples must
+                // at least fit in the file (zero-sized ones count as one byte).
+                guard fieldBytes != 0 || count <= fileSize / max(1, Int(defaults.size)) + 1 else {
+                    throw .invalid("trun sample count \(count)")
+                }
                 for sample in 0..<count {
                     let duration = runFlags & 0x100 != 0 ? try run.uint32() : defaults.duration
                     let size = runFlags & 0x200 != 0 ? try run.uint32() : defaults.size

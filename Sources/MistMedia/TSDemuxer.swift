@@ -5,7 +5,14 @@
 /// bytes, then `finish`) and for live sources (feed as they arrive, take `drain()`ed frames).
 public struct TSDemuxer {
     public private(set) var tracks: [DemuxedTrack] = []
+    /// What was wrong with the input (at most `maximumWarnings`, each said once).
     public private(set) var warnings: [String] = []
+    static let maximumWarnings = 64
+    /// The largest PES packet kept (a video frame of a 4K stream is well below it); a packet
+    /// that grows past it without ending is dropped.
+    static let maximumPES = 8 << 20
+    /// Frames kept while a track waits for its parameter sets (a sender may never send them).
+    static let maximumWaiting = 512
     /// Frames found so far, in the order their PES packets ended.
     public private(set) var samples: [DemuxedSample] = []
 
@@ -74,10 +81,14 @@ public struct TSDemuxer {
     /// Ends the stream: PES packets still open become frames.
     public mutating func finish() {
         for pid in streams.keys.sorted() { endPES(pid) }
-        if syncLost > 0 { warnings.append("skipped \(syncLost) bytes to find packet starts") }
+        if syncLost > 0 { warn("skipped \(syncLost) bytes to find packet starts") }
     }
 
     /// The frames found so far, handed over.
+    private mutating func warn(_ text: String) {
+        if warnings.count < Self.maximumWarnings && !warnings.contains(text) { warnings.append(text) }
+    }
+
     public mutating func drain() -> [DemuxedSample] {
         defer { samples.removeAll() }
         return samples
@@ -100,7 +111,12 @@ public struct TSDemuxer {
             if start { endPES(pid) }
             if start || !(streams[pid]?.pes.isEmpty ?? true) {
                 if start { streams[pid]?.pesPosition = position }
-                streams[pid]?.pes += body
+                if (streams[pid]?.pes.count ?? 0) + body.count > Self.maximumPES {
+                    streams[pid]?.pes.removeAll()
+                    warn("PID \(pid): a PES packet over \(Self.maximumPES) bytes was dropped")
+                } else {
+                    streams[pid]?.pes += body
+                }
             }
         }
     }
@@ -188,7 +204,7 @@ public struct TSDemuxer {
         }
         let pes = stream.pes[...]
         guard pes[0] == 0, pes[1] == 0, pes[2] == 1 else {
-            warnings.append("PID \(pid): a PES packet without its start code")
+            warn("PID \(pid): a PES packet without its start code")
             return
         }
         let flags = pes[7]
@@ -258,6 +274,7 @@ public struct TSDemuxer {
             } else {
                 // Frames before the parameter sets cannot be decoded; keep at most a few seconds.
                 if stream.waiting.count < 600 {
+                    if stream.waiting.count >= Self.maximumWaiting { stream.waiting.removeFirst() }
                     stream.waiting.append((time, offset, keyframe, stream.pesPosition, frame))
                 }
                 return

@@ -6,6 +6,9 @@ public struct RTMPChunkDecoder {
     /// Larger messages are refused (even 4K keyframes stay far below).
     public static let maximumMessageSize = 8 << 20
     public static let maximumChunkStreams = 64
+    /// The messages in progress on all chunk streams together (so one peer holds at most this
+    /// much, not 64 times the largest message).
+    public static let maximumPendingBytes = 16 << 20
 
     struct ChunkStream {
         var timestamp: UInt32 = 0
@@ -82,6 +85,10 @@ public struct RTMPChunkDecoder {
             stream.length = Int(uint(at: position + 3, width: 3))
             stream.type = buffer[position + 6]
             guard stream.length <= RTMPChunkDecoder.maximumMessageSize else { throw .messageTooLarge(stream.length) }
+            let pending = streams.reduce(0) { $1.key == id || !$1.value.started ? $0 : $0 + $1.value.length }
+            guard pending + stream.length <= RTMPChunkDecoder.maximumPendingBytes else {
+                throw .messageTooLarge(pending + stream.length)
+            }
         }
         if format == 0 { stream.streamID = uint(at: position + 7, width: 4).byteSwapped }  // little-endian on the wire
         position += headerLength

@@ -343,7 +343,7 @@ public final class StreamWriter {
             let minimumDuration: UInt64 = 1900
             if let lastFragment {
                 let fragmentStart = keys.int(t.keyTime, fragments.int(t.fragmentFirstKey, lastFragment))
-                if time >= fragmentStart + minimumDuration {
+                if time >= fragmentStart.addingClamped(minimumDuration) {
                     closeFragment(t, lastFragment, time: time, fragmentStart: fragmentStart)
                     openFragment(t, key: key)
                 } else {

@@ -92,3 +92,61 @@ import Testing
         }
     }
 }
+
+/// Counts and lengths from files and senders are bounded by what the input can hold.
+@Suite struct HostileCountTests {
+    static func box(_ type: String, _ payload: [UInt8]) -> [UInt8] {
+        let size = UInt32(8 + payload.count)
+        return [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: size >> $0) } + Array(type.utf8) + payload
+    }
+    static func be32(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
+
+    @Test func aTrunWithoutSampleFieldsCannotDeclareBillionsOfSamples() throws {
+        let tfhd = Self.box("tfhd", Self.be32(0) + Self.be32(1))
+        let trun = Self.box("trun", Self.be32(0) + Self.be32(0xFFFF_FFFF))
+        let moof = try #require(try MP4Box.list(Self.box("moof", Self.box("traf", tfhd + trun))[...]).first)
+        var states = [MP4Demuxer.TrackState(id: 1, timescale: 1000)]
+        #expect(throws: MediaError.self) { try MP4Demuxer.fragment(moof, states: &states, fileSize: 1 << 20) }
+        #expect(states[0].ticks.isEmpty)
+    }
+
+    @Test func sampleTablesCannotAllocateOrLoopBeyondTheFile() throws {
+        // A fixed sample size with a count far beyond what fits in the file.
+        let stsz = Self.box("stsz", Self.be32(0) + Self.be32(1000) + Self.be32(50_000_000))
+        let stbl = try #require(try MP4Box.list(Self.box("stbl", stsz)[...]).first)
+        #expect(throws: MediaError.self) { try MP4Demuxer.sampleTable(stbl, trackID: 1, fileSize: 1 << 20) }
+        // A sample-to-chunk run starting at chunk 4 billion, with one chunk offset.
+        let sizes = Self.box("stsz", Self.be32(0) + Self.be32(10) + Self.be32(2))
+        let stts = Self.box("stts", Self.be32(0) + Self.be32(1) + Self.be32(2) + Self.be32(40))
+        let stsc = Self.box(
+            "stsc",
+            Self.be32(0) + Self.be32(2) + Self.be32(1) + Self.be32(1) + Self.be32(1)
+                + Self.be32(0xFFFF_FFF0) + Self.be32(1) + Self.be32(1))
+        let stco = Self.box("stco", Self.be32(0) + Self.be32(1) + Self.be32(100))
+        let table = try #require(try MP4Box.list(Self.box("stbl", sizes + stts + stsc + stco)[...]).first)
+        // (The first run used to walk every chunk number up to the second's start before the
+        // second was found out of order: four billion turns.)
+        #expect(throws: MediaError.self) { try MP4Demuxer.sampleTable(table, trackID: 1, fileSize: 1 << 20) }
+    }
+
+    @Test func aPESThatNeverEndsIsDroppedAtItsLimit() throws {
+        var demuxer = TSDemuxer()
+        // PAT, PMT with one H.264 stream on PID 0x100, then 12 MiB of one PES without a new start.
+        func packet(_ pid: UInt16, start: Bool, _ payload: [UInt8]) -> [UInt8] {
+            var bytes: [UInt8] = [0x47, UInt8(pid >> 8) | (start ? 0x40 : 0), UInt8(pid & 0xFF), 0x10]
+            bytes += payload.prefix(184)
+            return bytes + [UInt8](repeating: 0xFF, count: 188 - bytes.count)
+        }
+        let pat: [UInt8] = [0, 0x00, 0xB0, 0x0D, 0, 1, 0xC1, 0, 0, 0, 1, 0xF0, 0x00, 0, 0, 0, 0]
+        let pmt: [UInt8] = [
+            0, 0x02, 0xB0, 0x12, 0, 1, 0xC1, 0, 0, 0xE1, 0x00, 0xF0, 0x00, 0x1B, 0xE1, 0x00, 0xF0, 0, 0, 0, 0, 0,
+        ]
+        try demuxer.feed((packet(0, start: true, pat) + packet(0x1000, start: true, pmt))[...])
+        try demuxer.feed(packet(0x100, start: true, [0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1])[...])
+        let filler = packet(0x100, start: false, [UInt8](repeating: 7, count: 184))
+        let burst = Array([[UInt8]](repeating: filler, count: 1000).joined())
+        for _ in 0..<(12 << 20) / (184 * 1000) { try demuxer.feed(burst[...]) }
+        #expect(demuxer.warnings.contains { $0.contains("was dropped") }, "\(demuxer.warnings)")
+        #expect(demuxer.warnings.count <= TSDemuxer.maximumWarnings)
+    }
+}

@@ -102,3 +102,24 @@ func hex(_ text: String) -> [UInt8] {
         }
     }
 }
+
+@Suite struct RTMPChunkLimitTests {
+    /// A format-0 chunk header on chunk stream `id` announcing a message of `length` bytes, then
+    /// the first 128 bytes of it.
+    static func start(_ id: UInt8, length: Int) -> [UInt8] {
+        [
+            id, 0, 0, 0, UInt8(length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
+            9,
+            1, 0, 0, 0,
+        ] + [UInt8](repeating: 0, count: 128)
+    }
+
+    @Test func messagesInProgressOnAllChunkStreamsTogetherAreBounded() throws {
+        var decoder = RTMPChunkDecoder()
+        // Two messages of 8 MiB in progress fill the allowance; a third is refused.
+        decoder.append(Self.start(3, length: 8 << 20) + Self.start(4, length: 8 << 20))
+        #expect(try decoder.nextMessage() == nil)
+        decoder.append(Self.start(5, length: 1000))
+        #expect(throws: RTMPError.self) { try decoder.nextMessage() }
+    }
+}
