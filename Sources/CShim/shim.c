@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 sem_t *mist_sem_open(const char *name, int oflag, unsigned int mode, unsigned int value) {
     sem_t *sem;
@@ -36,3 +37,5 @@ void mist_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
 int mist_spawn_close_from(posix_spawn_file_actions_t *actions, int low) {
     return posix_spawn_file_actions_addclosefrom_np(actions, low);
 }
+
+int mist_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -10,13 +10,10 @@ public enum ChildLogReader {
     /// Creates the pipe and starts the reading thread; returns the descriptor children get as
     /// stderr.
     public static func start(log: ControllerLog) -> Int32? {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return nil }
         // Neither end leaks into children; spawning dup2s the write end onto their stderr.
-        for descriptor in fds { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        let readEnd = fds[0]
-        startDetachedThread { run(readEnd, log: log) }
-        return fds[1]
+        guard let ends = ChildProcess.closeOnExecPipe() else { return nil }
+        startDetachedThread { run(ends.read, log: log) }
+        return ends.write
     }
 
     private static func run(_ descriptor: Int32, log: ControllerLog) {

@@ -30,7 +30,7 @@ public enum ChildProcess {
     /// it does not inherit a parent's ignored SIGTERM or SIGPIPE.
     public static func run(_ path: String, arguments: [String], outputLimit: Int = 16 << 20) throws(Failure) -> Result {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw .pipe(errno: errno) }
+        guard mist_pipe_cloexec(&fds) == 0 else { throw .pipe(errno: errno) }
         let readEnd = fds[0]
         let writeEnd = fds[1]
 
@@ -98,7 +98,7 @@ public enum ChildProcess {
         -> (pid: pid_t, output: Int32)
     {
         var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw .spawn(path: path, errno: errno) }
+        guard mist_pipe_cloexec(&ends) == 0 else { throw .spawn(path: path, errno: errno) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -125,8 +125,8 @@ public enum ChildProcess {
     ) throws(Failure) -> (pid: pid_t, input: Int32, output: Int32?) {
         var input: [Int32] = [0, 0]
         var output: [Int32] = [-1, -1]
-        guard pipe(&input) == 0 else { throw .spawn(path: path, errno: errno) }
-        if captureOutput && pipe(&output) != 0 {
+        guard mist_pipe_cloexec(&input) == 0 else { throw .spawn(path: path, errno: errno) }
+        if captureOutput && mist_pipe_cloexec(&output) != 0 {
             close(input[0])
             close(input[1])
             throw .spawn(path: path, errno: errno)
@@ -163,6 +163,22 @@ public enum ChildProcess {
 
     /// Whether `pid` (a child of this process) has ended; reaps it and gives its exit status
     /// (128 + signal when a signal ended it). Nil while it runs.
+    /// A pipe whose ends no spawned child inherits (unless spawning dup2s one onto 0, 1 or 2).
+    public static func closeOnExecPipe() -> (read: Int32, write: Int32)? {
+        var ends: [Int32] = [0, 0]
+        guard mist_pipe_cloexec(&ends) == 0 else { return nil }
+        return (ends[0], ends[1])
+    }
+
+    /// Reaps `pid` on a thread of its own once it ends, for a child that outlives its starter's
+    /// interest in it (so it leaves no zombie, without ignoring SIGCHLD for the whole process).
+    public static func reapWhenDone(_ pid: pid_t) {
+        startDetachedThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+    }
+
     public static func reap(_ pid: pid_t) -> Int32? {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)

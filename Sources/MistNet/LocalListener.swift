@@ -23,7 +23,7 @@ public final class LocalListener: @unchecked Sendable {
 
     /// Listens on `name`; throws if another process already does.
     public init(name: String) throws(NetworkError) {
-        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw .system(call: "socket", errno: errno) }
         var (address, length) = LocalListener.address(name)
         let bound = withUnsafePointer(to: &address) {
@@ -40,7 +40,7 @@ public final class LocalListener: @unchecked Sendable {
 
     /// Connects to a local listener.
     public static func connect(name: String) throws(NetworkError) -> TCPConnection {
-        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw .system(call: "socket", errno: errno) }
         var (address, length) = address(name)
         let connected = withUnsafePointer(to: &address) {
@@ -62,6 +62,8 @@ public final class LocalListener: @unchecked Sendable {
         guard ready > 0 else { throw .system(call: "poll", errno: errno) }
         let connection = Glibc.accept(descriptor, nil, nil)
         guard connection >= 0 else { return nil }
+        // (accept4 is not in Glibc's module; spawned children close everything above 2 anyway.)
+        _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
         return TCPConnection(descriptor: connection, peer: "local:" + name)
     }
 

@@ -41,7 +41,8 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry {
             entry = current.pointee.ai_next
-            let socket = Glibc.socket(current.pointee.ai_family, current.pointee.ai_socktype, 0)
+            let socket = Glibc.socket(
+                current.pointee.ai_family, current.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard socket >= 0 else {
                 lastError = .system(call: "socket", errno: errno)
                 continue

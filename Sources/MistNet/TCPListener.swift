@@ -10,7 +10,7 @@ public final class TCPListener: @unchecked Sendable {
 
     /// Binds `interface:port` (IPv4 dotted address, or 0.0.0.0 for all) and listens.
     public init(interface: String, port: UInt16) throws(NetworkError) {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw .system(call: "socket", errno: errno) }
         var one: Int32 = 1
         setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -55,6 +55,8 @@ public final class TCPListener: @unchecked Sendable {
             if errno == EAGAIN || errno == EINTR || errno == ECONNABORTED { return nil }
             throw .system(call: "accept", errno: errno)
         }
+        // (accept4 is not in Glibc's module; spawned children close everything above 2 anyway.)
+        _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
         var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
         inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count))
         let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -10,7 +10,7 @@ public final class UDPReceiver {
 
     /// Binds `host:port`; an empty host or `0.0.0.0` takes any local address.
     public init(host: String, port: UInt16) throws(NetworkError) {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw .system(call: "socket", errno: errno) }
         descriptor = socket
         var one: Int32 = 1

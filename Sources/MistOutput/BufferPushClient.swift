@@ -40,9 +40,11 @@ public enum BufferPushClient {
         if StreamStarter.controllerIsRunning {
             try StreamStarter.start(stream, source: "push://", isProvider: true, timeoutSeconds: 10, logger: logger)
         } else {
-            signal(SIGCHLD, SIG_IGN)  // the buffer outlives this connection; let the system reap it
             let binary = ChildProcess.ownDirectory() + "MistInBuffer"
             let pid = try ChildProcess.spawn(binary, arguments: ["-s", stream])
+            // The buffer outlives this connection; a thread reaps it (SIGCHLD stays as it is, so
+            // the process's other children still report their exit status).
+            ChildProcess.reapWhenDone(pid)
             logger.mist(.info, "Started MistInBuffer (pid \(pid)) for \(stream)")
         }
         var lastError: Error = NetworkError.timeout

@@ -120,7 +120,8 @@ public enum StreamStarter {
             throw .startFailed(error.description)
         }
         logger.mist(.info, "Started \(binary.split(separator: "/").last ?? "") (pid \(pid)) for \(stream)")
-        waitForChild(pid)
+        // Inputs outlive the process that started them.
+        ChildProcess.reapWhenDone(pid)
         return pid
     }
 
@@ -128,12 +129,4 @@ public enum StreamStarter {
         status == .ready || (isProvider && status == .waiting)
     }
 
-    /// Inputs outlive the process that started them; a thread reaps this one when it ends so it
-    /// does not linger as a zombie.
-    private static func waitForChild(_ pid: pid_t) {
-        startDetachedThread {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        }
-    }
 }

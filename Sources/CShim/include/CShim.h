@@ -15,6 +15,8 @@ sem_t *mist_sem_open(const char *name, int oflag, unsigned int mode, unsigned in
 /// Closes every descriptor from `low` up in the spawned child (glibc 2.34+), so a child gets
 /// only the descriptors its file actions give it.
 int mist_spawn_close_from(posix_spawn_file_actions_t *actions, int low);
+/// pipe2(fds, O_CLOEXEC): a pipe neither end of which a spawned child inherits unless dup2'd.
+int mist_pipe_cloexec(int fds[2]);
 
 int mist_wifexited(int status);
 int mist_wexitstatus(int status);
