@@ -116,16 +116,46 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         var command = request.command
         if request.path == "/api2" { command["minimal"] = true }
-        let reply = controller.handleAPI(command, session: &session, requestError: request.commandError)
-        self.session = session
+        // Answered on the API's worker threads: a call may wait for a trigger handler or a disk,
+        // and the handler may call this API back, which this loop must still take.
+        let controller = self.controller
+        let requestError = request.commandError
+        let callback = request.callback
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        APIServer.workers.runIfActive(eventLoop: context.eventLoop) { () -> (Controller.APIReply, APISession) in
+            var working = session
+            let reply = controller.handleAPI(command, session: &working, requestError: requestError)
+            return (reply, working)
+        }.whenComplete { result in
+            let (handler, context) = loopBound.value
+            guard case .success(let (reply, updated)) = result else {
+                context.close(promise: nil)
+                return
+            }
+            handler.session = updated
+            handler.answer(reply, callback: callback, head: requestHead, context: context)
+            if reply.shutdown {
+                // After the answer is on its way; the stop itself takes its time to close down.
+                context.eventLoop.scheduleTask(in: .milliseconds(100)) { controller.requestShutdown() }
+            }
+        }
+    }
+
+    /// Sends an API reply (as JSONP when the request named a callback), held back as long as the
+    /// reply asks (wrong passwords are answered ever more slowly).
+    private func answer(
+        _ reply: Controller.APIReply, callback: String?, head requestHead: HTTPRequestHead,
+        context: ChannelHandlerContext
+    ) {
         let json = JSONWriter.compact(reply.body)
-        let text = request.callback.map { "\($0)(\(json));\n\n" } ?? json + "\n\n"
+        let text = callback.map { "\($0)(\(json));\n\n" } ?? json + "\n\n"
         var cors = HTTPHeaders()
         for (name, value) in APIServer.corsHeaders { cors.add(name: name, value: value) }
         let extra = cors
         if reply.delaySeconds > 0 {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .milliseconds(Int64(reply.delaySeconds * 1000))) {
+            let delay = Int64(clamping: (reply.delaySeconds * 1000).rounded())
+            context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
                 let (handler, context) = loopBound.value
                 handler.send(
                     status: .ok, contentType: "text/javascript", body: text, extraHeaders: extra,

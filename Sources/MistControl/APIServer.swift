@@ -25,6 +25,14 @@ public enum APIServer {
     }
 
     /// The CORS and caching headers MistServer puts on API answers.
+    /// Threads that answer API calls, so the API's event loop never waits for a trigger
+    /// handler, a process start or the disk.
+    static let workers: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
+
     static let corsHeaders: [(String, String)] = [
         ("Access-Control-Allow-Origin", "*"),
         ("Access-Control-Allow-Credentials", "true"),

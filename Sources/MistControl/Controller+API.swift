@@ -15,6 +15,9 @@ extension Controller {
         /// How long to hold the answer back: wrong passwords from one address are answered ever
         /// more slowly.
         public var delaySeconds: Double
+        /// The request asked the server to stop: whoever answers it calls `requestShutdown` once
+        /// the answer is out (so the caller gets it before the process ends).
+        public var shutdown = false
     }
 
     /// Every top-level member MistServer's API understands. Members outside this list get an
@@ -99,9 +102,13 @@ extension Controller {
             if let problem = reload(reason: "the API asked for it") { errors.append(problem) }
         }
 
+        // STREAM_ADD, STREAM_CONFIG and STREAM_REMOVE may wait for handlers that call this API
+        // back: asked before the lock is taken, for the streams as this request would leave them.
+        let ahead = session.authorized ? vetStreamsAhead(request) : nil
         var response = JSONValue.emptyObject
         var wantsSave = false
         var wantsShutdown = false
+        var later: [@Sendable () -> Void] = []
         let delay: Double = stored.withLock { stored in
             if session.authorized && stored.config.hasAccount {
                 response["authorize"] = ["status": "OK"]
@@ -133,7 +140,9 @@ extension Controller {
                 }
             }
             if session.authorized {
-                let outcome = runCalls(request, response: &response, stored: &stored, session: session, errors: &errors)
+                let outcome = runCalls(
+                    request, response: &response, stored: &stored, session: session, errors: &errors, ahead: ahead,
+                    later: &later)
                 wantsSave = outcome.save
                 wantsShutdown = outcome.shutdown
                 if request.hasMember("logout") { session.authorized = false }
@@ -144,17 +153,18 @@ extension Controller {
             return min(8, 0.25 * Double(1 << min(failures.count, 6)))
         }
         if !session.authorized { session.attempts += 1 }
+        // Pushes start (and their triggers fire) outside the lock.
+        for effect in later { effect() }
         publishStreams()
         if wantsSave, let problem = save() { errors.append(problem) }
         if !errors.isEmpty { response["error"] = .string(errors.joined(separator: "; ")) }
-        if wantsShutdown { requestShutdown() }
-        return APIReply(body: response.sortedKeys(), delaySeconds: delay)
+        return APIReply(body: response.sortedKeys(), delaySeconds: delay, shutdown: wantsShutdown)
     }
 
     /// The calls of one authorised request, in MistServer's order.
     private func runCalls(
         _ request: JSONValue, response: inout JSONValue, stored: inout Stored, session: APISession,
-        errors: inout [String]
+        errors: inout [String], ahead: StreamVerdicts?, later: inout [@Sendable () -> Void]
     ) -> (save: Bool, shutdown: Bool) {
         let before = stored.config.storage
         var storage = stored.config.storage
@@ -203,7 +213,13 @@ extension Controller {
             response["deletestreamsource"] = deleteWithSource(request["deletestreamsource"], streams: &streams)
         }
         if streams != storage["streams"] {
-            streams = vetStreamChanges(from: storage["streams"], to: streams)
+            if let ahead, ahead.before == storage["streams"], ahead.after == streams {
+                streams = ahead.vetted
+            } else {
+                // The streams changed since they were asked about (or the request logged in
+                // too): ask now.
+                streams = vetStreamChanges(from: storage["streams"], to: streams)
+            }
             // A removed stream's viewers are cut, as MistServer's session settings do by default.
             for (name, _) in storage["streams"].objectValue ?? JSONObject() where !streams.hasMember(name) {
                 statistics.stop(sessions: statistics.sessions(of: name))
@@ -222,7 +238,7 @@ extension Controller {
 
         editTags(request, storage: &storage, response: &response)
 
-        editPushes(request, storage: &storage, response: &response, errors: &errors)
+        editPushes(request, storage: &storage, response: &response, errors: &errors, later: &later)
         editSessions(request, response: &response)
         editStreamTags(request, storage: storage, response: &response)
         editExternalWriters(request, storage: &storage, response: &response, errors: &errors)
@@ -327,7 +343,31 @@ extension Controller {
         return (request.hasMember("save"), shutdown)
     }
 
-    /// The `config` call: copies only the members MistServer accepts.
+    /// The streams before and after a request's stream calls, and what the stream triggers let
+    /// through.
+    struct StreamVerdicts: Sendable {
+        var before: JSONValue
+        var after: JSONValue
+        var vetted: JSONValue
+    }
+
+    /// The stream triggers' verdicts on what `request` would do to the streams now, asked
+    /// without holding the lock (nil when it changes no stream, or deletes sources from disk,
+    /// which only the locked pass does).
+    func vetStreamsAhead(_ request: JSONValue) -> StreamVerdicts? {
+        guard ["streams", "addstream", "deletestream"].contains(where: { request.hasMember($0) }),
+            !request.hasMember("deletestreamsource")
+        else { return nil }
+        let before = stored.withLock { $0.config.storage["streams"] }
+        var editor = StreamConfigEditor(logger: Logger(label: "preview") { _ in SwiftLogNoOpLogHandler() })
+        var after = before
+        if request.hasMember("streams") { editor.replaceAll(with: request["streams"], in: &after) }
+        if request.hasMember("addstream") { editor.add(request["addstream"], to: &after) }
+        if request.hasMember("deletestream") { editor.delete(names: request["deletestream"], from: &after) }
+        guard after != before else { return nil }
+        return StreamVerdicts(before: before, after: after, vetted: vetStreamChanges(from: before, to: after))
+    }
+
     /// STREAM_ADD, STREAM_CONFIG and STREAM_REMOVE for each stream an API call adds, changes or
     /// removes; a refused change leaves that stream as it was.
     func vetStreamChanges(from before: JSONValue, to after: JSONValue) -> JSONValue {
@@ -353,6 +393,7 @@ extension Controller {
         return result
     }
 
+    /// The `config` call: copies only the members MistServer accepts.
     private func applyConfig(_ input: JSONValue, to storage: inout JSONValue, errors: inout [String]) {
         var config = storage["config"]
         for key in [

@@ -5,7 +5,12 @@ import MistShm
 /// The push and external writer calls.
 extension Controller {
     /// push_start, push_list, push_stop, push_settings and the automatic push calls.
-    func editPushes(_ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String]) {
+    /// Pushes are started by `later` (after the configuration lock is released): PUSH_OUT_START
+    /// may wait for a handler that calls the API back.
+    func editPushes(
+        _ request: JSONValue, storage: inout JSONValue, response: inout JSONValue, errors: inout [String],
+        later: inout [@Sendable () -> Void]
+    ) {
         if request.hasMember("push_start") {
             let call = request["push_start"]
             let stream = call.isArray ? call[0].asString : call["stream"].asString
@@ -19,11 +24,16 @@ extension Controller {
                 streamTags.update(
                     active: Set(active), defaults: { Controller.defaultTags(of: $0, in: configuration) },
                     now: monotonicSeconds())
+                let pushes = self.pushes
+                let connectors = discovery.connectors
                 for name in active where PushSupervisor.matches(name, stream, tags: streamTags.tags(of: name)) {
-                    pushes.start(stream: name, target: target, connectors: discovery.connectors)
+                    later.append { _ = pushes.start(stream: name, target: target, connectors: connectors) }
                 }
             } else {
-                pushes.start(stream: StreamName.sanitize(stream), target: target, connectors: discovery.connectors)
+                let pushes = self.pushes
+                let connectors = discovery.connectors
+                let name = StreamName.sanitize(stream)
+                later.append { _ = pushes.start(stream: name, target: target, connectors: connectors) }
             }
         }
         if request.hasMember("push_stop") {

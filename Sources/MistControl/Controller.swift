@@ -60,6 +60,8 @@ public final class Controller: Sendable {
     let stored: Mutex<Stored>
     /// What is published in shared memory for the other processes, by page name.
     private let published = Mutex<[String: JSONValue]>([:])
+    /// Held while the configuration file is written, so saves do not interleave.
+    private let saving = Mutex<Void>(())
     /// When each always-on stream's input was last started, so a failing one is retried calmly.
     private let alwaysOnStarts = Mutex<[String: Double]>([:])
     private let shuttingDown = Atomic<Bool>(false)
@@ -366,17 +368,22 @@ public final class Controller: Sendable {
     /// Writes the configuration now; nil on success, else the reason.
     @discardableResult
     public func save() -> String? {
-        stored.withLock { stored -> String? in
+        // Written (and synced to disk) outside the configuration lock, one save at a time; a
+        // change made meanwhile stays marked for the next save.
+        saving.withLock { _ in
+            let (snapshot, storage) = stored.withLock { ($0.config, $0.config.storage) }
             do {
-                try Controller.persistable(stored.config).save(settings.configPath)
-                stored.dirtySince = nil
-                stored.fileTime = Controller.modificationTime(settings.configPath)
-                logger.mist(kind: "CONF", "Saved the configuration to \(settings.configPath)")
-                return nil
+                try Controller.persistable(snapshot).save(settings.configPath)
             } catch {
                 logger.mist(.error, "\(error)")
                 return "\(error)"
             }
+            stored.withLock { stored in
+                if stored.config.storage == storage { stored.dirtySince = nil }
+                stored.fileTime = Controller.modificationTime(settings.configPath)
+            }
+            logger.mist(kind: "CONF", "Saved the configuration to \(settings.configPath)")
+            return nil
         }
     }
 
