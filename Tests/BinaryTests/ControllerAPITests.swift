@@ -358,10 +358,11 @@ func md5Hex(_ text: String) -> String {
     let output = Pipe()
     process.standardInput = input
     process.standardOutput = output
+    let reader = BoundedWait.PipeReader(output)
     try? process.run()
     input.fileHandleForWriting.write(Data(text.utf8))
     try? input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    BoundedWait.exit(process, seconds: 30, "md5sum")
+    let data = reader.result("md5sum")
     return String(String(decoding: data, as: UTF8.self).prefix(32))
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MistData
 import MistNet
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -72,8 +73,10 @@ final class ControllerHarness {
         if process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(15)
         while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if process.isRunning {
+            Issue.record("MistController (pid \(process.processIdentifier)) did not stop within 15 s of SIGTERM")
+            BoundedWait.stop(process)
+        }
     }
 
     deinit {

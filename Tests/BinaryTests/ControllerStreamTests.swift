@@ -51,8 +51,7 @@ import Testing
         #expect(ControllerHarness.processes(containing: ["MistInDTSC", "vod", file.path]).count == 1)
         for (reader, output) in zip(readers, outputs) {
             #expect(waitFor(seconds: 30) { !reader.isRunning })
-            if reader.isRunning { reader.terminate() }
-            reader.waitUntilExit()
+            if reader.isRunning { BoundedWait.stop(reader) }
             let got = Array((try? Data(contentsOf: output)) ?? Data())
             #expect(got.count == expected.count)
             #expect(got.count != expected.count || got == expected)

@@ -65,8 +65,7 @@ import Testing
         try before()
         let deadline = Date().addingTimeInterval(30)
         while reader.isRunning && Date() < deadline { usleep(20_000) }
-        if reader.isRunning { reader.terminate() }
-        reader.waitUntilExit()
+        if reader.isRunning { BoundedWait.stop(reader) }
         #expect(reader.terminationStatus == 0)
         return Array((try? Data(contentsOf: file)) ?? Data())
     }
@@ -81,8 +80,7 @@ import Testing
     }
 
     static func stop(_ process: Process) {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        BoundedWait.stop(process)
     }
 
     @Test func fileToServerToPullReproducesEveryPacket() throws {

@@ -47,7 +47,7 @@ import Testing
         #expect(abs(span - 5.96) < 0.05, "video spans \(span) s")
         let check = try MediaTools.ffmpeg(
             ["-v", "error", "-i", output.path, "-f", "null", "-"], log: folder.appendingPathComponent("decode.log"))
-        check.waitUntilExit()
+        BoundedWait.exit(check, seconds: 120, "ffmpeg decoding the fragmented MP4")
         let errors = try String(contentsOf: folder.appendingPathComponent("decode.log"), encoding: .utf8)
         #expect(check.terminationStatus == 0 && errors.isEmpty, "\(errors)")
     }

@@ -51,7 +51,10 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
 
         let firstStart = try Self.timeToFirstByte(port, "/movie.ts")
-        #expect(FileManager.default.fileExists(atPath: file.path + ".dtsh"), "the header cache is written")
+        // (The input writes it once the stream is ready, so it may land just after the first byte.)
+        #expect(
+            waitFor(seconds: 10) { FileManager.default.fileExists(atPath: file.path + ".dtsh") },
+            "the header cache is written")
         let info = try HTTPTestClient(port: port).get("/json_movie.js").json()
         let tracks = info["meta"]["tracks"].objectValue ?? [:]
         #expect(tracks.count == 3)

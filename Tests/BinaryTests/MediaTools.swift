@@ -51,15 +51,17 @@ enum MediaTools {
                 "-t", String(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-bf", bFrames ? "2" : "0", "-g",
                 "50", "-pix_fmt", "yuv420p", "-c:a", "aac", url.path,
             ], log: url.deletingPathExtension().appendingPathExtension("log"))
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw POSIXError(.EIO) }
+        guard BoundedWait.exit(process, seconds: 120, "ffmpeg making \(url.lastPathComponent)"),
+            process.terminationStatus == 0
+        else { throw POSIXError(.EIO) }
     }
 
     /// Runs ffmpeg to the end with `arguments` (a file made at test time); throws when it fails.
     static func make(_ arguments: [String], log: URL) throws {
         let process = try ffmpeg(arguments, log: log)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard BoundedWait.exit(process, seconds: 120, "ffmpeg \(arguments.joined(separator: " "))"),
+            process.terminationStatus == 0
+        else {
             throw FFmpegFailure(arguments: arguments, log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
         }
     }
@@ -73,7 +75,7 @@ enum MediaTools {
     /// What ffmpeg reports at level error while decoding all of `url`: empty when it decodes cleanly.
     static func decodeErrors(_ url: String, log: URL) throws -> String {
         let process = try ffmpeg(["-loglevel", "error", "-i", url, "-f", "null", "-"], log: log)
-        process.waitUntilExit()
+        BoundedWait.exit(process, seconds: 120, "ffmpeg decoding \(url)")
         return (try? String(contentsOf: log, encoding: .utf8)) ?? "no log"
     }
 
@@ -85,9 +87,7 @@ enum MediaTools {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try BoundedWait.run(process, seconds: 120, "ffprobe \(file)")[0]
         return try JSONParser.parse(Array(data))
     }
 

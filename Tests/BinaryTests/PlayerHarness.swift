@@ -21,9 +21,7 @@ enum PlayerHarness {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try BoundedWait.run(process, seconds: seconds + 60, "the player harness")[0]
         return String(decoding: data, as: UTF8.self)
     }
 

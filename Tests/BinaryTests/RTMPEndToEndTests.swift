@@ -29,8 +29,7 @@ import Testing
 
     static func finish(_ process: Process, seconds: Double) -> Bool {
         let done = waitFor(seconds: seconds) { !process.isRunning }
-        if !done { process.terminate() }
-        process.waitUntilExit()
+        if !done { BoundedWait.stop(process) }
         return done
     }
 

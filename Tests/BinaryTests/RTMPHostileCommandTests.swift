@@ -28,7 +28,8 @@ import Testing
         func command(_ values: [AMFValue], streamID: UInt32 = 0, chunkStream: UInt32 = 3) throws {
             var out: [UInt8] = []
             encoder.encode(
-                RTMPMessage(type: RTMPMessage.Kind.commandAMF0, streamID: streamID, timestamp: 0, payload: AMF0.encode(values)),
+                RTMPMessage(
+                    type: RTMPMessage.Kind.commandAMF0, streamID: streamID, timestamp: 0, payload: AMF0.encode(values)),
                 chunkStream: chunkStream, into: &out)
             try connection.write(out)
         }

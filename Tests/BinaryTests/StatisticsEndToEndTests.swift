@@ -45,9 +45,7 @@ import Testing
         ]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try BoundedWait.run(process, seconds: 60, "the Prometheus parser")[0]
         #expect(process.terminationStatus == 0, "the Prometheus text parses")
         var samples: [String: Double] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {

@@ -54,7 +54,7 @@ import Testing
         let viewer = try MediaTools.ffmpeg(
             ["-i", "http://127.0.0.1:\(httpPort)/live.ts", "-t", "1", "-f", "null", "-"],
             log: folder.appendingPathComponent("viewer.log"))
-        viewer.waitUntilExit()
+        BoundedWait.exit(viewer, seconds: 60, "the ffmpeg viewer")
         #expect(waitFor(seconds: 10) { !recorder.calls("CONN_PLAY").isEmpty })
         let plays = recorder.calls("CONN_PLAY")
         #expect(plays.contains { $0.path == "/vip" && $0.lines.first == "live" })

@@ -48,7 +48,7 @@ import Testing
         // No decoding errors in the whole file.
         let check = try MediaTools.ffmpeg(
             ["-v", "error", "-i", file.path, "-f", "null", "-"], log: folder.appendingPathComponent("decode.log"))
-        check.waitUntilExit()
+        BoundedWait.exit(check, seconds: 120, "ffmpeg decoding the TS")
         #expect(check.terminationStatus == 0)
         let errors = try String(contentsOf: folder.appendingPathComponent("decode.log"), encoding: .utf8)
         #expect(errors.isEmpty, "\(errors)")
