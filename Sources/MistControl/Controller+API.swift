@@ -153,8 +153,13 @@ extension Controller {
             return min(8, 0.25 * Double(1 << min(failures.count, 6)))
         }
         if !session.authorized { session.attempts += 1 }
-        // Pushes start (and their triggers fire) outside the lock.
+        // Pushes start (and their triggers fire) outside the lock, and so do the connectors a
+        // configuration read finds missing.
         for effect in later { effect() }
+        if response["config"].hasMember("protocols") {
+            let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
+            response["config"]["protocols"] = supervisor.reconcile(protocols, connectors: discovery.connectors)
+        }
         publishStreams()
         if wantsSave, let problem = save() { errors.append(problem) }
         if !errors.isEmpty { response["error"] = .string(errors.joined(separator: "; ")) }
@@ -296,9 +301,9 @@ extension Controller {
             }
         }
         if !minimal || request.hasMember("config") {
+            // (The protocols' `online` states are filled in after the lock is released: telling
+            // them may start or stop connector processes.)
             var config = storage["config"]
-            config["protocols"] = supervisor.reconcile(config["protocols"], connectors: discovery.connectors)
-            if !storage["config"].hasMember("protocols") { config.removeMember("protocols") }
             config["iid"] = .string(instanceID)
             config["version"] = .string("\(MistVersion.version) \(MistVersion.release)")
             config["time"] = .int(Int64(time(nil)))

@@ -102,7 +102,7 @@ enum HLSOutput {
             let segments = try self.segments(opened.reader, timing: timing, tracks: [timing, subtitle])
             guard !segments.isEmpty else { return failure("503 Service Unavailable", "No complete segment yet") }
             let playlist = HLSPlaylist.media(segments, ended: !opened.reader.isLive) { segment in
-                "../../../\(stream).vtt?meta=\(subtitle.index)&from=\(segment.start)&to=\(segment.start + segment.duration)"
+                "../../../\(TextEscaping.urlPathSegment(stream)).vtt?meta=\(subtitle.index)&from=\(segment.start)&to=\(segment.start + segment.duration)"
             }
             return Response(contentType: playlistType, body: Array(playlist.utf8))
         } catch {
