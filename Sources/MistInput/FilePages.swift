@@ -70,7 +70,7 @@ final class FilePages {
                 for member in list {
                     let sample = file.samples[member.sample]
                     try file.withBytes(of: sample, scratch: &scratch) {
-                        try write(sample.time, sample.offset, UInt64(max(0, sample.position)), member.isKey, $0)
+                        try write(sample.time, sample.offset, UInt64(clamping: sample.position), member.isKey, $0)
                     }
                 }
             }

@@ -17,12 +17,12 @@ public struct PlaybackWindow: Sendable, Equatable {
     public init(query: [String: String]) {
         func milliseconds(_ name: String) -> UInt64? {
             guard let text = query[name], let value = Int64(text) else { return nil }
-            return UInt64(max(0, value))
+            return UInt64(clamping: value)
         }
         start = milliseconds("start")
         stop = milliseconds("stop")
         if let text = query["duration"], let seconds = Int64(text) {
-            stop = (start ?? 0) &+ UInt64(max(0, seconds)) &* 1000
+            stop = (start ?? 0) &+ UInt64(clamping: seconds) &* 1000
         }
     }
 
