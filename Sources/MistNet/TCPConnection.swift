@@ -12,7 +12,10 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
     public let descriptor: Int32
     /// The peer's address, for logs.
     public let peer: String
-    private let isClosed = Atomic<Bool>(false)
+    /// Whether the owner closed (or gave away) the socket. A lock, not an atomic: `cut` from
+    /// another thread must not shut down a number the owner closed and the kernel reused
+    /// between its check and its call.
+    private let isClosed = Mutex<Bool>(false)
     /// Bytes sent and received so far, for statistics (read from other threads).
     public let bytesSent = Atomic<Int>(0)
     public let bytesReceived = Atomic<Int>(0)
@@ -149,14 +152,19 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
     /// Gives the socket to another owner (an event loop): this connection no longer closes it.
     /// Nil when it was closed already.
     public func detach() -> Int32? {
-        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
-        return descriptor
+        isClosed.withLock { closed in
+            defer { closed = true }
+            return closed ? nil : descriptor
+        }
     }
 
     public func close() {
-        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
-        Glibc.close(descriptor)
+        isClosed.withLock { closed in
+            guard !closed else { return }
+            closed = true
+            Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+            Glibc.close(descriptor)
+        }
     }
 
     deinit { close() }
@@ -167,7 +175,8 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
     /// Shuts the socket down (not closes it, so its number is not reused under its owner), unless
     /// the owner closed it already.
     public func cut() {
-        guard !isClosed.load(ordering: .acquiring) else { return }
-        shutdown(descriptor, Int32(SHUT_RDWR))
+        isClosed.withLock { closed in
+            if !closed { _ = shutdown(descriptor, Int32(SHUT_RDWR)) }
+        }
     }
 }
