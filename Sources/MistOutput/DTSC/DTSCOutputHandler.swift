@@ -246,7 +246,7 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         idle?.cancel()
         body?.channelClosed()
         body = nil
-        if case .relaying(let buffer) = state { buffer.close(promise: nil) }
+        if case .relaying(let buffer) = state { BufferLink.finish(buffer) }
         state = .closed
         context.fireChannelInactive()
     }

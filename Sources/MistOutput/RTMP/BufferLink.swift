@@ -40,6 +40,13 @@ final class BufferLink: ChannelInboundHandler, Sendable {
         if !buffer.isWritable { publisher.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in } }
     }
 
+    /// Closes the link once everything forwarded so far has reached the buffer: a publisher
+    /// that sends its last frames and hangs up (or reconnects) while the buffer is behind must
+    /// not lose them, as closing at once would (it drops the writes still queued).
+    static func finish(_ buffer: any Channel) {
+        buffer.writeAndFlush(ByteBuffer()).whenComplete { _ in buffer.close(promise: nil) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) { received(unwrapInboundIn(data)) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

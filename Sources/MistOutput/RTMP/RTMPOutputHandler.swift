@@ -481,7 +481,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         closed = true
         body?.channelClosed()
         body = nil
-        buffer?.close(promise: nil)
+        if let buffer { BufferLink.finish(buffer) }
         buffer = nil
         if let playing { playing.admission.close(playing.stream) }
         playing = nil
