@@ -1,3 +1,4 @@
+import MistCore
 import MistShm
 import NIOCore
 import Synchronization
@@ -20,7 +21,12 @@ final class HLSLiveCache: Sendable {
         var watch: StreamWatch
         /// For a playlist: its timing track and the key window it was built from.
         var timing: (track: Int, window: (page: String, first: UInt64, end: UInt64))?
+        /// Since when a request rebuilds this stale playlist on the pool.
+        var rebuildingSince: Double?
     }
+
+    /// How long the other players get the previous playlist while one request rebuilds it.
+    static let rebuildSeconds = 1.0
 
     let capacity: Int
     private let state = Mutex<(entries: [String: Entry], order: [String], watches: [String: StreamWatch])>(
@@ -30,15 +36,29 @@ final class HLSLiveCache: Sendable {
 
     static func key(stream: String, tracks: String, file: String) -> String { "\(stream)/\(tracks)/\(file)" }
 
-    /// The stored answer for `key` if it is still right, else nil. A stream whose input is gone
-    /// loses all its answers and its watch (which would otherwise keep the old pages mapped).
+    /// The stored answer for `key` if it is still right, else nil. A playlist that a new key
+    /// made stale is rebuilt by the first request that finds it so (nil for that one); until
+    /// the new one is stored, the others get the previous one, one key behind, instead of each
+    /// rebuilding it. A stream whose input is gone loses all its answers and its watch (which
+    /// would otherwise keep the old pages mapped).
     func answer(_ key: String) -> Answer? {
         guard let entry = state.withLock({ $0.entries[key] }) else { return nil }
         if entry.watch.isGone {
             forget(entry.watch)
             return nil
         }
-        return isCurrent(entry) ? entry.answer : nil
+        guard let timing = entry.timing else { return entry.answer }
+        guard let window = entry.watch.keyWindow(of: timing.track) else { return nil }
+        if window == timing.window { return entry.answer }
+        let now = monotonicSeconds()
+        let rebuild = state.withLock { state -> Bool in
+            guard var current = state.entries[key], current.watch === entry.watch else { return true }
+            if let since = current.rebuildingSince, now - since < HLSLiveCache.rebuildSeconds { return false }
+            current.rebuildingSince = now
+            state.entries[key] = current
+            return true
+        }
+        return rebuild ? nil : entry.answer
     }
 
     private func forget(_ watch: StreamWatch) {
@@ -47,12 +67,6 @@ final class HLSLiveCache: Sendable {
             state.order.removeAll { state.entries[$0] == nil }
             if state.watches[watch.stream] === watch { state.watches[watch.stream] = nil }
         }
-    }
-
-    private func isCurrent(_ entry: Entry) -> Bool {
-        guard let timing = entry.timing else { return true }
-        guard let now = entry.watch.keyWindow(of: timing.track) else { return false }
-        return now == timing.window
     }
 
     /// Keeps `body` as the answer for `key` of `stream`; a playlist passes its timing track and
