@@ -36,27 +36,6 @@ extension Controller {
         "update", "checkupdate", "autoupdate", "abortupdate", "LTS",
     ]
 
-    /// Calls that only read, which a page of another origin may make (after logging in).
-    static let readOnlyCalls: Set<String> = [
-        "authorize", "logout", "minimal", "capabilities", "log", "clients", "totals", "active_streams",
-        "stats_streams", "push_list", "push_auto_list", "variable_list", "external_writer_list", "browse", "version",
-        "api_endpoint", "stream_tags", "streamkeys", "trigger_stat",
-    ]
-    /// Calls that read when given no object and change something when given one.
-    static let readUnlessObjectCalls: Set<String> = ["config", "streams", "push_settings", "ui_settings"]
-
-    /// The members of `request` that would change something (creating the first account too).
-    static func changingCalls(in request: JSONValue) -> [String] {
-        guard case .object(let members) = request else { return [] }
-        return members.keys.filter { name in
-            let value = request[name]
-            if name == "authorize" { return value.hasMember("new_username") || value.hasMember("new_password") }
-            if readOnlyCalls.contains(name) { return false }
-            if readUnlessObjectCalls.contains(name) { return value.isObject }
-            return true
-        }.sorted()
-    }
-
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
         "playlist", "push_stop_graceful", "proc_list",
@@ -211,9 +190,7 @@ extension Controller {
 
         var streamEditor = StreamConfigEditor(logger: logger)
         var streams = storage["streams"]
-        if request.hasMember("streams") { streamEditor.replaceAll(with: request["streams"], in: &streams) }
-        if request.hasMember("addstream") { streamEditor.add(request["addstream"], to: &streams) }
-        if request.hasMember("deletestream") { streamEditor.delete(names: request["deletestream"], from: &streams) }
+        streamEditor.apply(request, to: &streams)
         if request.hasMember("deletestreamsource") {
             response["deletestreamsource"] = deleteWithSource(request["deletestreamsource"], streams: &streams)
         }
@@ -346,56 +323,6 @@ extension Controller {
             }
         }
         return (request.hasMember("save"), shutdown)
-    }
-
-    /// The streams before and after a request's stream calls, and what the stream triggers let
-    /// through.
-    struct StreamVerdicts: Sendable {
-        var before: JSONValue
-        var after: JSONValue
-        var vetted: JSONValue
-    }
-
-    /// The stream triggers' verdicts on what `request` would do to the streams now, asked
-    /// without holding the lock (nil when it changes no stream, or deletes sources from disk,
-    /// which only the locked pass does).
-    func vetStreamsAhead(_ request: JSONValue) -> StreamVerdicts? {
-        guard ["streams", "addstream", "deletestream"].contains(where: { request.hasMember($0) }),
-            !request.hasMember("deletestreamsource")
-        else { return nil }
-        let before = stored.withLock { $0.config.storage["streams"] }
-        var editor = StreamConfigEditor(logger: Logger(label: "preview") { _ in SwiftLogNoOpLogHandler() })
-        var after = before
-        if request.hasMember("streams") { editor.replaceAll(with: request["streams"], in: &after) }
-        if request.hasMember("addstream") { editor.add(request["addstream"], to: &after) }
-        if request.hasMember("deletestream") { editor.delete(names: request["deletestream"], from: &after) }
-        guard after != before else { return nil }
-        return StreamVerdicts(before: before, after: after, vetted: vetStreamChanges(from: before, to: after))
-    }
-
-    /// STREAM_ADD, STREAM_CONFIG and STREAM_REMOVE for each stream an API call adds, changes or
-    /// removes; a refused change leaves that stream as it was.
-    func vetStreamChanges(from before: JSONValue, to after: JSONValue) -> JSONValue {
-        var result = after.isObject ? after : .emptyObject
-        let old = before.objectValue ?? JSONObject()
-        for (name, configuration) in after.objectValue ?? JSONObject() {
-            let previous = old[name]
-            let cleaned = Controller.removingRuntimeMembers(configuration)
-            if let previous, Controller.removingRuntimeMembers(previous) == cleaned { continue }
-            let trigger = previous == nil ? "STREAM_ADD" : "STREAM_CONFIG"
-            var shown = cleaned
-            shown.removeMember("name")
-            let payload = name + "\n" + JSONWriter.compact(shown.sortedKeys())
-            guard !Triggers.allow(trigger, stream: name, payload: payload, logger: logger) else { continue }
-            logger.mist(.warn, "\(trigger) refused the change of stream \(name)")
-            if let previous { result[name] = previous } else { result.removeMember(name) }
-        }
-        for (name, configuration) in old where !result.hasMember(name) {
-            guard !Triggers.allow("STREAM_REMOVE", stream: name, payload: name, logger: logger) else { continue }
-            logger.mist(.warn, "STREAM_REMOVE refused the removal of stream \(name)")
-            result[name] = configuration
-        }
-        return result
     }
 
     /// The `config` call: copies only the members MistServer accepts.

@@ -10,6 +10,14 @@ struct StreamConfigEditor {
     /// Problems to report in the API reply.
     var errors: [String] = []
 
+    /// The stream calls of `request` (`streams`, then `addstream`, then `deletestream`) applied
+    /// to `streams`.
+    mutating func apply(_ request: JSONValue, to streams: inout JSONValue) {
+        if request.hasMember("streams") { replaceAll(with: request["streams"], in: &streams) }
+        if request.hasMember("addstream") { add(request["addstream"], to: &streams) }
+        if request.hasMember("deletestream") { delete(names: request["deletestream"], from: &streams) }
+    }
+
     init(logger: Logger) {
         self.logger = logger
     }

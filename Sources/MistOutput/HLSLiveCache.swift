@@ -20,7 +20,7 @@ final class HLSLiveCache: Sendable {
         var answer: Answer
         var watch: StreamWatch
         /// For a playlist: its timing track and the key window it was built from.
-        var timing: (track: Int, window: (page: String, first: UInt64, end: UInt64))?
+        var timing: (track: Int, window: StreamReader.KeyWindow)?
         /// Since when a request rebuilds this stale playlist on the pool.
         var rebuildingSince: Double?
     }
@@ -74,7 +74,7 @@ final class HLSLiveCache: Sendable {
     /// never the other way round). Called on the blocking pool: it may open the stream's watch.
     func store(
         _ key: String, stream: String, contentType: String, body: [UInt8],
-        timing: (track: Int, window: (page: String, first: UInt64, end: UInt64))?
+        timing: (track: Int, window: StreamReader.KeyWindow)?
     ) {
         guard let watch = watch(stream) else { return }
         let entry = Entry(

@@ -9,7 +9,7 @@ extension HTTPSession {
     /// in the background, as on the pool). Nil: the request goes to the blocking pool.
     func answerFromCache(_ head: HTTPRequestHead) -> HTTPAnswer? {
         guard formats.contains(.hls), head.method == "GET" || head.method == "HEAD" else { return nil }
-        let path = URLQuery.decode(Array(head.path.utf8))
+        let path = head.decodedPath
         guard path.hasPrefix("/hls/") else { return nil }
         let parts = path.dropFirst(5).split(separator: "/").map(String.init)
         guard parts.count == 3 else { return nil }
@@ -17,20 +17,26 @@ extension HTTPSession {
         guard
             let cached = HLSLiveCache.shared.answer(HLSLiveCache.key(stream: stream, tracks: parts[1], file: parts[2]))
         else { return nil }
-        var query: [String: String] = [:]
-        for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
-        let admission = self.admission(format: "HLS", query: query, head: head)
+        let admission = self.admission(format: "HLS", query: head.parameters, head: head)
         guard admission.answersAtOnce(stream) else { return nil }
-        guard admission.admit(stream) != nil, admission.play(stream) else {
-            connection.send(HTTPSession.refusal(status: "403 Forbidden", reason: "Access to \(stream) was refused"))
-            return .close
-        }
-        let stats = ConnectionStats.open(
-            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token)
+        guard let (_, stats) = admitHLS(stream, admission) else { return .close }
         let text = HTTPSession.responseHead(
             status: "200 OK", contentType: cached.contentType, length: cached.body.readableBytes, keepAlive: true)
         connection.send(Array(text.utf8), body: head.method == "HEAD" ? nil : cached.body)
         ConnectionStats.close(stats)
         return head.keepAlive ? .keepAlive : .close
+    }
+
+    /// HLS's triggers for a request of `requested` (each request of a player is admitted, as
+    /// MistServer's HLS does): the stream to answer and its statistics handle, or nil once a
+    /// refusal has been sent.
+    func admitHLS(_ requested: String, _ admission: PlayAdmission) -> (stream: String, stats: Int)? {
+        guard let stream = admission.admit(StreamName.sanitize(requested)), admission.play(stream) else {
+            connection.send(HTTPSession.refusal(status: "403 Forbidden", reason: "Access to \(requested) was refused"))
+            return nil
+        }
+        let stats = ConnectionStats.open(
+            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token)
+        return (stream, stats)
     }
 }

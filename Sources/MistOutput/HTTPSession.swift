@@ -74,9 +74,8 @@ final class HTTPSession: @unchecked Sendable {
             try respond(status: "405 Method Not Allowed", body: "Only GET and HEAD are served here\n", keepAlive: true)
             return true
         }
-        let path = URLQuery.decode(Array(head.path.utf8).map { $0 == UInt8(ascii: "+") ? 0x2B : $0 })
-        var query: [String: String] = [:]
-        for (name, value) in URLQuery.parse(Array(head.query.utf8)) { query[name] = value }
+        let path = head.decodedPath
+        let query = head.parameters
         if servesPages, let page = try page(path, head: head) {
             try respond(
                 status: page.status, contentType: page.contentType, body: page.body, keepAlive: true,
@@ -87,13 +86,8 @@ final class HTTPSession: @unchecked Sendable {
             var parts = path.dropFirst(5).split(separator: "/").map(String.init)
             if let requested = parts.first {
                 let admission = self.admission(format: "HLS", query: query, head: head)
-                guard let stream = admission.admit(StreamName.sanitize(requested)), admission.play(stream) else {
-                    try respond(status: "403 Forbidden", body: "Access to \(requested) was refused\n", keepAlive: false)
-                    return false
-                }
+                guard let (stream, stats) = admitHLS(requested, admission) else { return false }
                 parts[0] = stream
-                let stats = ConnectionStats.open(
-                    connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token)
                 defer { ConnectionStats.close(stats) }
                 let response = HLSOutput.respond(parts, query: query, logger: logger)
                 try respond(

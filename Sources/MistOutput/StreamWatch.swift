@@ -21,7 +21,7 @@ final class StreamWatch: @unchecked Sendable {
     }
 
     /// The key window of track `index` now (nil when the track is gone).
-    func keyWindow(of index: Int) -> (page: String, first: UInt64, end: UInt64)? {
+    func keyWindow(of index: Int) -> StreamReader.KeyWindow? {
         lock.withLock { reader.keyWindow(of: index) }
     }
 

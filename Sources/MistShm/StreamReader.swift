@@ -125,10 +125,13 @@ public final class StreamReader {
         return keys
     }
 
+    /// Where a track's keys stand: its page, its oldest key still held and one past its newest.
+    public typealias KeyWindow = (page: String, first: UInt64, end: UInt64)
+
     /// A track's key window: its page, the number of its oldest key still held and one past its
     /// newest, or nil when the track is gone. An answer built from `keys(of:)` of a live track
     /// (its complete keys) stays right while the window does not change.
-    public func keyWindow(of index: Int) -> (page: String, first: UInt64, end: UInt64)? {
+    public func keyWindow(of index: Int) -> KeyWindow? {
         let list = tables.trackList
         guard list.isAvailable(UInt64(index)), list.int(tables.valid, UInt64(index)) != 0 else { return nil }
         // A track removed and added again under the same index has a page of another name.

@@ -79,10 +79,7 @@ enum TriggerRunner {
         close(child.input)
         guard handler.sync, let output = child.output else {
             // Not waited for: a thread reaps it.
-            startDetachedThread {
-                var status: Int32 = 0
-                waitpid(child.pid, &status, 0)
-            }
+            ChildProcess.reapWhenDone(child.pid)
             return handler.defaultResponse
         }
         defer { close(output) }

@@ -53,12 +53,17 @@ public enum ViewerSession {
         return String(checksum)
     }
 
+    /// A viewer's session id under the server's `sessionViewerMode`.
+    static func viewerID(stream: String, host: String, token: String, connector: String) -> String {
+        let mode = Int(Triggers.setting("sessionViewerMode").intValue ?? 14)
+        return id(stream: stream, host: host, token: token, connector: connector, mode: mode)
+    }
+
     /// Whether `admit` would answer without waiting: USER_NEW has no blocking handler for
     /// `stream`, or the session's answer is kept.
     public static func answersAtOnce(stream: String, host: String, token: String, connector: String) -> Bool {
         guard Triggers.waitsForAnswer("USER_NEW", stream: stream) else { return true }
-        let mode = Int(Triggers.setting("sessionViewerMode").intValue ?? 14)
-        let session = id(stream: stream, host: host, token: token, connector: connector, mode: mode)
+        let session = viewerID(stream: stream, host: host, token: token, connector: connector)
         let now = monotonicSeconds()
         let current = Triggers.setting("invalidate").intValue ?? 0
         guard generation.withLock({ $0 == current }) else { return false }
@@ -77,8 +82,7 @@ public enum ViewerSession {
         }) {
             answers.withLock { $0.removeAll() }
         }
-        let mode = Int(Triggers.setting("sessionViewerMode").intValue ?? 14)
-        let session = id(stream: stream, host: host, token: token, connector: connector, mode: mode)
+        let session = viewerID(stream: stream, host: host, token: token, connector: connector)
         let now = monotonicSeconds()
         if let known = answers.withLock({ table -> Bool? in
             guard let entry = table[session], entry.until > now else { return nil }

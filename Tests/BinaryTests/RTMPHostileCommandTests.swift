@@ -1,42 +1,11 @@
 import Foundation
 import MistMedia
-import MistRTMP
 import Testing
 
 /// Hostile RTMP commands sent to the real MistOutRTMP: numbers that used to trap it (a Swift
 /// runtime abort of the process that serves every RTMP viewer and publisher) are clamped, and
 /// the other viewers go on being served by the same process.
 @Suite(.serialized) struct RTMPHostileCommandTests {
-    /// An RTMP client that speaks just enough: the handshake, then AMF0 commands.
-    struct RawClient {
-        let connection: TCPTestClient
-        let encoder = RTMPChunkEncoder()
-
-        init(port: Int) throws {
-            connection = try TCPTestClient(port: UInt16(port))
-            try connection.write([3] + [UInt8](repeating: 1, count: 1536))
-            var received: [UInt8] = []
-            while received.count < 3073 {
-                let chunk = try connection.read(timeoutSeconds: 5)
-                if chunk.isEmpty { break }
-                received += chunk
-            }
-            guard received.count >= 3073 else { throw NetworkTestError.closed }
-            try connection.write(Array(received[1..<1537]))
-        }
-
-        func command(_ values: [AMFValue], streamID: UInt32 = 0, chunkStream: UInt32 = 3) throws {
-            var out: [UInt8] = []
-            encoder.encode(
-                RTMPMessage(
-                    type: RTMPMessage.Kind.commandAMF0, streamID: streamID, timestamp: 0, payload: AMF0.encode(values)),
-                chunkStream: chunkStream, into: &out)
-            try connection.write(out)
-        }
-    }
-
-    enum NetworkTestError: Error { case closed }
-
     @Test(.enabled(if: MediaTools.available)) func seekAndPauseToInfinityDoNotEndTheOutput() throws {
         let port = ControllerHarness.freePort()
         let folder = try MediaTools.temporaryFolder("rtmphostile")
@@ -60,7 +29,7 @@ import Testing
         defer { if viewer.isRunning { viewer.terminate() } }
 
         // The hostile player: plays the file, then seeks and pauses to numbers no clock has.
-        let hostile = try RawClient(port: port)
+        let hostile = try RTMPTestClient(port: port)
         try hostile.command([.string("connect"), .number(1), .object([("app", .string("vod"))])])
         try hostile.command([.string("createStream"), .number(2), .null])
         usleep(300_000)
