@@ -60,8 +60,11 @@ let package = Package(
             ]),
         // The shared-memory data plane: pages, record tables, stream metadata, writer and reader.
         .target(name: "MistShm", dependencies: ["MistData", "CShim"]),
+        // TLS on Debian's OpenSSL: contexts (certificates, SNI, ALPN, verification) and an engine
+        // driven through memory, shared by the event-loop servers and the blocking clients.
+        .target(name: "MistTLS", dependencies: ["COpenSSL", "MistData"]),
         // Blocking TCP sockets for the inputs, pushes and clients (outputs serve on SwiftNIO).
-        .target(name: "MistNet"),
+        .target(name: "MistNet", dependencies: ["MistTLS"]),
         // The controller: configuration, supervision of the other binaries, the HTTP JSON API (SwiftNIO).
         .target(
             name: "MistControl",
@@ -82,7 +85,7 @@ let package = Package(
         .target(
             name: "MistOutput",
             dependencies: [
-                "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP",
+                "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP", "MistTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,7 +115,10 @@ let package = Package(
             .testTarget(name: "MistDataTests", dependencies: ["MistData"], exclude: ["Fixtures"]),
             .testTarget(name: "MistCoreTests", dependencies: ["MistCore"]),
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
-            .testTarget(name: "MistNetTests", dependencies: ["MistNet"]),
+            .testTarget(name: "MistNetTests", dependencies: ["MistNet", "MistTLS"]),
+            .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
+            // Test helper: a CA and server certificates made at test time.
+            .target(name: "TLSTestSupport", dependencies: ["COpenSSL"], path: "Tests/TLSTestSupport"),
             .testTarget(
                 name: "MistOutputTests",
                 dependencies: [

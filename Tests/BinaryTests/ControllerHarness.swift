@@ -120,7 +120,7 @@ final class ControllerHarness {
     }
 
     /// A loopback port nothing listens on (the kernel's pick, let go at once).
-    static func freePort() -> Int { (try? TCPListener(interface: "127.0.0.1", port: 0)).map { Int($0.port) } ?? 0 }
+    static func freePort() -> Int { TestPorts.free() }
 
     static func portAccepts(_ port: Int) -> Bool { (try? TCPTestClient(port: UInt16(port))) != nil }
 }

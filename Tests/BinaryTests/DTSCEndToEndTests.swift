@@ -111,7 +111,7 @@ import Testing
         #expect(cache.tracks.first?.keys.map(\.time) == [0, 2000, 4000])
         #expect(cache.tracks.first?.parts.count == 150)
 
-        let port = 20000 + Int(getpid() % 20000)
+        let port = TestPorts.free()
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
         Self.waitForPort(port)
@@ -144,7 +144,7 @@ import Testing
             try? FileManager.default.removeItem(at: folder)
             StreamCleanup.removePages(of: stream)
         }
-        let port = 20000 + Int((getpid() + 13) % 20000)
+        let port = TestPorts.free()
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
         Self.waitForPort(port)
@@ -190,7 +190,7 @@ import Testing
     }
 
     @Test func garbagePeerGetsAnErrorAndTheServerSurvives() throws {
-        let port = 20000 + Int((getpid() + 7) % 20000)
+        let port = TestPorts.free()
         let server = try Self.start("MistOutDTSC", ["-p", String(port), "-i", "127.0.0.1"])
         defer { Self.stop(server) }
         Self.waitForPort(port)
