@@ -15,6 +15,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInPlaylist", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
+    ("MistOutHTTPS", "MistOutput"),
     ("MistOutHLS", "MistOutput"),
     ("MistOutHTTPTS", "MistOutput"),
     ("MistOutFLV", "MistOutput"),
@@ -64,7 +65,7 @@ let package = Package(
         // driven through memory, shared by the event-loop servers and the blocking clients.
         .target(name: "MistTLS", dependencies: ["COpenSSL", "MistData"]),
         // Blocking TCP sockets for the inputs, pushes and clients (outputs serve on SwiftNIO).
-        .target(name: "MistNet", dependencies: ["MistTLS"]),
+        .target(name: "MistNet", dependencies: ["MistTLS", "MistCore"]),
         // The controller: configuration, supervision of the other binaries, the HTTP JSON API (SwiftNIO).
         .target(
             name: "MistControl",
@@ -80,7 +81,8 @@ let package = Package(
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
         .target(
-            name: "MistStream", dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "COpenSSL", "CZlib"]),
+            name: "MistStream",
+            dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "MistTLS", "COpenSSL", "CZlib"]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia"]),
         .target(
             name: "MistOutput",
@@ -123,7 +125,7 @@ let package = Package(
                 name: "MistOutputTests",
                 dependencies: [
                     "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData", "MistShm",
-                    "ShmTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                    "ShmTestSupport", "MistTLS", "TLSTestSupport", .product(name: "NIOCore", package: "swift-nio"),
                     .product(name: "NIOEmbedded", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"),
                 ]),
@@ -142,7 +144,7 @@ let package = Package(
                 name: "BinaryTests",
                 dependencies: [
                     "MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer", "MistMedia", "MistRTMP",
-                    "MistOutput", "MistSwift", "MistInput",
+                    "MistOutput", "MistSwift", "MistInput", "MistTLS", "MistNet", "TLSTestSupport",
                 ]
                     + binaries.map { .target(name: $0.name) },
             ),

@@ -8,13 +8,15 @@
 public struct StopSignals: Sendable {
     private let set: sigset_t
 
-    /// Blocks SIGINT and SIGTERM for the calling thread and the threads it starts; ignores SIGPIPE
-    /// so a closed peer shows up as a write error instead.
-    public static func block() -> StopSignals {
+    /// Blocks SIGINT and SIGTERM (and SIGUSR1 when `reload`, which `wait` then also returns)
+    /// for the calling thread and the threads it starts; ignores SIGPIPE so a closed peer shows
+    /// up as a write error instead.
+    public static func block(reload: Bool = false) -> StopSignals {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        if reload { sigaddset(&set, SIGUSR1) }
         pthread_sigmask(SIG_BLOCK, &set, nil)
         signal(SIGPIPE, SIG_IGN)
         return StopSignals(set: set)
@@ -27,7 +29,7 @@ public struct StopSignals: Sendable {
         return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
     }
 
-    /// Waits for a stop signal and returns its number.
+    /// Waits for a stop signal (or SIGUSR1, when blocked for reloads) and returns its number.
     public func wait() -> Int32 {
         var set = self.set
         var received: Int32 = 0

@@ -1,5 +1,7 @@
-/// A small blocking HTTP/1.1 client for pulling sources (HLS playlists and segments): GET with
-/// redirects, bodies by Content-Length, chunked or until close, every size bounded.
+/// A small blocking HTTP/1.1 client for pulling sources (HLS playlists and segments), trigger
+/// handlers and the like: `http://` and `https://` (verified, see `TLSConnection`), GET
+/// with redirects, bodies by Content-Length, chunked or until close, every size bounded, and
+/// every connect, handshake and read bounded by the timeout.
 public enum HTTPClient {
     public struct Response: Sendable {
         public var status: Int
@@ -12,15 +14,13 @@ public enum HTTPClient {
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case badURL(String)
-        case unsupported(String)
         case malformed(String)
         case tooLarge(Int)
         case tooManyRedirects(String)
 
         public var description: String {
             switch self {
-            case .badURL(let url): return "not an http:// URL: \(url)"
-            case .unsupported(let what): return "not supported: \(what)"
+            case .badURL(let url): return "not an http:// or https:// URL: \(url)"
             case .malformed(let what): return "malformed HTTP response: \(what)"
             case .tooLarge(let size): return "response larger than \(size) bytes"
             case .tooManyRedirects(let url): return "too many redirects from \(url)"
@@ -28,16 +28,24 @@ public enum HTTPClient {
         }
     }
 
-    /// The parts of an http:// URL.
+    /// The parts of an http:// or https:// URL.
     public static func split(_ url: String) throws(Failure) -> (host: String, port: UInt16, target: String) {
-        if url.hasPrefix("https://") { throw .unsupported("https (\(url))") }
-        guard url.hasPrefix("http://") else { throw .badURL(url) }
-        let rest = url.dropFirst(7)
+        let parts = try parts(url)
+        return (parts.host, parts.port, parts.target)
+    }
+
+    /// The parts of an http:// or https:// URL, and whether it is https.
+    public static func parts(_ url: String) throws(Failure) -> (
+        host: String, port: UInt16, target: String, secure: Bool
+    ) {
+        let secure = url.hasPrefix("https://")
+        guard secure || url.hasPrefix("http://") else { throw .badURL(url) }
+        let rest = url.dropFirst(secure ? 8 : 7)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         var target = String(rest.dropFirst(authority.count))
         if target.isEmpty || target.hasPrefix("?") { target = "/" + target }
         var host = Substring(authority)
-        var port: UInt16 = 80
+        var port: UInt16 = secure ? 443 : 80
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             guard let parsed = UInt16(authority[authority.index(after: colon)...]) else { throw .badURL(url) }
             port = parsed
@@ -46,7 +54,7 @@ public enum HTTPClient {
         host = host.trimmingPrefix("[")
         if host.hasSuffix("]") { host = host.dropLast() }
         guard !host.isEmpty else { throw .badURL(url) }
-        return (String(host), port, target)
+        return (String(host), port, target, secure)
     }
 
     /// `reference` resolved against `base` (absolute URLs, host-relative and path-relative ones).
@@ -96,16 +104,17 @@ public enum HTTPClient {
         _ url: String, method: String = "GET", headers extra: [(String, String)] = [], body requestBody: [UInt8] = [],
         timeoutMilliseconds: Int, maximumBody: Int
     ) throws -> Response {
-        let (host, port, target) = try split(url)
-        let connection = try TCPConnection.connect(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds)
+        let (host, port, target, secure) = try parts(url)
+        let connection = try ClientConnections.connect(
+            host: host, port: port, secure: secure, timeoutMilliseconds: timeoutMilliseconds)
         defer { connection.close() }
-        let hostHeader = port == 80 ? host : "\(host):\(port)"
+        let hostHeader = port == (secure ? 443 : 80) ? host : "\(host):\(port)"
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
         if !extra.contains(where: { $0.0.lowercased() == "user-agent" }) { head += "User-Agent: MistSwift\r\n" }
         head += "Accept: */*\r\nConnection: close\r\n"
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
         if method != "GET" || !requestBody.isEmpty { head += "Content-Length: \(requestBody.count)\r\n" }
-        try connection.send(Array((head + "\r\n").utf8) + requestBody)
+        try connection.send(Array((head + "\r\n").utf8) + requestBody, timeoutMilliseconds: timeoutMilliseconds)
         return try HTTPResponseReader.read(url: url, maximumBody: maximumBody) { buffer in
             let count = try? connection.receive(into: &buffer, timeoutMilliseconds: timeoutMilliseconds)
             guard let count else { return false }

@@ -50,10 +50,33 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
                 lastError = .system(call: "socket", errno: errno)
                 continue
             }
-            if Glibc.connect(socket, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 {
+            // Non-blocking while connecting, so an address that never answers costs the timeout,
+            // not the kernel's minutes of retries.
+            let flags = fcntl(socket, F_GETFL)
+            _ = fcntl(socket, F_SETFL, flags | O_NONBLOCK)
+            var connected = Glibc.connect(socket, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0
+            if !connected && errno == EINPROGRESS {
+                var entry = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+                var ready: Int32
+                repeat {
+                    ready = poll(&entry, 1, Int32(clamping: timeoutMilliseconds))
+                } while ready < 0 && errno == EINTR
+                var failure: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                if ready == 0 {
+                    lastError = .timeout
+                } else if ready > 0 && getsockopt(socket, SOL_SOCKET, SO_ERROR, &failure, &length) == 0 {
+                    if failure == 0 { connected = true } else { lastError = .system(call: "connect", errno: failure) }
+                } else {
+                    lastError = .system(call: "connect", errno: errno)
+                }
+            } else if !connected {
+                lastError = .system(call: "connect", errno: errno)
+            }
+            if connected {
+                _ = fcntl(socket, F_SETFL, flags)
                 return TCPConnection(descriptor: socket, peer: "\(host):\(port)")
             }
-            lastError = .system(call: "connect", errno: errno)
             Glibc.close(socket)
         }
         throw lastError

@@ -14,7 +14,8 @@ extension HTTPSession {
     /// The page at `path`, or nil when it is not one of these.
     func page(_ path: String, head: HTTPRequestHead) throws -> Page? {
         // X-Mst-Path (a proxy's public base URL) replaces this server's own address.
-        var base = head.header("x-mst-path") ?? "http://\(head.header("host") ?? "localhost")/"
+        let scheme = connection.isSecure ? "https" : "http"
+        var base = head.header("x-mst-path") ?? "\(scheme)://\(head.header("host") ?? "localhost")/"
         if !base.hasSuffix("/") { base += "/" }
         if (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js") && path.count > 9 {
             let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))

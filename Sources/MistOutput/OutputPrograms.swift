@@ -1,4 +1,5 @@
 import MistCore
+import MistTLS
 
 /// The outputs' programs, one per `MistOut<Protocol>` binary. Each also takes MistServer's push
 /// command line (`--stream <s> <target>`) where the protocol can push.
@@ -9,7 +10,10 @@ public enum OutputPrograms {
         var configured = RTMPSettings()
         configured.acceptable = Int(options.integer("acceptable") ?? 0)
         let settings = configured
-        return try EventLoopListener.run(options, logger: logger) { channel in
+        // With `cert` and `key` the port speaks RTMPS only, as MistServer's.
+        let tls = try TLSCertificates(options: options, http11: false, logger: logger)
+        if tls != nil { logger.mist(.info, "Cert and key set: RTMPS on this port") }
+        return try EventLoopListener.run(options, logger: logger, tls: tls) { channel in
             try RTMPOutputHandler.pipeline(channel, logger: logger, settings: settings)
         }
     }
@@ -29,6 +33,16 @@ public enum OutputPrograms {
         }
     }
 
+    /// MistOutHTTPS: what MistOutHTTP serves, over TLS.
+    public static let https = MistProgram(HTTPSCapabilities.declaration) { options, logger in
+        guard let tls = try TLSCertificates(options: options, http11: true, logger: logger) else {
+            throw TLSError.noCertificate
+        }
+        return try EventLoopListener.run(options, logger: logger, tls: tls) { channel in
+            try EventLoopListener.http(channel, logger: logger, formats: Set(HTTPFormat.allCases), isSecure: true)
+        }
+    }
+
     /// MistOutHLS, MistOutHTTPTS, MistOutFLV and MistOutMP4: one HTTP format each.
     public static let hls = format(.hls, connector: "HLS")
     public static let httpTS = format(.ts, connector: "HTTPTS")
@@ -36,7 +50,7 @@ public enum OutputPrograms {
     public static let mp4 = format(.mp4, connector: "MP4")
 
     /// Every output program.
-    public static let all: [MistProgram] = [rtmp, dtsc, http, hls, httpTS, flv, mp4]
+    public static let all: [MistProgram] = [rtmp, dtsc, http, https, hls, httpTS, flv, mp4]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
         MistProgram(format.capabilities) { options, logger in

@@ -50,7 +50,7 @@ public enum PushOutput {
         let status = PushStatus(target: target)
         defer { status.remove() }
         let summary: Summary
-        if target.hasPrefix("rtmp://") {
+        if target.hasPrefix("rtmp://") || target.hasPrefix("rtmps://") {
             summary = pushRTMP(stream: stream, target: target, status: status, logger: logger) {
                 stopSignals.arePending
             }

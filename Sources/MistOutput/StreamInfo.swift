@@ -8,6 +8,7 @@ import MistStream
 /// its type, size, tracks (`meta.tracks`) and the sources this server offers for it, best first.
 enum StreamInfo {
     /// The info object, or MistServer's `{"error": ...}` when the stream cannot be opened.
+    /// `baseURL` carries the scheme the page was asked over, so sources follow it.
     static func json(stream: String, baseURL: String, logger: Logger) -> JSONValue {
         if StreamStarter.controllerIsRunning {
             do {
@@ -22,7 +23,8 @@ enum StreamInfo {
         let tracks = reader.tracks()
         guard !tracks.isEmpty else { return ["error": "Stream is offline"] }
         var info = JSONValue.emptyObject
-        info["capa"] = ["selver": 2, "ssl": false]
+        // `ssl`: this build speaks TLS (MistServer's flag for being built with it).
+        info["capa"] = ["selver": 2, "ssl": true]
         var meta = JSONValue.emptyObject
         meta[reader.isLive ? "live" : "vod"] = 1
         meta["version"] = 4

@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistNet
+import MistTLS
 
 #if canImport(Glibc)
     import Glibc
@@ -19,8 +20,14 @@ enum TriggerRunner {
         let uuid = randomUUID()
         let millis = Int64(unixMilliseconds())
         let answer: String?
+        var reason = "it failed"
         if handler.handler.hasPrefix("http://") || handler.handler.hasPrefix("https://") {
-            answer = post(handler, trigger: trigger, payload: payload, instance: instance, uuid: uuid, millis: millis)
+            switch post(handler, trigger: trigger, payload: payload, instance: instance, uuid: uuid, millis: millis) {
+            case .success(let body): answer = body
+            case .failure(let failure):
+                answer = nil
+                reason = failure.reason
+            }
         } else {
             answer = execute(
                 handler, trigger: trigger, payload: payload, instance: instance, uuid: uuid, millis: millis)
@@ -32,16 +39,29 @@ enum TriggerRunner {
             )
             return answer
         }
-        logger.mist(
-            .warn, "Trigger \(trigger) handler \(handler.handler) failed; using its default \(handler.defaultResponse)")
+        // Loud: a blocking handler that cannot be reached means its default decides (for
+        // USER_NEW or STREAM_PUSH, possibly letting everyone in).
+        let message =
+            "Trigger \(trigger) handler \(handler.handler) could not be used (\(reason)); "
+            + "following its default '\(handler.defaultResponse)'"
+        logger.mist(handler.sync ? .error : .warn, "\(message)")
         return handler.defaultResponse
     }
 
-    /// Up to five attempts of five seconds; the body of the first 2xx answer.
+    struct PostFailure: Error {
+        var reason: String
+    }
+
+    /// Up to five attempts of five seconds for blocking triggers; the body of the first 2xx
+    /// answer, or why none came.
     private static func post(
         _ handler: TriggerHandler, trigger: String, payload: String, instance: String, uuid: String, millis: Int64
-    ) -> String? {
-        for attempt in 1...(handler.sync ? 5 : 1) {
+    ) -> Result<String, PostFailure> {
+        let attempts = handler.sync ? 5 : 1
+        var reason = ""
+        var made = 0
+        for attempt in 1...attempts {
+            made = attempt
             let headers = [
                 ("X-Trigger", trigger), ("X-Instance", instance), ("X-PID", String(getpid())),
                 ("X-Trigger-UUID", uuid), ("X-Trigger-UnixMillis", String(millis)), ("Date", httpDate()),
@@ -52,12 +72,17 @@ enum TriggerRunner {
                 let response = try HTTPClient.request(
                     "POST", handler.handler, headers: headers, body: Array(payload.utf8), timeoutMilliseconds: 5000,
                     maximumBody: 1 << 20)
-                if (200..<300).contains(response.status) { return String(decoding: response.body, as: UTF8.self) }
+                if (200..<300).contains(response.status) {
+                    return .success(String(decoding: response.body, as: UTF8.self))
+                }
+                reason = "it answered HTTP \(response.status)"
             } catch {
-                if !handler.sync { return nil }
+                reason = "\(error)"
+                // A certificate that fails verification will fail the same way again.
+                if error is TLSError { break }
             }
         }
-        return nil
+        return .failure(PostFailure(reason: made > 1 ? "\(reason), after \(made) attempts" : reason))
     }
 
     /// `<handler> <NAME>` with the payload on stdin; stdout is the answer. SIGTERM at 10 s,

@@ -1,13 +1,14 @@
 import Foundation
 import MistNet
+import MistTLS
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A real HTTP trigger handler on loopback: records every POST (trigger name, headers, payload)
-/// and answers with what `answer` says for it.
+/// A real HTTP (or, given a TLS context, HTTPS) trigger handler on loopback: records every POST
+/// (trigger name, headers, payload) and answers with what `answer` says for it.
 final class TriggerRecorder: @unchecked Sendable {
     struct Call: Sendable {
         var trigger: String
@@ -21,15 +22,17 @@ final class TriggerRecorder: @unchecked Sendable {
     private let listener: TCPListener
     private let calls = Mutex<[Call]>([])
     private let answer: @Sendable (Call) -> String
+    private let tls: TLSContext?
 
-    init(answer: @escaping @Sendable (Call) -> String) throws {
+    init(tls: TLSContext? = nil, answer: @escaping @Sendable (Call) -> String) throws {
         self.answer = answer
+        self.tls = tls
         listener = try TCPListener(interface: "127.0.0.1", port: 0)
         port = Int(listener.port)
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    var url: String { "http://127.0.0.1:\(port)/trigger" }
+    var url: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/trigger" }
 
     /// Every call so far of `trigger`.
     func calls(_ trigger: String) -> [Call] { calls.withLock { $0.filter { $0.trigger == trigger } } }
@@ -43,17 +46,23 @@ final class TriggerRecorder: @unchecked Sendable {
     }
 
     private func serve(_ client: Int32) {
-        defer { close(client) }
+        let tcp = TCPConnection(descriptor: client, peer: "client")
+        let connection: any ClientConnection
+        if let tls {
+            guard let secured = try? TLSConnection.accept(tcp, context: tls) else { return }
+            connection = secured
+        } else {
+            connection = tcp
+        }
+        defer { connection.close() }
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
         func headEnd() -> Int? {
             guard bytes.count >= 4 else { return nil }
             return (0...(bytes.count - 4)).first { bytes[$0..<($0 + 4)] == [13, 10, 13, 10] }
         }
+        func more() -> Bool { ((try? connection.receive(into: &bytes, timeoutMilliseconds: 10_000)) ?? 0) > 0 }
         while headEnd() == nil {
-            let count = recv(client, &buffer, buffer.count, 0)
-            if count <= 0 { return }
-            bytes += buffer[0..<count]
+            if !more() { return }
         }
         guard let end = headEnd() else { return }
         var headers: [String: String] = [:]
@@ -66,9 +75,7 @@ final class TriggerRecorder: @unchecked Sendable {
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while bytes.count < end + 4 + length {
-            let count = recv(client, &buffer, buffer.count, 0)
-            if count <= 0 { return }
-            bytes += buffer[0..<count]
+            if !more() { return }
         }
         let call = Call(
             trigger: headers["x-trigger"] ?? "", path: path, headers: headers,
@@ -77,7 +84,7 @@ final class TriggerRecorder: @unchecked Sendable {
         let body = Array(answer(call).utf8)
         let response =
             Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
-        _ = response.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        try? connection.send(response)
     }
 
     deinit { shutdown(listener.descriptor, Int32(SHUT_RDWR)) }

@@ -7,7 +7,9 @@ import Testing
         #expect(parts.host == "example.com" && parts.port == 8080 && parts.target == "/a/b.m3u8?x=1")
         #expect(try HTTPClient.split("http://[::1]/").host == "::1")
         #expect(try HTTPClient.split("http://host?q").target == "/?q")
-        #expect(throws: HTTPClient.Failure.self) { try HTTPClient.split("https://secure/") }
+        let secure = try HTTPClient.parts("https://secure/x")
+        #expect(secure.secure && secure.port == 443 && secure.host == "secure" && secure.target == "/x")
+        #expect(try HTTPClient.parts("https://[::1]:8443").port == 8443)
         #expect(throws: HTTPClient.Failure.self) { try HTTPClient.split("ftp://x/") }
         #expect(throws: HTTPClient.Failure.self) { try HTTPClient.split("http://host:99999/") }
         let base = "http://h:1/hls/live/index.m3u8?tkn=1"

@@ -15,12 +15,15 @@ public final class ChannelConnection: CountedConnection, Sendable {
         case rtmp
     }
     let framing: Framing
+    /// Whether the connection came in over TLS (its pages then name `https://` addresses).
+    let isSecure: Bool
     private let sent = Atomic<Int>(0)
     private let received = Atomic<Int>(0)
 
-    init(channel: any Channel, framing: Framing = .bytes) {
+    init(channel: any Channel, framing: Framing = .bytes, isSecure: Bool = false) {
         self.channel = channel
         self.framing = framing
+        self.isSecure = isSecure
         peer = ChannelConnection.describe(channel.remoteAddress)
     }
 

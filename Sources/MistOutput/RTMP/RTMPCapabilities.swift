@@ -23,6 +23,7 @@ public enum RTMPCapabilities {
                 help: "Bit rate limit for incoming pushes in kilobits per second; 0 for no limit",
                 type: .unsignedInteger,
                 long: "maxkbps", short: "K", default: 0),
+            TLSOptions.certificate, TLSOptions.key,
         ],
         extra: [
             "codecs": [

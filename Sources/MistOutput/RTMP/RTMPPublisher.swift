@@ -7,37 +7,42 @@ import MistRTMP
 /// An RTMP client that publishes: handshake, `connect` to the URL's application, `createStream`,
 /// `publish`, then messages as FLVPlayback's RTMP sink makes them.
 final class RTMPPublisher {
-    let connection: TCPConnection
+    let connection: any ClientConnection
     private var decoder = RTMPChunkDecoder()
     private(set) var encoder = RTMPChunkEncoder()
     let logger: Logger
 
-    /// The parts of `rtmp://host[:port]/app[/more]/stream[?query]`: the last path part is the
-    /// stream (with its query), the rest the application.
-    static func split(_ url: String) -> (host: String, port: UInt16, app: String, stream: String, tcURL: String)? {
-        guard url.hasPrefix("rtmp://") else { return nil }
-        let rest = url.dropFirst(7)
+    /// The parts of `rtmp[s]://host[:port]/app[/more]/stream[?query]`: the last path part is the
+    /// stream (with its query), the rest the application. RTMPS is RTMP inside TLS, port 443 by
+    /// default.
+    static func split(_ url: String) -> (
+        host: String, port: UInt16, app: String, stream: String, tcURL: String, secure: Bool
+    )? {
+        let secure = url.hasPrefix("rtmps://")
+        guard secure || url.hasPrefix("rtmp://") else { return nil }
+        let scheme = secure ? "rtmps" : "rtmp"
+        let rest = url.dropFirst(scheme.count + 3)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count + 1)
         guard let slash = path.lastIndex(of: "/") else { return nil }
         let app = String(path[..<slash])
         let stream = String(path[path.index(after: slash)...])
         var host = String(authority)
-        var port: UInt16 = 1935
+        var port: UInt16 = secure ? 443 : 1935
         if let colon = authority.lastIndex(of: ":"), let parsed = UInt16(authority[authority.index(after: colon)...]) {
             host = String(authority[..<colon])
             port = parsed
         }
         guard !host.isEmpty, !app.isEmpty, !stream.isEmpty else { return nil }
-        return (host, port, app, stream, "rtmp://\(authority)/\(app)")
+        return (host, port, app, stream, "\(scheme)://\(authority)/\(app)", secure)
     }
 
     init(url: String, logger: Logger) throws {
         guard let parts = RTMPPublisher.split(url) else {
-            throw RTMPError.malformed("not an rtmp:// URL with an app and a stream: \(url)")
+            throw RTMPError.malformed("not an rtmp:// or rtmps:// URL with an app and a stream: \(url)")
         }
         self.logger = logger
-        connection = try TCPConnection.connect(host: parts.host, port: parts.port)
+        connection = try ClientConnections.connect(host: parts.host, port: parts.port, secure: parts.secure)
         // Plain handshake: C0 C1, then S0 S1 S2, then C2 echoing S1.
         try connection.send([3] + RTMPHandshake.randomBytes(1536).enumerated().map { $0.offset < 8 ? 0 : $0.element })
         var handshake: [UInt8] = []

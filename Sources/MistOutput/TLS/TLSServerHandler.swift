@@ -1,0 +1,153 @@
+import Logging
+import MistCore
+import MistTLS
+import NIOCore
+
+/// TLS at the head of a channel's pipeline: ciphertext from the socket in, plaintext to the
+/// protocol's handlers; their plaintext out, ciphertext to the socket. Everything after it is
+/// the same pipeline as without TLS, so HTTPS is MistOutHTTP's handlers and RTMPS is RTMP's.
+///
+/// Encryption happens as a buffer is written, so write order, promises (used as barriers
+/// before a close) and the channel's writability all hold as they do in plain text.
+final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// A peer that has not finished its handshake by then is dropped.
+    static let handshakeSeconds: Int64 = 10
+
+    private let engine: TLSEngine
+    private let logger: Logger
+    private var peer = "unknown"
+    /// Plaintext written before the handshake finished, sent once it has.
+    private var waiting: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    private var deadline: Scheduled<Void>?
+    private var failed = false
+
+    init(engine: TLSEngine, logger: Logger) {
+        self.engine = engine
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        peer = ChannelConnection.describe(context.channel.remoteAddress)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: .seconds(Self.handshakeSeconds)) { [weak self] in
+            guard let self, !self.engine.isEstablished else { return }
+            self.logger.mist(.medium, "TLS peer \(self.peer) did not finish its handshake in time")
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        for (_, promise) in waiting { promise?.fail(ChannelError.ioOnClosedChannel) }
+        waiting.removeAll()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
+        let ciphertext = unwrapInboundIn(data)
+        ciphertext.withUnsafeReadableBytes { engine.receive($0) }
+        do {
+            if !engine.isEstablished {
+                let done = try engine.handshake()
+                sendOutput(context: context, promise: nil)
+                guard done else { return }
+                deadline?.cancel()
+                logger.mist(
+                    .veryHigh,
+                    "TLS with \(peer) established (\(engine.requestedServerName ?? "no SNI"), \(engine.negotiatedProtocol ?? "no ALPN"))"
+                )
+                let queued = waiting
+                waiting.removeAll()
+                for (buffer, promise) in queued { encrypt(buffer, context: context, promise: promise) }
+                if !queued.isEmpty { context.flush() }
+            }
+            try readPlaintext(context: context)
+        } catch {
+            fail(context: context, error)
+        }
+    }
+
+    private func readPlaintext(context: ChannelHandlerContext) throws {
+        while true {
+            var plaintext = context.channel.allocator.buffer(capacity: 16 * 1024)
+            var result = TLSEngine.ReadResult.needMore
+            try plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { space in
+                result = try engine.read(into: space)
+                if case .bytes(let count) = result { return count }
+                return 0
+            }
+            switch result {
+            case .bytes: context.fireChannelRead(wrapInboundOut(plaintext))
+            case .needMore:
+                // Reading may have made something to send (a key update, session tickets).
+                if engine.pendingOutput > 0 {
+                    sendOutput(context: context, promise: nil)
+                    context.flush()
+                }
+                return
+            case .closed:
+                logger.mist(.veryHigh, "TLS peer \(peer) sent close_notify")
+                sendOutput(context: context, promise: nil)
+                context.close(promise: nil)
+                return
+            }
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let plaintext = unwrapOutboundIn(data)
+        guard engine.isEstablished else {
+            waiting.append((plaintext, promise))
+            return
+        }
+        encrypt(plaintext, context: context, promise: promise)
+    }
+
+    private func encrypt(_ plaintext: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        do {
+            try plaintext.withUnsafeReadableBytes { try engine.write($0) }
+            sendOutput(context: context, promise: promise)
+        } catch {
+            promise?.fail(error)
+            fail(context: context, error)
+        }
+    }
+
+    /// Writes what the engine has for the peer (an empty buffer when nothing, so promises still
+    /// complete in order).
+    private func sendOutput(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        let count = engine.pendingOutput
+        var ciphertext = context.channel.allocator.buffer(capacity: count)
+        if count > 0 {
+            ciphertext.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { engine.takeOutput(into: $0) }
+        }
+        if count > 0 || promise != nil {
+            context.write(wrapOutboundOut(ciphertext), promise: promise)
+        }
+        if count > 0 && !engine.isEstablished { context.flush() }
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .all && engine.isEstablished && !failed {
+            engine.close()
+            sendOutput(context: context, promise: nil)
+            context.flush()
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
+    private func fail(context: ChannelHandlerContext, _ error: any Error) {
+        guard !failed else { return }
+        failed = true
+        logger.mist(.medium, "TLS with \(peer) failed: \(error)")
+        // An alert, if OpenSSL made one, then the close.
+        sendOutput(context: context, promise: nil)
+        context.flush()
+        context.close(promise: nil)
+    }
+}
