@@ -33,6 +33,8 @@ public final class ConnectorSupervisor: Sendable {
     struct State {
         var running: [String: Child] = [:]
         var backoff: [String: Backoff] = [:]
+        /// Why a connector that keeps failing failed last (its last error line), by key.
+        var failures: [String: String] = [:]
         var stopping: [(pid: pid_t, deadline: Double)] = []
         var active = true
     }
@@ -42,12 +44,35 @@ public final class ConnectorSupervisor: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
+    /// The last error line a child logged before it ended, by pid (from the controller's log).
+    let lastError: @Sendable (pid_t) -> String?
+
     /// `directory` holds the binaries (with a trailing slash); children write their stderr to
-    /// `logDescriptor` when given.
-    public init(directory: String, logDescriptor: Int32?, logger: Logger) {
+    /// `logDescriptor` when given; `lastError` finds a child's last error line in the log.
+    public init(
+        directory: String, logDescriptor: Int32?, logger: Logger,
+        lastError: @escaping @Sendable (pid_t) -> String? = { _ in nil }
+    ) {
         self.directory = directory
         self.logDescriptor = logDescriptor
         self.logger = logger
+        self.lastError = lastError
+    }
+
+    /// Has the running connector of `entry` reload its certificate files (SIGUSR1), when it is
+    /// one that has them: a renewal writes new files under the same names.
+    public func reloadCertificates(of entry: JSONValue) {
+        let hasCertificates =
+            switch entry["cert"] {
+            case .string(let path): !path.isEmpty
+            case .array(let paths): !paths.isEmpty
+            default: false
+            }
+        guard hasCertificates else { return }
+        let key = ConnectorSupervisor.key(of: entry)
+        guard let child = state.withLock({ $0.running[key] }) else { return }
+        logger.mist(kind: "CONF", "Reloading the certificates of connector \(child.name) (pid \(child.pid))")
+        kill(child.pid, SIGUSR1)
     }
 
     /// Brings the running children in line with `protocols` (the `config.protocols` array) and
@@ -67,20 +92,27 @@ public final class ConnectorSupervisor: Sendable {
             }
             annotated.append(entry)
         }
-        let running: Set<String> = state.withLock { state in
+        let (running, failures): (Set<String>, [String: String]) = state.withLock { state in
             reapAndStop(&state, wanted: Set(wanted.map(\.key)), now: now)
-            guard state.active else { return Set(state.running.keys) }
+            guard state.active else { return (Set(state.running.keys), state.failures) }
             for (key, entry) in wanted where state.running[key] == nil {
                 if let backoff = state.backoff[key], backoff.retryAt > now { continue }
                 start(key: key, entry: entry, connectors: connectors, state: &state, now: now)
             }
-            return Set(state.running.keys)
+            return (Set(state.running.keys), state.failures)
         }
         return .array(
             annotated.map { entry in
                 guard !entry.hasMember("online") else { return entry }
                 var entry = entry
-                entry["online"] = running.contains(ConnectorSupervisor.key(of: entry)) ? 1 : 0
+                let key = ConnectorSupervisor.key(of: entry)
+                // A connector that failed and has not come back up says why (a certificate
+                // that cannot be used, a port taken) instead of a bare 0.
+                if let failure = failures[key], !running.contains(key) {
+                    entry["online"] = .string("Failed: \(failure)")
+                } else {
+                    entry["online"] = running.contains(key) ? 1 : 0
+                }
                 return entry
             })
     }
@@ -166,7 +198,12 @@ public final class ConnectorSupervisor: Sendable {
             state.backoff[key] = backoff
             let how = status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)"
             let when = delay > 0 ? "restarting in \(delay) s" : "restarting"
-            logger.mist(.warn, "Connector \(child.name) (pid \(child.pid)) \(how) after \(Int(ranFor)) s; \(when)")
+            let reason = status == 0 ? nil : lastError(child.pid)
+            state.failures[key] = reason ?? (status == 0 ? nil : how)
+            logger.mist(
+                .warn,
+                "Connector \(child.name) (pid \(child.pid)) \(how) after \(Int(ranFor)) s\(reason.map { " (\($0))" } ?? ""); \(when)"
+            )
         }
         state.stopping = state.stopping.filter { stopping in
             if ChildProcess.reap(stopping.pid) != nil { return false }
@@ -180,6 +217,11 @@ public final class ConnectorSupervisor: Sendable {
             state.stopping.append((child.pid, now + ConnectorSupervisor.stopGrace))
             state.running[key] = nil
             state.backoff[key] = nil
+            state.failures[key] = nil
+        }
+        // Entries no longer configured forget their failures.
+        for key in state.failures.keys where !wanted.contains(key) && state.running[key] == nil {
+            state.failures[key] = nil
         }
     }
 

@@ -217,6 +217,11 @@ extension Controller {
         if request.hasMember("updateprotocol") { protocolEditor.update(request["updateprotocol"], in: &protocols) }
         if protocols != storage["config"]["protocols"] { storage["config"]["protocols"] = protocols }
         errors += protocolEditor.errors
+        if !protocolEditor.reloads.isEmpty {
+            let reloads = protocolEditor.reloads
+            let supervisor = self.supervisor
+            later.append { for entry in reloads { supervisor.reloadCertificates(of: entry) } }
+        }
 
         editTags(request, storage: &storage, response: &response)
 

@@ -31,6 +31,15 @@ public final class ControllerLog: Sendable {
         }
     }
 
+    /// The last FAIL or ERROR message process `pid` logged, if still kept.
+    public func lastError(of pid: Int32) -> String? {
+        entries.withLock { entries in
+            entries.last { entry in
+                entry[4].intValue == Int64(pid) && (entry[1].stringValue == "FAIL" || entry[1].stringValue == "ERROR")
+            }?[2].stringValue
+        }
+    }
+
     /// The kept messages as a JSON array.
     public var json: JSONValue { .array(entries.withLock { $0 }) }
 

@@ -72,7 +72,8 @@ public enum ControllerMain {
             ? options.string("interface") ?? "0.0.0.0" : storedController["interface"].stringValue ?? "0.0.0.0"
 
         let supervisor = ConnectorSupervisor(
-            directory: ChildProcess.ownDirectory(), logDescriptor: logDescriptor, logger: logger)
+            directory: ChildProcess.ownDirectory(), logDescriptor: logDescriptor, logger: logger,
+            lastError: { log.lastError(of: $0) })
         let controller = Controller(
             settings: settings, config: configuration, log: log, discovery: discovery, supervisor: supervisor,
             logger: logger)

@@ -5,6 +5,9 @@ import MistData
 /// `config.protocols`. Entries compare by value, ignoring their runtime `online` member.
 struct ProtocolListEditor {
     var errors: [String] = []
+    /// Entries "updated" to themselves: MistUtilCertbot's way to say that certificate files
+    /// changed in place (a renewal), so their connectors reload them.
+    var reloads: [JSONValue] = []
 
     mutating func add(_ request: JSONValue, to protocols: inout JSONValue) {
         switch request {
@@ -43,6 +46,7 @@ struct ProtocolListEditor {
             errors.append("updateprotocol needs [old, new], two protocol objects")
             return
         }
+        if ProtocolListEditor.same(pair[0], pair[1]) { reloads.append(pair[1]) }
         protocols = .array((protocols.arrayValue ?? []).map { ProtocolListEditor.same($0, pair[0]) ? pair[1] : $0 })
         ProtocolListEditor.removeDuplicates(&protocols)
     }

@@ -119,7 +119,7 @@ final class ControllerHarness {
         }
     }
 
-    /// A loopback port nothing listens on (the kernel's pick, let go at once).
+    /// A loopback port nothing listens on (see `TestPorts`).
     static func freePort() -> Int { TestPorts.free() }
 
     static func portAccepts(_ port: Int) -> Bool { (try? TCPTestClient(port: UInt16(port))) != nil }
