@@ -20,6 +20,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutHTTPTS", "MistOutput"),
     ("MistOutFLV", "MistOutput"),
     ("MistOutMP4", "MistOutput"),
+    ("MistUtilCertbot", "MistUtil"),
 ]
 
 let package = Package(
@@ -84,6 +85,8 @@ let package = Package(
             name: "MistStream",
             dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "MistTLS", "COpenSSL", "CZlib"]),
         .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia"]),
+        // Utilities run by other tools (certbot's hooks).
+        .target(name: "MistUtil", dependencies: ["MistCore", "MistShm", "MistData"]),
         .target(
             name: "MistOutput",
             dependencies: [
@@ -102,7 +105,8 @@ let package = Package(
                     "MistInBuffer", "MistOutHTTP", "MistControl", .product(name: "Logging", package: "swift-log"),
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 ]),
-            .executableTarget(name: "MistSwift", dependencies: ["MistCore", "MistControl", "MistInput", "MistOutput"]),
+            .executableTarget(
+                name: "MistSwift", dependencies: ["MistCore", "MistControl", "MistInput", "MistOutput", "MistUtil"]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(
                 name: "GenerateManPages",

@@ -17,7 +17,9 @@ struct GenerateManPages: CommandPlugin {
         var written: [String] = []
         for artifact in build.builtArtifacts where artifact.kind == .executable {
             let name = artifact.url.lastPathComponent
-            let suiteBinary = ["MistIn", "MistOut", "MistProc", "MistController"].contains { name.hasPrefix($0) }
+            let suiteBinary = ["MistIn", "MistOut", "MistProc", "MistUtil", "MistController"].contains {
+                name.hasPrefix($0)
+            }
             guard suiteBinary, !name.contains("-") else { continue }
             let capabilities = try run(artifact.url, arguments: ["-j"])
             guard !capabilities.isEmpty else { throw PluginFailure("\(artifact.url.path) -j printed nothing") }

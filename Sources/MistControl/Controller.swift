@@ -68,6 +68,9 @@ public final class Controller: Sendable {
     /// How often `invalidate_sessions` was called: published, so every process forgets its
     /// USER_NEW answers when it changes.
     let invalidations = Atomic<Int>(0)
+    /// Where the local UDP API listens (`udp://host:port`), once bound; published for the
+    /// processes that send it commands.
+    public let udpAPIAddress = Mutex("")
     /// Dynamic variables being evaluated now.
     private let refreshing = Mutex<Set<String>>([])
 
@@ -222,7 +225,7 @@ public final class Controller: Sendable {
         // The triggers, for every process that fires them (and this one).
         let triggers = storage["config"]["triggers"]
         var globals: JSONValue = [
-            "triggers": triggers, "iid": .string(instanceID),
+            "triggers": triggers, "iid": .string(instanceID), "udpApi": .string(udpAPIAddress.withLock { $0 }),
             "invalidate": .int(Int64(invalidations.load(ordering: .relaxed))),
         ]
         for key in ["sessionViewerMode", "sessionInputMode", "sessionOutputMode"] {
@@ -237,6 +240,8 @@ public final class Controller: Sendable {
         for (name, entry) in storage["variables"].objectValue ?? JSONObject() { values[name] = entry["value"] }
         wanted[StreamPageNames.variables] = values
         wanted[StreamPageNames.externalWriters] = storage["extwriters"].isArray ? storage["extwriters"] : .array([])
+        wanted[StreamPageNames.protocols] =
+            storage["config"]["protocols"].isArray ? storage["config"]["protocols"] : .array([])
         published.withLock { published in
             if published[StreamPageNames.triggers] != wanted[StreamPageNames.triggers] {
                 Triggers.configure(triggers, instance: instanceID)

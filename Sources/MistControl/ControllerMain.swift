@@ -99,6 +99,7 @@ public enum ControllerMain {
             throw ControllerError.listen(address: "\(settings.apiInterface):\(settings.apiPort)", reason: "\(error)")
         }
         logger.mist(kind: "CONF", "API listening on \(settings.apiInterface):\(settings.apiPort)")
+        let udpAPI = UDPAPIServer.start(controller: controller, group: group, logger: logger)
         reportMissingSetup(controller.storage, port: settings.apiPort, logger: logger)
 
         startDetachedThread {
@@ -118,6 +119,7 @@ public enum ControllerMain {
         controller.requestShutdownWithoutSignal()
         logger.mist(kind: "CONF", "Controller shutting down because of signal \(received)")
         try? channel.close().wait()
+        try? udpAPI?.close().wait()
         try? group.syncShutdownGracefully()
         supervisor.stopAll()
         controller.stopInputs()

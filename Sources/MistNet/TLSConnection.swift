@@ -119,6 +119,9 @@ public final class TLSConnection: ClientConnection, @unchecked Sendable {
 
     public var sentBytes: Int { tcp.sentBytes }
 
+    /// The issuer of the server's certificate (`/CN=...`).
+    public var peerCertificateIssuer: String? { lock.withLock { _ in engine.peerCertificateIssuer } }
+
     public func close() {
         lock.withLock { _ in
             engine.close()

@@ -45,6 +45,16 @@ extension HTTPSession {
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(5)))
             return Page(contentType: "text/html", body: Array(playerPage(stream).utf8))
         }
+        if path.hasPrefix(ACMEChallenges.prefix) {
+            let token = String(path.dropFirst(ACMEChallenges.prefix.count))
+            if let validation = ACMEChallenges.shared.validation(for: token) {
+                logger.mist(.info, "Answered the ACME challenge for token \(token)")
+                return Page(contentType: "text/plain", body: Array(validation.utf8))
+            }
+            return Page(
+                status: "404 Not Found", contentType: "text/plain",
+                body: Array("No matching validation found for token '\(token)'".utf8))
+        }
         if path == "/crossdomain.xml" {
             let policy =
                 "<?xml version=\"1.0\"?><!DOCTYPE cross-domain-policy SYSTEM "

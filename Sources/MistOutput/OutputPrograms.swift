@@ -28,7 +28,8 @@ public enum OutputPrograms {
 
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
-        try EventLoopListener.run(options, logger: logger) { channel in
+        ACMEChallenges.shared.configure(options.all("certbot"))
+        return try EventLoopListener.run(options, logger: logger) { channel in
             try EventLoopListener.http(channel, logger: logger, formats: Set(HTTPFormat.allCases))
         }
     }

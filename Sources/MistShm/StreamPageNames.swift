@@ -37,6 +37,9 @@ extension StreamPageNames {
     public static func configuration(_ baseName: String) -> String { "/MstSCnf" + baseName }
     /// The capabilities of every installed binary, published by the controller.
     public static let capabilities = "/MstCapa"
+    /// The configured protocols (`config.protocols`), as the controller publishes them
+    /// (MistServer's `SHM_PROTO`, which MistUtilCertbot reads).
+    public static let protocols = "/MstProt"
     /// The trigger configuration (`config.triggers`), as the controller publishes it.
     public static let triggers = "/MstTrig"
     /// The custom variables' current values, as the controller publishes them.

@@ -2,6 +2,7 @@ import MistControl
 import MistCore
 import MistInput
 import MistOutput
+import MistUtil
 
 #if canImport(Glibc)
     import Glibc
@@ -10,7 +11,7 @@ import MistOutput
 // The packaged suite is this one binary: every `Mist*` name is a link to it, and the name it
 // is started by picks the program. One copy of the core on disk and in memory, shared by
 // every process, instead of a static copy per binary. `mistswift <Name> [options]` works too.
-let programs = [ControllerProgram.controller] + InputPrograms.all + OutputPrograms.all
+let programs = [ControllerProgram.controller] + InputPrograms.all + OutputPrograms.all + [CertbotHook.program]
 let arguments = CommandLine.arguments
 let invokedAs = String((arguments.first ?? "").split(separator: "/").last ?? "")
 

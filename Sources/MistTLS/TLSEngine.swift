@@ -156,6 +156,15 @@ public final class TLSEngine: @unchecked Sendable {
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
+    /// The issuer of the peer's certificate, one-line form (`/CN=...`), once the handshake is done.
+    public var peerCertificateIssuer: String? {
+        guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
+        defer { X509_free(certificate) }
+        guard let name = X509_NAME_oneline(X509_get_issuer_name(certificate), nil, 0) else { return nil }
+        defer { CRYPTO_free(name, #fileID, #line) }
+        return String(cString: name)
+    }
+
     /// The client's requested host name (SNI), if any.
     public var requestedServerName: String? {
         SSL_get_servername(ssl, Int32(TLSEXT_NAMETYPE_host_name)).map { String(cString: $0) }

@@ -1,0 +1,4 @@
+import MistCore
+import MistUtil
+
+MistProcess.main(CertbotHook.program)
