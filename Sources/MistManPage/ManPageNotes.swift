@@ -14,7 +14,75 @@ enum ManPageNotes {
                     + "change the configuration, unless its origin is listed in config.api_trusted_origins "
                     + "(for example [\"https://admin.example.com\"]). Scripts, curl and the server's own pages "
                     + "are not affected."
+            ),
+            (
+                "LOCAL UDP API",
+                "The controller also takes API commands as JSON datagrams on UDP localhost:4242 (or the "
+                    + "udp://host:port in UDP_API; another free port when that one is taken). Every command there "
+                    + "is trusted like a local caller and answered, without the authorize member, to the sender. "
+                    + "Only processes on this machine can reach it; MistUtilCertbot and MistServer's binaries use it."
+            ),
+            (
+                "CONNECTOR STATUS",
+                "config.protocols lists each connector's online state: 1 running, 0 starting, a reason when it is "
+                    + "not run (\"Not installed\", \"Invalid configuration\"), or \"Failed: \" and its last error "
+                    + "line when it keeps exiting (a certificate that cannot be read, has expired or does not match "
+                    + "its key; a port in use). Other connectors go on. An updateprotocol call whose new entry equals "
+                    + "the old one makes a connector with certificates reload them from their files."
+            ),
+        ],
+        "MistOutHTTPS": [
+            (
+                "CERTIFICATES",
+                "cert and key name PEM files: the certificate chain (server certificate first) and its private "
+                    + "key. Give several of each, in the same order, to serve several names: the client's SNI picks "
+                    + "the certificate that covers the name it asks for, the first one otherwise. MistServer's form "
+                    + "of a cert entry that is a JSON array of chain files ending with the key also works. At start "
+                    + "every certificate is checked (readable, not expired or not yet valid, matching its key); a "
+                    + "problem stops the connector with that reason, which the controller's API shows. SIGUSR1 "
+                    + "re-reads the files (a renewal writes new ones under the same names): new connections get "
+                    + "the new certificates, open ones keep theirs. TLS 1.2 and 1.3, ALPN http/1.1. Pages asked over "
+                    + "HTTPS (json_<stream>.js, the player) name https:// addresses."
+            ),
+            (
+                "CLIENT VERIFICATION",
+                "Where the suite is a TLS client (https:// trigger handlers, HLS pulls and other URLs, rtmps:// "
+                    + "push targets) it verifies the server's certificate and name against the system's CA store, "
+                    + "or only against the CA file named by the MIST_TLS_CA_FILE environment variable (to pin a "
+                    + "private CA). A blocking trigger whose handler cannot be used follows its default, logged at "
+                    + "error level with the reason."
+            ),
+        ],
+        "MistOutRTMP": [
+            (
+                "RTMPS",
+                "With cert and key set (PEM files, as for MistOutHTTPS), the port speaks RTMPS only: RTMP inside "
+                    + "TLS, for ingest from OBS or ffmpeg (rtmps://host:port/live/<stream>) and playback. SIGUSR1 "
+                    + "reloads the certificates. rtmps:// push targets work whether or not this is set."
             )
-        ]
+        ],
+        "MistUtilCertbot": [
+            (
+                "AS THE AUTHENTICATION HOOK",
+                "With CERTBOT_TOKEN and CERTBOT_VALIDATION set, it makes the HTTP connector on port 80 answer "
+                    + "/.well-known/acme-challenge/<token> (setting its certbot option, or adding an HTTP connector "
+                    + "on port 80 when there is none; another protocol on port 80 is an error), waits until the "
+                    + "controller runs it, and exits 0; 1 after 10 s without success."
+            ),
+            (
+                "AS THE DEPLOY HOOK",
+                "With RENEWED_LINEAGE set, it installs <lineage>/fullchain.pem and <lineage>/privkey.pem on "
+                    + "every HTTPS connector (a renewal with unchanged paths makes them reload the files), or adds "
+                    + "an HTTPS connector on port 443 when there is none."
+            ),
+            (
+                "ENVIRONMENT",
+                "It reads the running configuration from the controller's shared memory (MIST_SHM_FOLDER when "
+                    + "the server uses another folder than /dev/shm) and sends commands to the local UDP API, so "
+                    + "run certbot as the server's user. MIST_CERTBOT_HTTP_PORT and MIST_CERTBOT_HTTPS_PORT replace "
+                    + "ports 80 and 443 (when port 80 is forwarded elsewhere, or for a test ACME server); "
+                    + "MIST_CERTBOT_SETTLE_MS replaces the 5 s it waits for the controller after a change."
+            ),
+        ],
     ]
 }
