@@ -102,7 +102,8 @@ let package = Package(
                 name: "MistBench",
                 dependencies: [
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
-                    "MistInBuffer", "MistOutHTTP", "MistControl", .product(name: "Logging", package: "swift-log"),
+                    "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistControl", "MistOutput", "MistTLS",
+                    .product(name: "Logging", package: "swift-log"),
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 ]),
             .executableTarget(

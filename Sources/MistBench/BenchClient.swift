@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import MistMedia
+import MistOutput
 import MistRTMP
+import MistTLS
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -38,8 +41,10 @@ final class BenchClient: @unchecked Sendable {
         var connected = 0
     }
 
+    /// `count` viewers of `/bench.<format>` (or RTMP players); over TLS when `tls` is given.
     func watch(
-        format: String, count: Int, port: Int, seconds: Double, phase: (Phase) -> Void = { _ in }
+        format: String, count: Int, port: Int, seconds: Double, tls: TLSContext? = nil,
+        phase: (Phase) -> Void = { _ in }
     ) throws -> Result {
         let tally = Tally()
         let loop = group.next()
@@ -49,6 +54,10 @@ final class BenchClient: @unchecked Sendable {
             let future = ClientBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(
+                                TLSHandler(engine: TLSEngine(context: tls), logger: Logger(label: "bench")))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             BenchViewer(format: format, tally: tally, published: published))
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import MistShm
+import MistTLS
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -37,12 +38,26 @@ enum LiveEdgeBench {
         let http = Process()
         http.executableURL = directory.appendingPathComponent("MistOutHTTP")
         http.arguments = ["-p", String(httpPort), "-i", "127.0.0.1", "-g", "2"]
+        // HTTPS beside HTTP, with a certificate made for the run, so both are measured alike.
+        let httpsPort = rtmpPort + 2000
+        let https = Process()
+        https.executableURL = directory.appendingPathComponent("MistOutHTTPS")
+        let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("mist-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: certificates) }
         if ours {
             try rtmp.run()
             try http.run()
+            if let pair = try? LiveEdgeBench.selfSignedCertificate(in: certificates) {
+                https.arguments = [
+                    "-p", String(httpsPort), "-i", "127.0.0.1", "-g", "2", "--cert", pair.certificate, "--key",
+                    pair.key,
+                ]
+                try https.run()
+            }
         }
         defer {
             if ours {
+                if https.isRunning { https.terminate() }
                 http.terminate()
                 rtmp.terminate()
             }
@@ -86,17 +101,23 @@ enum LiveEdgeBench {
                     let parts = run.split(separator: ":")
                     guard parts.count == 2, let count = Int(parts[1]) else { return nil }
                     return (String(parts[0]), count)
-                } ?? [("ts", 200), ("ts", 2000), ("rtmp", 500)]
-            for (kind, count) in runs {
-                let port = kind == "rtmp" ? rtmpPort : httpPort
+                } ?? [("ts", 200), ("https", 200), ("ts", 2000), ("rtmp", 500)]
+            // `https`: HTTP-TS over TLS from MistOutHTTPS (ours only).
+            let trusting = try TLSContext.client(verify: false)
+            for (kind, count) in runs where ours || kind != "https" {
+                let port = kind == "rtmp" ? rtmpPort : kind == "https" ? httpsPort : httpPort
                 // Ours serves every viewer of a protocol in one process; MistServer one per viewer.
-                let name = kind == "rtmp" ? "MistOutRTMP" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
+                let name =
+                    kind == "rtmp"
+                    ? "MistOutRTMP" : kind == "https" ? "MistOutHTTPS" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
                 let idle = LiveEdgeBench.memoryKiB(named: name)
                 var cpu = 0.0
                 var rss = 0
                 var threads = 0
-                let result = try client.watch(format: kind, count: count, port: port, seconds: sampleSeconds) {
-                    phase in
+                let result = try client.watch(
+                    format: kind == "https" ? "ts" : kind, count: count, port: port, seconds: sampleSeconds,
+                    tls: kind == "https" ? trusting : nil
+                ) { phase in
                     switch phase {
                     case .started: cpu = LiveEdgeBench.cpuSeconds(named: name)
                     case .ended(let seconds):
@@ -132,6 +153,23 @@ enum LiveEdgeBench {
                     + "cpu \(format(cpu * 100, digits: 1))% of one core, "
                     + "\(format(cpu * 60 / 1000, digits: 4)) cpu s per viewer-min")
         }
+    }
+
+    /// A self-signed certificate for 127.0.0.1 made with the `openssl` command.
+    static func selfSignedCertificate(in folder: URL) throws -> (certificate: String, key: String) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let certificate = folder.appendingPathComponent("bench.pem").path
+        let key = folder.appendingPathComponent("bench.key").path
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+            "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        return (certificate, key)
     }
 
     /// The processes whose name (the kernel's, 15 characters) is `name`.

@@ -25,6 +25,8 @@ public final class TLSEngine: @unchecked Sendable {
     private let incoming: OpaquePointer
     /// Bytes OpenSSL wrote for the peer, waiting to be sent.
     private let outgoing: OpaquePointer
+    /// Whether this is the server side of the connection.
+    public var isServer: Bool { context.isServer }
     /// Whether the handshake has finished.
     public private(set) var isEstablished = false
     /// For clients: the host whose certificate is expected.

@@ -29,7 +29,7 @@ public enum EventLoopListener {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        let handler = TLSServerHandler(engine: try TLSEngine(context: tls.current), logger: logger)
+                        let handler = TLSHandler(engine: try TLSEngine(context: tls.current), logger: logger)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try pipeline(channel)

@@ -6,14 +6,15 @@ import NIOCore
 /// TLS at the head of a channel's pipeline: ciphertext from the socket in, plaintext to the
 /// protocol's handlers; their plaintext out, ciphertext to the socket. Everything after it is
 /// the same pipeline as without TLS, so HTTPS is MistOutHTTP's handlers and RTMPS is RTMP's.
+/// With a client engine it starts the handshake itself once the channel is active.
 ///
 /// Encryption happens as a buffer is written, so write order, promises (used as barriers
 /// before a close) and the channel's writability all hold as they do in plain text.
-final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     /// A peer that has not finished its handshake by then is dropped.
     static let handshakeSeconds: Int64 = 10
@@ -26,13 +27,30 @@ final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var deadline: Scheduled<Void>?
     private var failed = false
 
-    init(engine: TLSEngine, logger: Logger) {
+    public init(engine: TLSEngine, logger: Logger) {
         self.engine = engine
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func channelActive(context: ChannelHandlerContext) {
+        startClientHandshake(context: context)
+        context.fireChannelActive()
+    }
+
+    /// A client speaks first: its hello goes out as soon as the connection is up.
+    private func startClientHandshake(context: ChannelHandlerContext) {
+        guard !engine.isServer, !engine.isEstablished, context.channel.isActive else { return }
+        do {
+            _ = try engine.handshake()
+            sendOutput(context: context, promise: nil)
+        } catch {
+            fail(context: context, error)
+        }
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
         peer = ChannelConnection.describe(context.channel.remoteAddress)
+        startClientHandshake(context: context)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         deadline = context.eventLoop.scheduleTask(in: .seconds(Self.handshakeSeconds)) { [weak self] in
             guard let self, !self.engine.isEstablished else { return }
@@ -41,13 +59,13 @@ final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
         for (_, promise) in waiting { promise?.fail(ChannelError.ioOnClosedChannel) }
         waiting.removeAll()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         let ciphertext = unwrapInboundIn(data)
         ciphertext.withUnsafeReadableBytes { engine.receive($0) }
@@ -99,7 +117,7 @@ final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let plaintext = unwrapOutboundIn(data)
         guard engine.isEstablished else {
             waiting.append((plaintext, promise))
@@ -132,7 +150,7 @@ final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if count > 0 && !engine.isEstablished { context.flush() }
     }
 
-    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         if mode == .all && engine.isEstablished && !failed {
             engine.close()
             sendOutput(context: context, promise: nil)

@@ -11,7 +11,7 @@ import Testing
 /// The TLS handler at the head of a pipeline, on an embedded channel against a client engine:
 /// a handshake, plaintext both ways in order (with writes made before the handshake held back
 /// until it ends), close_notify on close, and garbage or a silent peer ending only that channel.
-@Suite struct TLSServerHandlerTests {
+@Suite struct TLSHandlerTests {
     /// Echoes what it reads, upper-cased, and keeps a copy.
     final class Echo: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
@@ -41,7 +41,7 @@ import Testing
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let echo = Echo()
         try channel.pipeline.syncOperations.addHandler(
-            TLSServerHandler(engine: TLSEngine(context: context), logger: Logger(label: "test")))
+            TLSHandler(engine: TLSEngine(context: context), logger: Logger(label: "test")))
         try channel.pipeline.syncOperations.addHandler(echo)
         let client = try TLSEngine(
             context: TLSContext.client(caFile: certificates.authority), serverName: "localhost")
@@ -117,7 +117,7 @@ import Testing
     @Test func aPeerThatNeverFinishesItsHandshakeIsDropped() throws {
         let setup = try Self.setup("silent")
         defer { try? FileManager.default.removeItem(at: setup.folder) }
-        setup.channel.embeddedEventLoop.advanceTime(by: .seconds(TLSServerHandler.handshakeSeconds - 1))
+        setup.channel.embeddedEventLoop.advanceTime(by: .seconds(TLSHandler.handshakeSeconds - 1))
         #expect(setup.channel.isActive)
         setup.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(!setup.channel.isActive)
