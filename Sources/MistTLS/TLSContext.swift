@@ -100,6 +100,9 @@ public final class TLSContext: @unchecked Sendable {
         defer { if !ok { SSL_CTX_free(context) } }
         _ = mist_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION)
         mist_SSL_CTX_set_server_options(context)
+        // Viewers read rarely: their record buffers are freed while idle (measured with 200
+        // HTTPS viewers: 114 instead of 143 KiB each, and less CPU).
+        _ = mist_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
         guard SSL_CTX_use_certificate_chain_file(context, pair.certificate) == 1 else {
             throw .badFile(path: pair.certificate, reason: TLSError.drainQueue("not a PEM certificate chain"))
         }

@@ -16,14 +16,19 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias OutboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
+    /// TLS's largest record payload.
+    static let recordSize = 16 * 1024
     /// A peer that has not finished its handshake by then is dropped.
     static let handshakeSeconds: Int64 = 10
 
     private let engine: TLSEngine
     private let logger: Logger
     private var peer = "unknown"
-    /// Plaintext written before the handshake finished, sent once it has.
+    /// Plaintext written and not yet encrypted: encrypted together at the next flush (once the
+    /// handshake is done), as one record where it fits, since each record has a fixed cost.
     private var waiting: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    /// A flush came before the handshake finished.
+    private var flushWanted = false
     private var deadline: Scheduled<Void>?
     private var failed = false
 
@@ -79,10 +84,10 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     .veryHigh,
                     "TLS with \(peer) established (\(engine.requestedServerName ?? "no SNI"), \(engine.negotiatedProtocol ?? "no ALPN"))"
                 )
-                let queued = waiting
-                waiting.removeAll()
-                for (buffer, promise) in queued { encrypt(buffer, context: context, promise: promise) }
-                if !queued.isEmpty { context.flush() }
+                if flushWanted && !waiting.isEmpty {
+                    encryptWaiting(context: context)
+                    context.flush()
+                }
             }
             try readPlaintext(context: context)
         } catch {
@@ -118,18 +123,56 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let plaintext = unwrapOutboundIn(data)
-        guard engine.isEstablished else {
-            waiting.append((plaintext, promise))
+        guard !failed else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        encrypt(plaintext, context: context, promise: promise)
+        waiting.append((unwrapOutboundIn(data), promise))
     }
 
-    private func encrypt(_ plaintext: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    public func flush(context: ChannelHandlerContext) {
+        guard engine.isEstablished else {
+            flushWanted = true
+            return
+        }
+        encryptWaiting(context: context)
+        context.flush()
+    }
+
+    /// Encrypts every waiting buffer in one go; their promises complete with the ciphertext's write.
+    private func encryptWaiting(context: ChannelHandlerContext) {
+        guard !waiting.isEmpty, !failed else { return }
+        let queued = waiting
+        waiting.removeAll(keepingCapacity: true)
+        flushWanted = false
+        let promises = queued.compactMap(\.1)
+        var promise: EventLoopPromise<Void>?
+        if promises.count == 1 {
+            promise = promises[0]
+        } else if promises.count > 1 {
+            let combined = context.eventLoop.makePromise(of: Void.self)
+            for each in promises { combined.futureResult.cascade(to: each) }
+            promise = combined
+        }
         do {
-            try plaintext.withUnsafeReadableBytes { try engine.write($0) }
-            sendOutput(context: context, promise: promise)
+            var plaintext: ByteBuffer
+            if queued.count == 1 {
+                plaintext = queued[0].0
+            } else {
+                plaintext = context.channel.allocator.buffer(capacity: queued.reduce(0) { $0 + $1.0.readableBytes })
+                for (buffer, _) in queued { plaintext.writeImmutableBuffer(buffer) }
+            }
+            // A record at a time, each taken out of the engine at once: its memory BIO then never
+            // holds (and keeps the capacity of) more than one record, however large the write.
+            let total = plaintext.readableBytes
+            var ciphertext = context.channel.allocator.buffer(capacity: total + (total / Self.recordSize + 1) * 64)
+            while plaintext.readableBytes > 0 {
+                let slice = plaintext.readSlice(length: min(Self.recordSize, plaintext.readableBytes))!
+                try slice.withUnsafeReadableBytes { try engine.write($0) }
+                let count = engine.pendingOutput
+                ciphertext.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { engine.takeOutput(into: $0) }
+            }
+            context.write(wrapOutboundOut(ciphertext), promise: promise)
         } catch {
             promise?.fail(error)
             fail(context: context, error)
@@ -152,6 +195,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         if mode == .all && engine.isEstablished && !failed {
+            encryptWaiting(context: context)
             engine.close()
             sendOutput(context: context, promise: nil)
             context.flush()
