@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient selector mp4 flv ts hls sps amf
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls selector mp4 flv ts hls sps amf
 # `make fuzz-long`: each fuzzer for FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS, whichever comes first.
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 600
@@ -121,9 +121,18 @@ $(FUZZ_DIR)/http: Fuzz/FuzzHTTP.swift Sources/MistNet/HTTPRequestHead.swift
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
-$(FUZZ_DIR)/httpclient: Fuzz/FuzzHTTPClient.swift Sources/MistNet/*.swift
-	mkdir -p $(FUZZ_DIR)
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet $^ -o $@ 2>&1 \
+# The network clients and TLS: MistNet's and MistTLS's sources in one module with MistData's and
+# the clock (their `import Mist*` lines dropped from a copy), linked with Debian's OpenSSL; the
+# TLS target makes its certificates with the tests' helper.
+$(FUZZ_DIR)/httpclient: Fuzz/FuzzHTTPClient.swift
+$(FUZZ_DIR)/tls: Fuzz/FuzzTLS.swift Tests/TLSTestSupport/TestCertificates.swift
+$(FUZZ_DIR)/httpclient $(FUZZ_DIR)/tls: Sources/MistNet/*.swift Sources/MistTLS/*.swift Sources/MistData/*.swift \
+		Sources/MistCore/MonotonicClock.swift
+	rm -rf $@-src && mkdir -p $@-src
+	for file in Sources/MistNet/*.swift Sources/MistTLS/*.swift Sources/MistCore/MonotonicClock.swift; do \
+		sed '/^import Mist/d' $$file > $@-src/$$(basename $$file); done
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet -I Sources/COpenSSL \
+		Sources/MistData/*.swift $@-src/*.swift $(filter Fuzz/% Tests/%,$^) -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 

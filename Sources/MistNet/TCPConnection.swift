@@ -98,7 +98,9 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.send(descriptor, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            // Never blocking in the call itself: a full socket waits in poll, bounded by the timeout.
+            let written = Glibc.send(
+                descriptor, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             if written > 0 {
                 bytesSent.add(written, ordering: .relaxed)
                 offset += written

@@ -46,8 +46,10 @@ import Testing
                     {"connector": "RTMP", "port": \(rtmpsPort), "interface": "127.0.0.1", \(tls)},
                     {"connector": "HTTPS", "port": \(httpsPort), "interface": "127.0.0.1", \(tls)},
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"live": {"name": "live", "source": "push://"}}}
-                """)
+                 "streams": {"live": {"name": "live", "source": "push://"},
+                             "copy": {"name": "copy", "source": "push://"},
+                             "pulled": {"name": "pulled", "source": "https://127.0.0.1:\(httpsPort)/hls/live/index.m3u8"}}}
+                """, environment: [TLSConnection.caFileVariable: certificates.authority])
         defer { controller.stop() }
         #expect(
             waitFor {
@@ -67,6 +69,13 @@ import Testing
         #expect(try Set(Self.streams("https://127.0.0.1:\(httpsPort)/live.ts")) == ["h264", "aac"])
         #expect(try Set(Self.streams("https://127.0.0.1:\(httpsPort)/hls/live/index.m3u8")) == ["h264", "aac"])
         #expect(try Set(Self.streams("rtmps://127.0.0.1:\(rtmpsPort)/play/live")) == ["h264", "aac"])
+
+        // An rtmps:// push target (this server's own RTMPS port, into another stream), and an
+        // HLS pull over https:// (this server's HTTPS, verified against the pinned CA).
+        _ = try controller.call("{\"push_start\": [\"live\", \"rtmps://127.0.0.1:\(rtmpsPort)/live/copy\"]}")
+        #expect(RTMPEndToEndTests.waitForActive(controller, "copy"), "\(controller.log.suffix(2500))")
+        #expect(try Set(Self.streams("http://127.0.0.1:\(httpPort)/copy.ts")) == ["h264", "aac"])
+        #expect(try Set(Self.streams("http://127.0.0.1:\(httpPort)/pulled.ts")) == ["h264", "aac"])
 
         // Asked over HTTPS, the stream info names https:// sources on the HTTPS port; over HTTP, http://.
         let secure = try Self.httpsGet(port: httpsPort, path: "/json_live.js", authority: certificates.authority)

@@ -3,7 +3,7 @@ import MistData
 
 /// MistOutRTMP: RTMP ingest and playback.
 public enum RTMPCapabilities {
-    public static let declaration = PushOutput.pushCapable(base, urls: ["rtmp://*"])
+    public static let declaration = PushOutput.pushCapable(base, urls: ["rtmp://*", "rtmps://*"])
 
     static let base = Capabilities.output(
         name: "RTMP", friendlyName: "RTMP",
@@ -48,7 +48,6 @@ public enum RTMPCapabilities {
             ],
             "url_rel": "/play/$",
             "incoming_push_url": "rtmp://$host:$port/$password/$stream",
-            "push_urls": ["rtmp://*", "rtmps://*", "rtmp:*"],
             "deps": "",
         ])
 }
