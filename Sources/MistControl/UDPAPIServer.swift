@@ -11,7 +11,8 @@ import NIOPosix
 /// MistServer's local UDP API: one JSON command per datagram, handled as a local, authorised
 /// API call in minimal mode, the answer (without `authorize`) sent back to the sender. It is
 /// bound to `localhost:4242` (or `UDP_API`, `udp://host:port`), so only processes on this
-/// machine reach it; a browser cannot send UDP. MistUtilCertbot and MistServer's binaries use it.
+/// machine reach it, and only senders the HTTP API counts as local are answered; a browser
+/// cannot send UDP. MistUtilCertbot and MistServer's binaries use it.
 public enum UDPAPIServer {
     /// The address from `UDP_API`, or MistServer's default.
     static func address() -> (host: String, port: Int) {
@@ -77,6 +78,13 @@ final class UDPAPIHandler: ChannelInboundHandler {
         guard let request = try? JSONParser.parse(bytes), request.isObject else {
             logger.mist(
                 .warn, "Invalid API command received over UDP: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+            return
+        }
+        // Local by where it is bound; and the sender must count as local under the same rule as
+        // the HTTP API's (so MIST_API_LOCAL=none turns this API off too).
+        let senderHost = envelope.remoteAddress.ipAddress ?? ""
+        guard controller.settings.localAddresses.contains(senderHost) else {
+            logger.mist(.warn, "UDP API command from \(senderHost) refused: not a local caller")
             return
         }
         var command = request
