@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls selector mp4 flv ts hls sps amf
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls rtp selector mp4 flv ts hls sps amf
 # `make fuzz-long`: each fuzzer for FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS, whichever comes first.
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 600
@@ -133,6 +133,13 @@ $(FUZZ_DIR)/httpclient $(FUZZ_DIR)/tls: Sources/MistNet/*.swift Sources/MistTLS/
 		sed '/^import Mist/d' $$file > $@-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistNet -I Sources/COpenSSL \
 		Sources/MistData/*.swift $@-src/*.swift $(filter Fuzz/% Tests/%,$^) -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+# RTP and its H.264 payload format: MistRTP's sources on their own.
+$(FUZZ_DIR)/rtp: Fuzz/FuzzRTPPacket.swift Sources/MistRTP/*.swift
+	mkdir -p $(FUZZ_DIR)
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistRTP $^ -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 

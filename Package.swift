@@ -78,6 +78,8 @@ let package = Package(
             ]),
         // Media formats shared by protocols and files: AMF, FLV tags, H.264/HEVC/AAC configuration.
         .target(name: "MistMedia", dependencies: ["MistData"]),
+        // RTP (RFC 3550) and its H.264 payload format (RFC 6184), for RTSP and WebRTC. Byte-testable.
+        .target(name: "MistRTP"),
         // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
@@ -124,6 +126,7 @@ let package = Package(
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
             .testTarget(name: "MistNetTests", dependencies: ["MistNet", "MistTLS"]),
             .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
+            .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet"]),
             // Test helper: a CA and server certificates made at test time.
             .target(name: "TLSTestSupport", dependencies: ["COpenSSL"], path: "Tests/TLSTestSupport"),
             .testTarget(
@@ -149,7 +152,7 @@ let package = Package(
                 name: "BinaryTests",
                 dependencies: [
                     "MistData", "MistShm", "MistManPage", "ShmTestSupport", "ShmPeer", "MistMedia", "MistRTMP",
-                    "MistOutput", "MistSwift", "MistInput", "MistTLS", "MistNet", "TLSTestSupport",
+                    "MistOutput", "MistSwift", "MistInput", "MistTLS", "MistNet", "TLSTestSupport", "MistRTP",
                 ]
                     + binaries.map { .target(name: $0.name) },
             ),

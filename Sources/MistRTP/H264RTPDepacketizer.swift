@@ -1,0 +1,121 @@
+/// RTP payloads back into H.264 access units (RFC 6184: single NAL units, STAP-A, FU-A), in
+/// arrival order. An access unit ends at the marker bit or when the timestamp changes; a gap
+/// in sequence numbers marks the access unit being built as damaged and drops the fragment in
+/// progress, so a lost FU-A piece never yields a spliced NAL unit. Sizes are bounded.
+public struct H264RTPDepacketizer: Sendable {
+    /// One picture's NAL units, without start codes or length prefixes.
+    public struct AccessUnit: Sendable, Equatable {
+        public var timestamp: UInt32
+        public var nals: [[UInt8]]
+        /// Packets of it were lost (or it held something unusable).
+        public var damaged: Bool
+    }
+
+    /// The largest NAL unit taken, and the most NAL units in one access unit.
+    public static let maximumNALBytes = 16 << 20
+    public static let maximumNALs = 4096
+
+    private var current: AccessUnit?
+    private var fragment: [UInt8]?
+    private var lastSequence: UInt16?
+
+    public init() {}
+
+    /// Takes one packet; returns the access units it completed (usually none or one). Throws
+    /// for a payload it cannot use, after marking its access unit damaged.
+    public mutating func push(_ packet: RTPPacket) throws(RTPError) -> [AccessUnit] {
+        var done: [AccessUnit] = []
+        if let lastSequence, packet.sequenceNumber != lastSequence &+ 1 {
+            current?.damaged = true
+            if fragment != nil {
+                fragment = nil
+                if current == nil { current = AccessUnit(timestamp: packet.timestamp, nals: [], damaged: true) }
+            }
+        }
+        lastSequence = packet.sequenceNumber
+        if let unit = current, unit.timestamp != packet.timestamp {
+            done.append(unit)
+            current = nil
+            fragment = nil
+        }
+        if current == nil { current = AccessUnit(timestamp: packet.timestamp, nals: [], damaged: false) }
+        do {
+            try take(packet.payload)
+        } catch {
+            current?.damaged = true
+            fragment = nil
+            if packet.marker, let unit = current {
+                done.append(unit)
+                current = nil
+            }
+            throw error
+        }
+        if packet.marker, let unit = current {
+            done.append(unit)
+            current = nil
+            fragment = nil
+        }
+        return done
+    }
+
+    /// The access unit in progress, if any (at the end of a stream).
+    public mutating func flush() -> AccessUnit? {
+        defer {
+            current = nil
+            fragment = nil
+        }
+        return current
+    }
+
+    private mutating func append(_ nal: [UInt8]) throws(RTPError) {
+        guard nal.count <= Self.maximumNALBytes else { throw .tooLarge(nal.count) }
+        guard (current?.nals.count ?? 0) < Self.maximumNALs else { throw .tooLarge(Self.maximumNALs) }
+        current?.nals.append(nal)
+    }
+
+    private mutating func take(_ payload: ArraySlice<UInt8>) throws(RTPError) {
+        guard let header = payload.first else { throw .malformed("empty payload") }
+        let type = Int(header & 0x1F)
+        switch type {
+        case 1...23:
+            fragment = nil
+            try append(Array(payload))
+        case 24:
+            var offset = payload.startIndex + 1
+            guard offset < payload.endIndex else { throw .malformed("empty STAP-A") }
+            while offset < payload.endIndex {
+                guard payload.endIndex - offset >= 2 else { throw .malformed("STAP-A length cut off") }
+                let length = Int(payload[offset]) << 8 | Int(payload[offset + 1])
+                offset += 2
+                guard length > 0 else { throw .malformed("STAP-A unit of length 0") }
+                guard payload.endIndex - offset >= length else {
+                    throw .malformed("STAP-A unit of \(length) bytes past the end")
+                }
+                try append(Array(payload[offset..<(offset + length)]))
+                offset += length
+            }
+        case 28:
+            guard payload.count >= 2 else { throw .malformed("FU-A without its header") }
+            let fuHeader = payload[payload.startIndex + 1]
+            let data = payload[(payload.startIndex + 2)...]
+            if fuHeader & 0x80 != 0 {
+                fragment = [(header & 0xE0) | (fuHeader & 0x1F)] + data
+            } else if fragment != nil {
+                guard (fragment?.count ?? 0) + data.count <= Self.maximumNALBytes else {
+                    throw .tooLarge((fragment?.count ?? 0) + data.count)
+                }
+                fragment?.append(contentsOf: data)
+            } else {
+                // A middle or end piece whose start was lost.
+                current?.damaged = true
+                return
+            }
+            if fuHeader & 0x40 != 0, let whole = fragment {
+                fragment = nil
+                try append(whole)
+            }
+        case 25, 26, 27, 29: throw .unsupportedPayload(nalType: type)
+        default: throw .malformed("NAL unit type \(type)")
+        }
+    }
+}
