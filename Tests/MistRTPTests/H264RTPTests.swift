@@ -46,7 +46,8 @@ import Testing
                     pictures += try depacketizer.push(packet)
                 }
                 #expect(pictures.count == 1, "size \(size) max \(maximum)")
-                #expect(pictures.first?.nals == units && pictures.first?.damaged == false, "size \(size) max \(maximum)")
+                #expect(
+                    pictures.first?.nals == units && pictures.first?.damaged == false, "size \(size) max \(maximum)")
             }
         }
     }
