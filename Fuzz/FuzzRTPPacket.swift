@@ -1,12 +1,21 @@
-// libFuzzer target: datagrams as RTP packets and their H.264 payloads. The first byte cuts the
-// input into datagrams; each is read as a packet (or fails with a typed error) and fed to one
-// depacketizer, which never traps, never yields a NAL unit over its limit, and whose packets
-// written back read the same.
+// libFuzzer target: datagrams as RTP packets and their H.264 and AAC payloads, and the whole
+// input as an SDP document. The first byte cuts the input into datagrams; each is read as a
+// packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
+// yield a unit over their limits; packets and descriptions written back read the same.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let piece = bytes.isEmpty ? 1 : Int(bytes[0]) + 12
+    if let description = try? SessionDescription(parsing: String(decoding: bytes, as: UTF8.self)) {
+        guard let again = try? SessionDescription(parsing: description.text), again == description else {
+            fatalError("an SDP written back reads differently")
+        }
+        for media in description.media {
+            for format in media.formats { _ = media.rtpmap(format) ?? nil; _ = media.fmtp(format) }
+        }
+    }
     var depacketizer = H264RTPDepacketizer()
+    var audio = AACRTPDepacketizer(fmtp: ["sizelength": String(bytes.first.map { Int($0) % 20 } ?? 13)])
     var offset = bytes.isEmpty ? 0 : 1
     while offset < bytes.count {
         let end = min(bytes.count, offset + piece)
@@ -15,6 +24,9 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let again = try? RTPPacket(parsing: packet.bytes[...]), again.payload == packet.payload,
             again.sequenceNumber == packet.sequenceNumber, again.csrcs == packet.csrcs
         else { fatalError("a packet written back reads differently") }
+        for frame in (try? audio.push(packet)) ?? [] where frame.count > AACRTPDepacketizer.maximumFrameBytes {
+            fatalError("an AAC frame over the limit")
+        }
         let pictures = (try? depacketizer.push(packet)) ?? []
         for picture in pictures where picture.nals.contains(where: { $0.count > H264RTPDepacketizer.maximumNALBytes }) {
             fatalError("a NAL unit over the limit")
