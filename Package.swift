@@ -6,6 +6,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistController", "MistControl"),
     ("MistInBuffer", "MistInput"),
     ("MistOutRTMP", "MistOutput"),
+    ("MistOutRTSP", "MistOutput"),
     ("MistInDTSC", "MistInput"),
     ("MistInMP4", "MistInput"),
     ("MistInFLV", "MistInput"),
@@ -92,7 +93,7 @@ let package = Package(
         .target(
             name: "MistOutput",
             dependencies: [
-                "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP", "MistTLS",
+                "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP", "MistTLS", "MistRTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -133,8 +134,8 @@ let package = Package(
                 name: "MistOutputTests",
                 dependencies: [
                     "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData", "MistShm",
-                    "ShmTestSupport", "MistTLS", "TLSTestSupport", .product(name: "NIOCore", package: "swift-nio"),
-                    .product(name: "NIOEmbedded", package: "swift-nio"),
+                    "ShmTestSupport", "MistTLS", "TLSTestSupport", "MistRTP",
+                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"),
                 ]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),

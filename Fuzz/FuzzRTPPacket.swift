@@ -1,5 +1,5 @@
-// libFuzzer target: datagrams as RTP packets and their H.264 and AAC payloads, and the whole
-// input as an SDP document. The first byte cuts the input into datagrams; each is read as a
+// libFuzzer target: datagrams as RTP packets and their H.264 and AAC payloads, the whole input
+// as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
 // packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
 // yield a unit over their limits; packets and descriptions written back read the same.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -38,5 +38,21 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     _ = depacketizer.flush()
+    // The same bytes as an RTSP connection, in pieces: whole items or a typed error.
+    var framer = RTSPFramer()
+    var start = 0
+    reading: while start < bytes.count {
+        let end = min(bytes.count, start + piece)
+        framer.append(bytes[start..<end])
+        start = end
+        while true {
+            let item: RTSPItem?
+            do { item = try framer.next() } catch { break reading }
+            guard let item else { break }
+            if case .request(let request) = item, request.body.count > RTSPFramer.maximumBody {
+                fatalError("a body over the limit")
+            }
+        }
+    }
     return 0
 }

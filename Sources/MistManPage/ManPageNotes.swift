@@ -61,6 +61,24 @@ enum ManPageNotes {
                     + "reloads the certificates. rtmps:// push targets work whether or not this is set."
             )
         ],
+        "MistOutRTSP": [
+            (
+                "PUBLISHING",
+                "Publishers push with ANNOUNCE (an SDP naming H.264 and AAC tracks), SETUP per track over TCP "
+                    + "interleaved, then RECORD, to rtsp://host:5554/<stream>?pass=<password>; ffmpeg: -f rtsp "
+                    + "-rtsp_transport tcp. The push is admitted as an RTMP push is (PUSH_REWRITE, STREAM_PUSH, "
+                    + "push:// sources and their host and password rules) and its media goes to the stream's buffer. "
+                    + "H.264 arrives as single NAL units, STAP-A or FU-A (RFC 6184), AAC as mpeg4-generic "
+                    + "(RFC 3640); other tracks are logged and left out. Each track's times start at its first "
+                    + "packet (RTCP sender reports are not read yet), and pictures are taken in arrival order, so "
+                    + "streams with B-frames are not supported yet."
+            ),
+            (
+                "NOT YET",
+                "Playback (DESCRIBE, PLAY) answers 501 Not Implemented and UDP transport 461 Unsupported "
+                    + "Transport; pulling from cameras (MistInRTSP) is not there yet."
+            ),
+        ],
         "MistUtilCertbot": [
             (
                 "AS THE AUTHENTICATION HOOK",

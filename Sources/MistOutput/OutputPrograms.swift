@@ -26,6 +26,13 @@ public enum OutputPrograms {
         }
     }
 
+    /// MistOutRTSP: RTSP publishers.
+    public static let rtsp = MistProgram(RTSPCapabilities.declaration) { options, logger in
+        try EventLoopListener.run(options, logger: logger) { channel in
+            try RTSPOutputHandler.pipeline(channel, logger: logger)
+        }
+    }
+
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
@@ -51,7 +58,7 @@ public enum OutputPrograms {
     public static let mp4 = format(.mp4, connector: "MP4")
 
     /// Every output program.
-    public static let all: [MistProgram] = [rtmp, dtsc, http, https, hls, httpTS, flv, mp4]
+    public static let all: [MistProgram] = [rtmp, rtsp, dtsc, http, https, hls, httpTS, flv, mp4]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
         MistProgram(format.capabilities) { options, logger in

@@ -101,7 +101,7 @@ import Testing
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
         #expect(
             controller.log.contains(
-                "Found 8 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP), 8 input(s) (Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, TS)"
+                "Found 9 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP), 8 input(s) (Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, TS)"
             ))
         controller.stop()
         #expect(controller.process.terminationStatus == 0)

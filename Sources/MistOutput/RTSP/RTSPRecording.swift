@@ -1,0 +1,178 @@
+import MistData
+import MistMedia
+import MistRTMP
+import MistRTP
+
+/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264 and AAC), which
+/// interleaved channel feeds which, and the conversion of their RTP into the DTSC frames the
+/// buffer takes. Pictures and frames are handed to `RTMPIngest` as the FLV payloads RTMP would
+/// carry, so both protocols build tracks and headers the same way.
+struct RTSPRecording {
+    enum Codec {
+        case h264(H264RTPDepacketizer)
+        case aac(AACRTPDepacketizer, config: [UInt8])
+    }
+
+    struct Track {
+        var codec: Codec
+        /// `a=control` of the media section (`streamid=0`, `trackID=1` ...).
+        var control: String
+        var clockRate: Int
+        var sps: [UInt8]?
+        var pps: [UInt8]?
+        var configSent = false
+        var firstTimestamp: UInt32?
+        var lastTimestamp: UInt32 = 0
+        var elapsed: Int64 = 0
+    }
+
+    private(set) var tracks: [Track] = []
+    /// Interleaved channel → track index (RTCP channels are absent: their packets are skipped).
+    var channels: [UInt8: Int] = [:]
+    private var ingest = RTMPIngest()
+    /// Media sections that are neither H.264 nor AAC, for the log.
+    private(set) var skipped: [String] = []
+
+    init(_ description: SessionDescription) {
+        for media in description.media {
+            guard let format = media.formats.first, let map = media.rtpmap(format), map.clockRate > 0 else {
+                skipped.append(media.kind)
+                continue
+            }
+            let control = media.attribute("control") ?? ""
+            let parameters = media.fmtp(format)
+            switch map.encoding.uppercased() {
+            case "H264":
+                var track = Track(
+                    codec: .h264(H264RTPDepacketizer()), control: control, clockRate: map.clockRate)
+                for set in (parameters["sprop-parameter-sets"] ?? "").split(separator: ",") {
+                    guard let unit = Base64.decode(set), let header = unit.first else { continue }
+                    if header & 0x1F == 7 { track.sps = unit }
+                    if header & 0x1F == 8 { track.pps = unit }
+                }
+                tracks.append(track)
+            case "MPEG4-GENERIC" where media.kind == "audio":
+                let config = RTSPRecording.hex(parameters["config"] ?? "")
+                guard config.count >= 2 else {
+                    skipped.append("audio without an AAC config")
+                    continue
+                }
+                tracks.append(
+                    Track(
+                        codec: .aac(AACRTPDepacketizer(fmtp: parameters), config: config), control: control,
+                        clockRate: map.clockRate))
+            default:
+                skipped.append("\(media.kind) \(map.encoding)")
+            }
+        }
+    }
+
+    static func hex(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var high: UInt8?
+        for character in text.utf8 {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
+            default: return []
+            }
+            if let first = high {
+                out.append(first << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return out
+    }
+
+    /// The track a SETUP URL names: the one whose control the URL ends with, else the next one
+    /// not yet set up.
+    func track(forSetup url: String, taken: Set<Int>) -> Int? {
+        if let index = tracks.indices.first(where: { !tracks[$0].control.isEmpty && url.hasSuffix(tracks[$0].control) })
+        {
+            return index
+        }
+        return tracks.indices.first { !taken.contains($0) }
+    }
+
+    /// The DTSC frames an interleaved RTP packet results in.
+    mutating func receive(channel: UInt8, payload: [UInt8]) throws -> [UInt8] {
+        guard let index = channels[channel], tracks.indices.contains(index) else { return [] }
+        let packet = try RTPPacket(parsing: payload[...])
+        var out: [UInt8] = []
+        switch tracks[index].codec {
+        case .h264(var depacketizer):
+            let pictures = try depacketizer.push(packet)
+            tracks[index].codec = .h264(depacketizer)
+            for picture in pictures where !picture.damaged {
+                out += try video(picture, track: index)
+            }
+        case .aac(var depacketizer, let config):
+            let frames = try depacketizer.push(packet)
+            tracks[index].codec = .aac(depacketizer, config: config)
+            let time = milliseconds(packet.timestamp, track: index)
+            if !tracks[index].configSent {
+                tracks[index].configSent = true
+                out += try ingest.handle(message(8, time: time, [0xAF, 0x00] + config))
+            }
+            // Frames after the first in one packet follow at 1024 samples each.
+            for (offset, frame) in frames.enumerated() {
+                let frameTime = time &+ UInt32(clamping: offset * 1024 * 1000 / max(1, tracks[index].clockRate))
+                out += try ingest.handle(message(8, time: frameTime, [0xAF, 0x01] + frame))
+            }
+        }
+        return out
+    }
+
+    private mutating func video(_ picture: H264RTPDepacketizer.AccessUnit, track index: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var keyframe = false
+        var body: [UInt8] = []
+        for nal in picture.nals {
+            guard let header = nal.first else { continue }
+            switch header & 0x1F {
+            case 7:
+                if tracks[index].sps != nal { tracks[index].configSent = false }
+                tracks[index].sps = nal
+                continue
+            case 8:
+                if tracks[index].pps != nal { tracks[index].configSent = false }
+                tracks[index].pps = nal
+                continue
+            case 9: continue  // access unit delimiters are not carried in FLV
+            case 5: keyframe = true
+            default: break
+            }
+            body += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: nal.count >> $0) } + nal
+        }
+        let time = milliseconds(picture.timestamp, track: index)
+        if !tracks[index].configSent, let sps = tracks[index].sps, let pps = tracks[index].pps,
+            let record = DecoderConfigurationBuilder.avcC(sps: [sps], pps: [pps])
+        {
+            tracks[index].configSent = true
+            out += try ingest.handle(message(9, time: time, [0x17, 0, 0, 0, 0] + record))
+        }
+        guard !body.isEmpty, tracks[index].configSent else { return out }
+        out += try ingest.handle(message(9, time: time, [keyframe ? 0x17 : 0x27, 1, 0, 0, 0] + body))
+        return out
+    }
+
+    /// A track's RTP time as milliseconds since its first packet (32-bit wraps followed).
+    private mutating func milliseconds(_ timestamp: UInt32, track index: Int) -> UInt32 {
+        if tracks[index].firstTimestamp == nil {
+            tracks[index].firstTimestamp = timestamp
+            tracks[index].lastTimestamp = timestamp
+        }
+        tracks[index].elapsed += Int64(Int32(bitPattern: timestamp &- tracks[index].lastTimestamp))
+        tracks[index].lastTimestamp = timestamp
+        let ticks = max(0, tracks[index].elapsed)
+        return UInt32(truncatingIfNeeded: ticks * 1000 / Int64(tracks[index].clockRate))
+    }
+
+    private func message(_ type: UInt8, time: UInt32, _ payload: [UInt8]) -> RTMPMessage {
+        RTMPMessage(type: type, streamID: 1, timestamp: time, payload: payload)
+    }
+}

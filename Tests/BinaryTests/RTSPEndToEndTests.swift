@@ -1,0 +1,62 @@
+import Foundation
+import MistData
+import Testing
+
+/// MistOutRTSP under the controller: ffmpeg publishes H.264 and AAC with `-f rtsp` (ANNOUNCE,
+/// SETUP over TCP interleaved, RECORD) into a `push://` stream, which plays over HTTP; a push
+/// into a stream not configured for it is refused.
+@Suite(.serialized) struct RTSPEndToEndTests {
+    static func push(_ url: String, seconds: Int, log: URL) throws -> Process {
+        try MediaTools.ffmpeg(
+            [
+                "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", "libx264", "-preset",
+                "ultrafast", "-tune", "zerolatency", "-g", "50", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-b:a", "96k", "-f", "rtsp", "-rtsp_transport", "tcp", url,
+            ], log: log)
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func ffmpegPublishesOverRTSPAndTheStreamPlays() throws {
+        let rtspPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"live": {"name": "live", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
+        let folder = controller.folder
+
+        // Not configured for pushes: refused, and ffmpeg gives up.
+        let refused = try Self.push(
+            "rtsp://127.0.0.1:\(rtspPort)/elsewhere", seconds: 5, log: folder.appendingPathComponent("refused.log"))
+        #expect(BoundedWait.exit(refused, seconds: 20, "refused ffmpeg") && refused.terminationStatus != 0)
+
+        let push = try Self.push(
+            "rtsp://127.0.0.1:\(rtspPort)/live", seconds: 30, log: folder.appendingPathComponent("push.log"))
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        #expect(controller.log.contains("RTSP push from"))
+
+        let info = try HTTPTestClient(port: httpPort).get("/json_live.js").json()
+        let codecs = Set((info["meta"]["tracks"].objectValue ?? JSONObject()).map { $0.value["codec"].asString })
+        #expect(codecs == ["H264", "AAC"])
+
+        let recording = folder.appendingPathComponent("viewer.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(httpPort)/live.ts", "-t", "4", "-c", "copy", "-f", "mpegts", recording.path],
+            log: folder.appendingPathComponent("viewer.log"))
+        let report = try MediaTools.report(recording.path)
+        let video = try #require(report["video"])
+        #expect(video.codec == "h264" && video.width == 640 && video.height == 360)
+        #expect(video.pts.count >= 75, "\(video.pts.count) frames in 4 s")
+        #expect(video.dts == video.dts.sorted())
+        #expect(report["audio"]?.codec == "aac")
+        // Steps of 40 ms between pictures (25 fps), as RTP's 90 kHz clock said.
+        let steps = zip(video.pts.sorted(), video.pts.sorted().dropFirst()).map { ($1 - $0) * 1000 }
+        #expect(steps.allSatisfy { abs($0 - 40) <= 2 }, "\(Set(steps.map { Int($0.rounded()) }))")
+    }
+}
