@@ -135,7 +135,8 @@ let package = Package(
                 dependencies: [
                     "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData", "MistShm",
                     "ShmTestSupport", "MistTLS", "TLSTestSupport", "MistRTP",
-                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                    .product(name: "NIOCore", package: "swift-nio"),
+                    .product(name: "NIOEmbedded", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"),
                 ]),
             .testTarget(name: "MistRTMPTests", dependencies: ["MistRTMP", "MistMedia", "MistOutput", "MistData"]),
