@@ -74,9 +74,17 @@ enum ManPageNotes {
                     + "streams with B-frames are not supported yet."
             ),
             (
+                "PLAYING",
+                "Players ask rtsp://host:5554/<stream> with DESCRIBE (an SDP of the stream's H.264 and AAC tracks, "
+                    + "controls track1, track2), SETUP per track over TCP interleaved, then PLAY (ffmpeg and "
+                    + "ffprobe: -rtsp_transport tcp). The play triggers apply as for HTTP viewers. Live streams "
+                    + "only: every viewer of a stream with the same channels shares one fan-out group that "
+                    + "packetizes each frame once (the parameter sets go before every keyframe, where viewers join)."
+            ),
+            (
                 "NOT YET",
-                "Playback (DESCRIBE, PLAY) answers 501 Not Implemented and UDP transport 461 Unsupported "
-                    + "Transport; pulling from cameras (MistInRTSP) is not there yet."
+                "Files over RTSP answer 501 Not Implemented, PAUSE too; UDP transport answers 461 Unsupported "
+                    + "Transport; pulling from cameras (MistInRTSP) and RTSP push targets are not there yet."
             ),
         ],
         "MistUtilCertbot": [

@@ -3,8 +3,9 @@ import MistData
 import Testing
 
 /// MistOutRTSP under the controller: ffmpeg publishes H.264 and AAC with `-f rtsp` (ANNOUNCE,
-/// SETUP over TCP interleaved, RECORD) into a `push://` stream, which plays over HTTP; a push
-/// into a stream not configured for it is refused.
+/// SETUP over TCP interleaved, RECORD) into a `push://` stream, which plays over HTTP and back
+/// over RTSP (DESCRIBE, SETUP, PLAY) to ffprobe and ffmpeg; a push into a stream not configured
+/// for it is refused.
 @Suite(.serialized) struct RTSPEndToEndTests {
     static func push(_ url: String, seconds: Int, log: URL) throws -> Process {
         try MediaTools.ffmpeg(
@@ -58,5 +59,24 @@ import Testing
         // Steps of 40 ms between pictures (25 fps), as RTP's 90 kHz clock said.
         let steps = zip(video.pts.sorted(), video.pts.sorted().dropFirst()).map { ($1 - $0) * 1000 }
         #expect(steps.allSatisfy { abs($0 - 40) <= 2 }, "\(Set(steps.map { Int($0.rounded()) }))")
+
+        // Played back over RTSP: ffprobe reads the SDP and the streams, ffmpeg records pictures
+        // that decode, at 25 fps, with the audio.
+        let url = "rtsp://127.0.0.1:\(rtspPort)/live"
+        let streams =
+            try MediaTools.probe(url, arguments: ["-rtsp_transport", "tcp", "-show_streams"])["streams"]
+            .arrayValue ?? []
+        #expect(Set(streams.map { $0["codec_name"].asString }) == ["h264", "aac"])
+        #expect(streams.first { $0["codec_name"] == "h264" }?["width"].intValue == 640)
+        let copy = folder.appendingPathComponent("rtsp.ts")
+        try MediaTools.make(
+            ["-rtsp_transport", "tcp", "-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", copy.path],
+            log: folder.appendingPathComponent("rtsp-viewer.log"))
+        let played = try MediaTools.report(copy.path)
+        let rtspVideo = try #require(played["video"])
+        #expect(rtspVideo.pts.count >= 75, "\(rtspVideo.pts.count) frames over RTSP in 4 s")
+        #expect(played["audio"]?.codec == "aac")
+        #expect(try MediaTools.decodeErrors(copy.path, log: folder.appendingPathComponent("decode.log")).isEmpty)
+        #expect(controller.log.contains("RTSP viewer"))
     }
 }

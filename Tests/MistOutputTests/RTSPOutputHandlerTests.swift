@@ -6,8 +6,8 @@ import Testing
 @testable import MistOutput
 
 /// The RTSP server's answers before any stream is involved, on an embedded channel: OPTIONS,
-/// ANNOUNCE and SETUP in order, UDP refused with 461, playback with 501, garbage with 400 and a
-/// close.
+/// ANNOUNCE and SETUP in order, UDP refused with 461, a publisher's DESCRIBE with 455, garbage
+/// with 400 and a close.
 @Suite struct RTSPOutputHandlerTests {
     static func channel() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
@@ -28,7 +28,8 @@ import Testing
     @Test func aPublishersRequestsAreAnsweredInOrder() throws {
         let channel = try Self.channel()
         let options = try Self.ask(channel, "OPTIONS rtsp://127.0.0.1/live RTSP/1.0\r\nCSeq: 1\r\n\r\n")
-        #expect(options.hasPrefix("RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS, ANNOUNCE, SETUP, RECORD"))
+        #expect(
+            options.hasPrefix("RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD"))
         #expect(
             try Self.ask(channel, "SETUP rtsp://127.0.0.1/live/streamid=0 RTSP/1.0\r\nCSeq: 2\r\n\r\n")
                 .hasPrefix("RTSP/1.0 455"))
@@ -52,9 +53,10 @@ import Testing
             tcp.hasPrefix(
                 "RTSP/1.0 200 OK\r\nCSeq: 5\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\nSession: ")
         )
+        // A publisher cannot also play.
         #expect(
             try Self.ask(channel, "DESCRIBE rtsp://127.0.0.1/live RTSP/1.0\r\nCSeq: 6\r\n\r\n").hasPrefix(
-                "RTSP/1.0 501"))
+                "RTSP/1.0 455"))
         #expect(channel.isActive)
     }
 

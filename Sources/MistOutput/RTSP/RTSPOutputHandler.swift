@@ -2,6 +2,7 @@ import Logging
 import MistCore
 import MistNet
 import MistRTP
+import MistShm
 import MistStream
 import NIOCore
 import NIOPosix
@@ -9,14 +10,16 @@ import NIOPosix
 /// One RTSP connection on its event loop. A publisher (ffmpeg `-f rtsp`, encoders) sends
 /// ANNOUNCE with its SDP, SETUP per track over TCP interleaved, then RECORD: admitted by the same
 /// rules as RTMP pushes (PUSH_REWRITE, STREAM_PUSH, `push://` sources and their passwords), its
-/// H.264 and AAC go to the stream's buffer with back-pressure. Playback (DESCRIBE, PLAY) and UDP
-/// transport are not served yet and get 501 and 461.
+/// H.264 and AAC go to the stream's buffer with back-pressure. A player sends DESCRIBE, SETUP per
+/// track over TCP interleaved, then PLAY: admitted by the play triggers, it joins the stream's
+/// RTSP fan-out group, which packetizes each frame once for all its viewers. Files over RTSP,
+/// PAUSE and UDP transport are not served yet (501, 461).
 final class RTSPOutputHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     /// A connection that sends nothing for this long is closed.
     static let idleSeconds: Int64 = 60
-    static let methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
+    static let methods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
 
     let connection: ChannelConnection
     let logger: Logger
@@ -34,6 +37,12 @@ final class RTSPOutputHandler: ChannelInboundHandler {
     private var lastActivity = NIODeadline.now()
     private var idleCheck: RepeatedTask?
     private var rtpErrors = 0
+    /// A player's stream after DESCRIBE: what it plays, its tracks, the channel each track was
+    /// set up on, and its triggers and statistics.
+    private var playing:
+        (reader: StreamReader, tracks: [StreamTrack], stream: String, admission: PlayAdmission, stats: Int)?
+    private var playChannels: [Int: UInt8] = [:]
+    private var body: (any StreamingBody)?
 
     init(connection: ChannelConnection, logger: Logger) {
         self.connection = connection
@@ -52,7 +61,10 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         idleCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(10), delay: .seconds(10)) { _ in
             let handler = loopBound.value
-            guard NIODeadline.now() - handler.lastActivity > .seconds(Self.idleSeconds) else { return }
+            // A player may only listen; its fan-out drops it when it stops taking data.
+            guard handler.body == nil, NIODeadline.now() - handler.lastActivity > .seconds(Self.idleSeconds) else {
+                return
+            }
             handler.logger.mist(.medium, "RTSP \(handler.connection.peer) sent nothing for \(Self.idleSeconds) s")
             handler.close()
         }
@@ -114,6 +126,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             self.recording = recording
             announcedURL = request.url
             reply(request)
+        case "SETUP" where playing != nil:
+            setUpPlayer(request)
         case "SETUP":
             guard var recording else { return reply(request, "455 Method Not Valid in This State") }
             let transport = request.header("transport") ?? ""
@@ -136,8 +150,15 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         case "TEARDOWN":
             reply(request)
             close()
-        case "DESCRIBE", "PLAY", "PAUSE":
-            logger.mist(.info, "RTSP \(connection.peer) asked to \(request.method): playback is not served yet")
+        case "DESCRIBE":
+            guard recording == nil, playing == nil else { return reply(request, "455 Method Not Valid in This State") }
+            describe(request)
+        case "PLAY":
+            guard playing != nil, !playChannels.isEmpty, body == nil else {
+                return reply(request, "455 Method Not Valid in This State")
+            }
+            play(request)
+        case "PAUSE":
             reply(request, "501 Not Implemented")
         default:
             reply(request, "501 Not Implemented")
@@ -237,6 +258,122 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         }
     }
 
+    // MARK: Playing
+
+    private enum Description: @unchecked Sendable {
+        case refused(String, String)
+        case ready(reader: StreamReader, tracks: [StreamTrack], stream: String, admission: PlayAdmission, stats: Int)
+    }
+
+    /// DESCRIBE: the play triggers and opening the stream on the blocking pool, then the SDP.
+    private func describe(_ request: RTSPRequest) {
+        guard let context else { return }
+        busy = true
+        let (connection, logger) = (connection, logger)
+        let query = Dictionary(
+            URLQuery.parse(Array(request.url.utf8.drop { $0 != UInt8(ascii: "?") }.dropFirst())).map {
+                ($0.name, $0.value)
+            }, uniquingKeysWith: { first, _ in first })
+        let admission = PlayAdmission(
+            host: connection.peerHost, connector: "RTSP", url: request.url,
+            token: ViewerSession.token(query: query, userAgent: request.header("user-agent") ?? ""), logger: logger)
+        let requested = StreamName.sanitize(request.path)
+        OutputEventLoops.offload(
+            on: context.eventLoop,
+            { () -> Description in
+                guard let stream = admission.admit(requested) else {
+                    return .refused("403 Forbidden", "refused by a trigger")
+                }
+                let opened = try TrackChoice.open(
+                    stream, videoCodecs: ["H264"], audioCodecs: ["AAC"], query: query, logger: logger)
+                guard opened.reader.isLive else {
+                    return .refused("501 Not Implemented", "files are not served over RTSP yet")
+                }
+                guard admission.play(stream) else { return .refused("403 Forbidden", "playback refused by a trigger") }
+                let stats = ConnectionStats.open(
+                    connection, stream: stream, host: connection.peerHost, connector: "RTSP", token: admission.token)
+                let tracks = [opened.video, opened.audio].compactMap { $0 }
+                return .ready(reader: opened.reader, tracks: tracks, stream: stream, admission: admission, stats: stats)
+            }
+        ) { [self] result in
+            busy = false
+            switch result {
+            case .failure(let error):
+                logger.mist(.info, "RTSP play of \(requested) for \(connection.peer) refused: \(error)")
+                reply(request, "404 Not Found")
+            case .success(.refused(let status, let reason)):
+                logger.mist(.info, "RTSP play of \(requested) for \(connection.peer) refused: \(reason)")
+                reply(request, status)
+            case .success(.ready(let reader, let tracks, let stream, let admission, let stats)):
+                playing = (reader, tracks, stream, admission, stats)
+                do {
+                    let host = connection.channel.localAddress?.ipAddress ?? "0.0.0.0"
+                    let sdp = Array(try RTSPLiveMuxer.describe(stream: stream, host: host, tracks: tracks).text.utf8)
+                    let base = request.url.hasSuffix("/") ? request.url : request.url + "/"
+                    send(
+                        RTSPFramer.response(
+                            "200 OK", cseq: request.header("cseq"),
+                            headers: [RTSPHeader("Content-Base", base), RTSPHeader("Content-Type", "application/sdp")],
+                            body: sdp))
+                } catch {
+                    logger.mist(.warn, "RTSP cannot describe \(stream): \(error)")
+                    reply(request, "415 Unsupported Media Type")
+                }
+            }
+            process()
+        }
+    }
+
+    private func setUpPlayer(_ request: RTSPRequest) {
+        guard let playing else { return }
+        let transport = request.header("transport") ?? ""
+        guard transport.contains("TCP"), let channel = Self.interleaved(transport) else {
+            return reply(request, "461 Unsupported Transport")
+        }
+        let named = playing.tracks.indices.first { request.url.hasSuffix("track\($0 + 1)") }
+        guard let index = named ?? playing.tracks.indices.first(where: { playChannels[$0] == nil }) else {
+            return reply(request, "404 Not Found")
+        }
+        playChannels[index] = channel
+        reply(request, headers: [RTSPHeader("Transport", transport), RTSPHeader("Session", "\(session);timeout=60")])
+    }
+
+    /// PLAY: the answer, then the stream's RTSP fan-out group from its next keyframe.
+    private func play(_ request: RTSPRequest) {
+        guard let playing else { return }
+        let chosen = playing.tracks.indices.filter { playChannels[$0] != nil }
+        let tracks = chosen.map { playing.tracks[$0] }
+        let channels = chosen.compactMap { playChannels[$0] }
+        let answer = RTSPFramer.response(
+            "200 OK", cseq: request.header("cseq"),
+            headers: [RTSPHeader("Session", session), RTSPHeader("Range", "npt=now-")])
+        do {
+            let group = try LiveFanOutRegistry.join(
+                stream: playing.stream, format: "RTSP\(channels)", reader: playing.reader, tracks: tracks,
+                home: connection.channel.eventLoop, logger: logger
+            ) { try RTSPLiveMuxer(tracks: tracks, channels: channels) }
+            let viewer = FanOutViewer(connection: connection, chunked: false, own: answer)
+            viewer.onClose = { [admission = playing.admission, stream = playing.stream, stats = playing.stats] in
+                admission.close(stream)
+                ConnectionStats.close(stats)
+            }
+            self.playing = nil
+            logger.mist(.info, "RTSP viewer \(connection.peer) plays live \(playing.stream)")
+            let body = FanOutBody(group: group, viewer: viewer)
+            self.body = body
+            let loopBound = NIOLoopBound(self, eventLoop: connection.channel.eventLoop)
+            body.start { _ in loopBound.value.close() }
+        } catch {
+            logger.mist(.warn, "RTSP play of \(playing.stream) for \(connection.peer) failed: \(error)")
+            reply(request, "500 Internal Server Error")
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        body?.writabilityChanged()
+        context.fireChannelWritabilityChanged()
+    }
+
     private func media(channel: UInt8, payload: [UInt8]) {
         guard let buffer, let context, var recording else { return }
         do {
@@ -262,6 +399,13 @@ final class RTSPOutputHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
         idleCheck?.cancel()
+        body?.channelClosed()
+        body = nil
+        if let playing {
+            playing.admission.close(playing.stream)
+            ConnectionStats.close(playing.stats)
+        }
+        playing = nil
         if let buffer { BufferLink.finish(buffer) }
         buffer = nil
         if let stats { ConnectionStats.close(stats) }

@@ -1,0 +1,130 @@
+import MistData
+import MistMedia
+import MistRTP
+import MistShm
+
+/// RTP over RTSP's TCP interleaving for a fan-out group: each frame packetized once (H.264 in
+/// RFC 6184 mode 1 with the parameter sets before every keyframe, AAC as RFC 3640 AAC-hbr) and
+/// framed on the channels the group's viewers set up. Video keyframes are where viewers join.
+struct RTSPLiveMuxer: LiveMuxer {
+    struct Track {
+        var isVideo: Bool
+        var channel: UInt8
+        var clockRate: UInt64
+        var payloadType: UInt8
+        var ssrc = UInt32.random(in: 1...UInt32.max)
+        var sequence = UInt16.random(in: 0...UInt16.max)
+        var lengthSize = 4
+        var parameterSets: [[UInt8]] = []
+    }
+
+    static let maximumPayload = 1400
+    private var tracks: [Track]
+    private let hasVideo: Bool
+
+    /// `channels[i]` is the interleaved RTP channel of `tracks[i]`.
+    init(tracks streamTracks: [StreamTrack], channels: [UInt8]) throws {
+        var made: [Track] = []
+        for (track, channel) in zip(streamTracks, channels) {
+            if track.info.type == "video" {
+                var entry = Track(isVideo: true, channel: channel, clockRate: 90_000, payloadType: 96)
+                let configuration = try AVCDecoderConfiguration(bytes: track.info.initData)
+                entry.lengthSize = configuration.lengthSize
+                entry.parameterSets = configuration.sequenceParameterSets + configuration.pictureParameterSets
+                made.append(entry)
+            } else {
+                made.append(
+                    Track(isVideo: false, channel: channel, clockRate: UInt64(max(1, track.info.rate)), payloadType: 97)
+                )
+            }
+        }
+        tracks = made
+        hasVideo = made.contains { $0.isVideo }
+    }
+
+    var header: [UInt8] { [] }
+
+    mutating func add(position: Int, packet: DTSCPacket, data: UnsafeRawBufferPointer, into out: inout [UInt8])
+        throws -> Bool
+    {
+        guard tracks.indices.contains(position) else { return false }
+        let track = tracks[position]
+        let presentation = UInt64(max(0, Int64(clamping: packet.time).addingClamped(packet.offset)))
+        let timestamp = UInt32(truncatingIfNeeded: presentation &* track.clockRate / 1000)
+        var payloads: [[UInt8]]
+        if track.isVideo {
+            var nals: [ArraySlice<UInt8>] = packet.isKeyframe ? track.parameterSets.map { $0[...] } : []
+            let bytes = Array(data)
+            var offset = 0
+            while offset + track.lengthSize <= bytes.count {
+                var length = 0
+                for byte in bytes[offset..<(offset + track.lengthSize)] { length = length << 8 | Int(byte) }
+                offset += track.lengthSize
+                guard length > 0, length <= bytes.count - offset else { break }
+                let nal = bytes[offset..<(offset + length)]
+                offset += length
+                let type = nal[nal.startIndex] & 0x1F
+                // Parameter sets and delimiters in the data are replaced by the configuration's.
+                if type == 9 || (packet.isKeyframe && (type == 7 || type == 8)) { continue }
+                nals.append(nal)
+            }
+            payloads = H264RTPPacketizer(maximumPayload: Self.maximumPayload).payloads(nals)
+        } else {
+            payloads = AACRTPPacketizer(maximumPayload: Self.maximumPayload).payloads([Array(data)[...]])
+                .map(\.payload)
+        }
+        for (index, payload) in payloads.enumerated() {
+            let rtp = RTPPacket(
+                marker: track.isVideo ? index == payloads.count - 1 : true, payloadType: track.payloadType,
+                sequenceNumber: tracks[position].sequence, timestamp: timestamp, ssrc: track.ssrc, payload: payload[...]
+            )
+            tracks[position].sequence &+= 1
+            let bytes = rtp.bytes
+            out += [
+                0x24, track.channel, UInt8(truncatingIfNeeded: bytes.count >> 8),
+                UInt8(truncatingIfNeeded: bytes.count),
+            ]
+            out += bytes
+        }
+        return hasVideo ? track.isVideo && packet.isKeyframe : true
+    }
+
+    mutating func finish() -> [UInt8] { [] }
+
+    /// The SDP for `tracks` of `stream`, controls `track1`, `track2` ... in order.
+    static func describe(stream: String, host: String, tracks: [StreamTrack]) throws -> SessionDescription {
+        var media: [SessionDescription.Media] = []
+        for (number, track) in tracks.enumerated() {
+            if track.info.type == "video" {
+                let configuration = try AVCDecoderConfiguration(bytes: track.info.initData)
+                let sets = (configuration.sequenceParameterSets + configuration.pictureParameterSets)
+                    .map(Base64.encode).joined(separator: ",")
+                let level = [configuration.profile, configuration.compatibility, configuration.level]
+                    .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                var section = SessionDescription.Media(kind: "video", port: 0, transport: "RTP/AVP", formats: ["96"])
+                section.attributes = [
+                    ("rtpmap", "96 H264/90000"),
+                    ("fmtp", "96 packetization-mode=1;profile-level-id=\(level);sprop-parameter-sets=\(sets)"),
+                    ("control", "track\(number + 1)"),
+                ]
+                media.append(section)
+            } else {
+                let config = track.info.initData.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                var section = SessionDescription.Media(kind: "audio", port: 0, transport: "RTP/AVP", formats: ["97"])
+                section.attributes = [
+                    ("rtpmap", "97 MPEG4-GENERIC/\(track.info.rate)/\(max(1, track.info.channels))"),
+                    (
+                        "fmtp",
+                        "97 streamtype=5;profile-level-id=15;mode=AAC-hbr;sizelength=13;indexlength=3;"
+                            + "indexdeltalength=3;config=\(config)"
+                    ),
+                    ("control", "track\(number + 1)"),
+                ]
+                media.append(section)
+            }
+        }
+        return SessionDescription(
+            lines: [("v", "0"), ("o", "- 0 0 IN IP4 \(host)"), ("s", stream), ("c", "IN IP4 0.0.0.0"), ("t", "0 0")],
+            attributes: [("control", "*"), ("range", "npt=now-")], media: media)
+    }
+}
