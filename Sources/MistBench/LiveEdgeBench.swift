@@ -23,13 +23,14 @@ enum LiveEdgeBench {
             return
         }
         let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        // `MIST_BENCH_SERVER=<rtmp port>,<http port>` measures a server already running (MistServer
+        // `MIST_BENCH_SERVER=<rtmp port>,<http port>[,<https port>]` measures a server already running (MistServer
         // for a side-by-side run, with a `bench` stream whose source is push://); its processes
         // are found by name.
         let external = ProcessInfo.processInfo.environment["MIST_BENCH_SERVER"]?.split(separator: ",").compactMap {
             Int($0)
         }
-        let ours = external?.count != 2
+        // A third port is the external server's HTTPS connector, for the HTTPS fan-out run.
+        let ours = (external?.count ?? 0) < 2
         let rtmpPort = ours ? 21000 + Int(getpid() % 1000) : external![0]
         let httpPort = ours ? rtmpPort + 1000 : external![1]
         let rtmp = Process()
@@ -39,7 +40,7 @@ enum LiveEdgeBench {
         http.executableURL = directory.appendingPathComponent("MistOutHTTP")
         http.arguments = ["-p", String(httpPort), "-i", "127.0.0.1", "-g", "2"]
         // HTTPS beside HTTP, with a certificate made for the run, so both are measured alike.
-        let httpsPort = rtmpPort + 2000
+        let httpsPort = ours ? rtmpPort + 2000 : external?.count == 3 ? external![2] : 0
         let https = Process()
         https.executableURL = directory.appendingPathComponent("MistOutHTTPS")
         let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("mist-bench-\(getpid())")
@@ -104,7 +105,7 @@ enum LiveEdgeBench {
                 } ?? [("ts", 200), ("https", 200), ("ts", 2000), ("rtmp", 500)]
             // `https`: HTTP-TS over TLS from MistOutHTTPS (ours only).
             let trusting = try TLSContext.client(verify: false)
-            for (kind, count) in runs where ours || kind != "https" {
+            for (kind, count) in runs where kind != "https" || httpsPort != 0 {
                 let port = kind == "rtmp" ? rtmpPort : kind == "https" ? httpsPort : httpPort
                 // Ours serves every viewer of a protocol in one process; MistServer one per viewer.
                 let name =

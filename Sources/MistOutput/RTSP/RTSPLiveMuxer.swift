@@ -49,7 +49,7 @@ struct RTSPLiveMuxer: LiveMuxer {
     {
         guard tracks.indices.contains(position) else { return false }
         let track = tracks[position]
-        let presentation = UInt64(max(0, Int64(clamping: packet.time).addingClamped(packet.offset)))
+        let presentation = UInt64(clamping: Int64(clamping: packet.time).addingClamped(packet.offset))
         let timestamp = UInt32(truncatingIfNeeded: presentation &* track.clockRate / 1000)
         var payloads: [[UInt8]]
         if track.isVideo {

@@ -166,10 +166,15 @@ struct RTSPRecording {
             tracks[index].firstTimestamp = timestamp
             tracks[index].lastTimestamp = timestamp
         }
-        tracks[index].elapsed += Int64(Int32(bitPattern: timestamp &- tracks[index].lastTimestamp))
+        // Clamped: a sender's clock is outside data, and may jump by ±2^31 every packet.
+        tracks[index].elapsed = tracks[index].elapsed.addingClamped(
+            Int64(Int32(bitPattern: timestamp &- tracks[index].lastTimestamp)))
         tracks[index].lastTimestamp = timestamp
         let ticks = max(0, tracks[index].elapsed)
-        return UInt32(truncatingIfNeeded: ticks * 1000 / Int64(tracks[index].clockRate))
+        let (scaled, overflow) = ticks.multipliedReportingOverflow(by: 1000)
+        let milliseconds =
+            overflow ? ticks / Int64(tracks[index].clockRate) * 1000 : scaled / Int64(tracks[index].clockRate)
+        return UInt32(truncatingIfNeeded: milliseconds)
     }
 
     private func message(_ type: UInt8, time: UInt32, _ payload: [UInt8]) -> RTMPMessage {
