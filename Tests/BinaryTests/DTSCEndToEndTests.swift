@@ -104,7 +104,9 @@ import Testing
         #expect(fromFile.count == expected.count)
         #expect(fromFile.count != expected.count || fromFile == expected)
 
-        // The header cache beside the file describes both tracks with their keys.
+        // The header cache beside the file describes both tracks with their keys. (The input
+        // writes it, atomically, after publishing the stream: a fast reader can be done first.)
+        #expect(waitFor(seconds: 10) { FileManager.default.fileExists(atPath: file.path + ".dtsh") })
         let cache = try DTSHHeader(fileBytes: Array(Data(contentsOf: URL(fileURLWithPath: file.path + ".dtsh"))))
         #expect(cache.isVOD)
         #expect(cache.tracks.map(\.codec) == ["H264", "AAC"])
