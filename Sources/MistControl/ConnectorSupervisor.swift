@@ -199,7 +199,9 @@ public final class ConnectorSupervisor: Sendable {
             let how = status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)"
             let when = delay > 0 ? "restarting in \(delay) s" : "restarting"
             let reason = status == 0 ? nil : lastError(child.pid)
-            state.failures[key] = reason ?? (status == 0 ? nil : how)
+            // The child's last error line may still be on its way through the log pipe; then the
+            // reason the previous failure gave stands (a connector fails the same way each time).
+            state.failures[key] = status == 0 ? nil : reason ?? state.failures[key] ?? how
             logger.mist(
                 .warn,
                 "Connector \(child.name) (pid \(child.pid)) \(how) after \(Int(ranFor)) s\(reason.map { " (\($0))" } ?? ""); \(when)"
