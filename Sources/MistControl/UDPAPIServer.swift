@@ -16,14 +16,9 @@ import NIOPosix
 public enum UDPAPIServer {
     /// The address from `UDP_API`, or MistServer's default.
     static func address() -> (host: String, port: Int) {
-        var text = getenv("UDP_API").map { String(cString: $0) } ?? ""
-        if !text.hasPrefix("udp://") { text = "udp://localhost:4242" }
-        let authority = text.dropFirst(6).prefix { $0 != "/" }
-        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...])
-        else { return (String(authority), 4242) }
-        var host = String(authority[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
+        let configured = getenv("UDP_API").map { String(cString: $0) } ?? ""
+        let address = UDPAddress.parse(configured) ?? ("localhost", 4242)
+        return (address.host, address.port ?? 4242)
     }
 
     /// Binds the UDP API (falling back to any free port on the same host, as MistServer does)

@@ -15,12 +15,30 @@ import MistStream
 public enum BufferPushClient {
     public enum Refusal: Error, CustomStringConvertible {
         case refused(String)
+        /// The buffer answered the new push with this reason instead of taking it.
+        case notAccepted(String)
+        /// The buffer's connection closed before it could be handed on.
+        case bufferLeft
 
         public var description: String {
             switch self {
             case .refused(let reason): return "push refused: \(reason)"
+            case .notAccepted(let reason): return reason
+            case .bufferLeft: return "the buffer left"
             }
         }
+    }
+
+    /// A publisher's way in, as the event-loop outputs take it over: `connect`, then the buffer's
+    /// acceptance, then the socket detached for a channel (the caller owns the descriptor).
+    static func open(stream: String, peerHost: String, password: String?, logger: Logger) throws -> Int32 {
+        let target = try connect(stream: stream, peerHost: peerHost, password: password, logger: logger)
+        if let reason = awaitAcceptance(target) {
+            target.close()
+            throw Refusal.notAccepted(reason)
+        }
+        guard let descriptor = target.detach() else { throw Refusal.bufferLeft }
+        return descriptor
     }
 
     public static func connect(

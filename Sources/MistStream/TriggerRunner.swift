@@ -1,5 +1,6 @@
 import Logging
 import MistCore
+import MistData
 import MistNet
 import MistTLS
 
@@ -142,7 +143,7 @@ enum TriggerRunner {
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        let hex = bytes.map { Hex.encode([$0]) }
         return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
     }
 

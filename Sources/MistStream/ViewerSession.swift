@@ -2,6 +2,7 @@ import COpenSSL
 import CZlib
 import Logging
 import MistCore
+import MistData
 import Synchronization
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ public enum ViewerSession {
         if mode & 1 != 0 { bytes += Array(connector.utf8) }
         var digest = [UInt8](repeating: 0, count: 32)
         _ = bytes.withUnsafeBufferPointer { SHA256($0.baseAddress, $0.count, &digest) }
-        return digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return Hex.encode(digest)
     }
 
     /// An address as 16 bytes: IPv6 as is, IPv4 as `::ffff:a.b.c.d`; unparsable ones as zeros.

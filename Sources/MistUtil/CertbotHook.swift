@@ -72,6 +72,11 @@ public enum CertbotHook {
         environment["MIST_CERTBOT_HTTPS_PORT"].flatMap { Int64($0) } ?? 443
     }
 
+    /// How long to give the controller to act on a change: 5 s, or `MIST_CERTBOT_SETTLE_MS`.
+    static func settleMilliseconds(_ environment: Environment) -> Int {
+        environment["MIST_CERTBOT_SETTLE_MS"].flatMap { Int($0) } ?? 5000
+    }
+
     enum PortOwner: Equatable {
         case none
         case http(JSONValue)
@@ -132,8 +137,7 @@ public enum CertbotHook {
             usleepMilliseconds(1000)
         }
         // Time for the controller to restart the connector with the new option.
-        let settle = environment["MIST_CERTBOT_SETTLE_MS"].flatMap { Int($0) } ?? 5000
-        usleepMilliseconds(settle)
+        usleepMilliseconds(settleMilliseconds(environment))
         logger.mist(.info, "Success: the challenge is answered on port \(port)")
         return 0
     }
@@ -167,8 +171,7 @@ public enum CertbotHook {
                 UDPAPIClient.send(command)
             }
         }
-        let settle = environment["MIST_CERTBOT_SETTLE_MS"].flatMap { Int($0) } ?? 5000
-        usleepMilliseconds(settle)
+        usleepMilliseconds(settleMilliseconds(environment))
         return 0
     }
 }

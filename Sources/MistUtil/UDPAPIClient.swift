@@ -1,3 +1,4 @@
+import MistCore
 import MistData
 import MistShm
 
@@ -23,12 +24,8 @@ enum UDPAPIClient {
     /// Sends `command` as one datagram; false when the address cannot be used.
     @discardableResult
     static func send(_ command: JSONValue) -> Bool {
-        let url = address()
-        let authority = url.dropFirst(6).prefix { $0 != "/" }
-        guard let colon = authority.lastIndex(of: ":") else { return false }
-        var host = String(authority[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let port = String(authority[authority.index(after: colon)...])
+        guard let (host, number) = UDPAddress.parse(address()), let number else { return false }
+        let port = String(number)
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?

@@ -35,18 +35,9 @@ import Testing
 
         var depacketizer = H264RTPDepacketizer()
         var pictures: [H264RTPDepacketizer.AccessUnit] = []
-        var datagram = [UInt8](repeating: 0, count: 65536)
         var kinds = Set<Int>()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            var entry = pollfd(fd: receiver.descriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&entry, 1, 1000) > 0 else {
-                if !sender.isRunning { break }
-                continue
-            }
-            let count = recv(receiver.descriptor, &datagram, datagram.count, 0)
-            guard count > 0 else { continue }
-            let packet = try RTPPacket(parsing: datagram[0..<count])
+        for datagram in Self.datagrams(receiver, while: sender) {
+            let packet = try RTPPacket(parsing: datagram[...])
             #expect(packet.payloadType == 96 && packet.payload.count <= 1200)
             if let first = packet.payload.first { kinds.insert(Int(first & 0x1F)) }
             pictures += try depacketizer.push(packet)

@@ -276,21 +276,16 @@ final class RTMPOutputHandler: ChannelInboundHandler {
                 return .rejected(code: "NetStream.Publish.Rejected", description: "Publish rejected by STREAM_PUSH")
             }
             logger.mist(.medium, "RTMP \(peer) asks to publish \(stream)")
-            let target: TCPConnection
+            // The event loop takes the socket over.
             do {
-                target = try BufferPushClient.connect(stream: stream, peerHost: peerHost, password: app, logger: logger)
+                let descriptor = try BufferPushClient.open(
+                    stream: stream, peerHost: peerHost, password: app, logger: logger)
+                return .accepted(stream: stream, descriptor: descriptor)
+            } catch BufferPushClient.Refusal.notAccepted(let reason) {
+                return .rejected(code: "NetStream.Publish.BadName", description: "Publish rejected: \(reason)")
             } catch {
                 return .rejected(code: "NetStream.Publish.Rejected", description: "Publish rejected: \(error)")
             }
-            if let reason = BufferPushClient.awaitAcceptance(target) {
-                target.close()
-                return .rejected(code: "NetStream.Publish.BadName", description: "Publish rejected: \(reason)")
-            }
-            // The event loop takes the socket over.
-            guard let descriptor = target.detach() else {
-                return .rejected(code: "NetStream.Publish.Rejected", description: "Publish rejected: the buffer left")
-            }
-            return .accepted(stream: stream, descriptor: descriptor)
         }) { [self] decision in
             switch decision {
             case .rejected(let code, let description): reject(code, description, transaction: transaction)

@@ -99,8 +99,7 @@ struct RTSPLiveMuxer: LiveMuxer {
                 let configuration = try AVCDecoderConfiguration(bytes: track.info.initData)
                 let sets = (configuration.sequenceParameterSets + configuration.pictureParameterSets)
                     .map(Base64.encode).joined(separator: ",")
-                let level = [configuration.profile, configuration.compatibility, configuration.level]
-                    .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                let level = Hex.encode([configuration.profile, configuration.compatibility, configuration.level])
                 var section = SessionDescription.Media(kind: "video", port: 0, transport: "RTP/AVP", formats: ["96"])
                 section.attributes = [
                     ("rtpmap", "96 H264/90000"),
@@ -109,7 +108,7 @@ struct RTSPLiveMuxer: LiveMuxer {
                 ]
                 media.append(section)
             } else {
-                let config = track.info.initData.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                let config = Hex.encode(track.info.initData)
                 var section = SessionDescription.Media(kind: "audio", port: 0, transport: "RTP/AVP", formats: ["97"])
                 section.attributes = [
                     ("rtpmap", "97 MPEG4-GENERIC/\(track.info.rate)/\(max(1, track.info.channels))"),

@@ -165,6 +165,13 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         }
     }
 
+    /// The parameters of an RTSP URL's query (the first of each name).
+    static func query(_ url: String) -> [String: String] {
+        Dictionary(
+            URLQuery.parse(Array(url.utf8.drop { $0 != UInt8(ascii: "?") }.dropFirst())).map { ($0.name, $0.value) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     /// The first channel of `interleaved=a-b` in a Transport header.
     static func interleaved(_ transport: String) -> UInt8? {
         for part in transport.split(separator: ";") where part.hasPrefix("interleaved=") {
@@ -184,9 +191,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         busy = true
         let (url, peerHost, logger) = (announcedURL, connection.peerHost, logger)
         let path = RTSPRequest(method: "ANNOUNCE", url: url).path
-        let password =
-            URLQuery.parse(Array(url.utf8.drop { $0 != UInt8(ascii: "?") }.dropFirst()))
-            .first { $0.name == "pass" }?.value ?? ""
+        let password = Self.query(url)["pass"] ?? ""
         OutputEventLoops.offload(
             on: context.eventLoop,
             { () -> Decision in
@@ -201,16 +206,15 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                     Triggers.allow(
                         "STREAM_PUSH", stream: stream, payload: "\(stream)\n\(peerHost)\nRTSP\n\(url)", logger: logger)
                 else { return .rejected("403 Forbidden", "refused by STREAM_PUSH") }
-                let target = try BufferPushClient.connect(
-                    stream: stream, peerHost: peerHost, password: password, logger: logger)
-                if let reason = BufferPushClient.awaitAcceptance(target) {
-                    target.close()
+                do {
+                    let descriptor = try BufferPushClient.open(
+                        stream: stream, peerHost: peerHost, password: password, logger: logger)
+                    return .accepted(stream: stream, descriptor: descriptor)
+                } catch BufferPushClient.Refusal.notAccepted(let reason) {
                     return .rejected("403 Forbidden", reason)
-                }
-                guard let descriptor = target.detach() else {
+                } catch BufferPushClient.Refusal.bufferLeft {
                     return .rejected("503 Service Unavailable", "the buffer left")
                 }
-                return .accepted(stream: stream, descriptor: descriptor)
             }
         ) { [self] result in
             switch result {
@@ -270,10 +274,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         guard let context else { return }
         busy = true
         let (connection, logger) = (connection, logger)
-        let query = Dictionary(
-            URLQuery.parse(Array(request.url.utf8.drop { $0 != UInt8(ascii: "?") }.dropFirst())).map {
-                ($0.name, $0.value)
-            }, uniquingKeysWith: { first, _ in first })
+        let query = Self.query(request.url)
         let admission = PlayAdmission(
             host: connection.peerHost, connector: "RTSP", url: request.url,
             token: ViewerSession.token(query: query, userAgent: request.header("user-agent") ?? ""), logger: logger)

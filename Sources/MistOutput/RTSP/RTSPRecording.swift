@@ -52,7 +52,7 @@ struct RTSPRecording {
                 }
                 tracks.append(track)
             case "MPEG4-GENERIC" where media.kind == "audio":
-                let config = RTSPRecording.hex(parameters["config"] ?? "")
+                let config = Hex.decode(parameters["config"] ?? "")
                 guard config.count >= 2 else {
                     skipped.append("audio without an AAC config")
                     continue
@@ -65,27 +65,6 @@ struct RTSPRecording {
                 skipped.append("\(media.kind) \(map.encoding)")
             }
         }
-    }
-
-    static func hex(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var high: UInt8?
-        for character in text.utf8 {
-            let value: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
-            default: return []
-            }
-            if let first = high {
-                out.append(first << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
-        }
-        return out
     }
 
     /// The track a SETUP URL names: the one whose control the URL ends with, else the next one
