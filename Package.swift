@@ -68,6 +68,8 @@ let package = Package(
         .target(name: "MistTLS", dependencies: ["COpenSSL", "MistData"]),
         // Blocking TCP sockets for the inputs, pushes and clients (outputs serve on SwiftNIO).
         .target(name: "MistNet", dependencies: ["MistTLS", "MistCore"]),
+        // SRT sockets on Debian's libsrt: callers, listeners, a readiness wait, statistics.
+        .target(name: "MistSRT", dependencies: ["CSRT"]),
         // The controller: configuration, supervision of the other binaries, the HTTP JSON API (SwiftNIO).
         .target(
             name: "MistControl",
@@ -128,6 +130,7 @@ let package = Package(
             .testTarget(name: "MistNetTests", dependencies: ["MistNet", "MistTLS"]),
             .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
             .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet"]),
+            .testTarget(name: "MistSRTTests", dependencies: ["MistSRT"]),
             // Test helper: a CA and server certificates made at test time.
             .target(name: "TLSTestSupport", dependencies: ["COpenSSL"], path: "Tests/TLSTestSupport"),
             .testTarget(
