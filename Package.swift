@@ -7,10 +7,12 @@ let binaries: [(name: String, library: String)] = [
     ("MistInBuffer", "MistInput"),
     ("MistOutRTMP", "MistOutput"),
     ("MistOutRTSP", "MistOutput"),
+    ("MistOutTSSRT", "MistOutput"),
     ("MistInDTSC", "MistInput"),
     ("MistInMP4", "MistInput"),
     ("MistInFLV", "MistInput"),
     ("MistInTS", "MistInput"),
+    ("MistInTSSRT", "MistInput"),
     ("MistInFolder", "MistInput"),
     ("MistInHLS", "MistInput"),
     ("MistInPlaylist", "MistInput"),
@@ -89,14 +91,15 @@ let package = Package(
         .target(
             name: "MistStream",
             dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "MistTLS", "COpenSSL", "CZlib"]),
-        .target(name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia"]),
+        .target(
+            name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistSRT"]),
         // Utilities run by other tools (certbot's hooks).
         .target(name: "MistUtil", dependencies: ["MistCore", "MistShm", "MistData"]),
         .target(
             name: "MistOutput",
             dependencies: [
                 "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP", "MistTLS", "MistRTP",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "MistSRT", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),

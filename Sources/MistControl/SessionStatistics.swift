@@ -27,6 +27,10 @@ public final class SessionStatistics: Sendable {
         /// Bytes per second over the last samples.
         var upRate: Int64 = 0
         var downRate: Int64 = 0
+        /// Packets over lossy transports (SRT, RTP over UDP): all, lost, retransmitted.
+        var packets: Int64 = 0
+        var lost: Int64 = 0
+        var retransmitted: Int64 = 0
     }
 
     struct Session {
@@ -47,6 +51,9 @@ public final class SessionStatistics: Sendable {
     struct StreamTotals {
         var up: Int64 = 0
         var down: Int64 = 0
+        var packets: Int64 = 0
+        var lost: Int64 = 0
+        var retransmitted: Int64 = 0
         var viewers = 0
         var inputs = 0
         var outputs = 0
@@ -63,6 +70,9 @@ public final class SessionStatistics: Sendable {
         var sessionCounts = ["viewers": 0, "incoming": 0, "outgoing": 0, "unspecified": 0]
         var totalUp: Int64 = 0
         var totalDown: Int64 = 0
+        var totalPackets: Int64 = 0
+        var totalLost: Int64 = 0
+        var totalRetransmitted: Int64 = 0
         var viewSeconds: Int64 = 0
         var stopped: [String: Int64] = [:]
         /// Tags given to sessions by the API.
@@ -114,6 +124,7 @@ public final class SessionStatistics: Sendable {
         state.withLock { state in
             var upRate: Int64 = 0
             var downRate: Int64 = 0
+            var tickPackets: (all: Int64, lost: Int64, retransmitted: Int64) = (0, 0, 0)
             for (key, (row, isOpen)) in seen where state.finished[key] == nil {
                 let session = row["sessid"].asString
                 let up = row["up"].intValue ?? 0
@@ -130,6 +141,23 @@ public final class SessionStatistics: Sendable {
                 connection.downRate = addedDown
                 connection.up = up
                 connection.down = down
+                let packets = (
+                    row["pktcount"].intValue ?? 0, row["pktlost"].intValue ?? 0, row["pktretransmit"].intValue ?? 0
+                )
+                let addedPackets = (
+                    max(0, packets.0 - connection.packets), max(0, packets.1 - connection.lost),
+                    max(0, packets.2 - connection.retransmitted)
+                )
+                (connection.packets, connection.lost, connection.retransmitted) = packets
+                tickPackets.all += addedPackets.0
+                tickPackets.lost += addedPackets.1
+                tickPackets.retransmitted += addedPackets.2
+                state.totalPackets += addedPackets.0
+                state.totalLost += addedPackets.1
+                state.totalRetransmitted += addedPackets.2
+                state.streams[connection.stream, default: StreamTotals()].packets += addedPackets.0
+                state.streams[connection.stream, default: StreamTotals()].lost += addedPackets.1
+                state.streams[connection.stream, default: StreamTotals()].retransmitted += addedPackets.2
                 upRate += addedUp
                 downRate += addedDown
                 state.totalUp += addedUp
@@ -206,7 +234,9 @@ public final class SessionStatistics: Sendable {
                     now,
                     [
                         Int64(kinds.filter { $0 == "viewer" }.count), Int64(kinds.filter { $0 == "input" }.count),
-                        Int64(kinds.filter { $0 == "output" }.count), downRate, upRate, 0, 0,
+                        Int64(kinds.filter { $0 == "output" }.count), downRate, upRate,
+                        tickPackets.all > 0 ? tickPackets.lost * 100 / tickPackets.all : 0,
+                        tickPackets.all > 0 ? tickPackets.retransmitted * 100 / tickPackets.all : 0,
                     ]
                 ))
             if state.history.count > 600 { state.history.removeFirst(state.history.count - 600) }
@@ -341,6 +371,9 @@ public final class SessionStatistics: Sendable {
                         case "downbps": return .int(connection.downRate)
                         case "upbps": return .int(connection.upRate)
                         case "sessid": return .string(connection.session)
+                        case "pktcount": return .int(connection.packets)
+                        case "pktlost": return .int(connection.lost)
+                        case "pktretransmit": return .int(connection.retransmitted)
                         default: return .int(0)
                         }
                     })
@@ -404,6 +437,12 @@ public final class SessionStatistics: Sendable {
                 "\n# HELP mist_bw_total Count of bytes handled since server boot, by direction.\n# TYPE mist_bw_total counter\n"
             text +=
                 "mist_bw_total{direction=\"up\"}\(state.totalUp)\nmist_bw_total{direction=\"down\"}\(state.totalDown)\n\n"
+            text +=
+                "# HELP mist_packets_total Total number of packets sent/received/lost over lossy protocols, server-wide.\n"
+            text += "# TYPE mist_packets_total counter\n"
+            text += "mist_packets_total{pkttype=\"sent\"}\(state.totalPackets)\n"
+            text += "mist_packets_total{pkttype=\"lost\"}\(state.totalLost)\n"
+            text += "mist_packets_total{pkttype=\"retrans\"}\(state.totalRetransmitted)\n\n"
             text += "# HELP mist_viewseconds_total Number of seconds any media was received by a viewer.\n"
             text += "# TYPE mist_viewseconds_total counter\nmist_viewseconds_total \(state.viewSeconds)\n\n"
             var outputs: [String: Int] = [:]
@@ -422,6 +461,8 @@ public final class SessionStatistics: Sendable {
             text +=
                 "# TYPE mist_viewcount counter\n# HELP mist_bw Count of bytes handled since stream start, by direction.\n"
             text += "# TYPE mist_bw counter\n"
+            text += "# HELP mist_packets Total number of packets sent/received/lost over lossy protocols.\n"
+            text += "# TYPE mist_packets counter\n"
             for (name, totals) in state.streams.sorted(by: { $0.key < $1.key }) {
                 text +=
                     "mist_sessions{stream=\"\(name)\",sessType=\"viewers\"}\(open.filter { $0.kind == "viewer" && $0.streams.contains(name) }.count)\n"
@@ -429,6 +470,9 @@ public final class SessionStatistics: Sendable {
                 text += "mist_viewseconds{stream=\"\(name)\"} \(totals.viewSeconds)\n"
                 text += "mist_bw{stream=\"\(name)\",direction=\"up\"}\(totals.up)\n"
                 text += "mist_bw{stream=\"\(name)\",direction=\"down\"}\(totals.down)\n"
+                text += "mist_packets{stream=\"\(name)\",pkttype=\"sent\"}\(totals.packets)\n"
+                text += "mist_packets{stream=\"\(name)\",pkttype=\"lost\"}\(totals.lost)\n"
+                text += "mist_packets{stream=\"\(name)\",pkttype=\"retrans\"}\(totals.retransmitted)\n"
             }
             return text
         }

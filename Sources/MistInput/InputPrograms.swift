@@ -74,6 +74,17 @@ public enum InputPrograms {
             options, name: "TS", logger: logger, demux: TSInputCapabilities.demux, open: TSInputCapabilities.demuxFile)
     }
 
+    /// MistInTSSRT: live MPEG-TS over SRT, calling a sender or listening for one.
+    public static let tssrt = MistProgram(SRTInput.declaration) { options, logger in
+        try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+            let input = try SRTInput(
+                url: source, stream: stream, acceptable: Int(options.integer("acceptable") ?? 0), logger: logger)
+            // A listener waits for its sender as long as the stream is wanted (the controller's
+            // always_match keeps it started); a caller gives up after a minute without data.
+            try input.run(bufferWindow: window, idleSeconds: 60, shouldStop: stop)
+        }
+    }
+
     /// A media file input: its file indexed by `open` (or read whole and `demux`ed), its pages
     /// loaded as readers need them, served until idle.
     static func serveFile(
@@ -86,5 +97,5 @@ public enum InputPrograms {
     }
 
     /// Every input program.
-    public static let all: [MistProgram] = [buffer, dtsc, flv, folder, hls, mp4, playlist, ts]
+    public static let all: [MistProgram] = [buffer, dtsc, flv, folder, hls, mp4, playlist, ts, tssrt]
 }

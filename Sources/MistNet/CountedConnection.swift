@@ -10,4 +10,10 @@ public protocol CountedConnection: AnyObject, Sendable {
     /// Ends the connection from another thread (a stopped session); its owner notices and
     /// cleans up.
     func cut()
+    /// Packets over a lossy transport, for `clients`, `totals` and Prometheus.
+    var packets: PacketCounts { get }
+}
+
+extension CountedConnection {
+    public var packets: PacketCounts { PacketCounts() }
 }

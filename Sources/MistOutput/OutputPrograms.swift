@@ -1,4 +1,5 @@
 import MistCore
+import MistSRT
 import MistTLS
 
 /// The outputs' programs, one per `MistOut<Protocol>` binary. Each also takes MistServer's push
@@ -33,6 +34,38 @@ public enum OutputPrograms {
         }
     }
 
+    /// MistOutTSSRT: MPEG-TS over SRT, pushes in and playback out (one relay thread for every
+    /// SRT connection, served on the event loops); pushes to `srt://`.
+    public static let tssrt = MistProgram(TSSRTCapabilities.declaration) { options, logger in
+        if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "TSSRT", logger: logger) }
+        let stopSignals = StopSignals.block()
+        var settings = TSSRTOutputHandler.Settings()
+        settings.acceptable = Int(options.integer("acceptable") ?? 0)
+        settings.defaultStream = options.string("streamname") ?? ""
+        settings.ignoreStreamID = options.flag("nostreamid")
+        settings.interface = options.string("interface") ?? "0.0.0.0"
+        settings.port = Int(clamping: options.integer("port") ?? 8889)
+        var socketOptions = Dictionary(
+            URLQuery.parse(Array((options.string("sockopts") ?? "").utf8)).map { ($0.name, $0.value) },
+            uniquingKeysWith: { first, _ in first })
+        if let passphrase = options.string("passphrase"), !passphrase.isEmpty {
+            socketOptions["passphrase"] = passphrase
+        }
+        let host = settings.interface == "0.0.0.0" ? "" : settings.interface
+        let listener = try SRTSocket.listen(
+            host: host, port: UInt16(clamping: settings.port), options: socketOptions)
+        let fixed = settings
+        let relay = try SRTRelay(listener: listener, logger: logger) { channel, peer in
+            try TSSRTOutputHandler.pipeline(channel, peer: peer, settings: fixed, logger: logger)
+        }
+        relay.start()
+        logger.mist(.info, "Listening for SRT on \(settings.interface):\(settings.port) (UDP)")
+        let signal = stopSignals.wait()
+        logger.mist(.info, "Stopping: signal \(signal) received")
+        relay.stop()
+        return 0
+    }
+
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
@@ -58,7 +91,7 @@ public enum OutputPrograms {
     public static let mp4 = format(.mp4, connector: "MP4")
 
     /// Every output program.
-    public static let all: [MistProgram] = [rtmp, rtsp, dtsc, http, https, hls, httpTS, flv, mp4]
+    public static let all: [MistProgram] = [rtmp, rtsp, tssrt, dtsc, http, https, hls, httpTS, flv, mp4]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
         MistProgram(format.capabilities) { options, logger in

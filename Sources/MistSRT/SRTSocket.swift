@@ -15,6 +15,8 @@ public final class SRTSocket: @unchecked Sendable {
     /// The peer's address without its port.
     public private(set) var peerHost = ""
     private var isClosed = false
+    /// The counters as they were at closing (libsrt forgets a closed socket).
+    private var finalStatistics: SRTStatistics?
 
     private init(handle: SRTSOCKET) {
         self.handle = handle
@@ -189,6 +191,7 @@ public final class SRTSocket: @unchecked Sendable {
 
     /// libsrt's counters of this connection.
     public var statistics: SRTStatistics {
+        if let finalStatistics { return finalStatistics }
         var raw = SRT_TRACEBSTATS()
         var stats = SRTStatistics()
         guard srt_bstats(handle, &raw, 0) != SRT_ERROR else { return stats }
@@ -204,6 +207,7 @@ public final class SRTSocket: @unchecked Sendable {
     /// Closes the socket (a second call does nothing).
     public func close() {
         guard !isClosed else { return }
+        finalStatistics = statistics
         isClosed = true
         srt_close(handle)
     }

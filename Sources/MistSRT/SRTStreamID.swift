@@ -14,8 +14,10 @@ public struct SRTStreamID: Sendable, Equatable {
     /// Every key of the access control form.
     public var keys: [String: String]
 
-    /// Reads `text` (at most 512 bytes, as libsrt allows).
-    public init(_ text: String) {
+    /// Reads `text` (at most 512 bytes, as libsrt allows). Some callers (ffmpeg 5) send the
+    /// form's `#` still percent-encoded as they found it in their URL: `%23!::` is read as `#!::`.
+    public init(_ given: String) {
+        let text = given.hasPrefix("%23!::") ? "#" + given.dropFirst(3) : given
         keys = [:]
         mode = nil
         guard text.hasPrefix("#!::") else {

@@ -72,12 +72,16 @@ public enum ConnectionStats {
                 var rows: [JSONValue] = []
                 var toStop: [any CountedConnection] = []
                 for (handle, entry) in table.entries {
+                    let packets = entry.connection.packets
                     rows.append([
                         "id": .int(Int64(handle)), "sessid": .string(entry.session), "stream": .string(entry.stream),
                         "host": .string(entry.host), "protocol": .string(entry.connector), "tkn": .string(entry.token),
                         "start": .int(entry.started),
                         "up": .int(Int64(entry.connection.sentBytes)),
                         "down": .int(Int64(entry.connection.receivedBytes)),
+                        "pktcount": .int(packets.total),
+                        "pktlost": .int(packets.lost),
+                        "pktretransmit": .int(packets.retransmitted),
                         "closed": .bool(entry.closed),
                     ])
                     if entry.closed {

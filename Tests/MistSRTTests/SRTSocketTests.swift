@@ -3,8 +3,8 @@ import MistSRT
 import Testing
 
 @Suite struct SRTSocketTests {
-    /// A port below the ephemeral range, different per test process.
-    static func port(_ offset: Int) -> UInt16 { UInt16(21000 + (Int(getpid()) % 2000) * 2 + offset) }
+    /// A UDP port below the ephemeral range and above the one the end-to-end tests take theirs from.
+    static func port(_ offset: Int) -> UInt16 { UInt16(31000 + (Int(getpid()) % 400) * 4 + offset) }
 
     @Test func callerReachesListenerWithStreamIDAndMessages() throws {
         let port = Self.port(0)
@@ -89,6 +89,7 @@ import Testing
         #expect(form.keys["u"] == "me")
         #expect(SRTStreamID("#!::m=bogus").mode == nil)
         #expect(SRTStreamID("#!::").resource == "")
+        #expect(SRTStreamID("%23!::r=cam2,m=publish") == SRTStreamID("#!::r=cam2,m=publish"))
     }
 
     @Test func modeFollowsMistServersRule() {

@@ -19,13 +19,32 @@ public final class ChannelConnection: CountedConnection, Sendable {
     let isSecure: Bool
     private let sent = Atomic<Int>(0)
     private let received = Atomic<Int>(0)
+    /// The peer's host when the channel's own address is not the peer's (a relayed SRT link).
+    private let relayedHost: String?
+    /// Where packet counts come from, for a transport that has them.
+    private let packetSource: (@Sendable () -> PacketCounts)?
 
     init(channel: any Channel, framing: Framing = .bytes, isSecure: Bool = false) {
         self.channel = channel
         self.framing = framing
         self.isSecure = isSecure
         peer = ChannelConnection.describe(channel.remoteAddress)
+        relayedHost = nil
+        packetSource = nil
     }
+
+    /// A channel that relays another transport: its peer is that transport's, and so are its
+    /// packet counts.
+    init(channel: any Channel, relayedPeer: String, host: String, packets: @escaping @Sendable () -> PacketCounts) {
+        self.channel = channel
+        framing = .bytes
+        isSecure = false
+        peer = relayedPeer
+        relayedHost = host
+        packetSource = packets
+    }
+
+    public var packets: PacketCounts { packetSource?() ?? PacketCounts() }
 
     /// `host:port`, IPv6 hosts in brackets (as `TCPConnection` names its peers).
     static func describe(_ address: SocketAddress?) -> String {
@@ -36,7 +55,7 @@ public final class ChannelConnection: CountedConnection, Sendable {
     }
 
     /// The peer's address without its port.
-    public var peerHost: String { channel.remoteAddress?.ipAddress ?? "unknown" }
+    public var peerHost: String { relayedHost ?? channel.remoteAddress?.ipAddress ?? "unknown" }
 
     public var sentBytes: Int { sent.load(ordering: .relaxed) }
     public var receivedBytes: Int { received.load(ordering: .relaxed) }
