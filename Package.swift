@@ -8,6 +8,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutRTMP", "MistOutput"),
     ("MistOutRTSP", "MistOutput"),
     ("MistOutTSSRT", "MistOutput"),
+    ("MistOutTS", "MistOutput"),
     ("MistInDTSC", "MistInput"),
     ("MistInMP4", "MistInput"),
     ("MistInFLV", "MistInput"),

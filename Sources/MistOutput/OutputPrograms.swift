@@ -66,6 +66,16 @@ public enum OutputPrograms {
         return 0
     }
 
+    /// MistOutTS: TS pushes over UDP, RTP, TCP and into commands.
+    public static let ts = MistProgram(TSPushCapabilities.declaration) { options, logger in
+        guard PushOutput.target(options) != nil else {
+            logger.mist(
+                .fail, "MistOutTS only pushes: give it --stream and a tsudp://, tsrtp://, tstcp:// or ts-exec: target")
+            return 1
+        }
+        return PushOutput.run(options, connector: "TS", logger: logger)
+    }
+
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
@@ -91,7 +101,7 @@ public enum OutputPrograms {
     public static let mp4 = format(.mp4, connector: "MP4")
 
     /// Every output program.
-    public static let all: [MistProgram] = [rtmp, rtsp, tssrt, dtsc, http, https, hls, httpTS, flv, mp4]
+    public static let all: [MistProgram] = [rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
         MistProgram(format.capabilities) { options, logger in

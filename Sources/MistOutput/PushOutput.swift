@@ -54,6 +54,10 @@ public enum PushOutput {
             summary = pushRTMP(stream: stream, target: target, status: status, logger: logger) {
                 stopSignals.arePending
             }
+        } else if TSPushTarget.handles(target) {
+            summary = pushTS(stream: stream, target: target, status: status, logger: logger) {
+                stopSignals.arePending
+            }
         } else if target.hasPrefix("dtsc://") {
             summary = pushDTSC(stream: stream, target: target, status: status, logger: logger) {
                 stopSignals.arePending

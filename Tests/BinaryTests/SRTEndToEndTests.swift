@@ -24,10 +24,10 @@ import Testing
         return try MediaTools.report(file.path)
     }
 
-    static func expectTestPattern(_ report: [String: MediaTools.StreamReport], _ what: String) {
+    static func expectTestPattern(_ report: [String: MediaTools.StreamReport], _ what: String, frames: Int = 75) {
         let video = report["video"]
         #expect(video?.codec == "h264" && video?.width == 640 && video?.height == 360, "\(what)")
-        #expect((video?.pts.count ?? 0) >= 75, "\(what): \(video?.pts.count ?? 0) frames in 4 s")
+        #expect((video?.pts.count ?? 0) >= frames, "\(what): \(video?.pts.count ?? 0) frames in 4 s")
         #expect(report["audio"]?.codec == "aac", "\(what)")
     }
 
