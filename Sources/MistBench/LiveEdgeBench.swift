@@ -29,7 +29,8 @@ enum LiveEdgeBench {
         let external = ProcessInfo.processInfo.environment["MIST_BENCH_SERVER"]?.split(separator: ",").compactMap {
             Int($0)
         }
-        // A third port is the external server's HTTPS connector, for the HTTPS fan-out run.
+        // A third port is the external server's HTTPS connector, for the HTTPS fan-out run, a
+        // fourth its TSSRT (UDP) port, for the SRT one.
         let ours = (external?.count ?? 0) < 2
         let rtmpPort = ours ? 21000 + Int(getpid() % 1000) : external![0]
         let httpPort = ours ? rtmpPort + 1000 : external![1]
@@ -43,11 +44,16 @@ enum LiveEdgeBench {
         let httpsPort = ours ? rtmpPort + 2000 : external?.count == 3 ? external![2] : 0
         let https = Process()
         https.executableURL = directory.appendingPathComponent("MistOutHTTPS")
+        let srtPort = ours ? rtmpPort + 3000 : external?.count == 4 ? external![3] : 0
+        let srt = Process()
+        srt.executableURL = directory.appendingPathComponent("MistOutTSSRT")
+        srt.arguments = ["-p", String(srtPort), "-i", "127.0.0.1", "-g", "2"]
         let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("mist-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: certificates) }
         if ours {
             try rtmp.run()
             try http.run()
+            try srt.run()
             if let pair = try? LiveEdgeBench.selfSignedCertificate(in: certificates) {
                 https.arguments = [
                     "-p", String(httpsPort), "-i", "127.0.0.1", "-g", "2", "--cert", pair.certificate, "--key",
@@ -59,6 +65,7 @@ enum LiveEdgeBench {
         defer {
             if ours {
                 if https.isRunning { https.terminate() }
+                srt.terminate()
                 http.terminate()
                 rtmp.terminate()
             }
@@ -105,20 +112,20 @@ enum LiveEdgeBench {
                 } ?? [("ts", 200), ("https", 200), ("ts", 2000), ("rtmp", 500)]
             // `https`: HTTP-TS over TLS from MistOutHTTPS (ours only).
             let trusting = try TLSContext.client(verify: false)
-            for (kind, count) in runs where kind != "https" || httpsPort != 0 {
-                let port = kind == "rtmp" ? rtmpPort : kind == "https" ? httpsPort : httpPort
+            for (kind, count) in runs where (kind != "https" || httpsPort != 0) && (kind != "srt" || srtPort != 0) {
+                let port =
+                    kind == "rtmp" ? rtmpPort : kind == "https" ? httpsPort : kind == "srt" ? srtPort : httpPort
                 // Ours serves every viewer of a protocol in one process; MistServer one per viewer.
                 let name =
                     kind == "rtmp"
-                    ? "MistOutRTMP" : kind == "https" ? "MistOutHTTPS" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
+                    ? "MistOutRTMP"
+                    : kind == "https"
+                        ? "MistOutHTTPS" : kind == "srt" ? "MistOutTSSRT" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
                 let idle = LiveEdgeBench.memoryKiB(named: name)
                 var cpu = 0.0
                 var rss = 0
                 var threads = 0
-                let result = try client.watch(
-                    format: kind == "https" ? "ts" : kind, count: count, port: port, seconds: sampleSeconds,
-                    tls: kind == "https" ? trusting : nil
-                ) { phase in
+                let measure: (BenchClient.Phase) -> Void = { phase in
                     switch phase {
                     case .started: cpu = LiveEdgeBench.cpuSeconds(named: name)
                     case .ended(let seconds):
@@ -127,6 +134,12 @@ enum LiveEdgeBench {
                         threads = LiveEdgeBench.processes(named: name).map(LiveEdgeBench.threads).reduce(0, +)
                     }
                 }
+                let result =
+                    kind == "srt"
+                    ? try SRTBenchViewers.watch(count: count, port: port, seconds: sampleSeconds, phase: measure)
+                    : try client.watch(
+                        format: kind == "https" ? "ts" : kind, count: count, port: port, seconds: sampleSeconds,
+                        tls: kind == "https" ? trusting : nil, phase: measure)
                 let viewers = Double(max(1, result.connected))
                 var line = kind.padding(to: 6) + "  " + String(result.connected).leftPadding(to: 7)
                 line += "  " + format(cpu * 100, digits: 1).leftPadding(to: 16)

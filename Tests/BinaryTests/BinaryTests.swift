@@ -101,7 +101,8 @@ import Testing
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
         #expect(
             controller.log.contains(
-                "Found 9 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP), 8 input(s) (Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, TS)"
+                "Found 11 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), 9 input(s) "
+                    + "(Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, TS, TSSRT)"
             ))
         controller.stop()
         #expect(controller.process.terminationStatus == 0)
