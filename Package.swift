@@ -111,7 +111,8 @@ let package = Package(
                 name: "MistBench",
                 dependencies: [
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
-                    "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistOutTSSRT", "MistControl", "MistOutput", "MistTLS",
+                    "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistOutTSSRT", "MistControl", "MistOutput",
+                    "MistTLS",
                     "MistSRT",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
