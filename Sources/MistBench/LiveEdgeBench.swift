@@ -136,7 +136,9 @@ enum LiveEdgeBench {
                 }
                 let result =
                     kind == "srt"
-                    ? try SRTBenchViewers.watch(count: count, port: port, seconds: sampleSeconds, phase: measure)
+                    ? try SRTBenchViewers.watch(
+                        count: count, port: port, seconds: sampleSeconds,
+                        streamID: ours ? "#!::r=bench,m=request" : "bench", phase: measure)
                     : try client.watch(
                         format: kind == "https" ? "ts" : kind, count: count, port: port, seconds: sampleSeconds,
                         tls: kind == "https" ? trusting : nil, phase: measure)

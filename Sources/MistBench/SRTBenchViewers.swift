@@ -3,16 +3,17 @@ import MistSRT
 import Synchronization
 
 /// SRT players for the fan-out benchmark: `count` callers asking for the `bench` stream
-/// (`#!::r=bench,m=request`), read on one thread through libsrt's readiness wait.
+/// (`#!::r=bench,m=request`; MistServer takes the plain `bench`), read on one thread through libsrt's readiness wait.
 enum SRTBenchViewers {
     static func watch(
-        count: Int, port: Int, seconds: Double, phase: (BenchClient.Phase) -> Void
+        count: Int, port: Int, seconds: Double, streamID: String = "#!::r=bench,m=request",
+        phase: (BenchClient.Phase) -> Void
     ) throws -> BenchClient.Result {
         var sockets: [SRTSocket] = []
         for _ in 0..<count {
             guard
                 let socket = try? SRTSocket.connect(
-                    host: "127.0.0.1", port: UInt16(port), options: ["streamid": "#!::r=bench,m=request"])
+                    host: "127.0.0.1", port: UInt16(port), options: ["streamid": streamID])
             else { continue }
             socket.setNonBlocking()
             sockets.append(socket)
