@@ -7,13 +7,13 @@ import Testing
 /// over RTSP (DESCRIBE, SETUP, PLAY) to ffprobe and ffmpeg; a push into a stream not configured
 /// for it is refused.
 @Suite(.serialized) struct RTSPEndToEndTests {
-    static func push(_ url: String, seconds: Int, log: URL) throws -> Process {
+    static func push(_ url: String, seconds: Int, log: URL, transport: String = "tcp") throws -> Process {
         try MediaTools.ffmpeg(
             [
                 "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
                 "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", "libx264", "-preset",
                 "ultrafast", "-tune", "zerolatency", "-g", "50", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                "-b:a", "96k", "-f", "rtsp", "-rtsp_transport", "tcp", url,
+                "-b:a", "96k", "-f", "rtsp", "-rtsp_transport", transport, url,
             ], log: log)
     }
 
@@ -78,5 +78,55 @@ import Testing
         #expect(played["audio"]?.codec == "aac")
         #expect(try MediaTools.decodeErrors(copy.path, log: folder.appendingPathComponent("decode.log")).isEmpty)
         #expect(controller.log.contains("RTSP viewer"))
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func publishesAndPlaysOverUDP() throws {
+        let rtspPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"udp": {"name": "udp", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
+        let folder = controller.folder
+        let push = try Self.push(
+            "rtsp://127.0.0.1:\(rtspPort)/udp", seconds: 40, log: folder.appendingPathComponent("push.log"),
+            transport: "udp")
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "udp"))
+
+        let overHTTP = folder.appendingPathComponent("http.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(httpPort)/udp.ts", "-t", "4", "-c", "copy", "-f", "mpegts", overHTTP.path],
+            log: folder.appendingPathComponent("http.log"))
+        let report = try MediaTools.report(overHTTP.path)
+        #expect(report["video"]?.codec == "h264" && report["video"]?.width == 640)
+        #expect((report["video"]?.pts.count ?? 0) >= 75, "\(report["video"]?.pts.count ?? 0) frames in 4 s")
+        #expect(report["audio"]?.codec == "aac")
+
+        // Played over UDP: two players at once (one fan-out group), decoding cleanly.
+        let url = "rtsp://127.0.0.1:\(rtspPort)/udp"
+        let first = folder.appendingPathComponent("udp1.ts")
+        let second = folder.appendingPathComponent("udp2.ts")
+        let other = try MediaTools.ffmpeg(
+            ["-rtsp_transport", "udp", "-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", second.path],
+            log: folder.appendingPathComponent("udp2.log"))
+        try MediaTools.make(
+            ["-rtsp_transport", "udp", "-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", first.path],
+            log: folder.appendingPathComponent("udp1.log"))
+        #expect(BoundedWait.exit(other, seconds: 60, "second UDP player") && other.terminationStatus == 0)
+        for file in [first, second] {
+            let played = try MediaTools.report(file.path)
+            #expect(played["video"]?.codec == "h264" && played["video"]?.width == 640)
+            #expect(
+                (played["video"]?.pts.count ?? 0) >= 75, "\(played["video"]?.pts.count ?? 0) frames over UDP in 4 s")
+            #expect(played["audio"]?.codec == "aac")
+            #expect(
+                try MediaTools.decodeErrors(file.path, log: folder.appendingPathComponent("decode.log")).isEmpty)
+        }
     }
 }

@@ -8,12 +8,14 @@ import NIOCore
 import NIOPosix
 
 /// One RTSP connection on its event loop. A publisher (ffmpeg `-f rtsp`, encoders) sends
-/// ANNOUNCE with its SDP, SETUP per track over TCP interleaved, then RECORD: admitted by the same
-/// rules as RTMP pushes (PUSH_REWRITE, STREAM_PUSH, `push://` sources and their passwords), its
-/// H.264 and AAC go to the stream's buffer with back-pressure. A player sends DESCRIBE, SETUP per
-/// track over TCP interleaved, then PLAY: admitted by the play triggers, it joins the stream's
-/// RTSP fan-out group, which packetizes each frame once for all its viewers. Files over RTSP,
-/// PAUSE and UDP transport are not served yet (501, 461).
+/// ANNOUNCE with its SDP, SETUP per track (TCP interleaved, or UDP to the session's port), then
+/// RECORD: admitted by the same rules as RTMP pushes (PUSH_REWRITE, STREAM_PUSH, `push://`
+/// sources and their passwords), its H.264 and AAC go to the stream's buffer with back-pressure.
+/// A player sends DESCRIBE, SETUP per track (TCP interleaved or UDP), then PLAY: admitted by the
+/// play triggers, it joins the stream's RTSP fan-out group, which packetizes each frame once for
+/// all its viewers (a UDP player's datagrams are cut from the same bytes). A session's UDP
+/// transport is one port pair (RTP, RTCP) on the connection's loop, shared by its tracks. Files
+/// over RTSP and PAUSE are not served yet (501).
 final class RTSPOutputHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -43,6 +45,12 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         (reader: StreamReader, tracks: [StreamTrack], stream: String, admission: PlayAdmission, stats: Int)?
     private var playChannels: [Int: UInt8] = [:]
     private var body: (any StreamingBody)?
+    /// The session's UDP ports (RTP, and RTCP beside it), bound at its first UDP SETUP.
+    private var udp: (rtp: any Channel, rtcp: (any Channel)?)?
+    /// A UDP publisher's RTP source port for each of its tracks.
+    private var udpSources: [Int: Int] = [:]
+    /// A UDP player's RTP address for each of its tracks' channels.
+    private var udpDestinations: [UInt8: SocketAddress] = [:]
 
     init(connection: ChannelConnection, logger: Logger) {
         self.connection = connection
@@ -131,17 +139,25 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         case "SETUP":
             guard var recording else { return reply(request, "455 Method Not Valid in This State") }
             let transport = request.header("transport") ?? ""
-            guard transport.contains("TCP"), let channels = Self.interleaved(transport) else {
-                return reply(request, "461 Unsupported Transport")
-            }
             guard let index = recording.track(forSetup: request.url, taken: setUp) else {
                 return reply(request, "404 Not Found")
             }
+            if transport.contains("TCP"), let channels = Self.interleaved(transport) {
+                setUp.insert(index)
+                recording.channels[channels] = index
+                self.recording = recording
+                return reply(
+                    request,
+                    headers: [RTSPHeader("Transport", transport), RTSPHeader("Session", "\(session);timeout=60")])
+            }
+            guard !transport.contains("TCP"), let ports = Self.clientPorts(transport) else {
+                return reply(request, "461 Unsupported Transport")
+            }
             setUp.insert(index)
-            recording.channels[channels] = index
+            recording.channels[Self.udpChannel(index)] = index
             self.recording = recording
-            reply(
-                request, headers: [RTSPHeader("Transport", transport), RTSPHeader("Session", "\(session);timeout=60")])
+            udpSources[ports.rtp] = index
+            answerUDP(request, transport: transport)
         case "RECORD":
             guard recording != nil, !setUp.isEmpty else { return reply(request, "455 Method Not Valid in This State") }
             admit(request)
@@ -170,6 +186,88 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         Dictionary(
             URLQuery.parse(Array(url.utf8.drop { $0 != UInt8(ascii: "?") }.dropFirst())).map { ($0.name, $0.value) },
             uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The player's or publisher's ports of `client_port=a-b` in a Transport header.
+    static func clientPorts(_ transport: String) -> (rtp: Int, rtcp: Int)? {
+        for part in transport.split(separator: ";") where part.hasPrefix("client_port=") {
+            let ports = part.dropFirst("client_port=".count).split(separator: "-").compactMap { Int($0) }
+            guard let rtp = ports.first, (1...65535).contains(rtp) else { return nil }
+            return (rtp, ports.count > 1 && (1...65535).contains(ports[1]) ? ports[1] : rtp + 1)
+        }
+        return nil
+    }
+
+    /// The channel a track's RTP has inside this handler when it travels over UDP.
+    static func udpChannel(_ track: Int) -> UInt8 { UInt8(truncatingIfNeeded: track * 2) }
+
+    /// Answers a UDP SETUP with the session's port pair, binding it first if needed.
+    private func answerUDP(_ request: RTSPRequest, transport: String) {
+        let answer: (Int) -> Void = { [self] port in
+            var parts = transport.split(separator: ";").map(String.init).filter { !$0.hasPrefix("server_port=") }
+            parts.append("server_port=\(port)-\(port + 1)")
+            reply(
+                request,
+                headers: [
+                    RTSPHeader("Transport", parts.joined(separator: ";")),
+                    RTSPHeader("Session", "\(session);timeout=60"),
+                ])
+        }
+        if let port = udp?.rtp.localAddress?.port { return answer(port) }
+        guard let context else { return }
+        // Only a real event loop binds sockets (an embedded test channel's does not).
+        guard let bootstrap = DatagramBootstrap(validatingGroup: context.eventLoop) else {
+            return reply(request, "461 Unsupported Transport")
+        }
+        busy = true
+        let host = context.channel.localAddress?.ipAddress ?? "0.0.0.0"
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let receiver: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    RTSPDatagramReceiver(
+                        received: { from, bytes in loopBound.value.datagram(from: from, bytes) },
+                        writable: { loopBound.value.body?.writabilityChanged() }))
+            }
+        }
+        bootstrap.channelInitializer(receiver).bind(host: host, port: 0)
+            .flatMap { rtp -> EventLoopFuture<(any Channel, (any Channel)?)> in
+                let port = rtp.localAddress?.port ?? 0
+                // RTCP beside RTP when that port is free; the session works without it.
+                return DatagramBootstrap(group: rtp.eventLoop).channelInitializer(receiver)
+                    .bind(host: host, port: port + 1)
+                    .map { (rtp, $0) }
+                    .recover { _ in (rtp, nil) }
+            }
+            .assumeIsolated().whenComplete { [self] result in
+                busy = false
+                switch result {
+                case .failure(let error):
+                    logger.mist(.warn, "RTSP \(connection.peer): no UDP port for the session: \(error)")
+                    reply(request, "461 Unsupported Transport")
+                case .success(let channels):
+                    guard !closed else {
+                        channels.0.close(promise: nil)
+                        channels.1?.close(promise: nil)
+                        return
+                    }
+                    udp = channels
+                    // A UDP player's viewer closes the RTP port when the stream ends: the session ends too.
+                    channels.0.closeFuture.whenComplete { _ in loopBound.value.close() }
+                    answer(channels.0.localAddress?.port ?? 0)
+                }
+                process()
+            }
+    }
+
+    /// A datagram on the session's UDP ports: a publisher's RTP is taken from its host only;
+    /// players' RTCP and hole-punching packets are read and dropped.
+    private func datagram(from sender: SocketAddress, _ bytes: ByteBuffer) {
+        guard recording != nil, sender.ipAddress == connection.peerHost, let port = sender.port,
+            let index = udpSources[port]
+        else { return }
+        lastActivity = .now()
+        media(channel: Self.udpChannel(index), payload: Array(bytes.readableBytesView))
     }
 
     /// The first channel of `interleaved=a-b` in a Transport header.
@@ -328,15 +426,23 @@ final class RTSPOutputHandler: ChannelInboundHandler {
     private func setUpPlayer(_ request: RTSPRequest) {
         guard let playing else { return }
         let transport = request.header("transport") ?? ""
-        guard transport.contains("TCP"), let channel = Self.interleaved(transport) else {
-            return reply(request, "461 Unsupported Transport")
-        }
         let named = playing.tracks.indices.first { request.url.hasSuffix("track\($0 + 1)") }
         guard let index = named ?? playing.tracks.indices.first(where: { playChannels[$0] == nil }) else {
             return reply(request, "404 Not Found")
         }
-        playChannels[index] = channel
-        reply(request, headers: [RTSPHeader("Transport", transport), RTSPHeader("Session", "\(session);timeout=60")])
+        if transport.contains("TCP"), let channel = Self.interleaved(transport), udpDestinations.isEmpty {
+            playChannels[index] = channel
+            return reply(
+                request, headers: [RTSPHeader("Transport", transport), RTSPHeader("Session", "\(session);timeout=60")])
+        }
+        // One transport per session: UDP tracks after TCP ones (or the reverse) are refused.
+        guard !transport.contains("TCP"), playChannels.isEmpty || !udpDestinations.isEmpty,
+            let ports = Self.clientPorts(transport),
+            let address = try? SocketAddress(ipAddress: connection.peerHost, port: ports.rtp)
+        else { return reply(request, "461 Unsupported Transport") }
+        playChannels[index] = Self.udpChannel(index)
+        udpDestinations[Self.udpChannel(index)] = address
+        answerUDP(request, transport: transport)
     }
 
     /// PLAY: the answer, then the stream's RTSP fan-out group from its next keyframe.
@@ -353,8 +459,24 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 stream: playing.stream, format: "RTSP\(channels)", reader: playing.reader, tracks: tracks,
                 home: connection.channel.eventLoop, logger: logger
             ) { try RTSPLiveMuxer(tracks: tracks, channels: channels) }
-            let viewer = FanOutViewer(connection: connection, chunked: false, own: answer)
-            viewer.onClose = { [admission = playing.admission, stream = playing.stream, stats = playing.stats] in
+            var viewerConnection = connection
+            var stats = playing.stats
+            if !udpDestinations.isEmpty, let udp {
+                // The datagrams go from the session's RTP port; its bytes are what the statistics count.
+                let sender = InterleavedDatagramSender(destinations: udpDestinations)
+                try udp.rtp.pipeline.syncOperations.addHandler(sender)
+                viewerConnection = ChannelConnection(
+                    channel: udp.rtp, relayedPeer: connection.peer, host: connection.peerHost,
+                    packets: { PacketCounts(total: sender.sent.load(ordering: .relaxed)) })
+                ConnectionStats.close(stats)
+                stats = ConnectionStats.open(
+                    viewerConnection, stream: playing.stream, host: connection.peerHost, connector: "RTSP",
+                    token: playing.admission.token)
+                send(answer)
+            }
+            let viewer = FanOutViewer(
+                connection: viewerConnection, chunked: false, own: viewerConnection === connection ? answer : [])
+            viewer.onClose = { [admission = playing.admission, stream = playing.stream] in
                 admission.close(stream)
                 ConnectionStats.close(stats)
             }
@@ -400,6 +522,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
         idleCheck?.cancel()
+        udp?.rtp.close(promise: nil)
+        udp?.rtcp?.close(promise: nil)
         body?.channelClosed()
         body = nil
         if let playing {

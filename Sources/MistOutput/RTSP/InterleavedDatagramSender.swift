@@ -1,0 +1,44 @@
+import NIOCore
+import Synchronization
+
+/// Turns the RTSP fan-out group's interleaved bytes (`$`, channel, length, RTP packet) into one
+/// datagram per RTP packet to the player's port for that channel, so UDP players share the
+/// group (and its packetizing) with TCP ones. Records of channels without a port are skipped.
+final class InterleavedDatagramSender: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let destinations: [UInt8: SocketAddress]
+    /// The tail of a record split across writes (the group writes whole records; kept to be safe).
+    private var carry: ByteBuffer?
+    /// Datagrams sent, for the session's packet count.
+    let sent = Atomic<Int64>(0)
+
+    init(destinations: [UInt8: SocketAddress]) { self.destinations = destinations }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var buffer = unwrapOutboundIn(data)
+        if var carried = carry {
+            carried.writeBuffer(&buffer)
+            buffer = carried
+            carry = nil
+        }
+        while buffer.readableBytes >= 4,
+            let header = buffer.getBytes(at: buffer.readerIndex, length: 4), header[0] == 0x24
+        {
+            let length = Int(header[2]) << 8 | Int(header[3])
+            guard buffer.readableBytes >= 4 + length else { break }
+            buffer.moveReaderIndex(forwardBy: 4)
+            guard let packet = buffer.readSlice(length: length) else { break }
+            if let destination = destinations[header[1]] {
+                context.write(
+                    wrapOutboundOut(AddressedEnvelope(remoteAddress: destination, data: packet)), promise: nil)
+                sent.add(1, ordering: .relaxed)
+            }
+        }
+        if buffer.readableBytes > 0, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x24 {
+            carry = buffer
+        }
+        promise?.succeed(())
+    }
+}
