@@ -14,6 +14,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInFLV", "MistInput"),
     ("MistInTS", "MistInput"),
     ("MistInTSSRT", "MistInput"),
+    ("MistInRTSP", "MistInput"),
     ("MistInFolder", "MistInput"),
     ("MistInHLS", "MistInput"),
     ("MistInPlaylist", "MistInput"),
@@ -88,19 +89,22 @@ let package = Package(
         .target(name: "MistRTP"),
         // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
+        // RTSP above the RTP codecs: a publisher's or camera's tracks into DTSC, Basic and Digest auth.
+        .target(name: "MistRTSP", dependencies: ["MistRTP", "MistRTMP", "MistMedia", "MistTLS"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
         .target(
             name: "MistStream",
             dependencies: ["MistCore", "MistShm", "MistNet", "MistMedia", "MistTLS", "COpenSSL", "CZlib"]),
         .target(
-            name: "MistInput", dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistSRT"]),
+            name: "MistInput",
+            dependencies: ["MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistSRT", "MistRTSP"]),
         // Utilities run by other tools (certbot's hooks).
         .target(name: "MistUtil", dependencies: ["MistCore", "MistShm", "MistData"]),
         .target(
             name: "MistOutput",
             dependencies: [
                 "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP", "MistTLS", "MistRTP",
-                "MistSRT", .product(name: "NIOCore", package: "swift-nio"),
+                "MistSRT", "MistRTSP", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
@@ -137,6 +141,7 @@ let package = Package(
             .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
             .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet"]),
             .testTarget(name: "MistSRTTests", dependencies: ["MistSRT"]),
+            .testTarget(name: "MistRTSPTests", dependencies: ["MistRTSP", "MistRTP"]),
             // Test helper: a CA and server certificates made at test time.
             .target(name: "TLSTestSupport", dependencies: ["COpenSSL"], path: "Tests/TLSTestSupport"),
             .testTarget(

@@ -1,6 +1,6 @@
-import COpenSSL
 import MistCore
 import MistData
+import MistTLS
 
 #if canImport(Glibc)
     import Glibc
@@ -65,17 +65,5 @@ public struct ControllerConfig: Sendable {
     }
 
     /// Lower-case hex MD5, MistServer's password and challenge hash.
-    public static func md5Hex(_ text: String) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let bytes = Array(text.utf8)
-        _ = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_md5(), nil)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest.prefix(Int(length)) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func md5Hex(_ text: String) -> String { MD5.hex(text) }
 }

@@ -85,6 +85,13 @@ public enum InputPrograms {
         }
     }
 
+    /// MistInRTSP: pulls a live RTSP source (a camera, another server).
+    public static let rtsp = MistProgram(RTSPPullInput.declaration) { options, logger in
+        try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+            try RTSPPullInput(url: source, stream: stream, logger: logger).run(bufferWindow: window, shouldStop: stop)
+        }
+    }
+
     /// A media file input: its file indexed by `open` (or read whole and `demux`ed), its pages
     /// loaded as readers need them, served until idle.
     static func serveFile(
@@ -97,5 +104,5 @@ public enum InputPrograms {
     }
 
     /// Every input program.
-    public static let all: [MistProgram] = [buffer, dtsc, flv, folder, hls, mp4, playlist, ts, tssrt]
+    public static let all: [MistProgram] = [buffer, dtsc, flv, folder, hls, mp4, playlist, rtsp, ts, tssrt]
 }

@@ -57,8 +57,16 @@ public struct RTSPFramer: Sendable {
         guard end - start <= Self.maximumHead else { throw .headTooLarge(Self.maximumHead) }
         let head = String(decoding: buffer[start..<end], as: UTF8.self)
         var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: true)
-        guard requestLine.count == 3, requestLine[2].hasPrefix("RTSP/") else {
+        let firstLine = lines.removeFirst()
+        let requestLine = firstLine.split(separator: " ", omittingEmptySubsequences: true)
+        // A status line: `RTSP/1.0 200 OK` (the reason may have spaces, or be missing).
+        let status: (Int, String)? =
+            requestLine.first?.hasPrefix("RTSP/") == true && requestLine.count >= 2
+            ? Int(requestLine[1]).flatMap {
+                (100...999).contains($0) ? ($0, requestLine.dropFirst(2).joined(separator: " ")) : nil
+            }
+            : nil
+        guard status != nil || (requestLine.count == 3 && requestLine[2].hasPrefix("RTSP/")) else {
             throw .malformed("request line \(String(requestLine.joined(separator: " ").prefix(80)))")
         }
         var headers: [RTSPHeader] = []
@@ -78,12 +86,14 @@ public struct RTSPFramer: Sendable {
             scanned = end
             return nil
         }
-        let request = RTSPRequest(
-            method: String(requestLine[0]), url: String(requestLine[1]), headers: headers,
-            body: Array(buffer[bodyStart..<(bodyStart + length)]))
+        let body = Array(buffer[bodyStart..<(bodyStart + length)])
         start = bodyStart + length
         scanned = start
-        return .request(request)
+        if let status {
+            return .response(RTSPResponse(status: status.0, reason: status.1, headers: headers, body: body))
+        }
+        return .request(
+            RTSPRequest(method: String(requestLine[0]), url: String(requestLine[1]), headers: headers, body: body))
     }
 
     /// An RTSP response's bytes: status line, `CSeq`, the headers, and the body with its length.

@@ -48,6 +48,8 @@ public struct RTSPHeader: Sendable, Equatable {
 /// 16-bit length, data.
 public enum RTSPItem: Sendable, Equatable {
     case request(RTSPRequest)
+    /// What a server answered (read by clients; a server gets none).
+    case response(RTSPResponse)
     case interleaved(channel: UInt8, payload: [UInt8])
 }
 

@@ -101,8 +101,8 @@ import Testing
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
         #expect(
             controller.log.contains(
-                "Found 11 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), 9 input(s) "
-                    + "(Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, TS, TSSRT)"
+                "Found 11 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), 10 input(s) "
+                    + "(Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, RTSP, TS, TSSRT)"
             ))
         controller.stop()
         #expect(controller.process.terminationStatus == 0)

@@ -2,6 +2,7 @@ import Logging
 import MistCore
 import MistNet
 import MistRTP
+import MistRTSP
 import MistShm
 import MistStream
 import NIOCore
@@ -98,6 +99,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             guard let item else { return }
             switch item {
             case .request(let request): handle(request)
+            case .response: continue  // a server asks nothing of its clients
             case .interleaved(let channel, let payload): media(channel: channel, payload: payload)
             }
         }

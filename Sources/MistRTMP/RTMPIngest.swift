@@ -1,6 +1,5 @@
 import MistData
 import MistMedia
-import MistRTMP
 
 /// Turns a publisher's RTMP media messages into the DTSC frames a buffer input takes: a header
 /// once the tracks are known (their decoder configurations read for size, rate and channels),

@@ -7,17 +7,17 @@ import MistRTP
 /// interleaved channel feeds which, and the conversion of their RTP into the DTSC frames the
 /// buffer takes. Pictures and frames are handed to `RTMPIngest` as the FLV payloads RTMP would
 /// carry, so both protocols build tracks and headers the same way.
-struct RTSPRecording {
-    enum Codec {
+public struct RTSPRecording {
+    public enum Codec {
         case h264(H264RTPDepacketizer)
         case aac(AACRTPDepacketizer, config: [UInt8])
     }
 
-    struct Track {
-        var codec: Codec
+    public struct Track {
+        public var codec: Codec
         /// `a=control` of the media section (`streamid=0`, `trackID=1` ...).
-        var control: String
-        var clockRate: Int
+        public var control: String
+        public var clockRate: Int
         var sps: [UInt8]?
         var pps: [UInt8]?
         var configSent = false
@@ -26,14 +26,14 @@ struct RTSPRecording {
         var elapsed: Int64 = 0
     }
 
-    private(set) var tracks: [Track] = []
+    public private(set) var tracks: [Track] = []
     /// Interleaved channel → track index (RTCP channels are absent: their packets are skipped).
-    var channels: [UInt8: Int] = [:]
+    public var channels: [UInt8: Int] = [:]
     private var ingest = RTMPIngest()
     /// Media sections that are neither H.264 nor AAC, for the log.
-    private(set) var skipped: [String] = []
+    public private(set) var skipped: [String] = []
 
-    init(_ description: SessionDescription) {
+    public init(_ description: SessionDescription) {
         for media in description.media {
             guard let format = media.formats.first, let map = media.rtpmap(format), map.clockRate > 0 else {
                 skipped.append(media.kind)
@@ -69,7 +69,7 @@ struct RTSPRecording {
 
     /// The track a SETUP URL names: the one whose control the URL ends with, else the next one
     /// not yet set up.
-    func track(forSetup url: String, taken: Set<Int>) -> Int? {
+    public func track(forSetup url: String, taken: Set<Int>) -> Int? {
         if let index = tracks.indices.first(where: { !tracks[$0].control.isEmpty && url.hasSuffix(tracks[$0].control) })
         {
             return index
@@ -78,7 +78,7 @@ struct RTSPRecording {
     }
 
     /// The DTSC frames an interleaved RTP packet results in.
-    mutating func receive(channel: UInt8, payload: [UInt8]) throws -> [UInt8] {
+    public mutating func receive(channel: UInt8, payload: [UInt8]) throws -> [UInt8] {
         guard let index = channels[channel], tracks.indices.contains(index) else { return [] }
         let packet = try RTPPacket(parsing: payload[...])
         var out: [UInt8] = []
