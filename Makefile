@@ -105,10 +105,9 @@ $(FUZZ_DIR)/api: Fuzz/FuzzAPI.swift Sources/MistData/*.swift Sources/MistCore/UR
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
-$(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia/*.swift Sources/MistRTMP/*.swift \
-		Sources/MistOutput/RTMP/RTMPIngest.swift
+$(FUZZ_DIR)/rtmp: Fuzz/FuzzRTMP.swift Sources/MistData/*.swift Sources/MistMedia/*.swift Sources/MistRTMP/*.swift
 	rm -rf $(FUZZ_DIR)/rtmp-src && mkdir -p $(FUZZ_DIR)/rtmp-src
-	for file in $(filter-out %/RTMPHandshake.swift,$(filter Sources/MistMedia/% Sources/MistRTMP/% Sources/MistOutput/%,$^)); do \
+	for file in $(filter-out %/RTMPHandshake.swift,$(filter Sources/MistMedia/% Sources/MistRTMP/%,$^)); do \
 		sed '/^import Mist/d; /^import COpenSSL$$/d' $$file > $(FUZZ_DIR)/rtmp-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistRTMP \
 		Sources/MistData/*.swift $(FUZZ_DIR)/rtmp-src/*.swift Fuzz/FuzzRTMP.swift -o $@ 2>&1 \
