@@ -115,9 +115,10 @@ let package = Package(
                 name: "MistBench",
                 dependencies: [
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
-                    "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistOutTSSRT", "MistControl", "MistOutput",
+                    "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistOutTSSRT", "MistOutRTSP", "MistControl",
+                    "MistOutput",
                     "MistTLS",
-                    "MistSRT",
+                    "MistSRT", "MistRTP",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 ]),

@@ -30,7 +30,7 @@ enum LiveEdgeBench {
             Int($0)
         }
         // A third port is the external server's HTTPS connector, for the HTTPS fan-out run, a
-        // fourth its TSSRT (UDP) port, for the SRT one.
+        // fourth its TSSRT (UDP) port, for the SRT one, a fifth its RTSP port.
         let ours = (external?.count ?? 0) < 2
         let rtmpPort = ours ? 21000 + Int(getpid() % 1000) : external![0]
         let httpPort = ours ? rtmpPort + 1000 : external![1]
@@ -48,12 +48,17 @@ enum LiveEdgeBench {
         let srt = Process()
         srt.executableURL = directory.appendingPathComponent("MistOutTSSRT")
         srt.arguments = ["-p", String(srtPort), "-i", "127.0.0.1", "-g", "2"]
+        let rtspPort = ours ? rtmpPort + 4000 : external?.count == 5 ? external![4] : 0
+        let rtsp = Process()
+        rtsp.executableURL = directory.appendingPathComponent("MistOutRTSP")
+        rtsp.arguments = ["-p", String(rtspPort), "-i", "127.0.0.1", "-g", "2"]
         let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("mist-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: certificates) }
         if ours {
             try rtmp.run()
             try http.run()
             try srt.run()
+            try rtsp.run()
             if let pair = try? LiveEdgeBench.selfSignedCertificate(in: certificates) {
                 https.arguments = [
                     "-p", String(httpsPort), "-i", "127.0.0.1", "-g", "2", "--cert", pair.certificate, "--key",
@@ -66,6 +71,7 @@ enum LiveEdgeBench {
             if ours {
                 if https.isRunning { https.terminate() }
                 srt.terminate()
+                rtsp.terminate()
                 http.terminate()
                 rtmp.terminate()
             }
@@ -112,15 +118,22 @@ enum LiveEdgeBench {
                 } ?? [("ts", 200), ("https", 200), ("ts", 2000), ("rtmp", 500)]
             // `https`: HTTP-TS over TLS from MistOutHTTPS (ours only).
             let trusting = try TLSContext.client(verify: false)
-            for (kind, count) in runs where (kind != "https" || httpsPort != 0) && (kind != "srt" || srtPort != 0) {
+            for (kind, count) in runs
+            where (kind != "https" || httpsPort != 0) && (kind != "srt" || srtPort != 0)
+                && (kind != "rtsp" || rtspPort != 0)
+            {
                 let port =
-                    kind == "rtmp" ? rtmpPort : kind == "https" ? httpsPort : kind == "srt" ? srtPort : httpPort
+                    kind == "rtmp"
+                    ? rtmpPort
+                    : kind == "https" ? httpsPort : kind == "srt" ? srtPort : kind == "rtsp" ? rtspPort : httpPort
                 // Ours serves every viewer of a protocol in one process; MistServer one per viewer.
                 let name =
                     kind == "rtmp"
                     ? "MistOutRTMP"
                     : kind == "https"
-                        ? "MistOutHTTPS" : kind == "srt" ? "MistOutTSSRT" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
+                        ? "MistOutHTTPS"
+                        : kind == "srt"
+                            ? "MistOutTSSRT" : kind == "rtsp" ? "MistOutRTSP" : ours ? "MistOutHTTP" : "MistOutHTTPTS"
                 let idle = LiveEdgeBench.memoryKiB(named: name)
                 var cpu = 0.0
                 var rss = 0
@@ -135,13 +148,15 @@ enum LiveEdgeBench {
                     }
                 }
                 let result =
-                    kind == "srt"
-                    ? try SRTBenchViewers.watch(
-                        count: count, port: port, seconds: sampleSeconds,
-                        streamID: ours ? "#!::r=bench,m=request" : "bench", phase: measure)
-                    : try client.watch(
-                        format: kind == "https" ? "ts" : kind, count: count, port: port, seconds: sampleSeconds,
-                        tls: kind == "https" ? trusting : nil, phase: measure)
+                    kind == "rtsp"
+                    ? try RTSPBenchViewers.watch(count: count, port: port, seconds: sampleSeconds, phase: measure)
+                    : kind == "srt"
+                        ? try SRTBenchViewers.watch(
+                            count: count, port: port, seconds: sampleSeconds,
+                            streamID: ours ? "#!::r=bench,m=request" : "bench", phase: measure)
+                        : try client.watch(
+                            format: kind == "https" ? "ts" : kind, count: count, port: port, seconds: sampleSeconds,
+                            tls: kind == "https" ? trusting : nil, phase: measure)
                 let viewers = Double(max(1, result.connected))
                 var line = kind.padding(to: 6) + "  " + String(result.connected).leftPadding(to: 7)
                 line += "  " + format(cpu * 100, digits: 1).leftPadding(to: 16)
