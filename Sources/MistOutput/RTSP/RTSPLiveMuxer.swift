@@ -3,9 +3,15 @@ import MistMedia
 import MistRTP
 import MistShm
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// RTP over RTSP's TCP interleaving for a fan-out group: each frame packetized once (H.264 in
 /// RFC 6184 mode 1 with the parameter sets before every keyframe, AAC as RFC 3640 AAC-hbr) and
 /// framed on the channels the group's viewers set up. Video keyframes are where viewers join.
+/// Every track's RTCP channel gets a sender report before its first packet and every 5 s of
+/// media after, all tracks' RTP clocks tied to one wall clock (so players line them up).
 struct RTSPLiveMuxer: LiveMuxer {
     struct Track {
         var isVideo: Bool
@@ -16,7 +22,16 @@ struct RTSPLiveMuxer: LiveMuxer {
         var sequence = UInt16.random(in: 0...UInt16.max)
         var lengthSize = 4
         var parameterSets: [[UInt8]] = []
+        var packets: UInt32 = 0
+        var octets: UInt32 = 0
+        /// Media time of the last sender report.
+        var reportedAt: UInt64?
     }
+
+    /// Media milliseconds between sender reports.
+    static let reportMilliseconds: UInt64 = 5000
+    /// The wall clock (Unix ms) of media time 0, fixed at the first packet.
+    private var wallClockBase: Int64?
 
     static let maximumPayload = 1400
     private var tracks: [Track]
@@ -51,6 +66,11 @@ struct RTSPLiveMuxer: LiveMuxer {
         let track = tracks[position]
         let presentation = UInt64(clamping: Int64(clamping: packet.time).addingClamped(packet.offset))
         let timestamp = UInt32(truncatingIfNeeded: presentation &* track.clockRate / 1000)
+        if tracks[position].reportedAt.map({ presentation >= $0 + Self.reportMilliseconds || presentation < $0 })
+            ?? true
+        {
+            report(position, presentation: presentation, timestamp: timestamp, into: &out)
+        }
         var payloads: [[UInt8]]
         if track.isVideo {
             var nals: [ArraySlice<UInt8>] = packet.isKeyframe ? track.parameterSets.map { $0[...] } : []
@@ -79,6 +99,8 @@ struct RTSPLiveMuxer: LiveMuxer {
                 sequenceNumber: tracks[position].sequence, timestamp: timestamp, ssrc: track.ssrc, payload: payload[...]
             )
             tracks[position].sequence &+= 1
+            tracks[position].packets &+= 1
+            tracks[position].octets &+= UInt32(truncatingIfNeeded: payload.count)
             let bytes = rtp.bytes
             out += [
                 0x24, track.channel, UInt8(truncatingIfNeeded: bytes.count >> 8),
@@ -90,6 +112,24 @@ struct RTSPLiveMuxer: LiveMuxer {
     }
 
     mutating func finish() -> [UInt8] { [] }
+
+    /// A sender report on the track's RTCP channel (its RTP channel plus one).
+    private mutating func report(_ position: Int, presentation: UInt64, timestamp: UInt32, into out: inout [UInt8]) {
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec / 1_000_000)
+        let base = wallClockBase ?? now.addingClamped(-Int64(clamping: presentation))
+        wallClockBase = base
+        let wall = UInt64(clamping: base.addingClamped(Int64(clamping: presentation)))
+        let ntp = RTCPSenderReport.ntp(unixMilliseconds: wall)
+        let track = tracks[position]
+        let bytes = RTCPSenderReport(
+            ssrc: track.ssrc, ntpSeconds: ntp.seconds, ntpFraction: ntp.fraction, rtpTimestamp: timestamp,
+            packetCount: track.packets, octetCount: track.octets
+        ).bytes
+        out += [0x24, track.channel &+ 1, 0, UInt8(bytes.count)] + bytes
+        tracks[position].reportedAt = presentation
+    }
 
     /// The SDP for `tracks` of `stream`, controls `track1`, `track2` ... in order.
     static func describe(stream: String, host: String, tracks: [StreamTrack]) throws -> SessionDescription {

@@ -444,6 +444,9 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         else { return reply(request, "461 Unsupported Transport") }
         playChannels[index] = Self.udpChannel(index)
         udpDestinations[Self.udpChannel(index)] = address
+        // Sender reports go to the player's RTCP port.
+        udpDestinations[Self.udpChannel(index) + 1] = try? SocketAddress(
+            ipAddress: connection.peerHost, port: ports.rtcp)
         answerUDP(request, transport: transport)
     }
 
