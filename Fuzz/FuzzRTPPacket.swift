@@ -14,7 +14,7 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             for format in media.formats { _ = media.rtpmap(format) ?? nil; _ = media.fmtp(format) }
         }
     }
-    var depacketizer = H264RTPDepacketizer()
+    var depacketizer = NALUnitRTPDepacketizer()
     var audio = AACRTPDepacketizer(fmtp: ["sizelength": String(bytes.first.map { Int($0) % 20 } ?? 13)])
     var offset = bytes.isEmpty ? 0 : 1
     while offset < bytes.count {
@@ -28,12 +28,13 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("an AAC frame over the limit")
         }
         let pictures = (try? depacketizer.push(packet)) ?? []
-        for picture in pictures where picture.nals.contains(where: { $0.count > H264RTPDepacketizer.maximumNALBytes }) {
+        for picture in pictures
+        where picture.nals.contains(where: { $0.count > NALUnitRTPDepacketizer.maximumNALBytes }) {
             fatalError("a NAL unit over the limit")
         }
         // Whatever came in packetizes again within the payload limit.
         for picture in pictures {
-            let payloads = H264RTPPacketizer(maximumPayload: 200).payloads(picture.nals.map { $0[...] })
+            let payloads = NALUnitRTPPacketizer(maximumPayload: 200).payloads(picture.nals.map { $0[...] })
             if payloads.contains(where: { $0.count > 200 }) { fatalError("a payload over the limit") }
         }
     }

@@ -7,7 +7,7 @@ import MistRTSP
 import MistShm
 
 /// MistInRTSP: pulls `rtsp://[user:password@]host[:port]/path` (a camera, another server) into a
-/// live stream: DESCRIBE (Basic or Digest authentication when asked), SETUP of its H.264 and AAC
+/// live stream: DESCRIBE (Basic or Digest authentication when asked), SETUP of its H.264, HEVC and AAC
 /// tracks over TCP interleaved, PLAY, keep-alives at half the session's timeout. A lost or silent
 /// source is called again every second while the stream is wanted; the stream's time goes on
 /// where it was.
@@ -30,7 +30,7 @@ public final class RTSPPullInput {
             "always_match": ["rtsp://*"],
             "source_prefill": "rtsp://",
             "source_syntax": "rtsp://[user][:password][@hostname]",
-            "codecs": ["video": ["H264"], "audio": ["AAC"]],
+            "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC"]],
         ])
 
     /// A parsed `rtsp://` source: where to connect, the URL without credentials, and the credentials.
@@ -80,7 +80,7 @@ public final class RTSPPullInput {
         var description: String {
             switch self {
             case .refused(let method, let status, let reason): return "\(method) answered \(status) \(reason)"
-            case .noTracks(let skipped): return "no H.264 or AAC track (\(skipped))"
+            case .noTracks(let skipped): return "no H.264, HEVC or AAC track (\(skipped))"
             case .silent(let seconds): return "no media for \(seconds) s"
             }
         }

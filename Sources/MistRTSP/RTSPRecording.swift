@@ -3,13 +3,14 @@ import MistMedia
 import MistRTMP
 import MistRTP
 
-/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264 and AAC), which
+/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264, HEVC and AAC), which
 /// interleaved channel feeds which, and the conversion of their RTP into the DTSC frames the
 /// buffer takes. Pictures and frames are handed to `RTMPIngest` as the FLV payloads RTMP would
 /// carry, so both protocols build tracks and headers the same way.
 public struct RTSPRecording {
     public enum Codec {
-        case h264(H264RTPDepacketizer)
+        /// H.264 or HEVC, as the depacketizer's format says.
+        case video(NALUnitRTPDepacketizer)
         case aac(AACRTPDepacketizer, config: [UInt8])
     }
 
@@ -18,6 +19,7 @@ public struct RTSPRecording {
         /// `a=control` of the media section (`streamid=0`, `trackID=1` ...).
         public var control: String
         public var clockRate: Int
+        var vps: [UInt8]?
         var sps: [UInt8]?
         var pps: [UInt8]?
         var configSent = false
@@ -44,12 +46,19 @@ public struct RTSPRecording {
             switch map.encoding.uppercased() {
             case "H264":
                 var track = Track(
-                    codec: .h264(H264RTPDepacketizer()), control: control, clockRate: map.clockRate)
+                    codec: .video(NALUnitRTPDepacketizer()), control: control, clockRate: map.clockRate)
                 for set in (parameters["sprop-parameter-sets"] ?? "").split(separator: ",") {
                     guard let unit = Base64.decode(set), let header = unit.first else { continue }
                     if header & 0x1F == 7 { track.sps = unit }
                     if header & 0x1F == 8 { track.pps = unit }
                 }
+                tracks.append(track)
+            case "H265":
+                var track = Track(
+                    codec: .video(NALUnitRTPDepacketizer(format: .hevc)), control: control, clockRate: map.clockRate)
+                track.vps = parameters["sprop-vps"].flatMap { Base64.decode(Substring($0)) }
+                track.sps = parameters["sprop-sps"].flatMap { Base64.decode(Substring($0)) }
+                track.pps = parameters["sprop-pps"].flatMap { Base64.decode(Substring($0)) }
                 tracks.append(track)
             case "MPEG4-GENERIC" where media.kind == "audio":
                 let config = Hex.decode(parameters["config"] ?? "")
@@ -83,11 +92,11 @@ public struct RTSPRecording {
         let packet = try RTPPacket(parsing: payload[...])
         var out: [UInt8] = []
         switch tracks[index].codec {
-        case .h264(var depacketizer):
+        case .video(var depacketizer):
             let pictures = try depacketizer.push(packet)
-            tracks[index].codec = .h264(depacketizer)
+            tracks[index].codec = .video(depacketizer)
             for picture in pictures where !picture.damaged {
-                out += try video(picture, track: index)
+                out += try video(picture, format: depacketizer.format, track: index)
             }
         case .aac(var depacketizer, let config):
             let frames = try depacketizer.push(packet)
@@ -106,36 +115,45 @@ public struct RTSPRecording {
         return out
     }
 
-    private mutating func video(_ picture: H264RTPDepacketizer.AccessUnit, track index: Int) throws -> [UInt8] {
+    private mutating func video(_ picture: NALUnitRTPDepacketizer.AccessUnit, format: NALUnitFormat, track index: Int)
+        throws -> [UInt8]
+    {
         var out: [UInt8] = []
         var keyframe = false
         var body: [UInt8] = []
         for nal in picture.nals {
             guard let header = nal.first else { continue }
-            switch header & 0x1F {
-            case 7:
-                if tracks[index].sps != nal { tracks[index].configSent = false }
-                tracks[index].sps = nal
+            let type = format.type(header)
+            if format.isParameterSet(type) {
+                let slot: WritableKeyPath<Track, [UInt8]?> =
+                    format == .h264 ? (type == 7 ? \.sps : \.pps) : (type == 32 ? \.vps : type == 33 ? \.sps : \.pps)
+                if tracks[index][keyPath: slot] != nal { tracks[index].configSent = false }
+                tracks[index][keyPath: slot] = nal
                 continue
-            case 8:
-                if tracks[index].pps != nal { tracks[index].configSent = false }
-                tracks[index].pps = nal
-                continue
-            case 9: continue  // access unit delimiters are not carried in FLV
-            case 5: keyframe = true
-            default: break
             }
+            // Access unit delimiters are not carried in FLV.
+            if format.isDelimiter(type) { continue }
+            if format.isKeyframe(type) { keyframe = true }
             body += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: nal.count >> $0) } + nal
         }
         let time = milliseconds(picture.timestamp, track: index)
-        if !tracks[index].configSent, let sps = tracks[index].sps, let pps = tracks[index].pps,
-            let record = DecoderConfigurationBuilder.avcC(sps: [sps], pps: [pps])
-        {
-            tracks[index].configSent = true
-            out += try ingest.handle(message(9, time: time, [0x17, 0, 0, 0, 0] + record))
+        let codec = format == .h264 ? "H264" : "HEVC"
+        if !tracks[index].configSent, let sps = tracks[index].sps, let pps = tracks[index].pps {
+            let record =
+                format == .h264
+                ? DecoderConfigurationBuilder.avcC(sps: [sps], pps: [pps])
+                : tracks[index].vps.flatMap { DecoderConfigurationBuilder.hvcC(vps: [$0], sps: [sps], pps: [pps]) }
+            if let record,
+                let prefix = FLVMedia.videoPrefix(codec: codec, keyframe: true, configuration: true, offset: 0)
+            {
+                tracks[index].configSent = true
+                out += try ingest.handle(message(9, time: time, prefix + record))
+            }
         }
-        guard !body.isEmpty, tracks[index].configSent else { return out }
-        out += try ingest.handle(message(9, time: time, [keyframe ? 0x17 : 0x27, 1, 0, 0, 0] + body))
+        guard !body.isEmpty, tracks[index].configSent,
+            let prefix = FLVMedia.videoPrefix(codec: codec, keyframe: keyframe, configuration: false, offset: 0)
+        else { return out }
+        out += try ingest.handle(message(9, time: time, prefix + body))
         return out
     }
 

@@ -33,8 +33,8 @@ import Testing
             ], log: folder.appendingPathComponent("rtp.log"))
         defer { if sender.isRunning { sender.terminate() } }
 
-        var depacketizer = H264RTPDepacketizer()
-        var pictures: [H264RTPDepacketizer.AccessUnit] = []
+        var depacketizer = NALUnitRTPDepacketizer()
+        var pictures: [NALUnitRTPDepacketizer.AccessUnit] = []
         var kinds = Set<Int>()
         for datagram in Self.datagrams(receiver, while: sender) {
             let packet = try RTPPacket(parsing: datagram[...])

@@ -7,13 +7,15 @@ import Testing
 /// over RTSP (DESCRIBE, SETUP, PLAY) to ffprobe and ffmpeg; a push into a stream not configured
 /// for it is refused.
 @Suite(.serialized) struct RTSPEndToEndTests {
-    static func push(_ url: String, seconds: Int, log: URL, transport: String = "tcp") throws -> Process {
+    static func push(_ url: String, seconds: Int, log: URL, transport: String = "tcp", hevc: Bool = false) throws
+        -> Process
+    {
         try MediaTools.ffmpeg(
             [
                 "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
-                "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", "libx264", "-preset",
-                "ultrafast", "-tune", "zerolatency", "-g", "50", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                "-b:a", "96k", "-f", "rtsp", "-rtsp_transport", transport, url,
+                "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", hevc ? "libx265" : "libx264",
+                "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50", "-bf", "0", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "96k", "-f", "rtsp", "-rtsp_transport", transport, url,
             ], log: log)
     }
 
@@ -127,6 +129,46 @@ import Testing
             #expect(played["audio"]?.codec == "aac")
             #expect(
                 try MediaTools.decodeErrors(file.path, log: folder.appendingPathComponent("decode.log")).isEmpty)
+        }
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func hevcIsPublishedAndPlayed() throws {
+        let rtspPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"hevc": {"name": "hevc", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
+        let folder = controller.folder
+        let push = try Self.push(
+            "rtsp://127.0.0.1:\(rtspPort)/hevc", seconds: 40, log: folder.appendingPathComponent("push.log"), hevc: true
+        )
+        defer { if push.isRunning { push.terminate() } }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "hevc"))
+        let info = try HTTPTestClient(port: httpPort).get("/json_hevc.js").json()
+        let codecs = Set((info["meta"]["tracks"].objectValue ?? JSONObject()).map { $0.value["codec"].asString })
+        #expect(codecs == ["HEVC", "AAC"])
+        for (name, url, arguments) in [
+            ("http", "http://127.0.0.1:\(httpPort)/hevc.ts", [String]()),
+            ("rtsp", "rtsp://127.0.0.1:\(rtspPort)/hevc", ["-rtsp_transport", "tcp"]),
+        ] {
+            let file = folder.appendingPathComponent("\(name).ts")
+            try MediaTools.make(
+                arguments + ["-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", file.path],
+                log: folder.appendingPathComponent("\(name).log"))
+            let report = try MediaTools.report(file.path)
+            #expect(report["video"]?.codec == "hevc" && report["video"]?.width == 640, "\(name)")
+            #expect((report["video"]?.pts.count ?? 0) >= 75, "\(name): \(report["video"]?.pts.count ?? 0) frames")
+            #expect(report["audio"]?.codec == "aac", "\(name)")
+            #expect(
+                try MediaTools.decodeErrors(file.path, log: folder.appendingPathComponent("\(name)-decode.log"))
+                    .isEmpty,
+                "\(name)")
         }
     }
 }

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func smallUnitsShareASTAPAndLargeOnesAreCutIntoFUAs() {
-        let packetizer = H264RTPPacketizer(maximumPayload: 100)
+        let packetizer = NALUnitRTPPacketizer(maximumPayload: 100)
         let sps: [UInt8] = [0x67, 0x42, 0xC0, 0x1E]
         let pps: [UInt8] = [0x68, 0xCE, 0x3C, 0x80]
         let idr = Self.nal(5, 250)
@@ -38,10 +38,10 @@ import Testing
         for size in [1, 2, 97, 98, 99, 100, 101, 1000, 65_535, 65_536, 300_000] {
             for maximum in [3, 100, 1200] {
                 let units = [Self.nal(7, 10), Self.nal(8, 4), Self.nal(5, size), Self.nal(1, 3)]
-                let payloads = H264RTPPacketizer(maximumPayload: maximum).payloads(units.map { $0[...] })
+                let payloads = NALUnitRTPPacketizer(maximumPayload: maximum).payloads(units.map { $0[...] })
                 #expect(payloads.allSatisfy { $0.count <= max(3, maximum) })
-                var depacketizer = H264RTPDepacketizer()
-                var pictures: [H264RTPDepacketizer.AccessUnit] = []
+                var depacketizer = NALUnitRTPDepacketizer()
+                var pictures: [NALUnitRTPDepacketizer.AccessUnit] = []
                 for packet in Self.packets(payloads, timestamp: 3000, firstSequence: 65_530) {
                     pictures += try depacketizer.push(packet)
                 }
@@ -54,12 +54,12 @@ import Testing
 
     @Test func aLostFragmentDamagesItsPictureAndNeverSplices() throws {
         let idr = Self.nal(5, 5000)
-        let payloads = H264RTPPacketizer(maximumPayload: 1000).payloads([idr[...]])
+        let payloads = NALUnitRTPPacketizer(maximumPayload: 1000).payloads([idr[...]])
         var packets = Self.packets(payloads, timestamp: 0, firstSequence: 10)
         packets.remove(at: 2)
         let next = Self.packets([Self.nal(1, 50)], timestamp: 3000, firstSequence: 16)
-        var depacketizer = H264RTPDepacketizer()
-        var out: [H264RTPDepacketizer.AccessUnit] = []
+        var depacketizer = NALUnitRTPDepacketizer()
+        var out: [NALUnitRTPDepacketizer.AccessUnit] = []
         for packet in packets + next { out += try depacketizer.push(packet) }
         #expect(out.count == 2)
         #expect(out[0].damaged && out[0].nals.isEmpty)
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func aTimestampChangeEndsAPictureWhoseMarkerWasLost() throws {
-        var depacketizer = H264RTPDepacketizer()
+        var depacketizer = NALUnitRTPDepacketizer()
         let first = RTPPacket(payloadType: 96, sequenceNumber: 1, timestamp: 0, ssrc: 1, payload: Self.nal(1, 10)[...])
         let second = RTPPacket(
             marker: true, payloadType: 96, sequenceNumber: 2, timestamp: 3000, ssrc: 1, payload: Self.nal(1, 20)[...])
@@ -77,8 +77,8 @@ import Testing
     }
 
     @Test func hostilePayloadsAreTypedErrors() throws {
-        var depacketizer = H264RTPDepacketizer()
-        func push(_ payload: [UInt8], _ sequence: UInt16) throws(RTPError) -> [H264RTPDepacketizer.AccessUnit] {
+        var depacketizer = NALUnitRTPDepacketizer()
+        func push(_ payload: [UInt8], _ sequence: UInt16) throws(RTPError) -> [NALUnitRTPDepacketizer.AccessUnit] {
             try depacketizer.push(
                 RTPPacket(
                     marker: true, payloadType: 96, sequenceNumber: sequence, timestamp: 0, ssrc: 1,

@@ -8,13 +8,15 @@ import MistShm
 #endif
 
 /// RTP over RTSP's TCP interleaving for a fan-out group: each frame packetized once (H.264 in
-/// RFC 6184 mode 1 with the parameter sets before every keyframe, AAC as RFC 3640 AAC-hbr) and
+/// RFC 6184 mode 1, HEVC in RFC 7798, both with the parameter sets before every keyframe, AAC as
+/// RFC 3640 AAC-hbr) and
 /// framed on the channels the group's viewers set up. Video keyframes are where viewers join.
 /// Every track's RTCP channel gets a sender report before its first packet and every 5 s of
 /// media after, all tracks' RTP clocks tied to one wall clock (so players line them up).
 struct RTSPLiveMuxer: LiveMuxer {
     struct Track {
         var isVideo: Bool
+        var format: NALUnitFormat = .h264
         var channel: UInt8
         var clockRate: UInt64
         var payloadType: UInt8
@@ -41,7 +43,15 @@ struct RTSPLiveMuxer: LiveMuxer {
     init(tracks streamTracks: [StreamTrack], channels: [UInt8]) throws {
         var made: [Track] = []
         for (track, channel) in zip(streamTracks, channels) {
-            if track.info.type == "video" {
+            if track.info.type == "video" && track.info.codec == "HEVC" {
+                var entry = Track(isVideo: true, format: .hevc, channel: channel, clockRate: 90_000, payloadType: 96)
+                let configuration = try HEVCDecoderConfiguration(bytes: track.info.initData)
+                entry.lengthSize = configuration.lengthSize
+                entry.parameterSets = [32, 33, 34].flatMap { type in
+                    configuration.arrays.filter { $0.type & 0x3F == type }.flatMap(\.units)
+                }
+                made.append(entry)
+            } else if track.info.type == "video" {
                 var entry = Track(isVideo: true, channel: channel, clockRate: 90_000, payloadType: 96)
                 let configuration = try AVCDecoderConfiguration(bytes: track.info.initData)
                 entry.lengthSize = configuration.lengthSize
@@ -83,12 +93,14 @@ struct RTSPLiveMuxer: LiveMuxer {
                 guard length > 0, length <= bytes.count - offset else { break }
                 let nal = bytes[offset..<(offset + length)]
                 offset += length
-                let type = nal[nal.startIndex] & 0x1F
+                let type = track.format.type(nal[nal.startIndex])
                 // Parameter sets and delimiters in the data are replaced by the configuration's.
-                if type == 9 || (packet.isKeyframe && (type == 7 || type == 8)) { continue }
+                if track.format.isDelimiter(type) || (packet.isKeyframe && track.format.isParameterSet(type)) {
+                    continue
+                }
                 nals.append(nal)
             }
-            payloads = H264RTPPacketizer(maximumPayload: Self.maximumPayload).payloads(nals)
+            payloads = NALUnitRTPPacketizer(maximumPayload: Self.maximumPayload, format: track.format).payloads(nals)
         } else {
             payloads = AACRTPPacketizer(maximumPayload: Self.maximumPayload).payloads([Array(data)[...]])
                 .map(\.payload)
@@ -135,7 +147,20 @@ struct RTSPLiveMuxer: LiveMuxer {
     static func describe(stream: String, host: String, tracks: [StreamTrack]) throws -> SessionDescription {
         var media: [SessionDescription.Media] = []
         for (number, track) in tracks.enumerated() {
-            if track.info.type == "video" {
+            if track.info.type == "video" && track.info.codec == "HEVC" {
+                let configuration = try HEVCDecoderConfiguration(bytes: track.info.initData)
+                func sets(_ type: UInt8) -> String {
+                    configuration.arrays.filter { $0.type & 0x3F == type }.flatMap(\.units).map(Base64.encode)
+                        .joined(separator: ",")
+                }
+                var section = SessionDescription.Media(kind: "video", port: 0, transport: "RTP/AVP", formats: ["96"])
+                section.attributes = [
+                    ("rtpmap", "96 H265/90000"),
+                    ("fmtp", "96 sprop-vps=\(sets(32));sprop-sps=\(sets(33));sprop-pps=\(sets(34))"),
+                    ("control", "track\(number + 1)"),
+                ]
+                media.append(section)
+            } else if track.info.type == "video" {
                 let configuration = try AVCDecoderConfiguration(bytes: track.info.initData)
                 let sets = (configuration.sequenceParameterSets + configuration.pictureParameterSets)
                     .map(Base64.encode).joined(separator: ",")

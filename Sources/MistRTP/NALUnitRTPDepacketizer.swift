@@ -1,8 +1,10 @@
-/// RTP payloads back into H.264 access units (RFC 6184: single NAL units, STAP-A, FU-A), in
-/// arrival order. An access unit ends at the marker bit or when the timestamp changes; a gap
+/// RTP payloads back into H.264 access units (RFC 6184: single NAL units, STAP-A, FU-A) or HEVC
+/// ones (RFC 7798: single NAL units, AP, FU; without DONL, as `sprop-max-don-diff=0` streams
+/// send them), in arrival order. An access unit ends at the marker bit or when the timestamp changes; a gap
 /// in sequence numbers marks the access unit being built as damaged and drops the fragment in
 /// progress, so a lost FU-A piece never yields a spliced NAL unit. Sizes are bounded.
-public struct H264RTPDepacketizer: Sendable {
+public struct NALUnitRTPDepacketizer: Sendable {
+    public let format: NALUnitFormat
     /// One picture's NAL units, without start codes or length prefixes.
     public struct AccessUnit: Sendable, Equatable {
         public var timestamp: UInt32
@@ -19,7 +21,7 @@ public struct H264RTPDepacketizer: Sendable {
     private var fragment: [UInt8]?
     private var lastSequence: UInt16?
 
-    public init() {}
+    public init(format: NALUnitFormat = .h264) { self.format = format }
 
     /// Takes one packet; returns the access units it completed (usually none or one). Throws
     /// for a payload it cannot use, after marking its access unit damaged.
@@ -74,6 +76,7 @@ public struct H264RTPDepacketizer: Sendable {
     }
 
     private mutating func take(_ payload: ArraySlice<UInt8>) throws(RTPError) {
+        if format == .hevc { return try takeHEVC(payload) }
         guard let header = payload.first else { throw .malformed("empty payload") }
         let type = Int(header & 0x1F)
         switch type {
@@ -116,6 +119,53 @@ public struct H264RTPDepacketizer: Sendable {
             }
         case 25, 26, 27, 29: throw .unsupportedPayload(nalType: type)
         default: throw .malformed("NAL unit type \(type)")
+        }
+    }
+
+    private mutating func takeHEVC(_ payload: ArraySlice<UInt8>) throws(RTPError) {
+        guard payload.count >= 2 else { throw .malformed("HEVC payload of \(payload.count) bytes") }
+        let first = payload[payload.startIndex]
+        let second = payload[payload.startIndex + 1]
+        let type = Int(first >> 1 & 0x3F)
+        switch type {
+        case 0...47:
+            fragment = nil
+            try append(Array(payload))
+        case 48:
+            var offset = payload.startIndex + 2
+            guard offset < payload.endIndex else { throw .malformed("empty aggregation packet") }
+            while offset < payload.endIndex {
+                guard payload.endIndex - offset >= 2 else { throw .malformed("AP length cut off") }
+                let length = Int(payload[offset]) << 8 | Int(payload[offset + 1])
+                offset += 2
+                guard length >= 2 else { throw .malformed("AP unit of length \(length)") }
+                guard payload.endIndex - offset >= length else {
+                    throw .malformed("AP unit of \(length) bytes past the end")
+                }
+                try append(Array(payload[offset..<(offset + length)]))
+                offset += length
+            }
+        case 49:
+            guard payload.count >= 3 else { throw .malformed("FU without its header") }
+            let fuHeader = payload[payload.startIndex + 2]
+            let data = payload[(payload.startIndex + 3)...]
+            if fuHeader & 0x80 != 0 {
+                fragment = [(first & 0x81) | (fuHeader & 0x3F) << 1, second] + data
+            } else if fragment != nil {
+                guard (fragment?.count ?? 0) + data.count <= Self.maximumNALBytes else {
+                    throw .tooLarge((fragment?.count ?? 0) + data.count)
+                }
+                fragment?.append(contentsOf: data)
+            } else {
+                current?.damaged = true
+                return
+            }
+            if fuHeader & 0x40 != 0, let whole = fragment {
+                fragment = nil
+                try append(whole)
+            }
+        case 50: throw .unsupportedPayload(nalType: type)
+        default: throw .malformed("HEVC NAL unit type \(type)")
         }
     }
 }
