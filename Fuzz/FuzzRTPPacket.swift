@@ -14,7 +14,9 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             for format in media.formats { _ = media.rtpmap(format) ?? nil; _ = media.fmtp(format) }
         }
     }
-    var depacketizer = NALUnitRTPDepacketizer()
+    // The first byte's low bit picks H.264 or HEVC.
+    let format: NALUnitFormat = (bytes.first ?? 0) & 1 == 0 ? .h264 : .hevc
+    var depacketizer = NALUnitRTPDepacketizer(format: format)
     var audio = AACRTPDepacketizer(fmtp: ["sizelength": String(bytes.first.map { Int($0) % 20 } ?? 13)])
     var offset = bytes.isEmpty ? 0 : 1
     while offset < bytes.count {
@@ -34,7 +36,7 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         // Whatever came in packetizes again within the payload limit.
         for picture in pictures {
-            let payloads = NALUnitRTPPacketizer(maximumPayload: 200).payloads(picture.nals.map { $0[...] })
+            let payloads = NALUnitRTPPacketizer(maximumPayload: 200, format: format).payloads(picture.nals.map { $0[...] })
             if payloads.contains(where: { $0.count > 200 }) { fatalError("a payload over the limit") }
         }
     }
