@@ -36,7 +36,8 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         // Whatever came in packetizes again within the payload limit.
         for picture in pictures {
-            let payloads = NALUnitRTPPacketizer(maximumPayload: 200, format: format).payloads(picture.nals.map { $0[...] })
+            let payloads = NALUnitRTPPacketizer(maximumPayload: 200, format: format).payloads(
+                picture.nals.map { $0[...] })
             if payloads.contains(where: { $0.count > 200 }) { fatalError("a payload over the limit") }
         }
     }
