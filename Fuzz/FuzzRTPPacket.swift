@@ -14,6 +14,8 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             for format in media.formats { _ = media.rtpmap(format) ?? nil; _ = media.fmtp(format) }
         }
     }
+    // RTCP report blocks: whatever they say, they never claim more than the bytes hold.
+    if RTCPReportBlock.blocks(in: bytes[...]).count * 24 > bytes.count { fatalError("more report blocks than bytes") }
     // The first byte's low bit picks H.264 or HEVC.
     let format: NALUnitFormat = (bytes.first ?? 0) & 1 == 0 ? .h264 : .hevc
     var depacketizer = NALUnitRTPDepacketizer(format: format)

@@ -117,6 +117,16 @@ import Testing
         let other = try MediaTools.ffmpeg(
             ["-rtsp_transport", "udp", "-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", second.path],
             log: folder.appendingPathComponent("udp2.log"))
+        // While it plays, its datagrams are counted for its session.
+        var rows: [JSONValue] = []
+        #expect(
+            waitFor(seconds: 15) {
+                let reply =
+                    (try? controller.call(#"{"clients": {"streams": ["udp"], "fields": ["protocol", "pktcount"]}}"#))
+                    ?? .null
+                rows = reply["clients"]["data"].arrayValue ?? []
+                return rows.contains { $0[0] == "RTSP" && $0[1].asInt > 100 }
+            }, "\(rows)")
         try MediaTools.make(
             ["-rtsp_transport", "udp", "-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", first.path],
             log: folder.appendingPathComponent("udp1.log"))

@@ -1,3 +1,5 @@
+import MistNet
+import MistRTP
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -21,6 +23,13 @@ import Testing
         #expect(two.remoteAddress == audio && Array(two.data.readableBytesView) == [9, 8])
         #expect(try channel.readOutbound(as: AddressedEnvelope<ByteBuffer>.self) == nil)
         #expect(sender.sent.load(ordering: .relaxed) == 2)
+        // The player's receiver reports: the newest per source counts.
+        sender.report([
+            .init(ssrc: 1, fractionLost: 0, cumulativeLost: 3, highestSequence: 10, jitter: 0),
+            .init(ssrc: 2, fractionLost: 0, cumulativeLost: -1, highestSequence: 10, jitter: 0),
+        ])
+        sender.report([.init(ssrc: 1, fractionLost: 0, cumulativeLost: 4, highestSequence: 20, jitter: 0)])
+        #expect(sender.packets == PacketCounts(total: 2, lost: 4))
     }
 
     @Test func transportPortsAreReadAndBounded() {

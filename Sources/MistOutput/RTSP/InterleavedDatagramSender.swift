@@ -1,3 +1,5 @@
+import MistNet
+import MistRTP
 import NIOCore
 import Synchronization
 
@@ -13,6 +15,21 @@ final class InterleavedDatagramSender: ChannelOutboundHandler, @unchecked Sendab
     private var carry: ByteBuffer?
     /// Datagrams sent, for the session's packet count.
     let sent = Atomic<Int64>(0)
+    /// What the player's receiver reports said it lost, per source (cumulative, as reported).
+    private let reportedLost = Mutex<[UInt32: Int64]>([:])
+
+    /// Takes a player's RTCP receiver report blocks.
+    func report(_ blocks: [RTCPReportBlock]) {
+        reportedLost.withLock { lost in
+            for block in blocks { lost[block.ssrc] = Int64(max(0, block.cumulativeLost)) }
+        }
+    }
+
+    /// The session's packets: sent, and lost as the player reported.
+    var packets: PacketCounts {
+        PacketCounts(
+            total: sent.load(ordering: .relaxed), lost: reportedLost.withLock { $0.values.reduce(0, +) })
+    }
 
     init(destinations: [UInt8: SocketAddress]) { self.destinations = destinations }
 

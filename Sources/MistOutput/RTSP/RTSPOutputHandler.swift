@@ -52,6 +52,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
     private var udpSources: [Int: Int] = [:]
     /// A UDP player's RTP address for each of its tracks' channels.
     private var udpDestinations: [UInt8: SocketAddress] = [:]
+    /// A UDP player's datagram sender, which also keeps what its receiver reports said.
+    private var datagramSender: InterleavedDatagramSender?
 
     init(connection: ChannelConnection, logger: Logger) {
         self.connection = connection
@@ -263,9 +265,14 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             }
     }
 
-    /// A datagram on the session's UDP ports: a publisher's RTP is taken from its host only;
-    /// players' RTCP and hole-punching packets are read and dropped.
+    /// A datagram on the session's UDP ports: a publisher's RTP is taken from its host only; a
+    /// player's RTCP receiver reports give its losses to the statistics; anything else is dropped.
     private func datagram(from sender: SocketAddress, _ bytes: ByteBuffer) {
+        if let datagramSender, sender.ipAddress == connection.peerHost {
+            lastActivity = .now()
+            datagramSender.report(RTCPReportBlock.blocks(in: Array(bytes.readableBytesView)[...]))
+            return
+        }
         guard recording != nil, sender.ipAddress == connection.peerHost, let port = sender.port,
             let index = udpSources[port]
         else { return }
@@ -471,9 +478,10 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 // The datagrams go from the session's RTP port; its bytes are what the statistics count.
                 let sender = InterleavedDatagramSender(destinations: udpDestinations)
                 try udp.rtp.pipeline.syncOperations.addHandler(sender)
+                datagramSender = sender
                 viewerConnection = ChannelConnection(
                     channel: udp.rtp, relayedPeer: connection.peer, host: connection.peerHost,
-                    packets: { PacketCounts(total: sender.sent.load(ordering: .relaxed)) })
+                    packets: { sender.packets })
                 ConnectionStats.close(stats)
                 stats = ConnectionStats.open(
                     viewerConnection, stream: playing.stream, host: connection.peerHost, connector: "RTSP",

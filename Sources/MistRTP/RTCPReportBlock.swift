@@ -1,0 +1,53 @@
+/// One report block of an RTCP sender or receiver report (RFC 3550 §6.4.1): what a receiver of
+/// `ssrc` saw of it.
+public struct RTCPReportBlock: Sendable, Equatable {
+    public var ssrc: UInt32
+    /// Lost since the previous report, in 1/256.
+    public var fractionLost: UInt8
+    /// Lost since the start (may be negative with duplicates).
+    public var cumulativeLost: Int32
+    public var highestSequence: UInt32
+    public var jitter: UInt32
+
+    public init(ssrc: UInt32, fractionLost: UInt8, cumulativeLost: Int32, highestSequence: UInt32, jitter: UInt32) {
+        self.ssrc = ssrc
+        self.fractionLost = fractionLost
+        self.cumulativeLost = cumulativeLost
+        self.highestSequence = highestSequence
+        self.jitter = jitter
+    }
+
+    /// The report blocks of every SR and RR in a compound RTCP packet; other packets are
+    /// skipped, and a packet whose length does not fit ends the reading (what came before stays).
+    public static func blocks(in bytes: ArraySlice<UInt8>) -> [RTCPReportBlock] {
+        var blocks: [RTCPReportBlock] = []
+        var offset = bytes.startIndex
+        func word(_ at: Int) -> UInt32 {
+            UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+        }
+        while bytes.endIndex - offset >= 4 {
+            let first = bytes[offset]
+            guard first >> 6 == 2 else { break }
+            let type = bytes[offset + 1]
+            let length = (Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]) + 1) * 4
+            guard bytes.endIndex - offset >= length else { break }
+            let count = Int(first & 0x1F)
+            // Blocks follow the sender's SSRC (RR) or the sender info (SR).
+            let start = type == 201 ? offset + 8 : type == 200 ? offset + 28 : nil
+            if let start, start + count * 24 <= offset + length {
+                for index in 0..<count {
+                    let at = start + index * 24
+                    let lost = word(at + 4) & 0x00FF_FFFF
+                    blocks.append(
+                        RTCPReportBlock(
+                            ssrc: word(at), fractionLost: bytes[at + 4],
+                            cumulativeLost: lost & 0x0080_0000 != 0
+                                ? Int32(bitPattern: lost | 0xFF00_0000) : Int32(lost),
+                            highestSequence: word(at + 8), jitter: word(at + 12)))
+                }
+            }
+            offset += length
+        }
+        return blocks
+    }
+}
