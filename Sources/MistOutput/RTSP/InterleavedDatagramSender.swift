@@ -21,7 +21,7 @@ final class InterleavedDatagramSender: ChannelOutboundHandler, @unchecked Sendab
     /// Takes a player's RTCP receiver report blocks.
     func report(_ blocks: [RTCPReportBlock]) {
         reportedLost.withLock { lost in
-            for block in blocks { lost[block.ssrc] = Int64(max(0, block.cumulativeLost)) }
+            for block in blocks { lost[block.ssrc] = max(0, Int64(block.cumulativeLost)) }
         }
     }
 
