@@ -84,39 +84,12 @@ public struct NALUnitRTPDepacketizer: Sendable {
             fragment = nil
             try append(Array(payload))
         case 24:
-            var offset = payload.startIndex + 1
-            guard offset < payload.endIndex else { throw .malformed("empty STAP-A") }
-            while offset < payload.endIndex {
-                guard payload.endIndex - offset >= 2 else { throw .malformed("STAP-A length cut off") }
-                let length = Int(payload[offset]) << 8 | Int(payload[offset + 1])
-                offset += 2
-                guard length > 0 else { throw .malformed("STAP-A unit of length 0") }
-                guard payload.endIndex - offset >= length else {
-                    throw .malformed("STAP-A unit of \(length) bytes past the end")
-                }
-                try append(Array(payload[offset..<(offset + length)]))
-                offset += length
-            }
+            try aggregate(payload.dropFirst(), name: "STAP-A", shortestUnit: 1)
         case 28:
             guard payload.count >= 2 else { throw .malformed("FU-A without its header") }
             let fuHeader = payload[payload.startIndex + 1]
             let data = payload[(payload.startIndex + 2)...]
-            if fuHeader & 0x80 != 0 {
-                fragment = [(header & 0xE0) | (fuHeader & 0x1F)] + data
-            } else if fragment != nil {
-                guard (fragment?.count ?? 0) + data.count <= Self.maximumNALBytes else {
-                    throw .tooLarge((fragment?.count ?? 0) + data.count)
-                }
-                fragment?.append(contentsOf: data)
-            } else {
-                // A middle or end piece whose start was lost.
-                current?.damaged = true
-                return
-            }
-            if fuHeader & 0x40 != 0, let whole = fragment {
-                fragment = nil
-                try append(whole)
-            }
+            try fragmentPiece(fuHeader, data: data) { [(header & 0xE0) | (fuHeader & 0x1F)] }
         case 25, 26, 27, 29: throw .unsupportedPayload(nalType: type)
         default: throw .malformed("NAL unit type \(type)")
         }
@@ -132,40 +105,53 @@ public struct NALUnitRTPDepacketizer: Sendable {
             fragment = nil
             try append(Array(payload))
         case 48:
-            var offset = payload.startIndex + 2
-            guard offset < payload.endIndex else { throw .malformed("empty aggregation packet") }
-            while offset < payload.endIndex {
-                guard payload.endIndex - offset >= 2 else { throw .malformed("AP length cut off") }
-                let length = Int(payload[offset]) << 8 | Int(payload[offset + 1])
-                offset += 2
-                guard length >= 2 else { throw .malformed("AP unit of length \(length)") }
-                guard payload.endIndex - offset >= length else {
-                    throw .malformed("AP unit of \(length) bytes past the end")
-                }
-                try append(Array(payload[offset..<(offset + length)]))
-                offset += length
-            }
+            try aggregate(payload.dropFirst(2), name: "AP", shortestUnit: 2)
         case 49:
             guard payload.count >= 3 else { throw .malformed("FU without its header") }
             let fuHeader = payload[payload.startIndex + 2]
             let data = payload[(payload.startIndex + 3)...]
-            if fuHeader & 0x80 != 0 {
-                fragment = [(first & 0x81) | (fuHeader & 0x3F) << 1, second] + data
-            } else if fragment != nil {
-                guard (fragment?.count ?? 0) + data.count <= Self.maximumNALBytes else {
-                    throw .tooLarge((fragment?.count ?? 0) + data.count)
-                }
-                fragment?.append(contentsOf: data)
-            } else {
-                current?.damaged = true
-                return
-            }
-            if fuHeader & 0x40 != 0, let whole = fragment {
-                fragment = nil
-                try append(whole)
-            }
+            try fragmentPiece(fuHeader, data: data) { [(first & 0x81) | (fuHeader & 0x3F) << 1, second] }
         case 50: throw .unsupportedPayload(nalType: type)
         default: throw .malformed("HEVC NAL unit type \(type)")
+        }
+    }
+
+    /// The units of an aggregation packet (STAP-A, AP) after its header: each after its 16-bit size.
+    private mutating func aggregate(_ units: ArraySlice<UInt8>, name: String, shortestUnit: Int) throws(RTPError) {
+        var offset = units.startIndex
+        guard offset < units.endIndex else { throw .malformed("empty \(name)") }
+        while offset < units.endIndex {
+            guard units.endIndex - offset >= 2 else { throw .malformed("\(name) length cut off") }
+            let length = Int(units[offset]) << 8 | Int(units[offset + 1])
+            offset += 2
+            guard length >= shortestUnit else { throw .malformed("\(name) unit of length \(length)") }
+            guard units.endIndex - offset >= length else {
+                throw .malformed("\(name) unit of \(length) bytes past the end")
+            }
+            try append(Array(units[offset..<(offset + length)]))
+            offset += length
+        }
+    }
+
+    /// One piece of a fragmented unit (FU-A, FU): the start begins it with the unit's own header
+    /// (`header`), the end completes it; a piece whose start was lost damages the access unit.
+    private mutating func fragmentPiece(_ fuHeader: UInt8, data: ArraySlice<UInt8>, header: () -> [UInt8])
+        throws(RTPError)
+    {
+        if fuHeader & 0x80 != 0 {
+            fragment = header() + data
+        } else if fragment != nil {
+            guard (fragment?.count ?? 0) + data.count <= Self.maximumNALBytes else {
+                throw .tooLarge((fragment?.count ?? 0) + data.count)
+            }
+            fragment?.append(contentsOf: data)
+        } else {
+            current?.damaged = true
+            return
+        }
+        if fuHeader & 0x40 != 0, let whole = fragment {
+            fragment = nil
+            try append(whole)
         }
     }
 }
