@@ -32,6 +32,21 @@ final class BenchClient: @unchecked Sendable {
         var megabits = 0.0
     }
 
+    /// Viewers read on their own threads: after 4 s to settle, `seconds` of what `bytes` counts,
+    /// measured between the two phases.
+    static func sample(seconds: Double, bytes: () -> Int, phase: (Phase) -> Void) -> Result {
+        usleep(4_000_000)
+        let before = bytes()
+        phase(.started)
+        let started = benchNow()
+        usleep(UInt32(seconds * 1_000_000))
+        let elapsed = benchNow() - started
+        phase(.ended(seconds: elapsed))
+        var result = Result()
+        result.megabits = Double(bytes() - before) * 8 / elapsed / 1e6
+        return result
+    }
+
     /// Shared by a run's viewers (all on one loop).
     final class Tally: @unchecked Sendable {
         var recording = false

@@ -51,16 +51,7 @@ enum HTTPFanOutBench {
             for half in halves {
                 let box = ViewerBox(half)
                 Thread.detachNewThread {
-                    var entries = box.connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-                    var scratch = [UInt8](repeating: 0, count: 256 * 1024)
-                    while !stop.load(ordering: .relaxed) {
-                        guard poll(&entries, nfds_t(entries.count), 100) > 0 else { continue }
-                        for index in entries.indices where entries[index].revents != 0 {
-                            let count = recv(entries[index].fd, &scratch, scratch.count, Int32(MSG_DONTWAIT))
-                            if count > 0 { received.add(count, ordering: .relaxed) }
-                            if count == 0 { entries[index].fd = -1 }
-                        }
-                    }
+                    box.read(counting: received, until: stop)
                     done.add(1, ordering: .relaxed)
                 }
             }
@@ -86,10 +77,4 @@ enum HTTPFanOutBench {
             usleep(2_000_000)
         }
     }
-}
-
-/// Connections handed to a reader thread.
-final class ViewerBox: @unchecked Sendable {
-    let connections: [TCPConnection]
-    init(_ connections: [TCPConnection]) { self.connections = connections }
 }

@@ -65,27 +65,10 @@ enum RTSPBenchViewers {
         let finished = Atomic<Bool>(false)
         let box = ViewerBox(viewers)
         Thread.detachNewThread {
-            var entries = box.connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-            var scratch = [UInt8](repeating: 0, count: 256 * 1024)
-            while !stopping.load(ordering: .relaxed) {
-                guard poll(&entries, nfds_t(entries.count), 100) > 0 else { continue }
-                for index in entries.indices where entries[index].revents != 0 {
-                    let count = recv(entries[index].fd, &scratch, scratch.count, Int32(MSG_DONTWAIT))
-                    if count > 0 { received.add(count, ordering: .relaxed) }
-                    if count == 0 { entries[index].fd = -1 }
-                }
-            }
+            box.read(counting: received, until: stopping)
             finished.store(true, ordering: .relaxed)
         }
-        usleep(4_000_000)
-        let before = received.load(ordering: .relaxed)
-        phase(.started)
-        let started = benchNow()
-        usleep(UInt32(seconds * 1_000_000))
-        let elapsed = benchNow() - started
-        phase(.ended(seconds: elapsed))
-        var result = BenchClient.Result()
-        result.megabits = Double(received.load(ordering: .relaxed) - before) * 8 / elapsed / 1e6
+        var result = BenchClient.sample(seconds: seconds, bytes: { received.load(ordering: .relaxed) }, phase: phase)
         result.connected = viewers.count
         stopping.store(true, ordering: .relaxed)
         while !finished.load(ordering: .relaxed) { usleep(10_000) }

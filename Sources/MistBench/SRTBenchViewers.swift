@@ -43,15 +43,7 @@ enum SRTBenchViewers {
             }
             finished.store(true, ordering: .relaxed)
         }
-        usleep(4_000_000)
-        let before = bytes.load(ordering: .relaxed)
-        phase(.started)
-        let started = benchNow()
-        usleep(UInt32(seconds * 1_000_000))
-        let elapsed = benchNow() - started
-        phase(.ended(seconds: elapsed))
-        var result = BenchClient.Result()
-        result.megabits = Double(bytes.load(ordering: .relaxed) - before) * 8 / elapsed / 1e6
+        var result = BenchClient.sample(seconds: seconds, bytes: { bytes.load(ordering: .relaxed) }, phase: phase)
         result.connected = sockets.filter(\.isConnected).count
         stopping.store(true, ordering: .relaxed)
         while !finished.load(ordering: .relaxed) { usleep(10_000) }

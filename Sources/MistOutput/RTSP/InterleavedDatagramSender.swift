@@ -40,14 +40,15 @@ final class InterleavedDatagramSender: ChannelOutboundHandler, @unchecked Sendab
             buffer = carried
             carry = nil
         }
-        while buffer.readableBytes >= 4,
-            let header = buffer.getBytes(at: buffer.readerIndex, length: 4), header[0] == 0x24
+        // Read in place: this runs per packet and per UDP player.
+        while buffer.readableBytes >= 4, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x24,
+            let channel = buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self),
+            let length = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self).map(Int.init)
         {
-            let length = Int(header[2]) << 8 | Int(header[3])
             guard buffer.readableBytes >= 4 + length else { break }
             buffer.moveReaderIndex(forwardBy: 4)
             guard let packet = buffer.readSlice(length: length) else { break }
-            if let destination = destinations[header[1]] {
+            if let destination = destinations[channel] {
                 context.write(
                     wrapOutboundOut(AddressedEnvelope(remoteAddress: destination, data: packet)), promise: nil)
                 sent.add(1, ordering: .relaxed)

@@ -288,11 +288,6 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         return nil
     }
 
-    private enum Decision: @unchecked Sendable {
-        case rejected(String, String)
-        case accepted(stream: String, descriptor: Int32)
-    }
-
     /// RECORD: the push rules on the blocking pool, then the buffer's socket on this loop.
     private func admit(_ request: RTSPRequest) {
         guard let context else { return }
@@ -302,32 +297,16 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         let password = Self.query(url)["pass"] ?? ""
         OutputEventLoops.offload(
             on: context.eventLoop,
-            { () -> Decision in
-                var stream = StreamName.sanitize(String(path.split(separator: "/").last ?? ""))
-                if Triggers.isActive("PUSH_REWRITE") {
-                    stream = StreamName.sanitize(
-                        Triggers.rewrite(
-                            "PUSH_REWRITE", payload: "\(url)\n\(peerHost)\n\(stream)", current: stream, logger: logger))
-                }
-                guard !stream.isEmpty else { return .rejected("403 Forbidden", "no stream name") }
-                guard
-                    Triggers.allow(
-                        "STREAM_PUSH", stream: stream, payload: "\(stream)\n\(peerHost)\nRTSP\n\(url)", logger: logger)
-                else { return .rejected("403 Forbidden", "refused by STREAM_PUSH") }
-                do {
-                    let descriptor = try BufferPushClient.open(
-                        stream: stream, peerHost: peerHost, password: password, logger: logger)
-                    return .accepted(stream: stream, descriptor: descriptor)
-                } catch BufferPushClient.Refusal.notAccepted(let reason) {
-                    return .rejected("403 Forbidden", reason)
-                } catch BufferPushClient.Refusal.bufferLeft {
-                    return .rejected("503 Service Unavailable", "the buffer left")
-                }
+            {
+                try BufferPushAdmission.decide(
+                    requested: StreamName.sanitize(String(path.split(separator: "/").last ?? "")), url: url,
+                    peerHost: peerHost, connector: "RTSP", password: password, logger: logger)
             }
         ) { [self] result in
             switch result {
             case .failure(let error): refuse(request, "403 Forbidden", "\(error)")
-            case .success(.rejected(let status, let reason)): refuse(request, status, reason)
+            case .success(.rejected(let reason, let bufferLeft)):
+                refuse(request, bufferLeft ? "503 Service Unavailable" : "403 Forbidden", reason)
             case .success(.accepted(let stream, let descriptor)): attach(stream, descriptor, request: request)
             }
         }

@@ -119,11 +119,6 @@ final class TSSRTOutputHandler: ChannelInboundHandler {
 
     // MARK: Pushes
 
-    private enum Decision: @unchecked Sendable {
-        case rejected(String)
-        case accepted(stream: String, descriptor: Int32)
-    }
-
     private func admitPush() {
         guard let context, state == .deciding else { return }
         state = .admitting
@@ -131,32 +126,15 @@ final class TSSRTOutputHandler: ChannelInboundHandler {
         let (url, peerHost, logger, requested) = (url, connection.peerHost, logger, requestedStream)
         OutputEventLoops.offload(
             on: context.eventLoop,
-            { () -> Decision in
-                var stream = requested
-                if Triggers.isActive("PUSH_REWRITE") {
-                    stream = StreamName.sanitize(
-                        Triggers.rewrite(
-                            "PUSH_REWRITE", payload: "\(url)\n\(peerHost)\n\(stream)", current: stream, logger: logger))
-                }
-                guard !stream.isEmpty else { return .rejected("no stream name") }
-                guard
-                    Triggers.allow(
-                        "STREAM_PUSH", stream: stream, payload: "\(stream)\n\(peerHost)\nTSSRT\n\(url)", logger: logger)
-                else { return .rejected("refused by STREAM_PUSH") }
-                do {
-                    let descriptor = try BufferPushClient.open(
-                        stream: stream, peerHost: peerHost, password: "", logger: logger)
-                    return .accepted(stream: stream, descriptor: descriptor)
-                } catch BufferPushClient.Refusal.notAccepted(let reason) {
-                    return .rejected(reason)
-                } catch BufferPushClient.Refusal.bufferLeft {
-                    return .rejected("the buffer left")
-                }
+            {
+                try BufferPushAdmission.decide(
+                    requested: requested, url: url, peerHost: peerHost, connector: "TSSRT", password: "",
+                    logger: logger)
             }
         ) { [self] result in
             switch result {
             case .failure(let error): refuse("\(error)")
-            case .success(.rejected(let reason)): refuse(reason)
+            case .success(.rejected(let reason, _)): refuse(reason)
             case .success(.accepted(let stream, let descriptor)): attach(stream, descriptor)
             }
         }
