@@ -98,9 +98,7 @@ import Testing
         let folder = controller.folder
         var camera = try Self.camera(
             port: cameraPort, user: "viewer", password: "s3cret", log: folder.appendingPathComponent("camera.log"))
-        // Killed, not terminated: Foundation starts it with this test process's signal mask, in
-        // which another test may have blocked SIGTERM.
-        defer { if camera.isRunning { kill(camera.processIdentifier, SIGKILL) } }
+        defer { BoundedWait.stop(camera) }
         #expect(waitFor { ControllerHarness.portAccepts(cameraPort) && ControllerHarness.portAccepts(httpPort) })
 
         // The wrong password is refused by the camera, and the log says so.
@@ -114,8 +112,7 @@ import Testing
 
         // The camera goes away and comes back: the pull calls again, the stream's time goes on.
         let before = try Self.newestMilliseconds(httpPort, "cam")
-        kill(camera.processIdentifier, SIGKILL)
-        camera.waitUntilExit()
+        BoundedWait.stop(camera)
         usleep(3_000_000)
         camera = try Self.camera(
             port: cameraPort, user: "viewer", password: "s3cret", log: folder.appendingPathComponent("camera2.log"))

@@ -103,8 +103,7 @@ import Testing
                     && rows.contains { $0[2].asInt > 100 && $0[1] == "TSSRT" }
             }, "\(rows)")
         usleep(3_000_000)
-        transmit.terminate()
-        transmit.waitUntilExit()
+        BoundedWait.stop(transmit)
         try output.close()
         let transmitted = try MediaTools.report(pulled.path)
         #expect(transmitted["video"]?.codec == "h264" && (transmitted["video"]?.pts.count ?? 0) >= 25)
