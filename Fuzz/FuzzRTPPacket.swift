@@ -1,4 +1,4 @@
-// libFuzzer target: datagrams as RTP packets and their H.264 and AAC payloads, the whole input
+// libFuzzer target: datagrams as RTP packets and their H.264, HEVC, AAC and LATM payloads, the whole input
 // as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
 // packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
 // yield a unit over their limits; packets and descriptions written back read the same.
@@ -20,6 +20,8 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let format: NALUnitFormat = (bytes.first ?? 0) & 1 == 0 ? .h264 : .hevc
     var depacketizer = NALUnitRTPDepacketizer(format: format)
     var audio = AACRTPDepacketizer(fmtp: ["sizelength": String(bytes.first.map { Int($0) % 20 } ?? 13)])
+    // The first bytes also as a LATM StreamMuxConfig; when it reads, the datagrams are its payloads.
+    var latm = try? LATMRTPDepacketizer(streamMuxConfig: Array(bytes.prefix(6)))
     var offset = bytes.isEmpty ? 0 : 1
     while offset < bytes.count {
         let end = min(bytes.count, offset + piece)
@@ -30,6 +32,9 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         else { fatalError("a packet written back reads differently") }
         for frame in (try? audio.push(packet)) ?? [] where frame.count > AACRTPDepacketizer.maximumFrameBytes {
             fatalError("an AAC frame over the limit")
+        }
+        for frame in (try? latm?.push(packet)) ?? [] where frame.count > LATMRTPDepacketizer.maximumElementBytes {
+            fatalError("a LATM frame over the limit")
         }
         let pictures = (try? depacketizer.push(packet)) ?? []
         for picture in pictures

@@ -55,6 +55,31 @@ public struct RTMPIngest {
         }
     }
 
+    /// Describes the audio track directly, for what FLV has no tag for (Opus) or cannot say
+    /// exactly (A-law and µ-law at rates other than 8 kHz); its frames then come through
+    /// `audioFrame`. A track described once stays as it is.
+    public mutating func describeAudio(codec: String, rate: Int, channels: Int, sampleSize: Int, initData: [UInt8])
+        -> [UInt8]
+    {
+        guard audio == nil else { return [] }
+        var track = track(RTMPIngest.audioID, type: "audio", codec: codec)
+        track.rate = UInt64(clamping: max(0, rate))
+        track.channels = UInt64(clamping: max(0, channels))
+        track.sampleSize = UInt64(clamping: max(0, sampleSize))
+        track.initData = initData
+        audio = track
+        return lastRaw.map { flushIfSettled(now: extend($0)) } ?? []
+    }
+
+    /// The DTSC frames one frame of the described audio track results in, at `timestamp`
+    /// (milliseconds on the same 32-bit clock as the messages).
+    public mutating func audioFrame(timestamp: UInt32, data: ArraySlice<UInt8>) throws(MediaError) -> [UInt8] {
+        guard audio != nil else { return [] }
+        let time = extend(timestamp)
+        return queue(
+            time: time, frame: try packet(RTMPIngest.audioID, time: time, offset: 0, keyframe: true, data: data))
+    }
+
     /// Makes the 32-bit RTMP clock continuous across its wrap.
     private mutating func extend(_ raw: UInt32) -> UInt64 {
         if let lastRaw, raw < lastRaw, lastRaw - raw > 0x8000_0000 { wraps += 1 }

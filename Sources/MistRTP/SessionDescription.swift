@@ -34,7 +34,9 @@ public struct SessionDescription: Sendable, Equatable {
             attributes.first { $0.name == name }?.value
         }
 
-        /// `a=rtpmap` of payload type `format`: encoding name, clock rate and channels.
+        /// `a=rtpmap` of payload type `format`: encoding name, clock rate and channels. Without
+        /// one, the static payload types G.711 senders leave unmapped (RFC 3551): 0 is µ-law and
+        /// 8 is A-law, mono at 8 kHz.
         public func rtpmap(_ format: String) -> (encoding: String, clockRate: Int, channels: Int?)? {
             for (name, value) in attributes where name == "rtpmap" {
                 guard let value, let space = value.firstIndex(of: " "), value[..<space] == format else { continue }
@@ -42,7 +44,11 @@ public struct SessionDescription: Sendable, Equatable {
                 guard parts.count >= 2, let rate = Int(parts[1]) else { return nil }
                 return (String(parts[0]), rate, parts.count > 2 ? Int(parts[2]) : nil)
             }
-            return nil
+            switch format {
+            case "0": return ("PCMU", 8000, 1)
+            case "8": return ("PCMA", 8000, 1)
+            default: return nil
+            }
         }
 
         /// `a=fmtp` of payload type `format` as parameters (names lower-cased).

@@ -3,15 +3,19 @@ import MistMedia
 import MistRTMP
 import MistRTP
 
-/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264, HEVC and AAC), which
-/// interleaved channel feeds which, and the conversion of their RTP into the DTSC frames the
-/// buffer takes. Pictures and frames are handed to `RTMPIngest` as the FLV payloads RTMP would
-/// carry, so both protocols build tracks and headers the same way.
+/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264, HEVC, AAC as
+/// `mpeg4-generic` or `MP4A-LATM`, Opus, A-law and µ-law), which interleaved channel feeds which,
+/// and the conversion of their RTP into the DTSC frames the buffer takes. Pictures and AAC
+/// frames are handed to `RTMPIngest` as the FLV payloads RTMP would carry, so both protocols
+/// build tracks and headers the same way; the other audio is described to it directly.
 public struct RTSPRecording {
     public enum Codec {
         /// H.264 or HEVC, as the depacketizer's format says.
         case video(NALUnitRTPDepacketizer)
         case aac(AACRTPDepacketizer, config: [UInt8])
+        case latm(LATMRTPDepacketizer)
+        /// One frame per packet, as it is: Opus (RFC 7587), A-law and µ-law (RFC 3551).
+        case frames(codec: String, channels: Int)
     }
 
     public struct Track {
@@ -70,6 +74,26 @@ public struct RTSPRecording {
                     Track(
                         codec: .aac(AACRTPDepacketizer(fmtp: parameters), config: config), control: control,
                         clockRate: map.clockRate))
+            case "MP4A-LATM" where media.kind == "audio":
+                guard parameters["cpresent"] != "1",
+                    let depacketizer = try? LATMRTPDepacketizer(
+                        streamMuxConfig: Hex.decode(parameters["config"] ?? ""))
+                else {
+                    skipped.append("LATM audio without a usable StreamMuxConfig")
+                    continue
+                }
+                tracks.append(Track(codec: .latm(depacketizer), control: control, clockRate: map.clockRate))
+            case "OPUS" where media.kind == "audio":
+                // RFC 7587 always says /2 in the rtpmap; sprop-stereo tells what is sent.
+                let channels = parameters["sprop-stereo"] == "1" ? 2 : 1
+                tracks.append(
+                    Track(codec: .frames(codec: "opus", channels: channels), control: control, clockRate: 48000))
+            case "PCMA" where media.kind == "audio", "PCMU" where media.kind == "audio":
+                let codec = map.encoding.uppercased() == "PCMA" ? "ALAW" : "ULAW"
+                let channels = min(8, max(1, map.channels ?? 1))
+                tracks.append(
+                    Track(
+                        codec: .frames(codec: codec, channels: channels), control: control, clockRate: map.clockRate))
             default:
                 skipped.append("\(media.kind) \(map.encoding)")
             }
@@ -101,16 +125,42 @@ public struct RTSPRecording {
         case .aac(var depacketizer, let config):
             let frames = try depacketizer.push(packet)
             tracks[index].codec = .aac(depacketizer, config: config)
+            out += try aac(frames, config: config, timestamp: packet.timestamp, track: index)
+        case .latm(var depacketizer):
+            let frames = try depacketizer.push(packet)
+            tracks[index].codec = .latm(depacketizer)
+            out += try aac(
+                frames, config: depacketizer.audioSpecificConfig, timestamp: packet.timestamp, track: index)
+        case .frames(let codec, let channels):
             let time = milliseconds(packet.timestamp, track: index)
+            guard !packet.payload.isEmpty else { return [] }
             if !tracks[index].configSent {
                 tracks[index].configSent = true
-                out += try ingest.handle(message(8, time: time, [0xAF, 0x00] + config))
+                let head = codec == "opus" ? OpusHeader(channels: UInt8(channels)).opusHead : []
+                out += ingest.describeAudio(
+                    codec: codec, rate: tracks[index].clockRate, channels: channels,
+                    sampleSize: codec == "opus" ? 16 : 8, initData: head)
             }
-            // Frames after the first in one packet follow at 1024 samples each.
-            for (offset, frame) in frames.enumerated() {
-                let frameTime = time &+ UInt32(clamping: offset * 1024 * 1000 / max(1, tracks[index].clockRate))
-                out += try ingest.handle(message(8, time: frameTime, [0xAF, 0x01] + frame))
-            }
+            out += try ingest.audioFrame(timestamp: time, data: packet.payload)
+        }
+        return out
+    }
+
+    /// AAC frames of one packet, the configuration sent before the first.
+    private mutating func aac(_ frames: [[UInt8]], config: [UInt8], timestamp: UInt32, track index: Int) throws
+        -> [UInt8]
+    {
+        var out: [UInt8] = []
+        let time = milliseconds(timestamp, track: index)
+        guard !frames.isEmpty else { return [] }
+        if !tracks[index].configSent {
+            tracks[index].configSent = true
+            out += try ingest.handle(message(8, time: time, [0xAF, 0x00] + config))
+        }
+        // Frames after the first in one packet follow at 1024 samples each.
+        for (offset, frame) in frames.enumerated() {
+            let frameTime = time &+ UInt32(clamping: offset * 1024 * 1000 / max(1, tracks[index].clockRate))
+            out += try ingest.handle(message(8, time: frameTime, [0xAF, 0x01] + frame))
         }
         return out
     }

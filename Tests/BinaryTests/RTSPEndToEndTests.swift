@@ -181,4 +181,64 @@ import Testing
                 "\(name)")
         }
     }
+
+    /// The audio cameras and encoders send besides AAC-hbr: Opus, G.711 A-law at 8 kHz (static
+    /// payload type 8) and µ-law at 16 kHz stereo (a dynamic one), and AAC as MP4A-LATM. Each is
+    /// pushed by ffmpeg, kept with its codec, and played back over RTSP.
+    @Test(.enabled(if: MediaTools.available)) func audioCodecsArePublishedAndPlayed() throws {
+        let rtspPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let cases: [(stream: String, encoder: [String], codec: String, probed: String, rate: Int)] = [
+            ("opus", ["-c:a", "libopus", "-ar", "48000", "-ac", "2", "-b:a", "64k"], "opus", "opus", 48000),
+            ("alaw", ["-c:a", "pcm_alaw", "-ar", "8000", "-ac", "1"], "ALAW", "pcm_alaw", 8000),
+            ("ulaw", ["-c:a", "pcm_mulaw", "-ar", "16000", "-ac", "2"], "ULAW", "pcm_mulaw", 16000),
+            ("latm", ["-c:a", "aac", "-ar", "44100", "-ac", "2", "-rtpflags", "latm"], "AAC", "aac", 44100),
+        ]
+        let streams = cases.map { #""\#($0.stream)": {"name": "\#($0.stream)", "source": "push://"}"# }
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {\(streams.joined(separator: ","))}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
+        let folder = controller.folder
+        for entry in cases {
+            let push = try MediaTools.ffmpeg(
+                [
+                    "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i",
+                    "sine=frequency=1000:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-tune", "zerolatency", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p",
+                ] + entry.encoder + [
+                    "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)",
+                ],
+                log: folder.appendingPathComponent("\(entry.stream)-push.log"))
+            defer { BoundedWait.stop(push) }
+            #expect(RTMPEndToEndTests.waitForActive(controller, entry.stream), "\(entry.stream)")
+            let info = try HTTPTestClient(port: httpPort).get("/json_\(entry.stream).js").json()
+            let codecs = Set((info["meta"]["tracks"].objectValue ?? JSONObject()).map { $0.value["codec"].asString })
+            #expect(codecs == ["H264", entry.codec], "\(entry.stream)")
+            let url = "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)"
+            let probed =
+                try MediaTools.probe(url, arguments: ["-rtsp_transport", "tcp", "-show_streams"])["streams"]
+                .arrayValue ?? []
+            let audio = probed.first { $0["codec_type"] == "audio" }
+            #expect(audio?["codec_name"].asString == entry.probed, "\(entry.stream): \(probed)")
+            #expect(audio?["sample_rate"].asString == String(entry.rate), "\(entry.stream)")
+            let copy = folder.appendingPathComponent("\(entry.stream).nut")
+            try MediaTools.make(
+                ["-rtsp_transport", "tcp", "-i", url, "-t", "4", "-c", "copy", "-f", "nut", copy.path],
+                log: folder.appendingPathComponent("\(entry.stream)-viewer.log"))
+            let played = try MediaTools.report(copy.path)
+            #expect(played["audio"]?.codec == entry.probed, "\(entry.stream)")
+            #expect((played["audio"]?.pts.count ?? 0) >= 20, "\(entry.stream): \(played["audio"]?.pts.count ?? 0)")
+            #expect((played["video"]?.pts.count ?? 0) >= 75, "\(entry.stream): \(played["video"]?.pts.count ?? 0)")
+            #expect(
+                try MediaTools.decodeErrors(
+                    copy.path, log: folder.appendingPathComponent("\(entry.stream)-decode.log")
+                ).isEmpty, "\(entry.stream)")
+        }
+    }
 }

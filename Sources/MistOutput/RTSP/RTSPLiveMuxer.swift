@@ -9,13 +9,21 @@ import MistShm
 
 /// RTP over RTSP's TCP interleaving for a fan-out group: each frame packetized once (H.264 in
 /// RFC 6184 mode 1, HEVC in RFC 7798, both with the parameter sets before every keyframe, AAC as
-/// RFC 3640 AAC-hbr) and
+/// RFC 3640 AAC-hbr, Opus as RFC 7587, A-law and µ-law as RFC 3551 with static payload types
+/// for 8 kHz mono) and
 /// framed on the channels the group's viewers set up. Video keyframes are where viewers join.
 /// Every track's RTCP channel gets a sender report before its first packet and every 5 s of
 /// media after, all tracks' RTP clocks tied to one wall clock (so players line them up).
 struct RTSPLiveMuxer: LiveMuxer {
+    /// What the muxer packetizes, in the order tracks are chosen.
+    static let videoCodecs: Set<String> = ["H264", "HEVC"]
+    static let audioCodecs: Set<String> = ["AAC", "opus", "ALAW", "ULAW"]
+
     struct Track {
         var isVideo: Bool
+        var codec = ""
+        /// Bytes per sample period (A-law and µ-law: one per channel), to time split frames.
+        var channels: UInt64 = 1
         var format: NALUnitFormat = .h264
         var channel: UInt8
         var clockRate: UInt64
@@ -58,9 +66,12 @@ struct RTSPLiveMuxer: LiveMuxer {
                 entry.parameterSets = configuration.sequenceParameterSets + configuration.pictureParameterSets
                 made.append(entry)
             } else {
-                made.append(
-                    Track(isVideo: false, channel: channel, clockRate: UInt64(max(1, track.info.rate)), payloadType: 97)
-                )
+                let audio = Self.audioFormat(track.info)
+                var entry = Track(
+                    isVideo: false, channel: channel, clockRate: audio.clockRate, payloadType: audio.payloadType)
+                entry.codec = track.info.codec
+                entry.channels = UInt64(max(1, track.info.channels))
+                made.append(entry)
             }
         }
         tracks = made
@@ -101,15 +112,28 @@ struct RTSPLiveMuxer: LiveMuxer {
                 nals.append(nal)
             }
             payloads = NALUnitRTPPacketizer(maximumPayload: Self.maximumPayload, format: track.format).payloads(nals)
-        } else {
+        } else if track.codec == "AAC" {
             payloads = AACRTPPacketizer(maximumPayload: Self.maximumPayload).payloads([Array(data)[...]])
                 .map(\.payload)
+        } else if track.codec == "opus" {
+            payloads = data.isEmpty ? [] : [Array(data)]
+        } else {
+            // G.711: a frame larger than a packet goes in pieces of whole sample periods.
+            let bytes = Array(data)
+            let step = Self.maximumPayload / Int(track.channels) * Int(track.channels)
+            payloads = stride(from: 0, to: bytes.count, by: max(1, step)).map {
+                Array(bytes[$0..<min(bytes.count, $0 + step)])
+            }
         }
+        var pieceOffset: UInt32 = 0
         for (index, payload) in payloads.enumerated() {
             let rtp = RTPPacket(
                 marker: track.isVideo ? index == payloads.count - 1 : true, payloadType: track.payloadType,
-                sequenceNumber: tracks[position].sequence, timestamp: timestamp, ssrc: track.ssrc, payload: payload[...]
-            )
+                sequenceNumber: tracks[position].sequence, timestamp: timestamp &+ pieceOffset, ssrc: track.ssrc,
+                payload: payload[...])
+            if track.codec == "ALAW" || track.codec == "ULAW" {
+                pieceOffset &+= UInt32(truncatingIfNeeded: UInt64(payload.count) / track.channels)
+            }
             tracks[position].sequence &+= 1
             tracks[position].packets &+= 1
             tracks[position].octets &+= UInt32(truncatingIfNeeded: payload.count)
@@ -173,22 +197,40 @@ struct RTSPLiveMuxer: LiveMuxer {
                 ]
                 media.append(section)
             } else {
-                let config = Hex.encode(track.info.initData)
-                var section = SessionDescription.Media(kind: "audio", port: 0, transport: "RTP/AVP", formats: ["97"])
-                section.attributes = [
-                    ("rtpmap", "97 MPEG4-GENERIC/\(track.info.rate)/\(max(1, track.info.channels))"),
-                    (
-                        "fmtp",
-                        "97 streamtype=5;profile-level-id=15;mode=AAC-hbr;sizelength=13;indexlength=3;"
-                            + "indexdeltalength=3;config=\(config)"
-                    ),
-                    ("control", "track\(number + 1)"),
-                ]
+                let audio = audioFormat(track.info)
+                var section = SessionDescription.Media(
+                    kind: "audio", port: 0, transport: "RTP/AVP", formats: ["\(audio.payloadType)"])
+                if let rtpmap = audio.rtpmap { section.attributes.append(("rtpmap", "\(audio.payloadType) \(rtpmap)")) }
+                if let fmtp = audio.fmtp { section.attributes.append(("fmtp", "\(audio.payloadType) \(fmtp)")) }
+                section.attributes.append(("control", "track\(number + 1)"))
                 media.append(section)
             }
         }
         return SessionDescription(
             lines: [("v", "0"), ("o", "- 0 0 IN IP4 \(host)"), ("s", stream), ("c", "IN IP4 0.0.0.0"), ("t", "0 0")],
             attributes: [("control", "*"), ("range", "npt=now-")], media: media)
+    }
+
+    /// How an audio track goes into RTP: payload type, clock, and its SDP lines (MistServer's
+    /// payload type numbers; the static G.711 types carry no rtpmap).
+    static func audioFormat(_ info: TrackInfo) -> (
+        payloadType: UInt8, clockRate: UInt64, rtpmap: String?, fmtp: String?
+    ) {
+        let channels = max(1, info.channels)
+        let rate = UInt64(max(1, info.rate))
+        switch info.codec {
+        case "opus":
+            return (102, 48000, "opus/48000/2", channels > 1 ? "sprop-stereo=1" : nil)
+        case "ALAW", "ULAW":
+            let name = info.codec == "ALAW" ? "PCMA" : "PCMU"
+            if rate == 8000 && channels == 1 { return (info.codec == "ALAW" ? 8 : 0, 8000, nil, nil) }
+            return (info.codec == "ALAW" ? 101 : 105, rate, "\(name)/\(rate)/\(channels)", nil)
+        default:
+            return (
+                97, rate, "MPEG4-GENERIC/\(rate)/\(channels)",
+                "streamtype=5;profile-level-id=15;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;"
+                    + "config=\(Hex.encode(info.initData))"
+            )
+        }
     }
 }

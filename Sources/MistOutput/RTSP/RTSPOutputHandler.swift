@@ -130,7 +130,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             let recording = RTSPRecording(description)
             guard !recording.tracks.isEmpty else {
                 logger.mist(
-                    .warn, "RTSP \(connection.peer) announced no H.264, HEVC or AAC track (\(recording.skipped))")
+                    .warn, "RTSP \(connection.peer) announced no track it can take (\(recording.skipped))")
                 return reply(request, "415 Unsupported Media Type")
             }
             if !recording.skipped.isEmpty {
@@ -373,7 +373,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                     return .refused("403 Forbidden", "refused by a trigger")
                 }
                 let opened = try TrackChoice.open(
-                    stream, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC"], query: query, logger: logger)
+                    stream, videoCodecs: RTSPLiveMuxer.videoCodecs, audioCodecs: RTSPLiveMuxer.audioCodecs,
+                    query: query, logger: logger)
                 guard opened.reader.isLive else {
                     return .refused("501 Not Implemented", "files are not served over RTSP yet")
                 }
