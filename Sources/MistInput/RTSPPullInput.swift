@@ -7,16 +7,18 @@ import MistRTSP
 import MistShm
 
 /// MistInRTSP: pulls `rtsp://[user:password@]host[:port]/path` (a camera, another server) into a
-/// live stream: DESCRIBE (Basic or Digest authentication when asked), SETUP of its H.264, HEVC and AAC
-/// tracks over TCP interleaved, PLAY, keep-alives at half the session's timeout. A lost or silent
+/// live stream: DESCRIBE (Basic or Digest authentication when asked), SETUP of its video (H.264,
+/// HEVC) and audio (AAC, Opus, G.711) tracks over TCP interleaved, or over UDP ports of its own
+/// when the source refuses interleaving (461), PLAY, keep-alives at half the session's timeout. A lost or silent
 /// source is called again every second while the stream is wanted; the stream's time goes on
 /// where it was.
 public final class RTSPPullInput {
     public static let declaration = Capabilities.input(
         name: "RTSP",
         description:
-            "Pulls live RTSP sources (cameras, other servers) over TCP interleaved: H.264 and AAC, Basic and Digest "
-            + "authentication, keep-alive, and reconnecting when the source goes away.",
+            "Pulls live RTSP sources (cameras, other servers) over TCP interleaved, or UDP when the source will not "
+            + "interleave: H.264, HEVC, AAC, Opus and G.711, Basic and Digest authentication, keep-alive, and "
+            + "reconnecting when the source goes away.",
         optional: [
             FileInputRunner.timeoutOption,
             CapabilityOption(
@@ -30,7 +32,7 @@ public final class RTSPPullInput {
             "always_match": ["rtsp://*"],
             "source_prefill": "rtsp://",
             "source_syntax": "rtsp://[user][:password][@hostname]",
-            "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC"]],
+            "codecs": ["video": ["H264", "HEVC"], "audio": ["AAC", "opus", "ALAW", "ULAW"]],
         ])
 
     /// A parsed `rtsp://` source: where to connect, the URL without credentials, and the credentials.
@@ -80,7 +82,7 @@ public final class RTSPPullInput {
         var description: String {
             switch self {
             case .refused(let method, let status, let reason): return "\(method) answered \(status) \(reason)"
-            case .noTracks(let skipped): return "no H.264, HEVC or AAC track (\(skipped))"
+            case .noTracks(let skipped): return "no track it can take (\(skipped))"
             case .silent(let seconds): return "no media for \(seconds) s"
             }
         }
@@ -100,6 +102,21 @@ public final class RTSPPullInput {
         self.stream = stream
         self.idleSeconds = idleSeconds
         self.logger = logger
+    }
+
+    /// Set once a source refuses interleaving (461): its later sessions go over UDP straight away.
+    private var overUDP = false
+
+    /// Takes the session id (and its timeout, when given) from a SETUP answer.
+    private static func joinSession(_ answer: RTSPResponse, client: inout RTSPClientExchange) -> Int? {
+        guard let session = answer.header("session") else { return nil }
+        let parts = session.split(separator: ";")
+        client.session = parts.first.map { String($0.drop { $0 == " " }) }
+        for part in parts.dropFirst() {
+            let parameter = part.drop { $0 == " " }
+            if parameter.hasPrefix("timeout=") { return max(10, Int(parameter.dropFirst(8)) ?? 60) }
+        }
+        return nil
     }
 
     /// Pulls until stopped, or until nobody has watched for `idleSeconds`.
@@ -138,28 +155,41 @@ public final class RTSPPullInput {
         var base = described.header("content-base") ?? described.header("content-location") ?? source.url
         if !base.hasSuffix("/") { base += "/" }
         var timeout = 60
+        var ports: RTSPUDPPorts?
         for (index, track) in recording.tracks.enumerated() {
             let control =
                 track.control.hasPrefix("rtsp://")
                 ? track.control : track.control.isEmpty || track.control == "*" ? base : base + track.control
             let channel = UInt8(truncatingIfNeeded: index * 2)
-            let answer = try client.ask(
-                "SETUP", url: control,
-                headers: [RTSPHeader("Transport", "RTP/AVP/TCP;unicast;interleaved=\(channel)-\(channel + 1)")])
-            if let session = answer.header("session") {
-                let parts = session.split(separator: ";")
-                client.session = parts.first.map { String($0.drop { $0 == " " }) }
-                for part in parts.dropFirst() {
-                    let parameter = part.drop { $0 == " " }
-                    if parameter.hasPrefix("timeout=") { timeout = max(10, Int(parameter.dropFirst(8)) ?? 60) }
+            if !overUDP {
+                do {
+                    let answer = try client.ask(
+                        "SETUP", url: control,
+                        headers: [RTSPHeader("Transport", "RTP/AVP/TCP;unicast;interleaved=\(channel)-\(channel + 1)")])
+                    timeout = Self.joinSession(answer, client: &client) ?? timeout
+                    // The server may pick the channels itself.
+                    let transport = answer.header("transport") ?? ""
+                    let chosen =
+                        transport.split(separator: ";").first { $0.hasPrefix("interleaved=") }
+                        .flatMap { UInt8($0.dropFirst(12).prefix { $0 != "-" }) } ?? channel
+                    recording.channels[chosen] = index
+                    continue
+                } catch SessionEnd.refused("SETUP", let status, let reason) where status == 461 {
+                    logger.mist(
+                        .info, "RTSP source \(source.url) does not interleave (\(status) \(reason)); receiving over UDP")
+                    overUDP = true
+                    // A session half set up over TCP is started again over UDP.
+                    guard index == 0 else { throw SessionEnd.refused("SETUP", status, reason) }
                 }
             }
-            // The server may pick the channels itself.
-            let transport = answer.header("transport") ?? ""
-            let chosen =
-                transport.split(separator: ";").first { $0.hasPrefix("interleaved=") }
-                .flatMap { UInt8($0.dropFirst(12).prefix { $0 != "-" }) } ?? channel
-            recording.channels[chosen] = index
+            if ports == nil {
+                guard let host = connection.localIPv4 else { throw RTSPPullError.udpNeedsIPv4(source.url) }
+                ports = try RTSPUDPPorts(tracks: recording.tracks.count, host: host)
+            }
+            let answer = try client.ask(
+                "SETUP", url: control, headers: [RTSPHeader("Transport", ports?.transport(index) ?? "")])
+            timeout = Self.joinSession(answer, client: &client) ?? timeout
+            recording.channels[channel] = index
         }
         let aggregate = String(base.dropLast())
         _ = try client.ask("PLAY", url: aggregate, headers: [RTSPHeader("Range", "npt=0.000-")])
@@ -168,16 +198,27 @@ public final class RTSPPullInput {
         var lastMedia = monotonicSeconds()
         var lastKeepAlive = monotonicSeconds()
         var errors = 0
+        func take(_ channel: UInt8, _ payload: [UInt8]) {
+            do {
+                let frames = try recording.receive(channel: channel, payload: payload)
+                lastMedia = monotonicSeconds()
+                if !frames.isEmpty { try sink.write(frames) }
+            } catch {
+                errors += 1
+                if errors <= 5 { logger.mist(.warn, "RTSP source \(source.url) sent unusable RTP: \(error)") }
+            }
+        }
         while !shouldStop() {
-            for item in try client.receive(milliseconds: 250) {
-                guard case .interleaved(let channel, let payload) = item else { continue }
-                do {
-                    let frames = try recording.receive(channel: channel, payload: payload)
-                    lastMedia = monotonicSeconds()
-                    if !frames.isEmpty { try sink.write(frames) }
-                } catch {
-                    errors += 1
-                    if errors <= 5 { logger.mist(.warn, "RTSP source \(source.url) sent unusable RTP: \(error)") }
+            if let ports {
+                ports.wait(milliseconds: 250, alongside: connection.descriptor)
+                _ = try client.receive(milliseconds: 0)
+                for (track, payload) in ports.receive() {
+                    take(UInt8(truncatingIfNeeded: track * 2), payload)
+                }
+            } else {
+                for item in try client.receive(milliseconds: 250) {
+                    guard case .interleaved(let channel, let payload) = item else { continue }
+                    take(channel, payload)
                 }
             }
             let now = monotonicSeconds()
@@ -199,10 +240,16 @@ public final class RTSPPullInput {
 /// Why an RTSP source cannot be pulled.
 public enum RTSPPullError: Error, CustomStringConvertible {
     case badSource(String)
+    /// No pair of UDP ports could be bound.
+    case noPorts
+    /// Receiving over UDP is done for IPv4 connections only.
+    case udpNeedsIPv4(String)
 
     public var description: String {
         switch self {
         case .badSource(let source): return "not an rtsp://[user:password@]host[:port]/path source: \(source)"
+        case .noPorts: return "no pair of UDP ports to receive on"
+        case .udpNeedsIPv4(let source): return "\(source) does not interleave, and UDP is received over IPv4 only"
         }
     }
 }

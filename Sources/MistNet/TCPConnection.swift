@@ -27,6 +27,20 @@ public final class TCPConnection: CountedConnection, @unchecked Sendable {
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// The IPv4 address this end of the connection uses (where a client binds the UDP ports it
+    /// asks a server to send to); nil for IPv6 or a closed socket.
+    public var localIPv4: String? {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0, address.sin_family == sa_family_t(AF_INET) else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        guard inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count)) != nil else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Connects to `host:port`, trying each address the name resolves to.
     public static func connect(host: String, port: UInt16, timeoutMilliseconds: Int = 5000) throws(NetworkError)
         -> TCPConnection

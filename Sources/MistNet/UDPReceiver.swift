@@ -8,13 +8,14 @@ public final class UDPReceiver {
     public let descriptor: Int32
     public let port: UInt16
 
-    /// Binds `host:port`; an empty host or `0.0.0.0` takes any local address.
-    public init(host: String, port: UInt16) throws(NetworkError) {
+    /// Binds `host:port`; an empty host or `0.0.0.0` takes any local address. `shared` lets
+    /// other sockets bind the same port (multicast listeners); a port of one's own says false.
+    public init(host: String, port: UInt16, shared: Bool = true) throws(NetworkError) {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw .system(call: "socket", errno: errno) }
         descriptor = socket
         var one: Int32 = 1
-        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if shared { setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
         var size: Int32 = 4 << 20
         setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         var group = in_addr()
@@ -62,6 +63,19 @@ public final class UDPReceiver {
             }
         }
         return total
+    }
+
+    /// The datagrams waiting now, each on its own (as RTP needs), at most `limit` of them.
+    public func datagrams(limit: Int = 512) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        withUnsafeTemporaryAllocation(byteCount: 65536, alignment: 16) { scratch in
+            while out.count < limit {
+                let count = recv(descriptor, scratch.baseAddress, 65536, Int32(MSG_DONTWAIT))
+                guard count >= 0 else { return }
+                out.append(Array(UnsafeRawBufferPointer(rebasing: scratch[0..<count])))
+            }
+        }
+        return out
     }
 
     deinit { Glibc.close(descriptor) }

@@ -6,8 +6,13 @@ import Testing
 /// as another stream), and GStreamer's RTSP server playing a camera that asks for Digest
 /// authentication, stopped and started again (the pull calls again and the stream goes on).
 @Suite(.serialized) struct RTSPPullEndToEndTests {
-    /// A camera-like H.264 source on GStreamer's RTSP server at `rtsp://user:password@127.0.0.1:port/cam`.
-    static func camera(port: Int, user: String, password: String, log: URL) throws -> Process {
+    /// A camera-like H.264 source on GStreamer's RTSP server at `rtsp://user:password@127.0.0.1:port/cam`;
+    /// `udpOnly` makes it refuse interleaving (461) and adds µ-law audio, as cheap cameras have.
+    static func camera(port: Int, user: String, password: String, log: URL, udpOnly: Bool = false) throws -> Process {
+        let audio =
+            udpOnly
+            ? " audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1 ! mulawenc "
+                + "! rtppcmupay name=pay1 pt=0" : ""
         let script = """
             import sys, gi
             gi.require_version("Gst", "1.0"); gi.require_version("GstRtsp", "1.0"); gi.require_version("GstRtspServer", "1.0")
@@ -19,8 +24,9 @@ import Testing
             factory = GstRtspServer.RTSPMediaFactory()
             factory.set_launch("( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 "
                 "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bframes=0 "
-                "! rtph264pay name=pay0 pt=96 config-interval=1 )")
+                "! rtph264pay name=pay0 pt=96 config-interval=1\(audio) )")
             factory.set_shared(True)
+            if \(udpOnly ? "True" : "False"): factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
             permissions = GstRtspServer.RTSPPermissions()
             permissions.add_permission_for_role("camera", "media.factory.access", True)
             permissions.add_permission_for_role("camera", "media.factory.construct", True)
@@ -127,5 +133,42 @@ import Testing
         let after = try Self.newestMilliseconds(httpPort, "cam")
         #expect(
             after > before + 3000, "the stream's time did not go on after the camera restarted: \(before) → \(after)")
+    }
+
+    /// A camera that will not interleave: SETUP over TCP gets 461, the pull sets up UDP ports of
+    /// its own (bound to loopback, as the RTSP connection is) and plays video and µ-law audio.
+    @Test(.enabled(if: MediaTools.available)) func fallsBackToUDPWhenTheCameraWillNotInterleave() throws {
+        let cameraPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let rtspPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"},
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"}]},
+                 "streams": {"cam": {"name": "cam", "source": "rtsp://viewer:s3cret@127.0.0.1:\(cameraPort)/cam"}}}
+                """)
+        defer { controller.stop() }
+        let folder = controller.folder
+        let camera = try Self.camera(
+            port: cameraPort, user: "viewer", password: "s3cret", log: folder.appendingPathComponent("camera.log"),
+            udpOnly: true)
+        defer { BoundedWait.stop(camera) }
+        #expect(waitFor { ControllerHarness.portAccepts(cameraPort) && ControllerHarness.portAccepts(httpPort) })
+        let recorded = try SRTEndToEndTests.record(
+            "http://127.0.0.1:\(httpPort)/cam.ts", into: folder.appendingPathComponent("cam.ts"),
+            log: folder.appendingPathComponent("cam.log"))
+        #expect(recorded["video"]?.codec == "h264" && recorded["video"]?.width == 320)
+        #expect((recorded["video"]?.pts.count ?? 0) >= 75, "\(recorded["video"]?.pts.count ?? 0) frames in 4 s")
+        #expect(controller.log.contains("receiving over UDP"))
+        let info = try HTTPTestClient(port: httpPort).get("/json_cam.js").json()
+        let codecs = Set((info["meta"]["tracks"].objectValue ?? JSONObject()).map { $0.value["codec"].asString })
+        #expect(codecs == ["H264", "ULAW"])
+        // The µ-law track plays on over RTSP, at 8 kHz.
+        let streams =
+            try MediaTools.probe(
+                "rtsp://127.0.0.1:\(rtspPort)/cam", arguments: ["-rtsp_transport", "tcp", "-show_streams"])["streams"]
+            .arrayValue ?? []
+        #expect(streams.contains { $0["codec_name"] == "pcm_mulaw" && $0["sample_rate"] == "8000" }, "\(streams)")
     }
 }
