@@ -176,7 +176,8 @@ public final class RTSPPullInput {
                     continue
                 } catch SessionEnd.refused("SETUP", let status, let reason) where status == 461 {
                     logger.mist(
-                        .info, "RTSP source \(source.url) does not interleave (\(status) \(reason)); receiving over UDP")
+                        .info, "RTSP source \(source.url) does not interleave (\(status) \(reason)); receiving over UDP"
+                    )
                     overUDP = true
                     // A session half set up over TCP is started again over UDP.
                     guard index == 0 else { throw SessionEnd.refused("SETUP", status, reason) }

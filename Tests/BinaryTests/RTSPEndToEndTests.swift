@@ -241,4 +241,51 @@ import Testing
                 ).isEmpty, "\(entry.stream)")
         }
     }
+
+    /// A file over RTSP: the SDP gives its length, ffmpeg plays it whole at its own pace and stops
+    /// at the BYE after the last packet, a PLAY from 5 s in gets the rest, and UDP plays it too.
+    @Test(.enabled(if: MediaTools.available)) func aFilePlaysAtItsPaceSeeksAndEnds() throws {
+        let rtspPort = ControllerHarness.freePort()
+        let folder = try MediaTools.temporaryFolder("rtspvod")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 8)
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"}]},
+                 "streams": {"movie": {"name": "movie", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtspPort) })
+        let url = "rtsp://127.0.0.1:\(rtspPort)/movie"
+        let format = try MediaTools.probe(url, arguments: ["-rtsp_transport", "tcp", "-show_format"])["format"]
+        #expect(abs((Double(format["duration"].asString) ?? 0) - 8) < 0.5, "\(format)")
+
+        for transport in ["tcp", "udp"] {
+            let whole = folder.appendingPathComponent("whole-\(transport).ts")
+            let started = Date()
+            let viewer = try MediaTools.ffmpeg(
+                ["-rtsp_transport", transport, "-i", url, "-c", "copy", "-f", "mpegts", whole.path],
+                log: folder.appendingPathComponent("whole-\(transport).log"))
+            // Ended by the BYE, not by a timeout; paced, so not much faster than the file's 8 s.
+            #expect(BoundedWait.exit(viewer, seconds: 30, "RTSP file viewer") && viewer.terminationStatus == 0)
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(elapsed > 6 && elapsed < 20, "\(transport): played in \(elapsed) s")
+            let report = try MediaTools.report(whole.path)
+            #expect((report["video"]?.pts.count ?? 0) >= 195, "\(transport): \(report["video"]?.pts.count ?? 0) frames")
+            #expect(report["audio"]?.codec == "aac")
+            #expect(
+                try MediaTools.decodeErrors(whole.path, log: folder.appendingPathComponent("decode-\(transport).log"))
+                    .isEmpty)
+        }
+
+        // From 5 s in (the keyframe at 4 s, with GOPs of 2 s): 3 to 4 s of pictures.
+        let rest = folder.appendingPathComponent("rest.ts")
+        try MediaTools.make(
+            ["-rtsp_transport", "tcp", "-ss", "5", "-i", url, "-c", "copy", "-f", "mpegts", rest.path],
+            log: folder.appendingPathComponent("rest.log"))
+        let frames = try MediaTools.report(rest.path)["video"]?.pts.count ?? 0
+        #expect(frames >= 70 && frames <= 110, "\(frames) frames after a seek to 5 s")
+        #expect(controller.log.contains("plays the file movie"))
+    }
 }

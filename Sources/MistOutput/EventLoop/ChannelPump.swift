@@ -11,6 +11,8 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
     enum Step {
         case bytes([UInt8])
         case wait
+        /// Nothing until then: a body sent at its own pace is ahead of its clock.
+        case waitFor(TimeAmount)
         case end
     }
 
@@ -72,6 +74,9 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
                 wrote = true
             case .wait:
                 return wait()
+            case .waitFor(let delay):
+                retry = channel.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.run() }
+                return
             case .end:
                 if chunked {
                     connection.write(channel.allocator.buffer(bytes: FanOutChunk.frame([])))

@@ -149,6 +149,33 @@ struct RTSPLiveMuxer: LiveMuxer {
 
     mutating func finish() -> [UInt8] { [] }
 
+    /// Each track's last sender report with a BYE in the same compound packet: the end of a
+    /// file, so players stop instead of waiting.
+    mutating func goodbye() -> [UInt8] {
+        var out: [UInt8] = []
+        for position in tracks.indices {
+            let presentation = tracks[position].reportedAt ?? 0
+            var report: [UInt8] = []
+            self.report(
+                position, presentation: presentation,
+                timestamp: UInt32(truncatingIfNeeded: presentation &* tracks[position].clockRate / 1000), into: &report)
+            // The report came framed on its own: it is framed again with the BYE after it.
+            let compound = Array(report.dropFirst(4)) + RTCPGoodbye(ssrc: tracks[position].ssrc).bytes
+            out +=
+                [
+                    0x24, tracks[position].channel &+ 1, UInt8(truncatingIfNeeded: compound.count >> 8),
+                    UInt8(truncatingIfNeeded: compound.count),
+                ] + compound
+        }
+        return out
+    }
+
+    /// The next sequence number and the RTP time of `milliseconds` on track `position`: what
+    /// RTP-Info tells a player after a PLAY that moved the position.
+    func rtpInfo(_ position: Int, milliseconds: UInt64) -> (sequence: UInt16, timestamp: UInt32) {
+        (tracks[position].sequence, UInt32(truncatingIfNeeded: milliseconds &* tracks[position].clockRate / 1000))
+    }
+
     /// A sender report on the track's RTCP channel (its RTP channel plus one).
     private mutating func report(_ position: Int, presentation: UInt64, timestamp: UInt32, into out: inout [UInt8]) {
         var clock = timespec()
@@ -167,8 +194,11 @@ struct RTSPLiveMuxer: LiveMuxer {
         tracks[position].reportedAt = presentation
     }
 
-    /// The SDP for `tracks` of `stream`, controls `track1`, `track2` ... in order.
-    static func describe(stream: String, host: String, tracks: [StreamTrack]) throws -> SessionDescription {
+    /// The SDP for `tracks` of `stream`, controls `track1`, `track2` ... in order; a file says
+    /// its `duration` (seconds) as the range players can seek in.
+    static func describe(stream: String, host: String, tracks: [StreamTrack], duration: Double? = nil) throws
+        -> SessionDescription
+    {
         var media: [SessionDescription.Media] = []
         for (number, track) in tracks.enumerated() {
             if track.info.type == "video" && track.info.codec == "HEVC" {
@@ -208,7 +238,9 @@ struct RTSPLiveMuxer: LiveMuxer {
         }
         return SessionDescription(
             lines: [("v", "0"), ("o", "- 0 0 IN IP4 \(host)"), ("s", stream), ("c", "IN IP4 0.0.0.0"), ("t", "0 0")],
-            attributes: [("control", "*"), ("range", "npt=now-")], media: media)
+            attributes: [
+                ("control", "*"), ("range", duration.map { "npt=0-" + RTSPFilePlayback.npt($0) } ?? "npt=now-"),
+            ], media: media)
     }
 
     /// How an audio track goes into RTP: payload type, clock, and its SDP lines (MistServer's

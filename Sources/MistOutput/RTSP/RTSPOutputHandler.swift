@@ -22,7 +22,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
 
     /// A connection that sends nothing for this long is closed.
     static let idleSeconds: Int64 = 60
-    static let methods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
+    static let methods =
+        "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
 
     let connection: ChannelConnection
     let logger: Logger
@@ -45,6 +46,13 @@ final class RTSPOutputHandler: ChannelInboundHandler {
     private var playing:
         (reader: StreamReader, tracks: [StreamTrack], stream: String, admission: PlayAdmission, stats: Int)?
     private var playChannels: [Int: UInt8] = [:]
+    /// A file being played: its playback, the connection media goes out on (the TCP connection,
+    /// or the session's UDP port), and what to close when the session ends.
+    private var file:
+        (
+            playback: RTSPFilePlayback, connection: ChannelConnection, stream: String, admission: PlayAdmission,
+            stats: Int
+        )?
     private var body: (any StreamingBody)?
     /// The session's UDP ports (RTP, and RTCP beside it), bound at its first UDP SETUP.
     private var udp: (rtp: any Channel, rtcp: (any Channel)?)?
@@ -174,11 +182,15 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         case "DESCRIBE":
             guard recording == nil, playing == nil else { return reply(request, "455 Method Not Valid in This State") }
             describe(request)
+        case "PLAY" where file != nil:
+            playFile(request)
         case "PLAY":
             guard playing != nil, !playChannels.isEmpty, body == nil else {
                 return reply(request, "455 Method Not Valid in This State")
             }
             play(request)
+        case "PAUSE" where file != nil:
+            pauseFile(request)
         case "PAUSE":
             reply(request, "501 Not Implemented")
         default:
@@ -375,9 +387,6 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 let opened = try TrackChoice.open(
                     stream, videoCodecs: RTSPLiveMuxer.videoCodecs, audioCodecs: RTSPLiveMuxer.audioCodecs,
                     query: query, logger: logger)
-                guard opened.reader.isLive else {
-                    return .refused("501 Not Implemented", "files are not served over RTSP yet")
-                }
                 guard admission.play(stream) else { return .refused("403 Forbidden", "playback refused by a trigger") }
                 let stats = ConnectionStats.open(
                     connection, stream: stream, host: connection.peerHost, connector: "RTSP", token: admission.token)
@@ -397,7 +406,10 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 playing = (reader, tracks, stream, admission, stats)
                 do {
                     let host = connection.channel.localAddress?.ipAddress ?? "0.0.0.0"
-                    let sdp = Array(try RTSPLiveMuxer.describe(stream: stream, host: host, tracks: tracks).text.utf8)
+                    let duration = reader.isLive ? nil : RTSPFilePlayback.duration(tracks)
+                    let sdp = Array(
+                        try RTSPLiveMuxer.describe(stream: stream, host: host, tracks: tracks, duration: duration)
+                            .text.utf8)
                     let base = request.url.hasSuffix("/") ? request.url : request.url + "/"
                     send(
                         RTSPFramer.response(
@@ -438,7 +450,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         answerUDP(request, transport: transport)
     }
 
-    /// PLAY: the answer, then the stream's RTSP fan-out group from its next keyframe.
+    /// PLAY: the answer, then the stream's RTSP fan-out group from its next keyframe, or the
+    /// file from where `Range` asks.
     private func play(_ request: RTSPRequest) {
         guard let playing else { return }
         let chosen = playing.tracks.indices.filter { playChannels[$0] != nil }
@@ -448,10 +461,6 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             "200 OK", cseq: request.header("cseq"),
             headers: [RTSPHeader("Session", session), RTSPHeader("Range", "npt=now-")])
         do {
-            let group = try LiveFanOutRegistry.join(
-                stream: playing.stream, format: "RTSP\(channels)", reader: playing.reader, tracks: tracks,
-                home: connection.channel.eventLoop, logger: logger
-            ) { try RTSPLiveMuxer(tracks: tracks, channels: channels) }
             var viewerConnection = connection
             var stats = playing.stats
             if !udpDestinations.isEmpty, let udp {
@@ -466,8 +475,19 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 stats = ConnectionStats.open(
                     viewerConnection, stream: playing.stream, host: connection.peerHost, connector: "RTSP",
                     token: playing.admission.token)
-                send(answer)
             }
+            if !playing.reader.isLive {
+                let playback = try RTSPFilePlayback(reader: playing.reader, tracks: tracks, channels: channels)
+                file = (playback, viewerConnection, playing.stream, playing.admission, stats)
+                self.playing = nil
+                logger.mist(.info, "RTSP viewer \(connection.peer) plays the file \(playing.stream)")
+                return playFile(request)
+            }
+            if viewerConnection !== connection { send(answer) }
+            let group = try LiveFanOutRegistry.join(
+                stream: playing.stream, format: "RTSP\(channels)", reader: playing.reader, tracks: tracks,
+                home: connection.channel.eventLoop, logger: logger
+            ) { try RTSPLiveMuxer(tracks: tracks, channels: channels) }
             let viewer = FanOutViewer(
                 connection: viewerConnection, chunked: false, own: viewerConnection === connection ? answer : [])
             viewer.onClose = { [admission = playing.admission, stream = playing.stream] in
@@ -484,6 +504,54 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             logger.mist(.warn, "RTSP play of \(playing.stream) for \(connection.peer) failed: \(error)")
             reply(request, "500 Internal Server Error")
         }
+    }
+
+    /// PLAY of a file (the first, or one that resumes or moves after PAUSE): a seek when `Range`
+    /// names a start, the answer with where playback starts and `RTP-Info`, then a pump at the
+    /// file's pace.
+    private func playFile(_ request: RTSPRequest) {
+        guard let file else { return }
+        body?.channelClosed()
+        body = nil
+        let duration = RTSPFilePlayback.duration(file.playback.tracks)
+        var start = file.playback.position
+        if let asked = RTSPFilePlayback.rangeStart(request.header("range")) {
+            start = min(asked, duration)
+            do {
+                try file.playback.seek(seconds: start)
+            } catch {
+                logger.mist(.warn, "RTSP seek in \(file.stream) for \(connection.peer) failed: \(error)")
+                return reply(request, "457 Invalid Range")
+            }
+        }
+        file.playback.pause()
+        let base = request.url.hasSuffix("/") ? String(request.url.dropLast()) : request.url
+        reply(
+            request,
+            headers: [
+                RTSPHeader("Session", session),
+                RTSPHeader("Range", "npt=\(RTSPFilePlayback.npt(start))-\(RTSPFilePlayback.npt(duration))"),
+                RTSPHeader("RTP-Info", file.playback.rtpInfo(base: base, seconds: start)),
+            ])
+        let playback = file.playback
+        let pump = ChannelPump(
+            connection: file.connection, chunked: false, keepAlive: true, label: "RTSP playback of \(file.stream)",
+            stream: file.stream, logger: logger, onEnd: nil
+        ) { try playback.next(budget: 256 * 1024) }
+        body = pump
+        let loopBound = NIOLoopBound(self, eventLoop: connection.channel.eventLoop)
+        pump.start { keepAlive in
+            // The end of the file leaves the session open for PLAY from elsewhere or TEARDOWN.
+            if !keepAlive { loopBound.value.close() }
+        }
+    }
+
+    /// PAUSE of a file: nothing more is sent until the next PLAY.
+    private func pauseFile(_ request: RTSPRequest) {
+        body?.channelClosed()
+        body = nil
+        file?.playback.pause()
+        reply(request, headers: [RTSPHeader("Session", session)])
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -525,6 +593,11 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             ConnectionStats.close(playing.stats)
         }
         playing = nil
+        if let file {
+            file.admission.close(file.stream)
+            ConnectionStats.close(file.stats)
+        }
+        file = nil
         if let buffer { BufferLink.finish(buffer) }
         buffer = nil
         if let stats { ConnectionStats.close(stats) }
