@@ -64,28 +64,45 @@ enum ManPageNotes {
         "MistOutRTSP": [
             (
                 "PUBLISHING",
-                "Publishers push with ANNOUNCE (an SDP naming H.264 and AAC tracks), SETUP per track over TCP "
-                    + "interleaved, then RECORD, to rtsp://host:5554/<stream>?pass=<password>; ffmpeg: -f rtsp "
-                    + "-rtsp_transport tcp. The push is admitted as an RTMP push is (PUSH_REWRITE, STREAM_PUSH, "
-                    + "push:// sources and their host and password rules) and its media goes to the stream's buffer. "
-                    + "H.264 arrives as single NAL units, STAP-A or FU-A (RFC 6184), AAC as mpeg4-generic "
-                    + "(RFC 3640); other tracks are logged and left out. Each track's times start at its first "
-                    + "packet (RTCP sender reports are not read yet), and pictures are taken in arrival order, so "
-                    + "streams with B-frames are not supported yet."
+                "Publishers push with ANNOUNCE (an SDP of their tracks), SETUP per track over TCP interleaved or "
+                    + "UDP (one port pair per session; packets are taken from the publisher's host only), then "
+                    + "RECORD, to rtsp://host:5554/<stream>?pass=<password>; ffmpeg: -f rtsp. The push is admitted "
+                    + "as an RTMP push is (PUSH_REWRITE, STREAM_PUSH, push:// sources and their host and password "
+                    + "rules) and its media goes to the stream's buffer. Taken: H.264 (RFC 6184: single NAL units, "
+                    + "STAP-A, FU-A), HEVC (RFC 7798), AAC as mpeg4-generic (RFC 3640) or MP4A-LATM (RFC 3016, "
+                    + "the configuration in the SDP), Opus (RFC 7587), A-law and mu-law (RFC 3551, also as the "
+                    + "static payload types 8 and 0); other tracks are logged and left out. Each track's times "
+                    + "start at its first packet (RTCP sender reports are not read), and pictures are taken in "
+                    + "arrival order, so publishers with B-frames are not supported."
             ),
             (
                 "PLAYING",
-                "Players ask rtsp://host:5554/<stream> with DESCRIBE (an SDP of the stream's H.264 and AAC tracks, "
-                    + "controls track1, track2), SETUP per track over TCP interleaved, then PLAY (ffmpeg and "
-                    + "ffprobe: -rtsp_transport tcp). The play triggers apply as for HTTP viewers. Live streams "
-                    + "only: every viewer of a stream with the same channels shares one fan-out group that "
-                    + "packetizes each frame once (the parameter sets go before every keyframe, where viewers join)."
+                "Players ask rtsp://host:5554/<stream> with DESCRIBE (an SDP of the stream's tracks, controls "
+                    + "track1, track2), SETUP per track over TCP interleaved or UDP, then PLAY. The play triggers "
+                    + "apply as for HTTP viewers. Every viewer of a live stream with the same channels shares one "
+                    + "fan-out group that packetizes each frame once (the parameter sets go before every keyframe, "
+                    + "where viewers join; a UDP player's datagrams are cut from the same bytes). Files are played "
+                    + "to each viewer from its own position: the SDP gives their length, PLAY with Range seeks, "
+                    + "PAUSE holds, packets go at the file's pace a second ahead, and an RTCP BYE on every track "
+                    + "ends the file. Every track gets RTCP sender reports every 5 s of media; UDP players' "
+                    + "receiver reports give their losses to the session statistics."
             ),
             (
                 "NOT YET",
-                "Files over RTSP answer 501 Not Implemented, PAUSE too; UDP transport answers 461 Unsupported "
-                    + "Transport; pulling from cameras (MistInRTSP) and RTSP push targets are not there yet."
+                "RTSP push targets (rtsp:// in a push) and publishers that send B-frames."
             ),
+        ],
+        "MistInRTSP": [
+            (
+                "PULLING",
+                "A stream whose source is rtsp://[user:password@]host[:port]/path is pulled with DESCRIBE (Basic "
+                    + "or Digest authentication when the source asks), SETUP of its tracks over TCP interleaved, "
+                    + "PLAY, and keep-alives at half the session's timeout. A source that refuses interleaving "
+                    + "(461 Unsupported Transport) is received over UDP ports of the pull's own, bound to the "
+                    + "address the RTSP connection uses. A source that goes away or sends nothing for 10 s is "
+                    + "called again every second while the stream is wanted, and the stream's time goes on where "
+                    + "it was; the pull ends after 30 s without viewers (or runs on with always_on)."
+            )
         ],
         "MistUtilCertbot": [
             (
