@@ -72,8 +72,9 @@ enum ManPageNotes {
                     + "STAP-A, FU-A), HEVC (RFC 7798), AAC as mpeg4-generic (RFC 3640) or MP4A-LATM (RFC 3016, "
                     + "the configuration in the SDP), Opus (RFC 7587), A-law and mu-law (RFC 3551, also as the "
                     + "static payload types 8 and 0); other tracks are logged and left out. Each track's times "
-                    + "start at its first packet (RTCP sender reports are not read), and pictures are taken in "
-                    + "arrival order, so publishers with B-frames are not supported."
+                    + "start at its first packet (RTCP sender reports are not read). Video with B-frames gets "
+                    + "decode times from the presentation times RTP carries and the reordering depth its "
+                    + "parameter sets declare (a deeper reordering than declared is learnt as it shows)."
             ),
             (
                 "PLAYING",
@@ -89,7 +90,7 @@ enum ManPageNotes {
             ),
             (
                 "NOT YET",
-                "RTSP push targets (rtsp:// in a push) and publishers that send B-frames."
+                "RTSP push targets (rtsp:// in a push)."
             ),
         ],
         "MistInRTSP": [

@@ -6,6 +6,11 @@ public struct H264SPS: Sendable, Equatable {
     public var height: UInt32
     /// Frames per 1000 seconds from the VUI timing, or 0 when the stream does not say.
     public var fpks: UInt32
+    /// `pic_order_cnt_type`: 2 means pictures are presented in decode order.
+    public var pictureOrderType: UInt32
+    /// How many pictures may precede one in decode order and follow it in presentation order
+    /// (the VUI's `max_num_reorder_frames`); nil when the stream does not say.
+    public var maxReorderFrames: UInt32?
 
     /// Parses a whole SPS NAL unit (starting with its NAL header byte).
     public init(nalUnit: ArraySlice<UInt8>) throws(MediaError) {
@@ -30,6 +35,7 @@ public struct H264SPS: Sendable, Equatable {
         }
         _ = try reader.ue()
         let orderType = try reader.ue()
+        pictureOrderType = orderType
         if orderType == 0 {
             _ = try reader.ue()
         } else if orderType == 1 {
@@ -59,7 +65,17 @@ public struct H264SPS: Sendable, Equatable {
         else { throw .invalid("H.264 SPS picture size") }
         width = fullWidth - cropWidth
         height = fullHeight - cropHeight
-        fpks = (try? H264SPS.frameRate(&reader)) ?? 0
+        // A VUI cut short still gives what came before the cut.
+        var rate: UInt32 = 0
+        maxReorderFrames = (try? H264SPS.usability(&reader, fpks: &rate)) ?? nil
+        fpks = rate
+    }
+
+    /// How many pictures may wait for reordering: what the SPS says, else none for streams that
+    /// cannot reorder (baseline profile, picture order type 2), else nil.
+    public var reorderDepth: UInt32? {
+        if let maxReorderFrames { return maxReorderFrames }
+        return profile == 66 || pictureOrderType == 2 ? 0 : nil
     }
 
     private static func skipScalingList(_ reader: inout BitReader, size: Int) throws(MediaError) {
@@ -74,9 +90,10 @@ public struct H264SPS: Sendable, Equatable {
         }
     }
 
-    /// Frames per 1000 s from the VUI timing information (field rate halved).
-    private static func frameRate(_ reader: inout BitReader) throws(MediaError) -> UInt32 {
-        guard try reader.bit() == 1 else { return 0 }
+    /// The VUI's frame rate into `fpks` (frames per 1000 s, the field rate halved; 0 when not
+    /// given), and its `max_num_reorder_frames` (nil when not given).
+    private static func usability(_ reader: inout BitReader, fpks: inout UInt32) throws(MediaError) -> UInt32? {
+        guard try reader.bit() == 1 else { return nil }
         if try reader.bit() == 1, try reader.bits(8) == 255 { try reader.skip(32) }
         if try reader.bit() == 1 { try reader.skip(1) }
         if try reader.bit() == 1 {
@@ -87,10 +104,36 @@ public struct H264SPS: Sendable, Equatable {
             _ = try reader.ue()
             _ = try reader.ue()
         }
-        guard try reader.bit() == 1 else { return 0 }
-        let tick = UInt64(try reader.bits(32))
-        let scale = UInt64(try reader.bits(32))
-        guard tick > 0 else { return 0 }
-        return UInt32(clamping: scale * 1000 / (2 * tick))
+        if try reader.bit() == 1 {
+            let tick = UInt64(try reader.bits(32))
+            let scale = UInt64(try reader.bits(32))
+            if tick > 0 { fpks = UInt32(clamping: scale * 1000 / (2 * tick)) }
+            try reader.skip(1)
+        }
+        let nal = try reader.bit() == 1
+        if nal { try skipHRD(&reader) }
+        let vcl = try reader.bit() == 1
+        if vcl { try skipHRD(&reader) }
+        if nal || vcl { try reader.skip(1) }
+        try reader.skip(1)
+        guard try reader.bit() == 1 else { return nil }
+        try reader.skip(1)
+        for _ in 0..<4 { _ = try reader.ue() }
+        let reorder = try reader.ue()
+        // More than a decoded picture buffer can hold (16) is a broken SPS, not a depth to wait for.
+        guard reorder <= 16 else { throw .invalid("H.264 SPS max_num_reorder_frames \(reorder)") }
+        return reorder
+    }
+
+    private static func skipHRD(_ reader: inout BitReader) throws(MediaError) {
+        let count = try reader.ue() + 1
+        guard count <= 32 else { throw .invalid("H.264 SPS HRD cpb count") }
+        try reader.skip(8)
+        for _ in 0..<count {
+            _ = try reader.ue()
+            _ = try reader.ue()
+            try reader.skip(1)
+        }
+        try reader.skip(20)
     }
 }

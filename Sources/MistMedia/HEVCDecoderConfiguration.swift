@@ -27,6 +27,17 @@ public struct HEVCDecoderConfiguration: Sendable, Equatable {
 
     /// Width and height from the first SPS.
     public func pictureSize() throws(MediaError) -> (width: UInt32, height: UInt32) {
+        let read = try sequenceParameters()
+        return (read.width, read.height)
+    }
+
+    /// `sps_max_num_reorder_pics` of the highest sub-layer: how many pictures may wait for
+    /// reordering; nil when the SPS ends before it.
+    public func reorderDepth() throws(MediaError) -> UInt32? {
+        try sequenceParameters().reorder
+    }
+
+    private func sequenceParameters() throws(MediaError) -> (width: UInt32, height: UInt32, reorder: UInt32?) {
         guard let sps = arrays.first(where: { $0.type == 33 })?.units.first else {
             throw .invalid("HEVC configuration without an SPS")
         }
@@ -66,6 +77,22 @@ public struct HEVCDecoderConfiguration: Sendable, Equatable {
             height -= cropY
         }
         guard width > 0, height > 0, width <= 16384, height <= 16384 else { throw .invalid("HEVC SPS picture size") }
-        return (width, height)
+        // Ordering for every sub-layer, or only the highest: the highest's is what holds. An SPS
+        // cut short here still gives its size.
+        func ordering(_ reader: inout BitReader) throws(MediaError) -> UInt32 {
+            _ = try reader.ue()
+            _ = try reader.ue()
+            _ = try reader.ue()
+            let everyLayer = try reader.bit() == 1
+            var reorder: UInt32 = 0
+            for _ in (everyLayer ? 0 : subLayers)...subLayers {
+                _ = try reader.ue()
+                reorder = try reader.ue()
+                _ = try reader.ue()
+            }
+            guard reorder <= 16 else { throw .invalid("HEVC SPS sps_max_num_reorder_pics \(reorder)") }
+            return reorder
+        }
+        return (width, height, try? ordering(&reader))
     }
 }

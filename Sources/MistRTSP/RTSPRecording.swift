@@ -27,6 +27,8 @@ public struct RTSPRecording {
         var sps: [UInt8]?
         var pps: [UInt8]?
         var configSent = false
+        /// Decode times for the track's pictures, once its parameter sets say how deep they reorder.
+        var timeline: DecodeOrderTimeline?
         var firstTimestamp: UInt32?
         var lastTimestamp: UInt32 = 0
         var elapsed: Int64 = 0
@@ -38,6 +40,9 @@ public struct RTSPRecording {
     private var ingest = RTMPIngest()
     /// Media sections that are neither H.264 nor AAC, for the log.
     public private(set) var skipped: [String] = []
+    /// Milliseconds every track's times move later: room for the decode times of video that
+    /// reorders, as deep as the SDP's parameter sets say (see `DecodeOrderTimeline`).
+    private var lead: Int64 = 0
 
     public init(_ description: SessionDescription) {
         for media in description.media {
@@ -98,6 +103,20 @@ public struct RTSPRecording {
                 skipped.append("\(media.kind) \(map.encoding)")
             }
         }
+        for track in tracks {
+            guard case .video(let depacketizer) = track.codec, let record = Self.record(track, depacketizer.format)
+            else { continue }
+            lead = max(
+                lead, Int64(Self.reorderDepth(depacketizer.format, record: record)) * DecodeOrderTimeline.leadPerPicture
+            )
+        }
+    }
+
+    /// The decoder configuration record of a video track's parameter sets, when it has them all.
+    static func record(_ track: Track, _ format: NALUnitFormat) -> [UInt8]? {
+        guard let sps = track.sps, let pps = track.pps else { return nil }
+        if format == .h264 { return DecoderConfigurationBuilder.avcC(sps: [sps], pps: [pps]) }
+        return track.vps.flatMap { DecoderConfigurationBuilder.hvcC(vps: [$0], sps: [sps], pps: [pps]) }
     }
 
     /// The track a SETUP URL names: the one whose control the URL ends with, else the next one
@@ -132,7 +151,7 @@ public struct RTSPRecording {
             out += try aac(
                 frames, config: depacketizer.audioSpecificConfig, timestamp: packet.timestamp, track: index)
         case .frames(let codec, let channels):
-            let time = milliseconds(packet.timestamp, track: index)
+            let time = UInt32(truncatingIfNeeded: milliseconds(packet.timestamp, track: index) &+ lead)
             guard !packet.payload.isEmpty else { return [] }
             if !tracks[index].configSent {
                 tracks[index].configSent = true
@@ -151,7 +170,7 @@ public struct RTSPRecording {
         -> [UInt8]
     {
         var out: [UInt8] = []
-        let time = milliseconds(timestamp, track: index)
+        let time = UInt32(truncatingIfNeeded: milliseconds(timestamp, track: index) &+ lead)
         guard !frames.isEmpty else { return [] }
         if !tracks[index].configSent {
             tracks[index].configSent = true
@@ -186,29 +205,46 @@ public struct RTSPRecording {
             if format.isKeyframe(type) { keyframe = true }
             body += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: nal.count >> $0) } + nal
         }
-        let time = milliseconds(picture.timestamp, track: index)
+        let wide = milliseconds(picture.timestamp, track: index)
+        let time = UInt32(truncatingIfNeeded: wide)
         let codec = format == .h264 ? "H264" : "HEVC"
-        if !tracks[index].configSent, let sps = tracks[index].sps, let pps = tracks[index].pps {
-            let record =
-                format == .h264
-                ? DecoderConfigurationBuilder.avcC(sps: [sps], pps: [pps])
-                : tracks[index].vps.flatMap { DecoderConfigurationBuilder.hvcC(vps: [$0], sps: [sps], pps: [pps]) }
-            if let record,
+        if !tracks[index].configSent {
+            if let record = Self.record(tracks[index], format),
                 let prefix = FLVMedia.videoPrefix(codec: codec, keyframe: true, configuration: true, offset: 0)
             {
                 tracks[index].configSent = true
                 out += try ingest.handle(message(9, time: time, prefix + record))
+                if tracks[index].timeline == nil {
+                    tracks[index].timeline = DecodeOrderTimeline(
+                        depth: Self.reorderDepth(format, record: record), lead: lead)
+                }
             }
         }
-        guard !body.isEmpty, tracks[index].configSent,
-            let prefix = FLVMedia.videoPrefix(codec: codec, keyframe: keyframe, configuration: false, offset: 0)
+        guard !body.isEmpty, tracks[index].configSent, var timeline = tracks[index].timeline else { return out }
+        let times = timeline.times(presentation: wide)
+        tracks[index].timeline = timeline
+        guard
+            let prefix = FLVMedia.videoPrefix(
+                codec: codec, keyframe: keyframe, configuration: false,
+                offset: Int32(clamping: times.presentation - times.decode))
         else { return out }
-        out += try ingest.handle(message(9, time: time, prefix + body))
+        out += try ingest.handle(message(9, time: UInt32(truncatingIfNeeded: times.decode), prefix + body))
         return out
     }
 
-    /// A track's RTP time as milliseconds since its first packet (32-bit wraps followed).
-    private mutating func milliseconds(_ timestamp: UInt32, track index: Int) -> UInt32 {
+    /// How many pictures a track reorders, from its decoder configuration; 0 when it does not
+    /// say (the timeline then learns it from the stream).
+    static func reorderDepth(_ format: NALUnitFormat, record: [UInt8]) -> Int {
+        if format == .h264 {
+            guard let sps = try? AVCDecoderConfiguration(bytes: record).sps() else { return 0 }
+            return Int(sps.reorderDepth ?? 0)
+        }
+        return Int((try? HEVCDecoderConfiguration(bytes: record).reorderDepth()) ?? 0)
+    }
+
+    /// A track's RTP time as milliseconds since its first packet (32-bit wraps followed; the
+    /// messages carry it cut to 32 bits, which the ingest extends again).
+    private mutating func milliseconds(_ timestamp: UInt32, track index: Int) -> Int64 {
         if tracks[index].firstTimestamp == nil {
             tracks[index].firstTimestamp = timestamp
             tracks[index].lastTimestamp = timestamp
@@ -221,7 +257,7 @@ public struct RTSPRecording {
         let (scaled, overflow) = ticks.multipliedReportingOverflow(by: 1000)
         let milliseconds =
             overflow ? ticks / Int64(tracks[index].clockRate) * 1000 : scaled / Int64(tracks[index].clockRate)
-        return UInt32(truncatingIfNeeded: milliseconds)
+        return milliseconds
     }
 
     private func message(_ type: UInt8, time: UInt32, _ payload: [UInt8]) -> RTMPMessage {

@@ -7,14 +7,14 @@ import Testing
 /// over RTSP (DESCRIBE, SETUP, PLAY) to ffprobe and ffmpeg; a push into a stream not configured
 /// for it is refused.
 @Suite(.serialized) struct RTSPEndToEndTests {
-    static func push(_ url: String, seconds: Int, log: URL, transport: String = "tcp", hevc: Bool = false) throws
-        -> Process
-    {
+    static func push(
+        _ url: String, seconds: Int, log: URL, transport: String = "tcp", hevc: Bool = false, bFrames: Bool = false
+    ) throws -> Process {
         try MediaTools.ffmpeg(
             [
                 "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
                 "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", hevc ? "libx265" : "libx264",
-                "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50", "-bf", "0", "-pix_fmt", "yuv420p",
+                "-preset", "ultrafast", "-g", "50", "-bf", bFrames ? "2" : "0", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "96k", "-f", "rtsp", "-rtsp_transport", transport, url,
             ], log: log)
     }
@@ -142,7 +142,10 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: MediaTools.available)) func hevcIsPublishedAndPlayed() throws {
+    /// HEVC, and pictures in another order than they are shown (B-frames, H.264 and HEVC): the
+    /// decode times made from RTP's presentation times rise, and every picture decodes.
+    @Test(.enabled(if: MediaTools.available), arguments: [(true, false), (false, true), (true, true)])
+    func hevcAndBFramesArePublishedAndPlayed(hevc: Bool, bFrames: Bool) throws {
         let rtspPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
         let controller = try ControllerHarness(
@@ -150,35 +153,61 @@ import Testing
                 {"config": {"protocols": [
                     {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"hevc": {"name": "hevc", "source": "push://"}}}
+                 "streams": {"video": {"name": "video", "source": "push://"}}}
                 """)
         defer { controller.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
         let folder = controller.folder
         let push = try Self.push(
-            "rtsp://127.0.0.1:\(rtspPort)/hevc", seconds: 40, log: folder.appendingPathComponent("push.log"), hevc: true
-        )
-        defer { if push.isRunning { push.terminate() } }
-        #expect(RTMPEndToEndTests.waitForActive(controller, "hevc"))
-        let info = try HTTPTestClient(port: httpPort).get("/json_hevc.js").json()
+            "rtsp://127.0.0.1:\(rtspPort)/video", seconds: 40, log: folder.appendingPathComponent("push.log"),
+            hevc: hevc, bFrames: bFrames)
+        defer { BoundedWait.stop(push) }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "video"))
+        let info = try HTTPTestClient(port: httpPort).get("/json_video.js").json()
         let codecs = Set((info["meta"]["tracks"].objectValue ?? JSONObject()).map { $0.value["codec"].asString })
-        #expect(codecs == ["HEVC", "AAC"])
-        for (name, url, arguments) in [
-            ("http", "http://127.0.0.1:\(httpPort)/hevc.ts", [String]()),
-            ("rtsp", "rtsp://127.0.0.1:\(rtspPort)/hevc", ["-rtsp_transport", "tcp"]),
-        ] {
-            let file = folder.appendingPathComponent("\(name).ts")
+        #expect(codecs == [hevc ? "HEVC" : "H264", "AAC"])
+        let rtsp = "rtsp://127.0.0.1:\(rtspPort)/video"
+        if bFrames {
+            // ffmpeg's RTSP client knows presentation times only, which its muxers refuse for
+            // B-frames: the pictures are decoded instead, each one's checksum a line.
+            let checksums = folder.appendingPathComponent("rtsp.crc")
+            let log = folder.appendingPathComponent("rtsp-decode.log")
             try MediaTools.make(
-                arguments + ["-i", url, "-t", "4", "-c", "copy", "-f", "mpegts", file.path],
+                [
+                    "-loglevel", "error", "-rtsp_transport", "tcp", "-i", rtsp, "-t", "4", "-an", "-f", "framecrc",
+                    checksums.path,
+                ], log: log)
+            let pictures = try String(contentsOf: checksums, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("0,") }
+            #expect(pictures.count >= 75, "\(pictures.count) pictures decoded over RTSP")
+            #expect(try String(contentsOf: log, encoding: .utf8).isEmpty)
+        }
+        for (name, url, arguments, format) in [
+            ("http", "http://127.0.0.1:\(httpPort)/video.ts", [String](), "mpegts"),
+            ("rtsp", rtsp, ["-rtsp_transport", "tcp"], "mpegts"),
+        ] where !(bFrames && name == "rtsp") {
+            let file = folder.appendingPathComponent("\(name).\(format)")
+            try MediaTools.make(
+                arguments + ["-i", url, "-t", "4", "-c", "copy", "-f", format, file.path],
                 log: folder.appendingPathComponent("\(name).log"))
             let report = try MediaTools.report(file.path)
-            #expect(report["video"]?.codec == "hevc" && report["video"]?.width == 640, "\(name)")
-            #expect((report["video"]?.pts.count ?? 0) >= 75, "\(name): \(report["video"]?.pts.count ?? 0) frames")
+            let video = try #require(report["video"], "\(name)")
+            #expect(video.codec == (hevc ? "hevc" : "h264") && video.width == 640, "\(name)")
+            #expect(video.pts.count >= 75, "\(name): \(video.pts.count) frames")
             #expect(report["audio"]?.codec == "aac", "\(name)")
             #expect(
                 try MediaTools.decodeErrors(file.path, log: folder.appendingPathComponent("\(name)-decode.log"))
                     .isEmpty,
                 "\(name)")
+            guard name == "http" else { continue }
+            #expect(video.dts == video.dts.sorted())
+            #expect(zip(video.dts, video.pts).allSatisfy { $0 <= $1 + 0.0001 })
+            // Pictures 40 ms apart once sorted: no times lost or doubled by the reordering (the
+            // cut at 4 s, made in decode order, leaves out the last B-frames).
+            let sorted = video.pts.sorted()
+            let steps = zip(sorted, sorted.dropFirst()).map { ($1 - $0) * 1000 }.dropLast(4)
+            #expect(steps.allSatisfy { abs($0 - 40) <= 2 }, "\(Set(steps.map { Int($0.rounded()) }))")
+            if bFrames { #expect(zip(video.dts, video.pts).contains { $0 < $1 - 0.001 }, "no composition offsets") }
         }
     }
 
