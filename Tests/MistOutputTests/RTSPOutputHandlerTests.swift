@@ -29,7 +29,8 @@ import Testing
         let channel = try Self.channel()
         let options = try Self.ask(channel, "OPTIONS rtsp://127.0.0.1/live RTSP/1.0\r\nCSeq: 1\r\n\r\n")
         #expect(
-            options.hasPrefix("RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD"))
+            options.hasPrefix(
+                "RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD"))
         #expect(
             try Self.ask(channel, "SETUP rtsp://127.0.0.1/live/streamid=0 RTSP/1.0\r\nCSeq: 2\r\n\r\n")
                 .hasPrefix("RTSP/1.0 455"))

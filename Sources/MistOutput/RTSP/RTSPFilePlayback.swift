@@ -34,9 +34,17 @@ final class RTSPFilePlayback {
         return Double(last - min(first, last)) / 1000
     }
 
+    /// Seconds (a client's, so perhaps negative, huge or not a number) as milliseconds, within
+    /// 0 and 10^15.
+    static func milliseconds(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite else { return 0 }
+        let bounded = min(max(seconds, 0), 1e12)
+        return Int64((bounded * 1000).rounded())
+    }
+
     /// Seconds as RTSP's npt writes them (`12.345`).
     static func npt(_ seconds: Double) -> String {
-        let milliseconds = Int64(clamping: seconds.isFinite ? Int64(max(0, min(seconds, 1e12)) * 1000) : 0)
+        let milliseconds = Self.milliseconds(seconds)
         let fraction = String(milliseconds % 1000)
         return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
@@ -55,7 +63,7 @@ final class RTSPFilePlayback {
     /// Moves to the keyframe at or before `seconds` from the file's start.
     func seek(seconds: Double) throws {
         let first = tracks.map(\.firstMs).min() ?? 0
-        let target = first &+ UInt64(clamping: Int64(max(0, min(seconds, 1e12)) * 1000))
+        let target = first &+ UInt64(clamping: Self.milliseconds(seconds))
         try reader.seek(to: target)
         feed = PacketFeed(reader, tracks: tracks)
         anchor = nil
@@ -75,7 +83,7 @@ final class RTSPFilePlayback {
     /// time of that position.
     func rtpInfo(base: String, seconds: Double) -> String {
         let first = tracks.map(\.firstMs).min() ?? 0
-        let milliseconds = first &+ UInt64(clamping: Int64(max(0, min(seconds, 1e12)) * 1000))
+        let milliseconds = first &+ UInt64(clamping: Self.milliseconds(seconds))
         return tracks.indices.map { position in
             let info = muxer.rtpInfo(position, milliseconds: milliseconds)
             return "url=\(base)/track\(position + 1);seq=\(info.sequence);rtptime=\(info.timestamp)"
