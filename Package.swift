@@ -148,7 +148,7 @@ let package = Package(
             .testTarget(
                 name: "MistOutputTests",
                 dependencies: [
-                    "MistOutput", "MistNet", "MistCore", "MistRTMP", "MistMedia", "MistData", "MistShm",
+                    "MistOutput", "MistNet", "MistCore", "MistStream", "MistRTMP", "MistMedia", "MistData", "MistShm",
                     "ShmTestSupport", "MistTLS", "TLSTestSupport", "MistRTP",
                     .product(name: "NIOCore", package: "swift-nio"),
                     .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -228,7 +228,10 @@ public final class Controller: Sendable {
             "triggers": triggers, "iid": .string(instanceID), "udpApi": .string(udpAPIAddress.withLock { $0 }),
             "invalidate": .int(Int64(invalidations.load(ordering: .relaxed))),
         ]
-        for key in ["sessionViewerMode", "sessionInputMode", "sessionOutputMode"] {
+        for key in [
+            "sessionViewerMode", "sessionInputMode", "sessionOutputMode", "sessionUnspecifiedMode",
+            "sessionStreamInfoMode", "tknMode",
+        ] {
             globals[key] = storage["config"][key]
         }
         // Stream tags, for the `#tag` filters of triggers fired anywhere.

@@ -79,6 +79,13 @@ public final class SessionStatistics: Sendable {
         var tags: [String: [String]] = [:]
         /// Connections already counted as closed (their last page may be read again), and when.
         var finished: [String: Int64] = [:]
+        /// The second last counted: view-seconds and the history advance once per second,
+        /// however often the pages are read.
+        var countedSecond: Int64 = 0
+        /// When the pages were last read (monotonic seconds), to make rates per second.
+        var lastRead: Double?
+        /// Bytes and packets since the last history row.
+        var pendingRow: (up: Int64, down: Int64, packets: Int64, lost: Int64, retransmitted: Int64) = (0, 0, 0, 0, 0)
     }
 
     private let state = Mutex(State())
@@ -107,9 +114,11 @@ public final class SessionStatistics: Sendable {
         for (name, pid) in pages() where !StreamCleanup.processIsAlive(pid) { ConfigPage.remove(name) }
     }
 
-    /// Reads every process's page (once a second), ends idle sessions and streams.
+    /// Reads every process's page (several times a second), ends idle sessions and streams;
+    /// view-seconds and the history move once per second.
     public func tick() {
         let now = Int64(time(nil))
+        let reading = monotonicSeconds()
         var seen: [String: (JSONValue, Bool)] = [:]
         for (name, pid) in Self.pages() {
             let alive = pid > 0 && StreamCleanup.processIsAlive(pid)
@@ -122,6 +131,12 @@ public final class SessionStatistics: Sendable {
         var ended: [Session] = []
         var endedStreams: [(String, StreamTotals)] = []
         state.withLock { state in
+            // Rates are bytes per second whatever the time between reads (at least 50 ms, so a
+            // hurried read does not multiply a few bytes into a burst).
+            let interval = max(0.05, state.lastRead.map { reading - $0 } ?? 1)
+            state.lastRead = reading
+            let newSecond = now != state.countedSecond
+            state.countedSecond = now
             var upRate: Int64 = 0
             var downRate: Int64 = 0
             var tickPackets: (all: Int64, lost: Int64, retransmitted: Int64) = (0, 0, 0)
@@ -137,8 +152,8 @@ public final class SessionStatistics: Sendable {
                         start: row["start"].intValue ?? now,
                         up: 0, down: 0)
                 let (addedUp, addedDown) = (max(0, up - connection.up), max(0, down - connection.down))
-                connection.upRate = addedUp
-                connection.downRate = addedDown
+                connection.upRate = Int64(Double(addedUp) / interval)
+                connection.downRate = Int64(Double(addedDown) / interval)
                 connection.up = up
                 connection.down = down
                 let packets = (
@@ -212,7 +227,7 @@ public final class SessionStatistics: Sendable {
                 session.open = open[id] ?? 0
                 if session.open > 0 {
                     session.last = now
-                    if session.kind == "viewer" {
+                    if session.kind == "viewer" && newSecond {
                         state.viewSeconds += 1
                         for stream in session.streams { state.streams[stream]?.viewSeconds += 1 }
                     }
@@ -228,18 +243,27 @@ public final class SessionStatistics: Sendable {
                 state.streams[name] = nil
                 endedStreams.append((name, totals))
             }
-            let kinds = state.sessions.values.filter { $0.open > 0 }.map(\.kind)
-            state.history.append(
-                (
-                    now,
-                    [
-                        Int64(kinds.filter { $0 == "viewer" }.count), Int64(kinds.filter { $0 == "input" }.count),
-                        Int64(kinds.filter { $0 == "output" }.count), downRate, upRate,
-                        tickPackets.all > 0 ? tickPackets.lost * 100 / tickPackets.all : 0,
-                        tickPackets.all > 0 ? tickPackets.retransmitted * 100 / tickPackets.all : 0,
-                    ]
-                ))
-            if state.history.count > 600 { state.history.removeFirst(state.history.count - 600) }
+            state.pendingRow.up += upRate
+            state.pendingRow.down += downRate
+            state.pendingRow.packets += tickPackets.all
+            state.pendingRow.lost += tickPackets.lost
+            state.pendingRow.retransmitted += tickPackets.retransmitted
+            if newSecond {
+                let kinds = state.sessions.values.filter { $0.open > 0 }.map(\.kind)
+                let row = state.pendingRow
+                state.history.append(
+                    (
+                        now,
+                        [
+                            Int64(kinds.filter { $0 == "viewer" }.count), Int64(kinds.filter { $0 == "input" }.count),
+                            Int64(kinds.filter { $0 == "output" }.count), row.down, row.up,
+                            row.packets > 0 ? row.lost * 100 / row.packets : 0,
+                            row.packets > 0 ? row.retransmitted * 100 / row.packets : 0,
+                        ]
+                    ))
+                state.pendingRow = (0, 0, 0, 0, 0)
+                if state.history.count > 600 { state.history.removeFirst(state.history.count - 600) }
+            }
             state.stopped = state.stopped.filter { now - $0.value < 60 }
             state.finished = state.finished.filter { now - $0.value < 60 }
         }

@@ -38,13 +38,21 @@ public enum TextEscaping {
     }
 
     /// One path segment of a URL: everything but unreserved characters and `+` percent-encoded.
-    public static func urlPathSegment(_ text: String) -> String {
+    public static func urlPathSegment(_ text: String) -> String { percentEncoded(text, keepingPlus: true) }
+
+    /// A URL query value: everything but unreserved characters percent-encoded (`+` too, which
+    /// a query would read as a space).
+    public static func urlQueryValue(_ text: String) -> String { percentEncoded(text, keepingPlus: false) }
+
+    private static func percentEncoded(_ text: String, keepingPlus: Bool) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"), UInt8(ascii: "+"):
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "+") where keepingPlus:
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let digits = String(byte, radix: 16, uppercase: true)

@@ -114,4 +114,31 @@ public enum HLSPlaylist {
     static func formatted(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
+
+    /// `playlist` with `query` (`tkn=...`, already URL-safe) added to every URI in it: the lines
+    /// that are URIs, and the `URI="..."` attributes of tags.
+    public static func addingQuery(_ playlist: String, _ query: String) -> String {
+        func adding(_ uri: Substring) -> String { uri + (uri.contains("?") ? "&" : "?") + query }
+        var out = ""
+        out.reserveCapacity(playlist.utf8.count + 64)
+        // Lines by their bytes: "\r\n" is one Character, which a split on "\n" would not cut.
+        let lines = playlist.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (number, bytes) in lines.enumerated() {
+            if number > 0 { out += "\n" }
+            let ending = bytes.last == UInt8(ascii: "\r") ? "\r" : ""
+            let content = Substring(ending.isEmpty ? bytes : bytes.dropLast())
+            if content.isEmpty {
+                out += ending
+            } else if !content.hasPrefix("#") {
+                out += adding(content) + ending
+            } else if let start = content.firstRange(of: "URI=\""),
+                let end = content[start.upperBound...].firstIndex(of: "\"")
+            {
+                out += content[..<start.upperBound] + adding(content[start.upperBound..<end]) + content[end...] + ending
+            } else {
+                out += content + ending
+            }
+        }
+        return out
+    }
 }

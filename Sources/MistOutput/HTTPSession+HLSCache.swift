@@ -1,6 +1,8 @@
 import MistCore
+import MistMedia
 import MistNet
 import MistStream
+import NIOCore
 
 extension HTTPSession {
     /// Answers a request for an HLS media playlist or segment on the connection's event loop,
@@ -20,9 +22,16 @@ extension HTTPSession {
         let admission = self.admission(format: "HLS", query: head.parameters, head: head)
         guard admission.answersAtOnce(stream) else { return nil }
         guard let (_, stats) = admitHLS(stream, admission) else { return .close }
+        var body = cached.body
+        if parts[2].hasSuffix(".m3u8") && ViewerSession.writesTokensIntoURLs {
+            let text = HLSPlaylist.addingQuery(
+                String(buffer: body), "tkn=" + TextEscaping.urlQueryValue(admission.token))
+            body = connection.channel.allocator.buffer(string: text)
+        }
         let text = HTTPSession.responseHead(
-            status: "200 OK", contentType: cached.contentType, length: cached.body.readableBytes, keepAlive: true)
-        connection.send(Array(text.utf8), body: head.method == "HEAD" ? nil : cached.body)
+            status: "200 OK", contentType: cached.contentType, length: body.readableBytes, keepAlive: true,
+            extraHeaders: ViewerSession.cookieHeader(token: admission.token))
+        connection.send(Array(text.utf8), body: head.method == "HEAD" ? nil : body)
         ConnectionStats.close(stats)
         return head.keepAlive ? .keepAlive : .close
     }

@@ -22,6 +22,9 @@ final class HTTPSession: @unchecked Sendable {
     var streaming: (any StreamingBody)?
     /// The stream this request plays and its triggers, for CONN_CLOSE when it ends.
     var playing: (admission: PlayAdmission, stream: String, stats: Int)?
+    /// The `Set-Cookie` line every answer to this request carries (the viewer's token, when
+    /// `tknMode` writes cookies).
+    var cookie = ""
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
     /// other origins can read streams, ranges and info.
     static let corsHeaders =
@@ -65,6 +68,7 @@ final class HTTPSession: @unchecked Sendable {
 
     /// Answers one request; false when the connection must close afterwards.
     private func answer(_ head: HTTPRequestHead) throws -> Bool {
+        cookie = ViewerSession.cookieHeader(token: token(head, query: head.parameters))
         if head.method == "OPTIONS" {
             // A browser's preflight: the CORS headers say what is allowed.
             try respond(status: "200 OK", contentType: "text/plain", body: [], keepAlive: true)
@@ -89,7 +93,18 @@ final class HTTPSession: @unchecked Sendable {
                 guard let (stream, stats) = admitHLS(requested, admission) else { return false }
                 parts[0] = stream
                 defer { ConnectionStats.close(stats) }
-                let response = HLSOutput.respond(parts, query: query, logger: logger)
+                var response = HLSOutput.respond(parts, query: query, logger: logger)
+                // Playlists lead the player's later requests into its session.
+                if parts.last?.hasSuffix(".m3u8") == true && ViewerSession.writesTokensIntoURLs
+                    && !admission.token.isEmpty
+                {
+                    response.body = Array(
+                        HLSPlaylist.addingQuery(
+                            String(decoding: response.body, as: UTF8.self),
+                            "tkn=" + TextEscaping.urlQueryValue(admission.token)
+                        )
+                        .utf8)
+                }
                 try respond(
                     status: response.status, contentType: response.contentType, body: response.body, keepAlive: true,
                     headOnly: head.method == "HEAD")
@@ -179,7 +194,14 @@ final class HTTPSession: @unchecked Sendable {
         return PlayAdmission(
             host: peerHost, connector: connectors[format] ?? format,
             url: "http://\(head.header("host") ?? "localhost")\(head.target)",
-            token: ViewerSession.token(query: query, userAgent: head.header("user-agent") ?? ""), logger: logger)
+            token: token(head, query: query), logger: logger)
+    }
+
+    /// The viewer's session token for this request (`tknMode`'s sources, else the connection's).
+    func token(_ head: HTTPRequestHead, query: [String: String]) -> String {
+        ViewerSession.token(
+            query: query, cookie: head.header("cookie"), authorization: head.header("authorization"),
+            generated: connection.generatedToken)
     }
 
     /// The client's address without its port.
@@ -234,7 +256,7 @@ final class HTTPSession: @unchecked Sendable {
     func streamingHead(contentType: String, chunked: Bool) -> String {
         var text = "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\n"
         if chunked { text += "Transfer-Encoding: chunked\r\n" }
-        text += "Connection: close\r\n" + HTTPSession.corsHeaders + "\r\n"
+        text += "Connection: close\r\n" + HTTPSession.corsHeaders + cookie + "\r\n"
         return text
     }
 
@@ -270,7 +292,7 @@ final class HTTPSession: @unchecked Sendable {
     ) throws {
         let text = HTTPSession.responseHead(
             status: status, contentType: contentType, length: body.count, keepAlive: keepAlive,
-            extraHeaders: extraHeaders)
+            extraHeaders: extraHeaders + cookie)
         connection.send(Array(text.utf8) + (headOnly ? [] : body))
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import MistCore
 import MistData
 import MistMedia
 import MistShm
@@ -9,7 +10,7 @@ import MistStream
 enum StreamInfo {
     /// The info object, or MistServer's `{"error": ...}` when the stream cannot be opened.
     /// `baseURL` carries the scheme the page was asked over, so sources follow it.
-    static func json(stream: String, baseURL: String, logger: Logger) -> JSONValue {
+    static func json(stream: String, baseURL: String, token: String = "", logger: Logger) -> JSONValue {
         if StreamStarter.controllerIsRunning {
             do {
                 try StreamStarter.start(stream, logger: logger)
@@ -71,6 +72,14 @@ enum StreamInfo {
                     "simul_tracks": 1, "total_matches": .int(subtitles), "type": .string(type),
                     "url": .string(baseURL + path),
                 ])
+            }
+        }
+        // A player's requests to these sources join its session (`tknMode` bit 4).
+        if !token.isEmpty && ViewerSession.writesTokensIntoURLs {
+            let suffix = "?tkn=" + TextEscaping.urlQueryValue(token)
+            for index in sources.indices {
+                sources[index]["url"] = .string(sources[index]["url"].asString + suffix)
+                sources[index]["relurl"] = .string(sources[index]["relurl"].asString + suffix)
             }
         }
         info["source"] = .array(sources)

@@ -31,10 +31,16 @@ public enum ConnectionStats {
     public static func session(kind: String, stream: String, host: String, token: String, connector: String) -> String {
         switch kind {
         case "input":
-            return "I" + ViewerSession.id(stream: stream, host: host, token: token, connector: connector, mode: 15)
+            return "I"
+                + ViewerSession.id(
+                    stream: stream, host: host, token: token, connector: connector,
+                    mode: ViewerSession.mode("sessionInputMode", default: 15))
         case "output":
-            return "O" + ViewerSession.id(stream: stream, host: host, token: token, connector: connector, mode: 15)
-        default: return ViewerSession.id(stream: stream, host: host, token: token, connector: connector)
+            return "O"
+                + ViewerSession.id(
+                    stream: stream, host: host, token: token, connector: connector,
+                    mode: ViewerSession.mode("sessionOutputMode", default: 15))
+        default: return ViewerSession.viewerID(stream: stream, host: host, token: token, connector: connector)
         }
     }
 

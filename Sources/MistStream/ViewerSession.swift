@@ -45,19 +45,77 @@ public enum ViewerSession {
         return withUnsafeBytes(of: &v6) { Array($0) }
     }
 
-    /// The token of an HTTP viewer: `tkn`, `sid` or `sessId` from the URL, else the decimal
-    /// CRC32 of its User-Agent and this process's pid (MistServer's generated token).
-    public static func token(query: [String: String], userAgent: String) -> String {
-        for name in ["tkn", "sid", "sessId"] { if let value = query[name], !value.isEmpty { return value } }
-        let text = Array((userAgent + String(getpid())).utf8)
-        let checksum = text.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
-        return String(checksum)
+    /// The token of a viewer's request as MistServer reads it under `tknMode` (bit 1: from the
+    /// URL, bit 2: from a cookie): URL `tkn`, else `sid`, else `sessId`, a URL `jwt` over them;
+    /// without one, the `tkn` cookie, a `jwt` cookie over it; `Authorization: Bearer` over all.
+    /// With none, `generated` (the connection's own token) when the mode writes tokens to
+    /// players (above 3), else none.
+    public static func token(
+        query: [String: String], cookie: String? = nil, authorization: String? = nil, generated: String,
+        mode: Int? = nil
+    ) -> String {
+        let mode = mode ?? self.mode("tknMode", default: 15)
+        var token = ""
+        if mode & 1 != 0 {
+            for name in ["tkn", "sid", "sessId"] {
+                if let value = query[name], !value.isEmpty {
+                    token = value
+                    break
+                }
+            }
+            if let jwt = query["jwt"], !jwt.isEmpty { token = jwt }
+        }
+        if mode & 2 != 0 && token.isEmpty, let cookie {
+            let cookies = cookieValues(cookie)
+            if let value = cookies["tkn"], !value.isEmpty { token = value }
+            if let jwt = cookies["jwt"], !jwt.isEmpty { token = jwt }
+        }
+        // MistServer reads the bearer token from one byte too far (dropping its first
+        // character); the whole token is taken here.
+        if let authorization, authorization.hasPrefix("Bearer ") {
+            let bearer = authorization.dropFirst(7).drop { $0 == " " }.prefix { $0 != " " }
+            if !bearer.isEmpty { token = String(bearer) }
+        }
+        if token.isEmpty && mode > 3 { token = generated }
+        return token
     }
 
-    /// A viewer's session id under the server's `sessionViewerMode`.
+    /// A `Cookie` header's values by name (the first of each).
+    static func cookieValues(_ header: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in header.split(separator: ";").prefix(64) {
+            let trimmed = pair.drop { $0 == " " }
+            guard let equals = trimmed.firstIndex(of: "=") else { continue }
+            let name = String(trimmed[..<equals])
+            if values[name] == nil { values[name] = String(trimmed[trimmed.index(after: equals)...]) }
+        }
+        return values
+    }
+
+    /// A fresh token for one connection, in the form of MistServer's generated ones (a decimal
+    /// 32-bit number).
+    public static func generatedToken() -> String { String(UInt32.random(in: 1...UInt32.max)) }
+
+    /// The `Set-Cookie` header line that hands a player its token, when `tknMode` writes cookies
+    /// (bit 8); empty otherwise. It lives as long as a denied session is remembered (600 s).
+    public static func cookieHeader(token: String) -> String {
+        guard !token.isEmpty, mode("tknMode", default: 15) & 8 != 0 else { return "" }
+        return "Set-Cookie: tkn=\(token); Max-Age=\(Int(deniedSeconds))\r\n"
+    }
+
+    /// Whether URLs handed to players carry `?tkn=` (`tknMode` bit 4).
+    public static var writesTokensIntoURLs: Bool { mode("tknMode", default: 15) & 4 != 0 }
+
+    /// A viewer's session id under the server's `sessionViewerMode`: the same id for USER_NEW
+    /// and for the statistics.
     static func viewerID(stream: String, host: String, token: String, connector: String) -> String {
-        let mode = Int(Triggers.setting("sessionViewerMode").intValue ?? 14)
-        return id(stream: stream, host: host, token: token, connector: connector, mode: mode)
+        id(stream: stream, host: host, token: token, connector: connector, mode: mode("sessionViewerMode", default: 14))
+    }
+
+    /// A session bundling setting (a bitmask of 4 bits), MistServer's default when unset.
+    static func mode(_ name: String, default fallback: Int) -> Int {
+        guard let value = Triggers.setting(name).intValue, (0...15).contains(value) else { return fallback }
+        return Int(value)
     }
 
     /// Whether `admit` would answer without waiting: USER_NEW has no blocking handler for

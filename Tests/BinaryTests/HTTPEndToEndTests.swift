@@ -49,12 +49,13 @@ import Testing
         #expect(
             master.text.contains("RESOLUTION=640x360") && master.text.contains("CODECS=\"avc1.")
                 && master.text.contains("mp4a.40.2"))
-        let variant = try #require(master.text.split(separator: "\r\n").first { $0.hasSuffix("index.m3u8") })
+        // Playlists carry the viewer's token (`?tkn=`) in their URIs.
+        let variant = try #require(master.text.split(separator: "\r\n").first { $0.contains("index.m3u8?tkn=") })
         #expect(waitFor(seconds: 10) { ((try? hls.get("/hls/live/\(variant)").text) ?? "").contains("#EXTINF:2.000") })
         let media = try hls.get("/hls/live/\(variant)").text
         #expect(media.contains("#EXT-X-TARGETDURATION:2") && !media.contains("#EXT-X-ENDLIST"))
         let chunk = try #require(media.split(separator: "\r\n").first { $0.hasPrefix("chunk_") })
-        let directory = variant.dropLast("index.m3u8".count)
+        let directory = variant.prefix { $0 != "/" } + "/"
         let segment = try hls.get("/hls/live/\(directory)\(chunk)")
         #expect(segment.status == 200 && segment.headers["content-type"] == "video/mp2t")
         let segmentFile = folder.appendingPathComponent("segment.ts")
@@ -125,7 +126,8 @@ import Testing
         #expect(videoInfo["codecstring"].asString.hasPrefix("avc1.") && videoInfo["fpks"] == 25000)
         #expect(info["meta"]["tracks"]["audio_AAC_1ch_48000hz_1"]["codecstring"] == "mp4a.40.2")
         let hlsSource = (info["source"].arrayValue ?? []).first { $0["hrn"] == "HLS (TS)" }
-        #expect(hlsSource?["url"] == "http://localhost/hls/movie/index.m3u8")  // from the Host header
+        // From the Host header, with the viewer's token.
+        #expect(hlsSource?["url"].asString.hasPrefix("http://localhost/hls/movie/index.m3u8?tkn=") == true)
         #expect(hlsSource?["simul_tracks"] == 2)
         #expect(try HTTPTestClient(port: httpPort).get("/json_nothing.js").json() == ["error": "Stream is offline"])
         let wrapped = try HTTPTestClient(port: httpPort).get(
@@ -133,7 +135,7 @@ import Testing
         ).text
         #expect(wrapped.hasPrefix("// Generating info code for stream movie\n"))
         #expect(wrapped.contains("mistvideo['movie'] = {") && wrapped.hasSuffix("};\n"))
-        #expect(wrapped.contains("\"url\":\"https://cdn.example/mist/hls/movie/index.m3u8\""))
+        #expect(wrapped.contains("\"url\":\"https://cdn.example/mist/hls/movie/index.m3u8?tkn="))
 
         let media = try HTTPTestClient(port: httpPort).get("/hls/movie/0_1/index.m3u8").text
         #expect(media.contains("#EXT-X-ENDLIST") && media.contains("#EXT-X-PLAYLIST-TYPE:VOD"))

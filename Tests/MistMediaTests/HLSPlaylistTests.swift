@@ -52,3 +52,20 @@ import Testing
         #expect(HLSPlaylist.codecString(codec: "HEVC", initData: []) == "hvc1")
     }
 }
+
+/// Tokens added to a playlist's URIs, for players to carry into their next requests.
+@Suite struct HLSPlaylistQueryTests {
+    @Test func everyURIGetsTheQueryWhateverTheLineEndings() {
+        let master =
+            "#EXTM3U\r\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub\",URI=\"3/index.m3u8\"\r\n"
+            + "#EXT-X-STREAM-INF:BANDWIDTH=1\r\n1_2/index.m3u8\r\n"
+        #expect(
+            HLSPlaylist.addingQuery(master, "tkn=a")
+                == "#EXTM3U\r\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub\",URI=\"3/index.m3u8?tkn=a\"\r\n"
+                + "#EXT-X-STREAM-INF:BANDWIDTH=1\r\n1_2/index.m3u8?tkn=a\r\n")
+        let media = "#EXTM3U\n#EXTINF:2.000,\nchunk_0.ts?msn=0\n\n#EXT-X-ENDLIST\n"
+        #expect(
+            HLSPlaylist.addingQuery(media, "tkn=b")
+                == "#EXTM3U\n#EXTINF:2.000,\nchunk_0.ts?msn=0&tkn=b\n\n#EXT-X-ENDLIST\n")
+    }
+}

@@ -1,6 +1,8 @@
 import Logging
 import MistData
+import MistMedia
 import MistShm
+import MistStream
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -77,7 +79,7 @@ import Testing
     }
 
     /// A channel with the whole HTTP pipeline of MistOutHTTP.
-    static func channel() throws -> EmbeddedChannel {
+    static func channel() throws -> (EmbeddedChannel, ChannelConnection) {
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let connection = ChannelConnection(channel: channel)
@@ -87,7 +89,7 @@ import Testing
         try channel.pipeline.syncOperations.addHandler(
             HTTPOutputHandler(
                 connection: connection, headGuard: headGuard, logger: logger, formats: Set(HTTPFormat.allCases)))
-        return channel
+        return (channel, connection)
     }
 
     @Test func aCachedAnswerGoesOutFromTheLoopAtOnce() throws {
@@ -102,7 +104,7 @@ import Testing
 
         // Two pipelined requests and a HEAD: all answered before the loop runs anything else
         // (an answer from the blocking pool could not be there yet), in order, keep-alive.
-        let channel = try Self.channel()
+        let (channel, connection) = try Self.channel()
         try channel.writeInbound(
             ByteBuffer(
                 string: "GET /hls/\(stream)/0_1/index.m3u8?tkn=1 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -110,15 +112,25 @@ import Testing
                     + "HEAD /hls/\(stream)/0_1/chunk_0.ts HTTP/1.1\r\nHost: x\r\n\r\n"))
         var written: [UInt8] = []
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) { written += Array(buffer: buffer) }
-        func head(_ length: Int, _ type: String) -> [UInt8] {
+        // Each answer hands the viewer its token as a cookie (the URL's, else the connection's),
+        // and playlists carry it in their URIs.
+        func head(_ length: Int, _ type: String, token: String) -> [UInt8] {
             Array(
-                HTTPSession.responseHead(status: "200 OK", contentType: type, length: length, keepAlive: true).utf8)
+                HTTPSession.responseHead(
+                    status: "200 OK", contentType: type, length: length, keepAlive: true,
+                    extraHeaders: ViewerSession.cookieHeader(token: token)
+                ).utf8)
         }
+        func tokened(_ token: String) -> [UInt8] {
+            Array(HLSPlaylist.addingQuery(String(decoding: playlist.body, as: UTF8.self), "tkn=" + token).utf8)
+        }
+        let own = connection.generatedToken
         let expected =
-            head(playlist.body.count, HLSOutput.playlistType) + playlist.body
-            + head(segment.body.count, "video/mp2t") + segment.body + head(segment.body.count, "video/mp2t")
+            head(tokened("1").count, HLSOutput.playlistType, token: "1") + tokened("1")
+            + head(segment.body.count, "video/mp2t", token: own) + segment.body
+            + head(segment.body.count, "video/mp2t", token: own)
         #expect(written.count == expected.count)
-        #expect(written == expected, "\(String(decoding: written, as: UTF8.self))")
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
         #expect(channel.isActive)
 
         // `Connection: close` is honoured after the answer.
@@ -126,7 +138,11 @@ import Testing
             ByteBuffer(string: "GET /hls/\(stream)/0_1/index.m3u8 HTTP/1.1\r\nConnection: close\r\n\r\n"))
         var last: [UInt8] = []
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) { last += Array(buffer: buffer) }
-        #expect(last == head(playlist.body.count, HLSOutput.playlistType) + playlist.body)
+        #expect(
+            String(decoding: last, as: UTF8.self)
+                == String(
+                    decoding: head(tokened(own).count, HLSOutput.playlistType, token: own) + tokened(own), as: UTF8.self
+                ))
         channel.embeddedEventLoop.run()
         #expect(!channel.isActive)
     }

@@ -1,4 +1,5 @@
 import MistNet
+import MistStream
 import NIOCore
 import Synchronization
 
@@ -23,6 +24,9 @@ public final class ChannelConnection: CountedConnection, Sendable {
     private let relayedHost: String?
     /// Where packet counts come from, for a transport that has them.
     private let packetSource: (@Sendable () -> PacketCounts)?
+    /// The session token of a viewer or publisher that brings none: one per connection, as
+    /// MistServer's process per connection made its tokens (its pid, or a checksum with it).
+    let generatedToken = ViewerSession.generatedToken()
 
     init(channel: any Channel, framing: Framing = .bytes, isSecure: Bool = false) {
         self.channel = channel

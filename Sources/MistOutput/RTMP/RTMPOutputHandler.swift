@@ -320,7 +320,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
                 publishedStream = stream
                 stats = ConnectionStats.open(
                     connection, kind: "input", stream: stream, host: peerHost, connector: "RTMP",
-                    token: String(getpid()))
+                    token: connection.generatedToken)
                 logger.mist(.info, "RTMP push from \(connection.peer) into \(stream)")
                 send(RTMPControl.userControl(0, 1))
                 send(
@@ -348,7 +348,9 @@ final class RTMPOutputHandler: ChannelInboundHandler {
                 "NetStream.Play.Rejected", "Play rejected: this interface does not allow playback",
                 transaction: transaction)
         }
-        let (tcURL, peerHost, logger, peer) = (tcURL, peerHost, logger, connection.peer)
+        let (tcURL, peerHost, logger, peer, token) = (
+            tcURL, peerHost, logger, connection.peer, connection.generatedToken
+        )
         let home = connection.channel.eventLoop
         offload({ () -> PlayDecision in
             var decision = PlayDecision()
@@ -356,7 +358,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
             var query: [String: String] = [:]
             for (name, value) in parameters { query[name] = value }
             let admission = PlayAdmission(
-                host: peerHost, connector: "RTMP", url: "\(tcURL)/\(raw)", token: String(getpid()), logger: logger)
+                host: peerHost, connector: "RTMP", url: "\(tcURL)/\(raw)", token: token, logger: logger)
             guard var stream = admission.admit(requested) else {
                 decision.rejection = ("NetStream.Play.Rejected", "Play rejected by a trigger", nil)
                 return decision
@@ -411,7 +413,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     ) {
         playing = (admission, stream)
         stats = ConnectionStats.open(
-            connection, stream: stream, host: peerHost, connector: "RTMP", token: String(getpid()))
+            connection, stream: stream, host: peerHost, connector: "RTMP", token: connection.generatedToken)
         send(
             RTMPControl.status(
                 "NetStream.Play.Reset", description: "Playing and resetting...", transaction: transaction))

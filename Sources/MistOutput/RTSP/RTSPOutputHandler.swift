@@ -353,7 +353,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 publishedStream = stream
                 stats = ConnectionStats.open(
                     connection, kind: "input", stream: stream, host: connection.peerHost, connector: "RTSP",
-                    token: String(getpid()))
+                    token: connection.generatedToken)
                 logger.mist(.info, "RTSP push from \(connection.peer) into \(stream)")
                 reply(request, headers: [RTSPHeader("Session", session)])
             }
@@ -376,7 +376,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
         let query = Self.query(request.url)
         let admission = PlayAdmission(
             host: connection.peerHost, connector: "RTSP", url: request.url,
-            token: ViewerSession.token(query: query, userAgent: request.header("user-agent") ?? ""), logger: logger)
+            token: connection.generatedToken, logger: logger)
         let requested = StreamName.sanitize(request.path)
         OutputEventLoops.offload(
             on: context.eventLoop,

@@ -170,7 +170,7 @@ final class TSSRTOutputHandler: ChannelInboundHandler {
                 state = .ingesting
                 stats = ConnectionStats.open(
                     connection, kind: "input", stream: stream, host: connection.peerHost, connector: "TSSRT",
-                    token: String(getpid()))
+                    token: connection.generatedToken)
                 logger.mist(.info, "SRT push from \(connection.peer) into \(stream)")
                 let held = pending
                 pending = []
@@ -207,7 +207,7 @@ final class TSSRTOutputHandler: ChannelInboundHandler {
         let (connection, logger, requested) = (connection, logger, requestedStream)
         let admission = PlayAdmission(
             host: connection.peerHost, connector: "TSSRT", url: url,
-            token: ViewerSession.token(query: [:], userAgent: "SRT \(connection.peer)"), logger: logger)
+            token: connection.generatedToken, logger: logger)
         OutputEventLoops.offload(
             on: context.eventLoop,
             { () -> Opened in

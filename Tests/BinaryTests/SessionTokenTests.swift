@@ -1,0 +1,115 @@
+import Foundation
+import MistData
+import Testing
+
+/// Sessions bundled as MistServer bundles them, though every connection here shares one
+/// process: viewers without a token are sessions of their own (each asked USER_NEW), a player
+/// that carries its token (cookie or `?tkn=`) is one session over many requests, the token is
+/// handed out in `json_` URLs, playlists and a cookie, and a view is counted once per second.
+@Suite(.serialized) struct SessionTokenTests {
+    static func header(_ response: HTTPTestClient.Response, _ name: String) -> String? {
+        response.headers.first { $0.key.lowercased() == name }?.value
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func tokensMakeSessionsAsMistServersDo() throws {
+        let folder = try MediaTools.temporaryFolder("tokens")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 4)
+        let recorder = try TriggerRecorder { call in
+            call.lines.count > 2 && call.lines[2] == "refused" ? "false" : "true"
+        }
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"USER_NEW": [{"handler": "\(recorder.url)", "sync": true}]}},
+                 "streams": {"movie": {"name": "movie", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+
+        // Three token-less viewers from one machine with one User-Agent: three sessions.
+        for _ in 0..<3 {
+            _ = try MediaTools.probe("http://127.0.0.1:\(httpPort)/movie.mp4", arguments: ["-show_format"])
+        }
+        let calls = recorder.calls("USER_NEW")
+        #expect(calls.count == 3, "\(calls.map(\.payload))")
+        #expect(Set(calls.map { $0.lines[2] }).count == 3 && Set(calls.map { $0.lines[5] }).count == 3)
+
+        // The stream info hands out a token: in every source URL and as a cookie.
+        let info = try HTTPTestClient(port: httpPort).get("/json_movie.js")
+        let cookie = try #require(Self.header(info, "set-cookie"), "\(info.headers)")
+        #expect(cookie.hasPrefix("tkn=") && cookie.hasSuffix("; Max-Age=600"))
+        let token = String(cookie.dropFirst(4).prefix { $0 != ";" })
+        let sources = try info.json()["source"].arrayValue ?? []
+        #expect(!sources.isEmpty)
+        #expect(
+            sources.allSatisfy {
+                $0["url"].asString.hasSuffix("?tkn=\(token)") && $0["relurl"].asString.hasSuffix("?tkn=\(token)")
+            })
+
+        // A browser-like player that keeps its cookie is one session over the master
+        // playlist, the media playlist and the segments, and its playlists carry its token.
+        let browser = try HTTPTestClient(port: httpPort)
+        let headers = ["Cookie": "theme=dark; tkn=browser1"]
+        let master = try browser.get("/hls/movie/index.m3u8", headers: headers)
+        #expect(master.status == 200)
+        let media = try #require(
+            String(decoding: master.body, as: UTF8.self).split(whereSeparator: \.isNewline).first { !$0.hasPrefix("#") }
+        )
+        #expect(media.hasSuffix("?tkn=browser1"), "\(media)")
+        let playlist = try browser.get("/hls/movie/\(media)", headers: headers)
+        let segments = String(decoding: playlist.body, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .filter { !$0.hasPrefix("#") }
+        #expect(segments.count >= 2 && segments.allSatisfy { $0.hasSuffix("tkn=browser1") }, "\(segments)")
+        let mediaFolder = media.split(separator: "/").first.map(String.init) ?? ""
+        for segment in segments.prefix(2) {
+            #expect(try browser.get("/hls/movie/\(mediaFolder)/\(segment)", headers: headers).status == 200)
+        }
+        let browserCalls = recorder.calls("USER_NEW").filter { $0.lines[2] == "browser1" }
+        #expect(browserCalls.count == 1, "\(browserCalls.map(\.payload))")
+
+        // A refused token stays refused for its session; the same machine with another token plays.
+        #expect(try HTTPTestClient(port: httpPort).get("/movie.mp4?tkn=refused").status == 403)
+        #expect(try HTTPTestClient(port: httpPort).get("/movie.mp4?tkn=refused").status == 403)
+        #expect(recorder.calls("USER_NEW").filter { $0.lines[2] == "refused" }.count == 1)
+        #expect(try HTTPTestClient(port: httpPort).head("/movie.mp4?tkn=other").status == 200)
+    }
+
+    /// A live view of about 30 s counts as many view-seconds, not one per statistics pass.
+    @Test(.enabled(if: MediaTools.available)) func viewSecondsAreSecondsOfViewing() throws {
+        let rtmpPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"live": {"name": "live", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
+        let folder = controller.folder
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 50, log: folder.appendingPathComponent("push.log"))
+        defer { BoundedWait.stop(push) }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let started = Date()
+        try MediaTools.make(
+            [
+                "-i", "http://127.0.0.1:\(httpPort)/live.ts", "-t", "30", "-c", "copy", "-f", "mpegts", "-y",
+                folder.appendingPathComponent("view.ts").path,
+            ],
+            log: folder.appendingPathComponent("view.log"))
+        let watched = Date().timeIntervalSince(started)
+        // The statistics see the connection end within a few passes.
+        var counted: Int64 = 0
+        #expect(
+            waitFor(seconds: 10) {
+                let reply = (try? controller.call(#"{"active_streams": ["viewseconds"]}"#)) ?? .null
+                counted = reply["active_streams"]["live"][0].intValue ?? 0
+                return counted > 0 && abs(Double(counted) - watched) <= 2
+            }, "\(counted) view-seconds for \(watched) s of viewing")
+    }
+}
