@@ -49,6 +49,8 @@ public final class Controller: Sendable {
     public let pushes: PushSupervisor
     /// Connections and sessions of every process.
     public let statistics: SessionStatistics
+    /// Where ended viewer sessions go (`accesslog`).
+    let accessLog: AccessLog
     /// Runtime stream tags (`tag_stream`).
     let streamTags = StreamTagBook()
     /// The `--prometheus` passphrase given on the command line (the configuration's wins when set).
@@ -84,7 +86,9 @@ public final class Controller: Sendable {
         self.supervisor = supervisor
         pushes = PushSupervisor(
             directory: supervisor.directory, logDescriptor: supervisor.logDescriptor, logger: logger)
-        statistics = SessionStatistics(logger: logger) { line in logger.mist(kind: "ACCS", "\(line)") }
+        let accessLog = AccessLog(logger: logger)
+        self.accessLog = accessLog
+        statistics = SessionStatistics(logger: logger) { entry in accessLog.record(entry) }
         prometheusOption = settings.prometheus
         self.logger = logger
         var config = config
@@ -230,10 +234,13 @@ public final class Controller: Sendable {
         ]
         for key in [
             "sessionViewerMode", "sessionInputMode", "sessionOutputMode", "sessionUnspecifiedMode",
-            "sessionStreamInfoMode", "tknMode",
+            "sessionStreamInfoMode", "tknMode", "trustedproxy",
         ] {
             globals[key] = storage["config"][key]
         }
+        // The server's name, as MistServer hands it to trigger handlers (X-Name, MIST_NAME).
+        globals["hrn"] = storage["config"]["serverid"]
+        accessLog.use(storage["config"]["accesslog"].isString ? storage["config"]["accesslog"].asString : "LOG")
         // Stream tags, for the `#tag` filters of triggers fired anywhere.
         var tags = JSONValue.emptyObject
         for (stream, list) in streamTags.all where !list.isEmpty { tags[stream] = .array(list.map { .string($0) }) }

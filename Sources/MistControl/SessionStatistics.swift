@@ -90,9 +90,9 @@ public final class SessionStatistics: Sendable {
 
     private let state = Mutex(State())
     let logger: Logger
-    let accessLog: @Sendable (String) -> Void
+    let accessLog: @Sendable (AccessLog.Entry) -> Void
 
-    public init(logger: Logger, accessLog: @escaping @Sendable (String) -> Void) {
+    public init(logger: Logger, accessLog: @escaping @Sendable (AccessLog.Entry) -> Void) {
         self.logger = logger
         self.accessLog = accessLog
     }
@@ -304,10 +304,11 @@ public final class SessionStatistics: Sendable {
         Triggers.notify(
             "USER_END", stream: session.streams.first ?? "", payload: payload.joined(separator: "\n"), logger: logger)
         accessLog(
-            "Session \(session.id) \(session.streams.joined(separator: ",")) (\(connectors.joined(separator: ","))) from "
-                + "\(session.hosts.count == 1 ? session.hosts[0] : "::") ended after \(seconds)s, avg "
-                + "\(session.closedUp / seconds / 1024)KB/s up \(session.closedDown / seconds / 1024)KB/s down."
-                + (tags.isEmpty ? "" : " Tags: " + tagText))
+            AccessLog.Entry(
+                session: session.id, stream: session.streams.joined(separator: ","),
+                connectors: connectors.joined(separator: ","),
+                host: session.hosts.count == 1 ? session.hosts[0] : "::", seconds: seconds, up: session.closedUp,
+                down: session.closedDown, tags: tagText))
     }
 
     /// `stop_sessid`: the processes cut the connections of these sessions.

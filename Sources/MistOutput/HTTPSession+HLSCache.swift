@@ -19,6 +19,7 @@ extension HTTPSession {
         guard
             let cached = HLSLiveCache.shared.answer(HLSLiveCache.key(stream: stream, tracks: parts[1], file: parts[2]))
         else { return nil }
+        takeRequest(head)
         let admission = self.admission(format: "HLS", query: head.parameters, head: head)
         guard admission.answersAtOnce(stream) else { return nil }
         guard let (_, stats) = admitHLS(stream, admission) else { return .close }
@@ -45,7 +46,7 @@ extension HTTPSession {
             return nil
         }
         let stats = ConnectionStats.open(
-            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token)
+            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token, url: admission.url)
         return (stream, stats)
     }
 }

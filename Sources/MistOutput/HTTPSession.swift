@@ -25,6 +25,8 @@ final class HTTPSession: @unchecked Sendable {
     /// The `Set-Cookie` line every answer to this request carries (the viewer's token, when
     /// `tknMode` writes cookies).
     var cookie = ""
+    /// The viewer's address as a trusted proxy forwards it, for this request.
+    var forwardedHost: String?
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
     /// other origins can read streams, ranges and info.
     static let corsHeaders =
@@ -68,7 +70,7 @@ final class HTTPSession: @unchecked Sendable {
 
     /// Answers one request; false when the connection must close afterwards.
     private func answer(_ head: HTTPRequestHead) throws -> Bool {
-        cookie = ViewerSession.cookieHeader(token: token(head, query: head.parameters))
+        takeRequest(head)
         if head.method == "OPTIONS" {
             // A browser's preflight: the CORS headers say what is allowed.
             try respond(status: "200 OK", contentType: "text/plain", body: [], keepAlive: true)
@@ -181,7 +183,8 @@ final class HTTPSession: @unchecked Sendable {
             return nil
         }
         let stats = ConnectionStats.open(
-            connection, stream: name, host: peerHost, connector: admission.connector, token: admission.token)
+            connection, stream: name, host: peerHost, connector: admission.connector, token: admission.token,
+            url: admission.url)
         playing = (admission, name, stats)
         try PlaybackWindow(query: query).seek(
             opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
@@ -204,8 +207,19 @@ final class HTTPSession: @unchecked Sendable {
             generated: connection.generatedToken)
     }
 
-    /// The client's address without its port.
-    var peerHost: String { connection.peerHost }
+    /// The viewer's address without its port: the client's, or the one a trusted proxy
+    /// forwards (set for each request by `takeRequest`).
+    var peerHost: String { forwardedHost ?? connection.peerHost }
+
+    /// What this request says about its viewer beyond the connection: the token's cookie line
+    /// and the address a trusted proxy forwards.
+    func takeRequest(_ head: HTTPRequestHead) {
+        let forwarded = TrustedProxy.viewer(
+            peer: connection.peerHost, realIP: head.header("x-real-ip"), forwardedFor: head.header("x-forwarded-for"),
+            logger: logger)
+        forwardedHost = forwarded == connection.peerHost ? nil : forwarded
+        cookie = ViewerSession.cookieHeader(token: token(head, query: head.parameters))
+    }
 
     /// Hands the connection to the fan-out group serving live `stream` as `format` with `tracks`
     /// (starting one if needed); a HEAD request gets the response head only.

@@ -1,3 +1,4 @@
+import Logging
 import MistCore
 import MistData
 import MistNet
@@ -10,8 +11,9 @@ import Synchronization
 
 /// The connections of this process, as the controller's statistics see them: each with its
 /// session, stream, address, connector and bytes (server perspective: up = sent). A thread
-/// publishes them once a second in `/MstStat<pid>`, and closes the connections of sessions the
-/// controller asked to stop (`/MstStop`).
+/// publishes them once a second in `/MstStat<pid>`, closes the connections of sessions the
+/// controller asked to stop (`/MstStop`), and after `invalidate_sessions` asks USER_NEW again
+/// for the viewer sessions playing here, cutting those it now refuses.
 public enum ConnectionStats {
     struct Entry {
         var session: String
@@ -19,6 +21,9 @@ public enum ConnectionStats {
         var host: String
         var connector: String
         var token: String
+        var kind: String
+        /// The URL the viewer asked for (USER_NEW's fifth line when asked again).
+        var url: String
         var connection: any CountedConnection
         var started: Int64
         /// Published once more after closing, with the final counts.
@@ -47,13 +52,13 @@ public enum ConnectionStats {
     /// Starts counting `connection`; the handle to close it with.
     public static func open(
         _ connection: any CountedConnection, kind: String = "viewer", stream: String, host: String, connector: String,
-        token: String
+        token: String, url: String = ""
     ) -> Int {
         let entry = Entry(
             session: session(kind: kind, stream: stream, host: host, token: token, connector: connector),
             stream: stream,
-            host: host, connector: kind == "input" ? "INPUT:" + connector : connector, token: token,
-            connection: connection, started: Int64(time(nil)))
+            host: host, connector: kind == "input" ? "INPUT:" + connector : connector, token: token, kind: kind,
+            url: url, connection: connection, started: Int64(time(nil)))
         let (handle, start) = table.withLock { table -> (Int, Bool) in
             let handle = table.next
             table.next += 1
@@ -71,7 +76,13 @@ public enum ConnectionStats {
 
     private static func publishLoop() {
         let name = "/MstStat\(getpid())"
+        var invalidation = Triggers.setting("invalidate").intValue ?? 0
         while true {
+            let current = Triggers.setting("invalidate").intValue ?? 0
+            if current != invalidation {
+                invalidation = current
+                recheckViewers()
+            }
             let stopping = Set(
                 (ConfigPage.read(StreamPageNames.stoppedSessions)?.arrayValue ?? []).compactMap(\.stringValue))
             let (rows, toStop) = table.withLock { table -> ([JSONValue], [any CountedConnection]) in
@@ -102,6 +113,38 @@ public enum ConnectionStats {
             for connection in toStop { connection.cut() }
             try? ConfigPage.write(["pid": .int(Int64(getpid())), "connections": .array(rows)], to: name)
             usleepMilliseconds(1000)
+        }
+    }
+
+    /// USER_NEW again for every viewer session playing here (on a thread of its own: handlers
+    /// may take seconds); the connections of sessions it now refuses are cut.
+    private static func recheckViewers() {
+        typealias Viewer = (id: String, stream: String, host: String, token: String, connector: String, url: String)
+        let viewers: [Viewer] = table.withLock { table in
+            var seen: [String: Viewer] = [:]
+            for entry in table.entries.values where entry.kind == "viewer" && !entry.closed {
+                seen[entry.session] =
+                    seen[entry.session]
+                    ?? (entry.session, entry.stream, entry.host, entry.token, entry.connector, entry.url)
+            }
+            return Array(seen.values)
+        }
+        guard !viewers.isEmpty else { return }
+        startDetachedThread {
+            let logger = Logger(label: "sessions")
+            for viewer in viewers
+            where !ViewerSession.admit(
+                stream: viewer.stream, host: viewer.host, token: viewer.token, connector: viewer.connector,
+                url: viewer.url, logger: logger)
+            {
+                let cut = table.withLock { table in
+                    table.entries.values.filter { $0.session == viewer.id && !$0.closed }.map(\.connection)
+                }
+                logger.mist(
+                    .info, "Session \(viewer.id) is refused after invalidate_sessions; cutting \(cut.count) connections"
+                )
+                for connection in cut { connection.cut() }
+            }
         }
     }
 }

@@ -43,10 +43,16 @@ public enum PushPolicy {
             return value & mask == network & mask
         }
         guard ipv4(allowed) == nil, !allowed.contains(":") else { return false }
+        return addresses(of: allowed).contains(address)
+    }
+
+    /// The numeric addresses a name resolves to (none when it does not).
+    static func addresses(of name: String) -> Set<String> {
+        var found: Set<String> = []
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(allowed, nil, &hints, &list) == 0 else { return false }
+        guard getaddrinfo(name, nil, &hints, &list) == 0 else { return found }
         defer { freeaddrinfo(list) }
         var cursor = list
         while let entry = cursor {
@@ -57,11 +63,10 @@ public enum PushPolicy {
                 NI_NUMERICHOST)
                 == 0
             {
-                let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if text == address { return true }
+                found.insert(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
         }
-        return false
+        return found
     }
 
     static func ipv4(_ text: String) -> UInt32? {

@@ -53,6 +53,13 @@ enum TriggerRunner {
         var reason: String
     }
 
+    /// The server's `serverid`, when it has one: handlers that serve several servers tell them
+    /// apart by it.
+    static var serverName: String? {
+        let name = Triggers.setting("hrn").asString
+        return name.isEmpty ? nil : name
+    }
+
     /// Up to five attempts of five seconds for blocking triggers; the body of the first 2xx
     /// answer, or why none came.
     private static func post(
@@ -63,12 +70,13 @@ enum TriggerRunner {
         var made = 0
         for attempt in 1...attempts {
             made = attempt
-            let headers = [
+            var headers = [
                 ("X-Trigger", trigger), ("X-Instance", instance), ("X-PID", String(getpid())),
                 ("X-Trigger-UUID", uuid), ("X-Trigger-UnixMillis", String(millis)), ("Date", httpDate()),
                 ("Content-Type", "text/plain"), ("X-Attempt", String(attempt)),
                 ("User-Agent", "MistServer/\(MistVersion.version)"), ("X-Version", MistVersion.version),
             ]
+            if let name = serverName { headers.append(("X-Name", name)) }
             do {
                 let response = try HTTPClient.request(
                     "POST", handler.handler, headers: headers, body: Array(payload.utf8), timeoutMilliseconds: 5000,
@@ -91,10 +99,11 @@ enum TriggerRunner {
     private static func execute(
         _ handler: TriggerHandler, trigger: String, payload: String, instance: String, uuid: String, millis: Int64
     ) -> String? {
-        let environment = [
+        var environment = [
             "MIST_TRIGGER=\(trigger)", "MIST_TRIG_DEF=\(handler.defaultResponse)", "MIST_PID=\(getpid())",
             "MIST_INSTANCE=\(instance)", "MIST_TUUID=\(uuid)", "MIST_TIME=\(millis)", "MIST_DATE=\(httpDate())",
         ]
+        if let name = serverName { environment.append("MIST_NAME=\(name)") }
         guard
             let child = try? ChildProcess.spawnPiped(
                 handler.handler, arguments: [trigger], extraEnvironment: environment, captureOutput: handler.sync)

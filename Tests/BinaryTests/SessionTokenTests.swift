@@ -1,5 +1,6 @@
 import Foundation
 import MistData
+import Synchronization
 import Testing
 
 /// Sessions bundled as MistServer bundles them, though every connection here shares one
@@ -16,8 +17,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let movie = folder.appendingPathComponent("movie.mp4")
         try MediaTools.makeTestFile(movie, seconds: 4)
+        let refusing = Mutex(true)
         let recorder = try TriggerRecorder { call in
-            call.lines.count > 2 && call.lines[2] == "refused" ? "false" : "true"
+            call.lines.count > 2 && call.lines[2] == "refused" && refusing.withLock { $0 } ? "false" : "true"
         }
         let httpPort = ControllerHarness.freePort()
         let controller = try ControllerHarness(
@@ -75,6 +77,12 @@ import Testing
         #expect(try HTTPTestClient(port: httpPort).get("/movie.mp4?tkn=refused").status == 403)
         #expect(recorder.calls("USER_NEW").filter { $0.lines[2] == "refused" }.count == 1)
         #expect(try HTTPTestClient(port: httpPort).head("/movie.mp4?tkn=other").status == 200)
+        // The handler changes its mind; invalidate_sessions makes the server ask again.
+        refusing.withLock { $0 = false }
+        _ = try controller.call(#"{"invalidate_sessions": true}"#)
+        #expect(
+            waitFor(seconds: 10) { (try? HTTPTestClient(port: httpPort).head("/movie.mp4?tkn=refused").status) == 200 })
+        #expect(recorder.calls("USER_NEW").filter { $0.lines[2] == "refused" }.count == 2)
     }
 
     /// A live view of about 30 s counts as many view-seconds, not one per statistics pass.
@@ -111,5 +119,46 @@ import Testing
                 counted = reply["active_streams"]["live"][0].intValue ?? 0
                 return counted > 0 && abs(Double(counted) - watched) <= 2
             }, "\(counted) view-seconds for \(watched) s of viewing")
+    }
+
+    /// The server settings around sessions: a trusted proxy's forwarded address is the viewer's,
+    /// `serverid` reaches trigger handlers as X-Name, and ended sessions go to the access log file.
+    @Test(.enabled(if: MediaTools.available)) func proxiesServerNameAndAccessLogFile() throws {
+        let folder = try MediaTools.temporaryFolder("access")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 2)
+        let accessFile = folder.appendingPathComponent("access.log")
+        let recorder = try TriggerRecorder { _ in "true" }
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "serverid": "edge-1", "accesslog": "\(accessFile.path)",
+                  "triggers": {"USER_NEW": [{"handler": "\(recorder.url)", "sync": true}]}},
+                 "streams": {"movie": {"name": "movie", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        // A proxy on this machine (localhost is always trusted) forwards a viewer.
+        let answer = try HTTPTestClient(port: httpPort).get(
+            "/movie.mp4?tkn=proxied", headers: ["X-Forwarded-For": "203.0.113.7, 10.0.0.1"])
+        #expect(answer.status == 200)
+        let call = try #require(recorder.calls("USER_NEW").first)
+        #expect(call.lines[1] == "203.0.113.7" && call.lines[2] == "proxied", "\(call.payload)")
+        #expect(call.headers.first { $0.key.lowercased() == "x-name" }?.value == "edge-1")
+        // The session ends 15 s after its connection; its line names the forwarded address.
+        var lines: [String] = []
+        #expect(
+            waitFor(seconds: 40) {
+                lines = ((try? String(contentsOf: accessFile, encoding: .utf8)) ?? "").split(separator: "\n").map(
+                    String.init)
+                return !lines.isEmpty
+            })
+        let fields = lines.first?.components(separatedBy: ", ") ?? []
+        #expect(fields.count == 9, "\(lines)")
+        #expect(
+            fields.count > 4 && fields[2] == "movie" && fields[3] == "MP4" && fields[4] == "203.0.113.7", "\(lines)")
+        #expect(!controller.log.contains("ACCS"))
     }
 }

@@ -135,7 +135,7 @@ import Testing
         let up = Double(ended.lines[5]) ?? 0
         let got = Double(ts.received)
         #expect(abs(up - got) <= got * 0.05, "USER_END says \(up) bytes up, the viewer got \(got)")
-        #expect(controller.log.contains("Session \(ended.lines[11]) live (HTTPTS) from 127.0.0.1 ended after"))
+        #expect(controller.log.contains("Session <\(ended.lines[11])> live (HTTPTS) from 127.0.0.1 ended after"))
         #expect(controller.log.contains("Tags: [vip]"))
         #expect(
             waitFor(seconds: 40) {

@@ -413,7 +413,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     ) {
         playing = (admission, stream)
         stats = ConnectionStats.open(
-            connection, stream: stream, host: peerHost, connector: "RTMP", token: connection.generatedToken)
+            connection, stream: stream, host: peerHost, connector: "RTMP", token: admission.token, url: admission.url)
         send(
             RTMPControl.status(
                 "NetStream.Play.Reset", description: "Playing and resetting...", transaction: transaction))

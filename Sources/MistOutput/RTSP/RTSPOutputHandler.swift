@@ -389,7 +389,8 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                     query: query, logger: logger)
                 guard admission.play(stream) else { return .refused("403 Forbidden", "playback refused by a trigger") }
                 let stats = ConnectionStats.open(
-                    connection, stream: stream, host: connection.peerHost, connector: "RTSP", token: admission.token)
+                    connection, stream: stream, host: connection.peerHost, connector: "RTSP", token: admission.token,
+                    url: admission.url)
                 let tracks = [opened.video, opened.audio].compactMap { $0 }
                 return .ready(reader: opened.reader, tracks: tracks, stream: stream, admission: admission, stats: stats)
             }
@@ -474,7 +475,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 ConnectionStats.close(stats)
                 stats = ConnectionStats.open(
                     viewerConnection, stream: playing.stream, host: connection.peerHost, connector: "RTSP",
-                    token: playing.admission.token)
+                    token: playing.admission.token, url: playing.admission.url)
             }
             if !playing.reader.isLive {
                 let playback = try RTSPFilePlayback(reader: playing.reader, tracks: tracks, channels: channels)

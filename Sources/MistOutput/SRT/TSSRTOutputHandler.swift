@@ -218,7 +218,8 @@ final class TSSRTOutputHandler: ChannelInboundHandler {
                 guard opened.reader.isLive else { return .refused("files are not served over SRT") }
                 guard admission.play(stream) else { return .refused("playback refused by a trigger") }
                 let stats = ConnectionStats.open(
-                    connection, stream: stream, host: connection.peerHost, connector: "TSSRT", token: admission.token)
+                    connection, stream: stream, host: connection.peerHost, connector: "TSSRT", token: admission.token,
+                    url: admission.url)
                 let tracks = [opened.video, opened.audio].compactMap { $0 }
                 return .ready(reader: opened.reader, tracks: tracks, stream: stream, admission: admission, stats: stats)
             }
