@@ -238,6 +238,8 @@ public final class Controller: Sendable {
         ] {
             globals[key] = storage["config"][key]
         }
+        // Push stream keys, checked by every ingest.
+        globals["streamkeys"] = storage["streamkeys"].isObject ? storage["streamkeys"] : .emptyObject
         // The server's name, as MistServer hands it to trigger handlers (X-Name, MIST_NAME).
         globals["hrn"] = storage["config"]["serverid"]
         accessLog.use(storage["config"]["accesslog"].isString ? storage["config"]["accesslog"].asString : "LOG")

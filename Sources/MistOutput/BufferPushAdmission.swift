@@ -15,6 +15,10 @@ enum BufferPushAdmission: @unchecked Sendable {
     static func decide(
         requested: String, url: String, peerHost: String, connector: String, password: String, logger: Logger
     ) throws -> BufferPushAdmission {
+        // A stream key skips the push rules: it names its stream, and is enough.
+        if let keyed = StreamKeys.stream(for: requested) {
+            return try open(keyed, peerHost: peerHost, password: password, keyed: true, logger: logger)
+        }
         var stream = requested
         if Triggers.isActive("PUSH_REWRITE") {
             stream = StreamName.sanitize(
@@ -26,9 +30,15 @@ enum BufferPushAdmission: @unchecked Sendable {
             Triggers.allow(
                 "STREAM_PUSH", stream: stream, payload: "\(stream)\n\(peerHost)\n\(connector)\n\(url)", logger: logger)
         else { return .rejected("refused by STREAM_PUSH", bufferLeft: false) }
+        return try open(stream, peerHost: peerHost, password: password, keyed: false, logger: logger)
+    }
+
+    private static func open(_ stream: String, peerHost: String, password: String, keyed: Bool, logger: Logger)
+        throws -> BufferPushAdmission
+    {
         do {
             let descriptor = try BufferPushClient.open(
-                stream: stream, peerHost: peerHost, password: password, logger: logger)
+                stream: stream, peerHost: peerHost, password: password, keyed: keyed, logger: logger)
             return .accepted(stream: stream, descriptor: descriptor)
         } catch BufferPushClient.Refusal.notAccepted(let reason) {
             return .rejected(reason, bufferLeft: false)

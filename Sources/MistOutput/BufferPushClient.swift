@@ -31,8 +31,10 @@ public enum BufferPushClient {
 
     /// A publisher's way in, as the event-loop outputs take it over: `connect`, then the buffer's
     /// acceptance, then the socket detached for a channel (the caller owns the descriptor).
-    static func open(stream: String, peerHost: String, password: String?, logger: Logger) throws -> Int32 {
-        let target = try connect(stream: stream, peerHost: peerHost, password: password, logger: logger)
+    static func open(stream: String, peerHost: String, password: String?, keyed: Bool = false, logger: Logger) throws
+        -> Int32
+    {
+        let target = try connect(stream: stream, peerHost: peerHost, password: password, keyed: keyed, logger: logger)
         if let reason = awaitAcceptance(target) {
             target.close()
             throw Refusal.notAccepted(reason)
@@ -41,22 +43,33 @@ public enum BufferPushClient {
         return descriptor
     }
 
+    /// `keyed`: the publisher named a stream key, which stands in for the `push://` rules (a
+    /// configured stream must still take pushes; one that is not configured gets a buffer).
     public static func connect(
-        stream: String, peerHost: String, password: String? = nil, logger: Logger
+        stream: String, peerHost: String, password: String? = nil, keyed: Bool = false, logger: Logger
     ) throws -> TCPConnection {
         let name = StreamPageNames.pushSocket(stream)
         if StreamStarter.controllerIsRunning {
             let configuration = StreamStarter.configuration(of: stream)
-            if let reason = PushPolicy.refusal(
-                stream: stream, configuration: configuration, peerHost: peerHost, password: password)
-            {
+            let reason: String?
+            if keyed {
+                let source = configuration?["source"].asString ?? "push://"
+                reason =
+                    source.hasPrefix("push://")
+                    ? nil : "stream \(stream) does not take pushes (its source is \(source))"
+            } else {
+                reason = PushPolicy.refusal(
+                    stream: stream, configuration: configuration, peerHost: peerHost, password: password)
+            }
+            if let reason {
                 logger.mist(.warn, "Refusing a push from \(peerHost): \(reason)")
                 throw Refusal.refused(reason)
             }
         }
         if let connection = try? LocalListener.connect(name: name) { return connection }
         if StreamStarter.controllerIsRunning {
-            try StreamStarter.start(stream, source: "push://", isProvider: true, timeoutSeconds: 10, logger: logger)
+            try StreamStarter.start(
+                stream, source: "push://", isProvider: true, timeoutSeconds: 10, keyOnly: keyed, logger: logger)
         } else {
             let binary = ChildProcess.ownDirectory() + "MistInBuffer"
             let pid = try ChildProcess.spawn(binary, arguments: ["-s", stream])

@@ -47,10 +47,11 @@ public enum StreamStarter {
 
     /// Starts the input of `stream` unless it runs, and waits up to `timeoutSeconds` for it to be
     /// ready (or, for providers such as a push, waiting for data), unless `waitUntilReady` is
-    /// false. `source` overrides the configured source (a push uses `push://`).
+    /// false. `source` overrides the configured source (a push uses `push://`); `keyOnly` starts
+    /// it even when the stream is not configured (a push with a stream key).
     public static func start(
         _ stream: String, source: String? = nil, isProvider: Bool = false, timeoutSeconds: Double = 20,
-        waitUntilReady: Bool = true, logger: Logger
+        waitUntilReady: Bool = true, keyOnly: Bool = false, logger: Logger
     ) throws(Failure) {
         guard StreamName.sanitize(stream) == stream, !stream.isEmpty, stream.utf8.count <= StreamName.maximumLength
         else { throw .invalidName(stream) }
@@ -61,7 +62,7 @@ public enum StreamStarter {
             let locked = lock?.wait(milliseconds: 10_000) ?? false
             defer { if locked { lock?.post() } }
             if StreamStatus.current(of: stream) == .off {
-                let pid = try launch(stream, source: source, isProvider: isProvider, logger: logger)
+                let pid = try launch(stream, source: source, isProvider: isProvider, keyOnly: keyOnly, logger: logger)
                 // Keep the lock until the input has claimed the stream (or given up).
                 let claimed = monotonicSeconds() + 10
                 while StreamStatus.current(of: stream) == .off && StreamCleanup.processIsAlive(pid)
@@ -83,10 +84,13 @@ public enum StreamStarter {
     }
 
     /// Spawns the input the stream's configuration and source call for.
-    private static func launch(_ stream: String, source: String?, isProvider: Bool, logger: Logger) throws(Failure)
-        -> pid_t
-    {
-        let configuration = self.configuration(of: stream)
+    private static func launch(
+        _ stream: String, source: String?, isProvider: Bool, keyOnly: Bool, logger: Logger
+    ) throws(Failure) -> pid_t {
+        // A stream key's stream needs no configuration: its buffer runs with MistServer's
+        // placeholder source.
+        let placeholder: JSONValue? = keyOnly ? ["source": "push://STREAM_KEY_ONLY:STREAM_KEY_ONLY"] : nil
+        let configuration = self.configuration(of: stream) ?? placeholder
         guard let configuration, var location = source ?? configuration["source"].stringValue, !location.isEmpty
         else { throw .notConfigured(stream) }
         if source == nil {

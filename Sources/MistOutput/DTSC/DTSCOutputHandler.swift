@@ -196,16 +196,34 @@ final class DTSCOutputHandler: ChannelInboundHandler {
 
     private func push(_ stream: String) {
         guard let context else { return }
-        let (logger, host) = (logger, connection.peerHost)
-        OutputEventLoops.offload(on: context.eventLoop) {
-            try BufferPushClient.connect(stream: stream, peerHost: host, logger: logger).detach()
+        let (logger, host, url) = (logger, connection.peerHost, "dtsc://\(connection.peer)/\(stream)")
+        OutputEventLoops.offload(on: context.eventLoop) { () throws -> (String, Int32?) in
+            // A stream key names its stream and skips the push rules; other names go through
+            // PUSH_REWRITE and STREAM_PUSH, as RTMP pushes do.
+            if let keyed = StreamKeys.stream(for: stream) {
+                return (
+                    keyed,
+                    try BufferPushClient.connect(stream: keyed, peerHost: host, keyed: true, logger: logger).detach()
+                )
+            }
+            var target = stream
+            if Triggers.isActive("PUSH_REWRITE") {
+                target = StreamName.sanitize(
+                    Triggers.rewrite(
+                        "PUSH_REWRITE", payload: "\(url)\n\(host)\n\(target)", current: target, logger: logger))
+            }
+            guard !target.isEmpty,
+                Triggers.allow(
+                    "STREAM_PUSH", stream: target, payload: "\(target)\n\(host)\nDTSC\n\(url)", logger: logger)
+            else { throw BufferPushClient.Refusal.refused("push of \(stream) refused by a trigger") }
+            return (target, try BufferPushClient.connect(stream: target, peerHost: host, logger: logger).detach())
         } then: { [self] result in
             guard case .starting = state else { return }
             switch result {
             case .failure(let error): fail(error)
-            case .success(let descriptor):
+            case .success(let (target, descriptor)):
                 guard let descriptor else { return close() }
-                attachBuffer(stream, descriptor)
+                attachBuffer(target, descriptor)
             }
         }
     }

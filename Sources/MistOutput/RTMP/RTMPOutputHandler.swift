@@ -246,6 +246,17 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         offload({ () -> PublishDecision in
             var url = "\(tcURL)/\(raw)"
             var (stream, _) = RTMPStreamName.publish(raw)
+            // A stream key skips the push rules: it names its stream, and is enough.
+            if let keyed = StreamKeys.stream(for: stream) {
+                logger.mist(.medium, "RTMP \(peer) publishes \(keyed) with its stream key")
+                do {
+                    let descriptor = try BufferPushClient.open(
+                        stream: keyed, peerHost: peerHost, password: app, keyed: true, logger: logger)
+                    return .accepted(stream: keyed, descriptor: descriptor)
+                } catch {
+                    return .rejected(code: "NetStream.Publish.Rejected", description: "Publish rejected: \(error)")
+                }
+            }
             // RTMP_PUSH_REWRITE may give another URL (its last part names the stream), PUSH_REWRITE
             // another stream name; an empty answer refuses the push. STREAM_PUSH may refuse it too.
             if Triggers.isActive("RTMP_PUSH_REWRITE") {

@@ -1,0 +1,15 @@
+import MistCore
+import MistData
+
+/// Push stream keys (`streamkeys` in the configuration, key → stream), as every ingest checks
+/// them before anything else: a push to a key goes to its stream without PUSH_REWRITE,
+/// STREAM_PUSH or the `push://` host and password rules, and starts a buffer even when the
+/// stream is not configured.
+public enum StreamKeys {
+    /// The stream `key` pushes to, when it is a key.
+    public static func stream(for key: String) -> String? {
+        guard !key.isEmpty, let target = Triggers.setting("streamkeys")[key].stringValue else { return nil }
+        let stream = StreamName.sanitize(target)
+        return stream.isEmpty ? nil : stream
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import MistData
+import Testing
+
+/// Stream keys as every ingest checks them: a push to a key reaches its stream (configured or
+/// not) without PUSH_REWRITE, STREAM_PUSH or the `push://` rules, and a key-only stream
+/// (`push://invalid,host`) refuses pushes by its own name.
+@Suite(.serialized) struct StreamKeyTests {
+    @Test(.enabled(if: MediaTools.available)) func pushesWithAKeyReachTheirStream() throws {
+        let recorder = try TriggerRecorder { _ in "false" }
+        let rtmpPort = ControllerHarness.freePort()
+        let rtspPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"STREAM_PUSH": [{"handler": "\(recorder.url)", "sync": true}]}},
+                 "streamkeys": {"s3cr3t": "unlisted", "k2": "keyonly"},
+                 "streams": {"keyonly": {"name": "keyonly", "source": "push://invalid,host"}}}
+                """)
+        defer { controller.stop() }
+        #expect(
+            waitFor {
+                ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(rtspPort)
+                    && ControllerHarness.portAccepts(httpPort)
+            })
+        let folder = controller.folder
+
+        // A plain push to the key-only stream is refused (STREAM_PUSH says no as well).
+        let plain = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/keyonly", seconds: 5, log: folder.appendingPathComponent("plain.log")
+        )
+        #expect(BoundedWait.exit(plain, seconds: 20, "refused push") && plain.terminationStatus != 0)
+
+        // A key reaches a stream that is not configured at all, over RTMP.
+        let keyed = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/s3cr3t", seconds: 30, log: folder.appendingPathComponent("keyed.log")
+        )
+        defer { BoundedWait.stop(keyed) }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "unlisted"))
+        let info = try HTTPTestClient(port: httpPort).get("/json_unlisted.js").json()
+        #expect((info["meta"]["tracks"].objectValue ?? JSONObject()).count == 2, "\(info)")
+
+        // And the key-only stream over RTSP, by its key.
+        let rtsp = try RTSPEndToEndTests.push(
+            "rtsp://127.0.0.1:\(rtspPort)/k2", seconds: 30, log: folder.appendingPathComponent("rtsp.log"))
+        defer { BoundedWait.stop(rtsp) }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "keyonly"))
+        // STREAM_PUSH was asked only for the plain push.
+        #expect(recorder.calls("STREAM_PUSH").allSatisfy { $0.lines.first == "keyonly" && $0.lines[2] == "RTMP" })
+        #expect(!controller.log.contains("Refusing a push from 127.0.0.1: stream unlisted"))
+    }
+}
