@@ -234,7 +234,7 @@ public final class Controller: Sendable {
         ]
         for key in [
             "sessionViewerMode", "sessionInputMode", "sessionOutputMode", "sessionUnspecifiedMode",
-            "sessionStreamInfoMode", "tknMode", "trustedproxy",
+            "sessionStreamInfoMode", "tknMode", "trustedproxy", "defaultStream",
         ] {
             globals[key] = storage["config"][key]
         }

@@ -25,6 +25,10 @@ public enum BufferCapabilities {
                 "inputtimeout", name: "Input inactivity timeout",
                 help: "Seconds the input stays loaded without viewers or source", type: .unsignedInteger,
                 long: "inputtimeout", default: 30, unit: "s"),
+            CapabilityOption(
+                "fallback_stream", name: "Fallback stream",
+                help: "Another stream viewers get while this one has no source (variables such as $stream work)",
+                type: .string, default: ""),
         ],
         extra: [
             "priority": 9,

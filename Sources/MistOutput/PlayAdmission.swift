@@ -41,14 +41,25 @@ struct PlayAdmission: Sendable {
             && ViewerSession.answersAtOnce(stream: stream, host: host, token: token, connector: connector)
     }
 
-    /// Another stream to try when `stream` cannot be opened, from DEFAULT_STREAM.
+    /// Another stream to try when `stream` cannot be opened, MistServer's way: the stream's own
+    /// `fallback_stream`, else the server's `defaultStream`, which DEFAULT_STREAM may replace (its
+    /// first line is the configured default). Variables (`$stream` ...) are filled in.
     func fallback(for stream: String) -> String? {
-        guard Triggers.isActive("DEFAULT_STREAM", stream: stream) else { return nil }
-        let answer = Triggers.rewrite(
-            "DEFAULT_STREAM", stream: stream, payload: "\n\(stream)\n\(host)\n\(connector)\n\(url)", current: "",
-            logger: logger)
-        let other = StreamName.sanitize(answer)
-        logger.mist(.medium, "DEFAULT_STREAM for \(stream): \(other.isEmpty ? "none" : other)")
+        if let configured = StreamStarter.configuration(of: stream)?["fallback_stream"].stringValue,
+            !configured.isEmpty
+        {
+            let other = StreamName.sanitize(StreamVariables.substitute(configured, stream: stream))
+            logger.mist(.info, "Switching \(stream) to its fallback stream '\(configured)' -> '\(other)'")
+            if !other.isEmpty && other != stream { return other }
+        }
+        var target = Triggers.setting("defaultStream").asString
+        if Triggers.isActive("DEFAULT_STREAM", stream: stream) {
+            target = Triggers.rewrite(
+                "DEFAULT_STREAM", stream: stream, payload: "\(target)\n\(stream)\n\(host)\n\(connector)\n\(url)",
+                current: target, logger: logger)
+        }
+        let other = StreamName.sanitize(StreamVariables.substitute(target, stream: stream))
+        logger.mist(.medium, "Default stream for \(stream): \(other.isEmpty ? "none" : other)")
         return other.isEmpty || other == stream ? nil : other
     }
 

@@ -54,3 +54,36 @@ import Testing
         #expect(!controller.log.contains("Refusing a push from 127.0.0.1: stream unlisted"))
     }
 }
+
+/// Viewers of a stream that is not there get another: the stream's `fallback_stream`, else the
+/// server's `defaultStream` (with variables filled in).
+@Suite(.serialized) struct FallbackStreamTests {
+    @Test(.enabled(if: MediaTools.available)) func offlineStreamsFallBack() throws {
+        let folder = try MediaTools.temporaryFolder("fallback")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("backup.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 2)
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "defaultStream": "$stream_backup"},
+                 "streams": {
+                    "live": {"name": "live", "source": "push://", "fallback_stream": "backup"},
+                    "backup": {"name": "backup", "source": "\(movie.path)"},
+                    "missing_backup": {"name": "missing_backup", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        for (requested, expected) in [("live", "backup"), ("missing", "missing_backup")] {
+            let started = Date()
+            let answer = try HTTPTestClient(port: httpPort).get("/\(requested).mp4")
+            #expect(answer.status == 200, "\(requested): \(answer.status)")
+            let file = folder.appendingPathComponent("\(requested).mp4")
+            try Data(answer.body).write(to: file)
+            #expect(try MediaTools.report(file.path)["video"]?.codec == "h264", "\(requested)")
+            #expect(Date().timeIntervalSince(started) < 15, "\(requested)")
+            #expect(controller.log.contains("plays \(expected) instead"), "\(requested)")
+        }
+    }
+}
