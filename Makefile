@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls rtp selector mp4 flv ts hls sps amf
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls rtp selector mp4 flv ts hls sps amf jwt
 # `make fuzz-long`: each fuzzer for FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS, whichever comes first.
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 600
@@ -165,6 +165,15 @@ $(FUZZ_DIR)/selector: Fuzz/FuzzSelector.swift Sources/MistData/*.swift Sources/M
 		sed '/^import Mist/d' $$file > $(FUZZ_DIR)/selector-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistStream \
 		Sources/MistData/*.swift $(FUZZ_DIR)/selector-src/*.swift Fuzz/FuzzSelector.swift -o $@ 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	test -x $@
+
+# JSON Web Tokens: their reading and HMAC check, over Debian's OpenSSL.
+$(FUZZ_DIR)/jwt: Fuzz/FuzzJWT.swift Sources/MistData/*.swift Sources/MistStream/JSONWebToken.swift
+	rm -rf $(FUZZ_DIR)/jwt-src && mkdir -p $(FUZZ_DIR)/jwt-src
+	sed '/^import Mist/d' Sources/MistStream/JSONWebToken.swift > $(FUZZ_DIR)/jwt-src/JSONWebToken.swift
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistStream -ISources/COpenSSL -lcrypto \
+		Sources/MistData/*.swift $(FUZZ_DIR)/jwt-src/*.swift Fuzz/FuzzJWT.swift -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 

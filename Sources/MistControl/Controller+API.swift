@@ -29,7 +29,7 @@ extension Controller {
         "push_stop", "push_stop_graceful", "push_auto_add", "push_auto_remove", "push_auto_list", "push_settings",
         "proc_list", "addprotocol", "deleteprotocol", "updateprotocol", "ui_settings", "variable_list", "variable_add",
         "variable_remove", "external_writer_list", "external_writer_add", "external_writer_remove",
-        "invalidate_sessions", "stop_tag", "tag_sessid", "tag_stream", "untag_stream",
+        "invalidate_sessions", "stop_tag", "tag_sessid", "tag_stream", "untag_stream", "stop_sessid", "stop_sessions",
         "stream_tags", "tags", "add_tag", "remove_tag", "browse", "no_unconfigured_streams", "nuke_stream",
         "api_endpoint", "streamkeys", "streamkey_add", "streamkey_del", "jwks", "addjwks", "deletejwks", "bandwidth",
         "enumerate_sources", "version", "trigger_stat", "trigger_fail", "push_status_update", "proc_status_update",
@@ -39,7 +39,7 @@ extension Controller {
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
         "playlist", "push_stop_graceful", "proc_list",
-        "jwks", "addjwks", "deletejwks", "enumerate_sources",
+        "enumerate_sources",
         "update", "checkupdate", "autoupdate", "abortupdate",
     ]
 
@@ -256,6 +256,7 @@ extension Controller {
         if request.hasMember("load") { response["load"] = system.quickLoad() }
         if request.hasMember("browse") { response["browse"] = Controller.browse(request["browse"].asString) }
         editStreamKeys(request, storage: &storage, response: &response)
+        editJWKS(request, storage: &storage, response: &response)
         if request.hasMember("ui_settings") {
             if request["ui_settings"].isObject { storage["ui_settings"] = request["ui_settings"] }
             response["ui_settings"] = storage["ui_settings"]

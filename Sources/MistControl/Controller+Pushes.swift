@@ -37,10 +37,12 @@ extension Controller {
             }
         }
         if request.hasMember("push_stop") {
-            let ids =
-                request["push_stop"].arrayValue?.compactMap(\.intValue)
-                ?? [request["push_stop"].intValue].compactMap { $0 }
-            pushes.stop(ids)
+            // Ids, or stream names: every push of that stream.
+            let call = request["push_stop"]
+            for item in call.arrayValue ?? [call] {
+                if let id = item.intValue { pushes.stop([id]) }
+                if let stream = item.stringValue { pushes.stop(pushes.ids(of: stream)) }
+            }
         }
         if request.hasMember("push_settings") {
             let settings = request["push_settings"]
@@ -81,9 +83,26 @@ extension Controller {
             storage["auto_push"] = rules
         }
         if request.hasMember("push_auto_remove") {
+            // An id; else a stream name (all its rules); or an entry as it was added (the equal
+            // rules). Running pushes go on.
             let call = request["push_auto_remove"]
-            for id in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
-                storage["auto_push"].removeMember(id)
+            for item in call.arrayValue ?? [call] {
+                let rules = storage["auto_push"].objectValue ?? JSONObject()
+                if let name = item.stringValue {
+                    if rules[name] != nil {
+                        storage["auto_push"].removeMember(name)
+                    } else {
+                        for (id, rule) in rules where rule["stream"].asString == name {
+                            storage["auto_push"].removeMember(id)
+                        }
+                    }
+                    continue
+                }
+                let entry: JSONValue = item.isArray ? ["stream": item[0], "target": item[1]] : item
+                for (id, rule) in rules
+                where rule["stream"] == entry["stream"] && rule["target"] == entry["target"] {
+                    storage["auto_push"].removeMember(id)
+                }
             }
         }
         if request.hasMember("push_auto_add") || request.hasMember("push_auto_remove")

@@ -40,9 +40,19 @@ extension Controller {
                 sessions: call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap { $0 })
         }
         if request.hasMember("stop_sessions") {
+            // A stream name; {stream: protocol} for that stream's sessions over one connector;
+            // an array of protocol names (MistServer reads the entries so), any stream.
             let call = request["stop_sessions"]
-            for stream in call.arrayValue?.compactMap(\.stringValue) ?? [call.stringValue].compactMap({ $0 }) {
+            if let stream = call.stringValue {
                 statistics.stop(sessions: statistics.sessions(of: stream))
+            } else if let pairs = call.objectValue {
+                for (stream, connector) in pairs {
+                    statistics.stop(sessions: statistics.sessions(of: stream, connector: connector.stringValue))
+                }
+            } else {
+                for connector in call.arrayValue?.compactMap(\.stringValue) ?? [] {
+                    statistics.stop(sessions: statistics.sessions(of: "", connector: connector))
+                }
             }
         }
     }

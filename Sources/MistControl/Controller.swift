@@ -238,6 +238,8 @@ public final class Controller: Sendable {
         ] {
             globals[key] = storage["config"][key]
         }
+        // JSON Web Keys, for the tokens of viewers and publishers.
+        globals["jwks"] = .array((storage["jwks"].arrayValue ?? []).filter(\.isArray))
         // Push stream keys, checked by every ingest.
         globals["streamkeys"] = storage["streamkeys"].isObject ? storage["streamkeys"] : .emptyObject
         // The server's name, as MistServer hands it to trigger handlers (X-Name, MIST_NAME).

@@ -127,6 +127,11 @@ public final class PushSupervisor: Sendable {
         return status.sortedKeys()
     }
 
+    /// The ids of the pushes of `stream`.
+    public func ids(of stream: String) -> [Int64] {
+        pushes.withLock { $0.values.filter { $0.stream == stream }.map { Int64($0.pid) } }
+    }
+
     public func stop(_ ids: [Int64]) {
         let known = pushes.withLock { Set($0.keys) }
         for id in ids where known.contains(pid_t(truncatingIfNeeded: id)) {

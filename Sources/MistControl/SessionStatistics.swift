@@ -355,9 +355,12 @@ public final class SessionStatistics: Sendable {
     }
 
     /// Open sessions of `stream` (all when empty).
-    public func sessions(of stream: String) -> [String] {
+    public func sessions(of stream: String, connector: String? = nil) -> [String] {
         state.withLock { state in
-            state.sessions.values.filter { $0.open > 0 && (stream.isEmpty || $0.streams.contains(stream)) }.map(\.id)
+            state.sessions.values.filter { session in
+                session.open > 0 && (stream.isEmpty || session.streams.contains(stream))
+                    && (connector.map { session.connectors.contains($0) } ?? true)
+            }.map(\.id)
         }
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import MistCore
 import MistData
 
@@ -6,8 +7,15 @@ import MistData
 /// STREAM_PUSH or the `push://` host and password rules, and starts a buffer even when the
 /// stream is not configured.
 public enum StreamKeys {
-    /// The stream `key` pushes to, when it is a key.
+    /// The stream `key` pushes to, when it is a key: one of `streamkeys`, or a JWT of the
+    /// server's keys with the right to push, whose `sub` names the stream.
     public static func stream(for key: String) -> String? {
+        if JSONWebToken.looksLikeToken(key), let jwt = try? JSONWebToken(key),
+            let subject = jwt.claims["sub"].stringValue.map(StreamName.sanitize), !subject.isEmpty,
+            ViewerSession.tokenVerdict(key, stream: subject, use: "input", logger: Logger(label: "keys")) == true
+        {
+            return subject
+        }
         guard !key.isEmpty, let target = Triggers.setting("streamkeys")[key].stringValue else { return nil }
         let stream = StreamName.sanitize(target)
         return stream.isEmpty ? nil : stream

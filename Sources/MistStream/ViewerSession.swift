@@ -112,6 +112,28 @@ public enum ViewerSession {
         id(stream: stream, host: host, token: token, connector: connector, mode: mode("sessionViewerMode", default: 14))
     }
 
+    /// What a JWT says about `use` (`output`: watching, `input`: pushing) of `stream`, when the
+    /// server has keys and `token` is one: true for a valid token whose key permits it (and whose
+    /// `sub`, when given, is the stream), false otherwise; nil for tokens that are not JWTs.
+    public static func tokenVerdict(_ token: String, stream: String, use: String, logger: Logger) -> Bool? {
+        guard JSONWebToken.looksLikeToken(token), let keys = Triggers.setting("jwks").arrayValue, !keys.isEmpty
+        else { return nil }
+        do {
+            let jwt = try JSONWebToken(token)
+            let permissions = try jwt.verify(keys: keys, now: Int64(time(nil)))
+            guard JSONWebToken.permits(permissions, use, stream: stream) else {
+                throw JSONWebToken.Refusal.notPermitted("\(use) of \(stream)")
+            }
+            if let subject = jwt.claims["sub"].stringValue, !subject.isEmpty, subject != stream {
+                throw JSONWebToken.Refusal.notPermitted("\(stream) (it is for \(subject))")
+            }
+            return true
+        } catch {
+            logger.mist(.info, "Token refused for \(stream): \(error)")
+            return false
+        }
+    }
+
     /// A session bundling setting (a bitmask of 4 bits), MistServer's default when unset.
     static func mode(_ name: String, default fallback: Int) -> Int {
         guard let value = Triggers.setting(name).intValue, (0...15).contains(value) else { return fallback }
@@ -134,6 +156,8 @@ public enum ViewerSession {
     public static func admit(
         stream: String, host: String, token: String, connector: String, url: String, logger: Logger
     ) -> Bool {
+        // A signed token with the right to watch stands in for USER_NEW; a bad one is refused.
+        if let verdict = tokenVerdict(token, stream: stream, use: "output", logger: logger) { return verdict }
         guard Triggers.isActive("USER_NEW", stream: stream) else { return true }
         let current = Triggers.setting("invalidate").intValue ?? 0
         if generation.withLock({ known in

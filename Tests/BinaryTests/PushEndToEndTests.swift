@@ -59,6 +59,14 @@ import Testing
             "{\"push_auto_add\": {\"stream\": \"live\", \"target\": \"\(folder.path)/gated.ts\", \"end_rule\": [\"gate\", 2, \"closed\"]}}"
         )
         #expect(gated["auto_push"].count == 2)
+        // push_auto_remove takes an entry as it was added, or a stream name for all its rules.
+        _ = try controller.call(
+            #"{"push_auto_add": [["xtra", "/tmp/a.ts"], ["xtra", "/tmp/b.ts"], ["keep", "/tmp/c.ts"]]}"#)
+        #expect(try controller.call(#"{"push_auto_list": true}"#)["auto_push"].count == 5)
+        let byEntry = try controller.call(#"{"push_auto_remove": [{"stream": "xtra", "target": "/tmp/a.ts"}]}"#)
+        #expect(byEntry["auto_push"].count == 4 && !byEntry.hasMember("error"))
+        _ = try controller.call(#"{"push_auto_remove": ["xtra", "keep"]}"#)
+        #expect(try controller.call(#"{"push_auto_list": true}"#)["auto_push"].count == 2)
 
         let push = try MediaTools.pushTestPattern(
             to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 14, log: folder.appendingPathComponent("push.log"))

@@ -161,4 +161,78 @@ import Testing
             fields.count > 4 && fields[2] == "movie" && fields[3] == "MP4" && fields[4] == "203.0.113.7", "\(lines)")
         #expect(!controller.log.contains("ACCS"))
     }
+
+    /// An HS256 token, made by Python's standard library (another implementation than ours).
+    static func jwt(secret: String, claims: String, kid: String = "k1") throws -> String {
+        let script = """
+            import base64, hashlib, hmac, json, sys
+            b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+            head = b(json.dumps({"alg": "HS256", "typ": "JWT", "kid": sys.argv[3]}).encode())
+            body = b(sys.argv[2].encode())
+            mac = hmac.new(sys.argv[1].encode(), (head + "." + body).encode(), hashlib.sha256).digest()
+            print(head + "." + body + "." + b(mac))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, secret, claims, kid]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        #expect(BoundedWait.exit(process, seconds: 20, "python minting a JWT"))
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Viewers with a token signed by one of the server's keys play without USER_NEW; expired,
+    /// forged or foreign tokens are refused.
+    @Test(.enabled(if: MediaTools.available)) func signedTokensStandInForUserNew() throws {
+        let folder = try MediaTools.temporaryFolder("jwt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 2)
+        let recorder = try TriggerRecorder { _ in "false" }
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"USER_NEW": [{"handler": "\(recorder.url)", "sync": true}]}},
+                 "streams": {"movie": {"name": "movie", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        // "mistswift-signing-key" in base64url.
+        let added = try controller.call(
+            #"{"addjwks": [{"kty": "oct", "kid": "k1", "k": "bWlzdHN3aWZ0LXNpZ25pbmcta2V5", "junk": 1}, {"stream": ["movie"]}]}"#
+        )
+        #expect(
+            added["addjwks"] == [
+                [
+                    ["kty": "oct", "kid": "k1", "k": "bWlzdHN3aWZ0LXNpZ25pbmcta2V5"],
+                    ["stream": ["movie"], "input": true, "output": true, "admin": false],
+                ]
+            ], "\(added)")
+        let now = Int(Date().timeIntervalSince1970)
+        let good = try Self.jwt(secret: "mistswift-signing-key", claims: #"{"sub": "movie", "exp": \#(now + 600)}"#)
+        let expired = try Self.jwt(secret: "mistswift-signing-key", claims: #"{"sub": "movie", "exp": \#(now - 60)}"#)
+        let forged = try Self.jwt(secret: "another-key", claims: #"{"sub": "movie", "exp": \#(now + 600)}"#)
+        let elsewhere = try Self.jwt(
+            secret: "mistswift-signing-key", claims: #"{"sub": "other", "exp": \#(now + 600)}"#)
+        // The outputs see the key within a second or so.
+        #expect(
+            waitFor(seconds: 10) { (try? HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(good)").status) == 200 })
+        #expect(
+            try HTTPTestClient(port: httpPort).head("/movie.mp4", headers: ["Authorization": "Bearer \(good)"]).status
+                == 200)
+        for (name, token) in [("expired", expired), ("forged", forged), ("for another stream", elsewhere)] {
+            #expect(try HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(token)").status == 403, "\(name)")
+        }
+        #expect(recorder.calls("USER_NEW").isEmpty, "\(recorder.calls("USER_NEW").map(\.payload))")
+        #expect(controller.log.contains("the JWT has expired"))
+        // Without the key, the token is only a token, and USER_NEW (which says no) decides.
+        let removed = try controller.call(#"{"deletejwks": "k1"}"#)
+        #expect(removed["deletejwks"].count == 1)
+        #expect(
+            waitFor(seconds: 10) { (try? HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(good)").status) == 403 })
+        #expect(!recorder.calls("USER_NEW").isEmpty)
+    }
 }

@@ -104,7 +104,8 @@ import Testing
         #expect(try controller.call(#"{"stats_streams": true}"#)["stats_streams"] == ["live"])
 
         // Stopping the FLV viewer's session cuts it and only it.
-        _ = try controller.call("{\"stop_sessid\": \"\(flvSession)\"}")
+        let stopped = try controller.call("{\"stop_sessid\": \"\(flvSession)\"}")
+        #expect(!stopped.hasMember("error"), "\(stopped)")
         #expect(waitFor(seconds: 10) { flv.hasEnded })
         let before = ts.received
         usleep(1_500_000)

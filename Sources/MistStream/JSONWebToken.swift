@@ -1,0 +1,139 @@
+import COpenSSL
+import MistData
+
+/// A JSON Web Token (JWS compact form, RFC 7515/7519) as MistServer takes them for viewers and
+/// pushes: signed with HMAC (HS256, HS384, HS512) by a key of the server's `jwks`, its `exp`
+/// and `nbf` claims checked, and the key's permissions (`input`, `output`, `stream`) applied.
+public struct JSONWebToken: Sendable {
+    public let header: JSONValue
+    public let claims: JSONValue
+    /// What the signature covers (`header.payload`, as sent) and the signature.
+    let signed: [UInt8]
+    let signature: [UInt8]
+
+    /// Why a token is not taken.
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case malformed(String)
+        case unsupportedAlgorithm(String)
+        case noKey
+        case badSignature
+        case expired
+        case notYetValid
+        case notPermitted(String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let what): return "malformed JWT: \(what)"
+            case .unsupportedAlgorithm(let name): return "JWT algorithm \(name) is not supported (HS256, HS384, HS512)"
+            case .noKey: return "no key of the server signs this JWT"
+            case .badSignature: return "the JWT's signature does not match"
+            case .expired: return "the JWT has expired"
+            case .notYetValid: return "the JWT is not valid yet"
+            case .notPermitted(let what): return "the JWT's key does not permit \(what)"
+            }
+        }
+    }
+
+    /// The most bytes a token may have.
+    public static let maximumLength = 8192
+
+    /// Whether `text` has a JWT's shape (three base64url parts), so it is checked as one.
+    public static func looksLikeToken(_ text: String) -> Bool {
+        text.utf8.count <= maximumLength && text.utf8.filter { $0 == UInt8(ascii: ".") }.count == 2
+            && text.utf8.allSatisfy { isBase64URL($0) || $0 == UInt8(ascii: ".") } && text.hasPrefix("eyJ")
+    }
+
+    public init(_ text: String) throws(Refusal) {
+        guard text.utf8.count <= Self.maximumLength else { throw .malformed("longer than \(Self.maximumLength) bytes") }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Self.decode(parts[0]), let claimBytes = Self.decode(parts[1]),
+            let signature = Self.decode(parts[2])
+        else { throw .malformed("not three base64url parts") }
+        guard let header = try? JSONParser.parse(headerBytes), header.isObject,
+            let claims = try? JSONParser.parse(claimBytes), claims.isObject
+        else { throw .malformed("header or claims are not JSON objects") }
+        self.header = header
+        self.claims = claims
+        self.signature = signature
+        signed = Array(text.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+    }
+
+    /// Checks the token against `keys` (the server's `jwks`: `[jwk, permissions]` entries) at
+    /// `now` (Unix seconds): the permissions of the key that signed it.
+    public func verify(keys: [JSONValue], now: Int64) throws(Refusal) -> JSONValue {
+        let algorithm = header["alg"].asString
+        let digest: OpaquePointer?
+        switch algorithm {
+        case "HS256": digest = EVP_sha256()
+        case "HS384": digest = EVP_sha384()
+        case "HS512": digest = EVP_sha512()
+        default: throw .unsupportedAlgorithm(algorithm)
+        }
+        let kid = header["kid"].stringValue
+        var matched: JSONValue?
+        for entry in keys.prefix(1024) {
+            let key = entry.isArray ? entry[0] : entry
+            guard key["kty"].asString == "oct",
+                let secret = key["k"].stringValue.flatMap({ Self.decode(Substring($0)) })
+            else { continue }
+            if let kid, let other = key["kid"].stringValue, other != kid { continue }
+            var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            var length: UInt32 = 0
+            _ = HMAC(digest, secret, Int32(clamping: secret.count), signed, signed.count, &mac, &length)
+            if Int(length) == signature.count && CRYPTO_memcmp(mac, signature, signature.count) == 0 {
+                matched = entry.isArray ? entry[1] : .emptyObject
+                break
+            }
+        }
+        guard let permissions = matched else { throw keys.isEmpty ? .noKey : .badSignature }
+        if let expiry = claims["exp"].intValue, expiry <= now { throw .expired }
+        if let notBefore = claims["nbf"].intValue, notBefore > now { throw .notYetValid }
+        return permissions
+    }
+
+    /// Whether a key's `permissions` allow `use` (`input` or `output`) of `stream`; absent
+    /// members have MistServer's defaults (input and output allowed, every stream).
+    public static func permits(_ permissions: JSONValue, _ use: String, stream: String) -> Bool {
+        if permissions[use] == .bool(false) { return false }
+        let streams = permissions["stream"]
+        if let list = streams.arrayValue { return list.contains { $0.asString == stream || $0.asString == "*" } }
+        let one = streams.asString
+        return one.isEmpty || one == "*" || one == stream
+    }
+
+    private static func isBase64URL(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            return true
+        default: return false
+        }
+    }
+
+    /// base64url without padding (a `=` tail is taken too); nil for anything else.
+    static func decode(_ text: Substring) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in text.utf8 {
+            let value: UInt32
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = UInt32(byte - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = UInt32(byte - UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt32(byte - UInt8(ascii: "0")) + 52
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): value = 62
+            case UInt8(ascii: "_"), UInt8(ascii: "/"): value = 63
+            case UInt8(ascii: "="): continue
+            default: return nil
+            }
+            accumulator = accumulator << 6 | value
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return out
+    }
+}
