@@ -37,6 +37,8 @@ public final class BufferInput {
     private var sourceCount = 0
     private var announcedReady = false
     private var announcedFull = false
+    /// Whether the last STREAM_BUFFER said the stream had issues (DRY) or not (FULL, RECOVER).
+    private var wentDry = false
     private var lastBandwidth: UInt64 = 0
     /// STREAM_READY said no: the buffer ends.
     private var refused = false
@@ -193,21 +195,33 @@ public final class BufferInput {
         }
     }
 
-    /// Once a second: STREAM_BUFFER FULL once two keyframe intervals are buffered, and
-    /// LIVE_BANDWIDTH when the bitrate changed and reached a handler's threshold (its params, in
-    /// bytes per second; a refusal ends the buffer).
+    /// Once a second: STREAM_BUFFER FULL once two keyframe intervals are buffered, then DRY when
+    /// the health object starts naming issues and RECOVER when it stops; LIVE_BANDWIDTH when the
+    /// bitrate changed and reached a handler's threshold (its params, in bytes per second; a
+    /// refusal ends the buffer).
     private func checkHealth() {
-        let wantsFull = !announcedFull && Triggers.isActive("STREAM_BUFFER", stream: stream)
+        let wantsBuffer = Triggers.isActive("STREAM_BUFFER", stream: stream)
         let wantsBandwidth = Triggers.isActive("LIVE_BANDWIDTH", stream: stream)
-        guard wantsFull || wantsBandwidth, let reader = try? StreamReader(stream: stream, waitMilliseconds: 0) else {
+        guard wantsBuffer || wantsBandwidth, let reader = try? StreamReader(stream: stream, waitMilliseconds: 0) else {
             return
         }
         let tracks = reader.tracks()
-        if wantsFull, let health = BufferHealth.json(reader, tracks: tracks) {
-            announcedFull = true
-            Triggers.notify(
-                "STREAM_BUFFER", stream: stream, payload: "\(stream)\nFULL\n\(JSONWriter.compact(health))",
-                logger: logger)
+        if wantsBuffer, let health = BufferHealth.json(reader, tracks: tracks) {
+            let dry = health.hasMember("issues")
+            var state: String?
+            if !announcedFull {
+                announcedFull = true
+                state = "FULL"
+            } else if dry != wentDry {
+                state = dry ? "DRY" : "RECOVER"
+            }
+            wentDry = dry
+            if let state {
+                if state != "FULL" { logger.mist(.info, "Buffer of \(stream): \(state) \(health["issues"].asString)") }
+                Triggers.notify(
+                    "STREAM_BUFFER", stream: stream, payload: "\(stream)\n\(state)\n\(JSONWriter.compact(health))",
+                    logger: logger)
+            }
         }
         let bandwidth = tracks.reduce(UInt64(0)) { $0 + $1.bps }
         if wantsBandwidth && bandwidth != lastBandwidth && bandwidth > 0 {
