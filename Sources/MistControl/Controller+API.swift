@@ -296,7 +296,8 @@ extension Controller {
         if !minimal || request.hasMember("log") { response["log"] = log.json }
         if request.hasMember("clearstatlogs") { log.clear() }
         if request.hasMember("active_streams") {
-            response["active_streams"] = Controller.activeStreams(request["active_streams"], statistics: statistics)
+            response["active_streams"] = Controller.activeStreams(
+                request["active_streams"], statistics: statistics, tags: { self.streamTags.tags(of: $0).sorted() })
         }
         if request.hasMember("api_endpoint") {
             var host = settings.apiInterface

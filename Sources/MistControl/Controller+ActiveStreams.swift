@@ -10,7 +10,9 @@ import MistShm
 extension Controller {
     /// The `active_streams` call, in its simple forms: the names of streams whose input runs,
     /// or per stream the asked fields this server tracks so far (`status`, `pid`, `tracks` ...).
-    static func activeStreams(_ request: JSONValue, statistics: SessionStatistics? = nil) -> JSONValue {
+    static func activeStreams(
+        _ request: JSONValue, statistics: SessionStatistics? = nil, tags: (String) -> [String] = { _ in [] }
+    ) -> JSONValue {
         let names = StreamCleanup.activeStreams()
         let fields: [String]
         var longForm = false
@@ -36,7 +38,9 @@ extension Controller {
             }
             let summary = statistics?.summary(of: name) ?? [:]
             let values = fields.map { field in
-                summary[field].map { JSONValue.int($0) } ?? activeField(field, stream: name)
+                field == "tags"
+                    ? JSONValue.array(tags(name).map { .string($0) })
+                    : summary[field].map { JSONValue.int($0) } ?? activeField(field, stream: name)
             }
             if longForm {
                 var entry = JSONValue.emptyObject

@@ -1,4 +1,5 @@
 import MistData
+import MistShm
 
 /// The session and statistics calls: `clients`, `totals`, `stats_streams`, `tag_sessid`,
 /// `stop_tag`, `invalidate_sessions`, `stop_sessid`, `stop_sessions`.
@@ -15,7 +16,22 @@ extension Controller {
                 call.isArray ? .array((call.arrayValue ?? []).map(statistics.totals)) : statistics.totals(call)
         }
         if request.hasMember("stats_streams") {
-            response["stats_streams"] = .array(statistics.streamNames.map { .string($0) })
+            // An array of fields (`clients`, `lastms`) asks for them per stream; anything else
+            // for the names.
+            if let fields = request["stats_streams"].arrayValue?.compactMap(\.stringValue), !fields.isEmpty {
+                var table = JSONValue.emptyObject
+                for stream in statistics.streamNames {
+                    let viewers = statistics.summary(of: stream)["viewers"] ?? 0
+                    let lastms =
+                        (try? StreamReader(stream: stream, waitMilliseconds: 0))
+                        .map { reader in Int64(clamping: reader.tracks().map(\.lastMs).max() ?? 0) } ?? -1
+                    table[stream] = .array(
+                        fields.map { $0 == "clients" ? .int(viewers) : $0 == "lastms" ? .int(lastms) : .null })
+                }
+                response["stats_streams"] = table
+            } else {
+                response["stats_streams"] = .array(statistics.streamNames.map { .string($0) })
+            }
         }
         if request.hasMember("tag_sessid") {
             // {sessid: tag} or {sessid: [tags]}

@@ -102,6 +102,8 @@ import Testing
             active["active_streams"]["live"]["viewers"].intValue ?? 0 >= 2
                 && active["active_streams"]["live"]["inputs"] == 1)
         #expect(try controller.call(#"{"stats_streams": true}"#)["stats_streams"] == ["live"])
+        let perStream = try controller.call(#"{"stats_streams": ["clients", "lastms"]}"#)["stats_streams"]["live"]
+        #expect((perStream[0].intValue ?? 0) >= 2 && (perStream[1].intValue ?? 0) > 0, "\(perStream)")
 
         // Stopping the FLV viewer's session cuts it and only it.
         let stopped = try controller.call("{\"stop_sessid\": \"\(flvSession)\"}")

@@ -48,6 +48,8 @@ import Testing
         #expect(tagged["stream_tags"]["live"] == ["configured", "extra", "vip"])
         let untagged = try controller.call(#"{"untag_stream": {"live": "extra"}, "stream_tags": ["live"]}"#)
         #expect(untagged["stream_tags"]["live"] == ["configured", "vip"])
+        #expect(
+            try controller.call(#"{"active_streams": ["tags"]}"#)["active_streams"]["live"] == [["configured", "vip"]])
 
         // A trigger filtered on #vip fires for the stream; one on #other does not.
         usleep(1_500_000)
