@@ -242,8 +242,15 @@ final class HTTPSession: @unchecked Sendable {
             connection: connection, chunked: chunked,
             own: Array(text.utf8) + (header.isEmpty ? [] : chunked ? FanOutChunk.frame(header) : header))
         viewer.onClose = playingCloser()
+        viewer.onStreamEnd = playingStopper()
         streaming = FanOutBody(group: group, viewer: viewer)
         return false
+    }
+
+    /// CONN_STOP for what this request plays, for a body that reaches the stream's end.
+    func playingStopper() -> (() -> Void)? {
+        guard let playing else { return nil }
+        return { playing.admission.stop(playing.stream) }
     }
 
     /// What ends this request's play triggers and statistics, for a body that outlives it.
@@ -260,10 +267,16 @@ final class HTTPSession: @unchecked Sendable {
         _ label: String, stream: String, chunked: Bool, keepAlive: Bool = false,
         produce: @escaping () throws -> ChannelPump.Step
     ) {
+        let stopper = playingStopper()
         streaming = ChannelPump(
             connection: connection, chunked: chunked, keepAlive: keepAlive, label: label, stream: stream,
             logger: logger,
-            onEnd: playingCloser(), produce: produce)
+            onEnd: playingCloser()
+        ) {
+            let step = try produce()
+            if case .end = step { stopper?() }
+            return step
+        }
     }
 
     /// The head of a response that streams until the stream or the connection ends.

@@ -68,6 +68,11 @@ struct PlayAdmission: Sendable {
         Triggers.allow("CONN_PLAY", stream: stream, payload: payload(stream), logger: logger)
     }
 
+    /// CONN_STOP, when playback reaches the end of the stream (the connection may stay).
+    func stop(_ stream: String) {
+        Triggers.notify("CONN_STOP", stream: stream, payload: "\(stream)\n\(host)\n\(connector)\n", logger: logger)
+    }
+
     /// CONN_CLOSE, when the viewer's connection ends.
     func close(_ stream: String) {
         Triggers.notify("CONN_CLOSE", stream: stream, payload: payload(stream), logger: logger)

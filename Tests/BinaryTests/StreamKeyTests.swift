@@ -64,9 +64,11 @@ import Testing
         let movie = folder.appendingPathComponent("backup.mp4")
         try MediaTools.makeTestFile(movie, seconds: 2)
         let httpPort = ControllerHarness.freePort()
+        let recorder = try TriggerRecorder { _ in "true" }
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"CONN_STOP": [{"handler": "\(recorder.url)", "sync": false}]},
                   "defaultStream": "$stream_backup"},
                  "streams": {
                     "live": {"name": "live", "source": "push://", "fallback_stream": "backup"},
@@ -85,5 +87,10 @@ import Testing
             #expect(Date().timeIntervalSince(started) < 15, "\(requested)")
             #expect(controller.log.contains("plays \(expected) instead"), "\(requested)")
         }
+        // Each download reached the end of its file: CONN_STOP, in MistServer's payload.
+        #expect(waitFor(seconds: 10) { recorder.calls("CONN_STOP").count == 2 })
+        #expect(
+            Set(recorder.calls("CONN_STOP").map(\.payload))
+                == ["backup\n127.0.0.1\nMP4\n", "missing_backup\n127.0.0.1\nMP4\n"])
     }
 }

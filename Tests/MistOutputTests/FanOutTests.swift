@@ -122,8 +122,12 @@ import Testing
         lane.remove(late)
         lane.remove(late)
         #expect(lane.viewers.count == 1 && left == 2)
+        // The stream's end is told to the viewers still there (CONN_STOP), once each.
+        var stops = 0
+        reading.onStreamEnd = { stops += 1 }
+        late.onStreamEnd = { stops += 100 }
         lane.finish()
-        #expect(lane.viewers.isEmpty && left == 3)
+        #expect(lane.viewers.isEmpty && left == 3 && stops == 1)
         try loop.syncShutdownGracefully()
     }
 

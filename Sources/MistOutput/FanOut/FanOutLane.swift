@@ -109,6 +109,11 @@ final class FanOutLane: @unchecked Sendable {
         ended = true
         let leaving = viewers
         for viewer in leaving where viewer.chunked { viewer.append(trailer: FanOutChunk.frame([])) }
+        for viewer in leaving {
+            let notice = viewer.onStreamEnd
+            viewer.onStreamEnd = nil
+            notice?()
+        }
         for viewer in leaving { flush(viewer) }
         logger.mist(.info, "\(label): stream ended; closing \(leaving.count) viewers")
         for viewer in leaving {

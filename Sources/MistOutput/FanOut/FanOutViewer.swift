@@ -20,6 +20,8 @@ final class FanOutViewer: @unchecked Sendable {
     var isServed = false
     /// Runs once when the group lets the viewer go (CONN_CLOSE, statistics).
     var onClose: (() -> Void)?
+    /// Runs when the stream ends under the viewer (CONN_STOP), before it is let go.
+    var onStreamEnd: (() -> Void)?
 
     init(connection: ChannelConnection, chunked: Bool, own: [UInt8]) {
         self.connection = connection

@@ -439,7 +439,9 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         context?.flush()
         logger.mist(.info, "RTMP viewer \(connection.peer) plays \(stream)")
         if let group {
-            let body = FanOutBody(group: group, viewer: FanOutViewer(connection: connection, chunked: false, own: []))
+            let viewer = FanOutViewer(connection: connection, chunked: false, own: [])
+            viewer.onStreamEnd = { admission.stop(stream) }
+            let body = FanOutBody(group: group, viewer: viewer)
             self.body = body
             body.start { _ in }
             return
@@ -458,6 +460,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
             if !out.isEmpty { return .bytes(out) }
             guard playback.ended else { return .wait }
             stopped = true
+            admission.stop(stream)
             self?.send(RTMPControl.userControl(1, 1))
             self?.send(RTMPControl.status("NetStream.Play.Stop", description: "Stream ended"))
             self?.logger.mist(

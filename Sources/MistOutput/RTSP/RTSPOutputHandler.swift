@@ -497,6 +497,7 @@ final class RTSPOutputHandler: ChannelInboundHandler {
             }
             self.playing = nil
             logger.mist(.info, "RTSP viewer \(connection.peer) plays live \(playing.stream)")
+            viewer.onStreamEnd = { [admission = playing.admission, stream = playing.stream] in admission.stop(stream) }
             let body = FanOutBody(group: group, viewer: viewer)
             self.body = body
             let loopBound = NIOLoopBound(self, eventLoop: connection.channel.eventLoop)
@@ -534,11 +535,15 @@ final class RTSPOutputHandler: ChannelInboundHandler {
                 RTSPHeader("Range", "npt=\(RTSPFilePlayback.npt(start))-\(RTSPFilePlayback.npt(duration))"),
                 RTSPHeader("RTP-Info", file.playback.rtpInfo(base: base, seconds: start)),
             ])
-        let playback = file.playback
+        let (playback, admission, stream) = (file.playback, file.admission, file.stream)
         let pump = ChannelPump(
             connection: file.connection, chunked: false, keepAlive: true, label: "RTSP playback of \(file.stream)",
             stream: file.stream, logger: logger, onEnd: nil
-        ) { try playback.next(budget: 256 * 1024) }
+        ) {
+            let step = try playback.next(budget: 256 * 1024)
+            if case .end = step { admission.stop(stream) }
+            return step
+        }
         body = pump
         let loopBound = NIOLoopBound(self, eventLoop: connection.channel.eventLoop)
         pump.start { keepAlive in

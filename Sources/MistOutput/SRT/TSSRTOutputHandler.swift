@@ -257,6 +257,7 @@ final class TSSRTOutputHandler: ChannelInboundHandler {
                 playing.admission.close(playing.stream)
                 ConnectionStats.close(playing.stats)
             }
+            viewer.onStreamEnd = { playing.admission.stop(playing.stream) }
             self.playing = nil
             logger.mist(.info, "SRT viewer \(connection.peer) plays live \(stream)")
             let body = FanOutBody(group: group, viewer: viewer)
