@@ -90,7 +90,7 @@ let package = Package(
         // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // RTSP above the RTP codecs: a publisher's or camera's tracks into DTSC, Basic and Digest auth.
-        .target(name: "MistRTSP", dependencies: ["MistRTP", "MistRTMP", "MistMedia", "MistTLS"]),
+        .target(name: "MistRTSP", dependencies: ["MistRTP", "MistRTMP", "MistMedia", "MistTLS", "MistData"]),
         // What outputs, inputs and the controller share about streams: starting inputs on demand.
         .target(
             name: "MistStream",
@@ -140,7 +140,7 @@ let package = Package(
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
             .testTarget(name: "MistNetTests", dependencies: ["MistNet", "MistTLS"]),
             .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
-            .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet"]),
+            .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet", "MistData"]),
             .testTarget(name: "MistSRTTests", dependencies: ["MistSRT"]),
             .testTarget(name: "MistRTSPTests", dependencies: ["MistRTSP", "MistRTP"]),
             // Test helper: a CA and server certificates made at test time.

@@ -46,8 +46,8 @@ public struct JSONWebToken: Sendable {
     public init(_ text: String) throws(Refusal) {
         guard text.utf8.count <= Self.maximumLength else { throw .malformed("longer than \(Self.maximumLength) bytes") }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Self.decode(parts[0]), let claimBytes = Self.decode(parts[1]),
-            let signature = Self.decode(parts[2])
+        guard parts.count == 3, let headerBytes = Base64.decode(parts[0]), let claimBytes = Base64.decode(parts[1]),
+            let signature = Base64.decode(parts[2])
         else { throw .malformed("not three base64url parts") }
         guard let header = try? JSONParser.parse(headerBytes), header.isObject,
             let claims = try? JSONParser.parse(claimBytes), claims.isObject
@@ -74,7 +74,7 @@ public struct JSONWebToken: Sendable {
         for entry in keys.prefix(1024) {
             let key = entry.isArray ? entry[0] : entry
             guard key["kty"].asString == "oct",
-                let secret = key["k"].stringValue.flatMap({ Self.decode(Substring($0)) })
+                let secret = key["k"].stringValue.flatMap({ Base64.decode($0) })
             else { continue }
             if let kid, let other = key["kid"].stringValue, other != kid { continue }
             var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
@@ -108,32 +108,5 @@ public struct JSONWebToken: Sendable {
             return true
         default: return false
         }
-    }
-
-    /// base64url without padding (a `=` tail is taken too); nil for anything else.
-    static func decode(_ text: Substring) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in text.utf8 {
-            let value: UInt32
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = UInt32(byte - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = UInt32(byte - UInt8(ascii: "a")) + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt32(byte - UInt8(ascii: "0")) + 52
-            case UInt8(ascii: "-"), UInt8(ascii: "+"): value = 62
-            case UInt8(ascii: "_"), UInt8(ascii: "/"): value = 63
-            case UInt8(ascii: "="): continue
-            default: return nil
-            }
-            accumulator = accumulator << 6 | value
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-            }
-        }
-        return out
     }
 }

@@ -12,7 +12,7 @@ public enum StreamKeys {
     public static func stream(for key: String) -> String? {
         if JSONWebToken.looksLikeToken(key), let jwt = try? JSONWebToken(key),
             let subject = jwt.claims["sub"].stringValue.map(StreamName.sanitize), !subject.isEmpty,
-            ViewerSession.tokenVerdict(key, stream: subject, use: "input", logger: Logger(label: "keys")) == true
+            ViewerSession.verdict(jwt, stream: subject, use: "input", logger: Logger(label: "keys")) == true
         {
             return subject
         }

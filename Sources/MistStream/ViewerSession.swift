@@ -116,10 +116,21 @@ public enum ViewerSession {
     /// server has keys and `token` is one: true for a valid token whose key permits it (and whose
     /// `sub`, when given, is the stream), false otherwise; nil for tokens that are not JWTs.
     public static func tokenVerdict(_ token: String, stream: String, use: String, logger: Logger) -> Bool? {
-        guard JSONWebToken.looksLikeToken(token), let keys = Triggers.setting("jwks").arrayValue, !keys.isEmpty
-        else { return nil }
+        guard JSONWebToken.looksLikeToken(token), !(Triggers.setting("jwks").arrayValue ?? []).isEmpty else {
+            return nil
+        }
         do {
-            let jwt = try JSONWebToken(token)
+            return verdict(try JSONWebToken(token), stream: stream, use: use, logger: logger)
+        } catch {
+            logger.mist(.info, "Token refused for \(stream): \(error)")
+            return false
+        }
+    }
+
+    /// What a token already read says about `use` of `stream` (nil when the server has no keys).
+    public static func verdict(_ jwt: JSONWebToken, stream: String, use: String, logger: Logger) -> Bool? {
+        guard let keys = Triggers.setting("jwks").arrayValue, !keys.isEmpty else { return nil }
+        do {
             let permissions = try jwt.verify(keys: keys, now: Int64(time(nil)))
             guard JSONWebToken.permits(permissions, use, stream: stream) else {
                 throw JSONWebToken.Refusal.notPermitted("\(use) of \(stream)")

@@ -1,3 +1,4 @@
+import MistData
 import MistRTP
 import Testing
 

@@ -1,4 +1,5 @@
-/// Base64 (RFC 4648) decoding for SDP parameters (`sprop-parameter-sets`), without Foundation.
+/// Base64 (RFC 4648) without Foundation: SDP parameters (`sprop-parameter-sets`), HTTP
+/// authorization, and the URL-safe form of JSON Web Tokens.
 public enum Base64 {
     /// The bytes `text` encodes (padding optional, URL-safe letters taken too), or nil when it
     /// holds anything else.
