@@ -20,21 +20,26 @@ extension HTTPSession {
             let cached = HLSLiveCache.shared.answer(HLSLiveCache.key(stream: stream, tracks: parts[1], file: parts[2]))
         else { return nil }
         takeRequest(head)
-        let admission = self.admission(format: "HLS", query: head.parameters, head: head)
+        let admission = self.admission(format: "HLS", head: head)
         guard admission.answersAtOnce(stream) else { return nil }
         guard let (_, stats) = admitHLS(stream, admission) else { return .close }
         var body = cached.body
-        if parts[2].hasSuffix(".m3u8") && ViewerSession.writesTokensIntoURLs {
-            let text = HLSPlaylist.addingQuery(
-                String(buffer: body), "tkn=" + TextEscaping.urlQueryValue(admission.token))
-            body = connection.channel.allocator.buffer(string: text)
+        if parts[2].hasSuffix(".m3u8"), let tokened = tokenedPlaylist(String(buffer: body)) {
+            body = connection.channel.allocator.buffer(string: tokened)
         }
         let text = HTTPSession.responseHead(
             status: "200 OK", contentType: cached.contentType, length: body.readableBytes, keepAlive: true,
-            extraHeaders: ViewerSession.cookieHeader(token: admission.token))
+            extraHeaders: cookie)
         connection.send(Array(text.utf8), body: head.method == "HEAD" ? nil : body)
         ConnectionStats.close(stats)
         return head.keepAlive ? .keepAlive : .close
+    }
+
+    /// A playlist as this viewer gets it when `tknMode` writes tokens into URLs: its token in
+    /// every URI, so the player's later requests join its session. Nil when it stays as it is.
+    func tokenedPlaylist(_ playlist: String) -> String? {
+        guard ViewerSession.writesTokensIntoURLs, !token.isEmpty else { return nil }
+        return HLSPlaylist.addingQuery(playlist, "tkn=" + TextEscaping.urlQueryValue(token))
     }
 
     /// HLS's triggers for a request of `requested` (each request of a player is admitted, as

@@ -19,7 +19,6 @@ extension HTTPSession {
         if !base.hasSuffix("/") { base += "/" }
         if (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js") && path.count > 9 {
             let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
-            let token = token(head, query: head.parameters)
             let info = JSONWriter.compact(StreamInfo.json(stream: stream, baseURL: base, token: token, logger: logger))
             if path.hasPrefix("/json_") { return Page(contentType: "application/json", body: Array(info.utf8)) }
             // info_ wraps the object in script that stores it for the embeddable player.

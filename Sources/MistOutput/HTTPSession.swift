@@ -22,9 +22,12 @@ final class HTTPSession: @unchecked Sendable {
     var streaming: (any StreamingBody)?
     /// The stream this request plays and its triggers, for CONN_CLOSE when it ends.
     var playing: (admission: PlayAdmission, stream: String, stats: Int)?
+    /// The viewer's session token for this request (`tknMode`'s sources, else the connection's),
+    /// set by `takeRequest`.
+    var token = ""
     /// The `Set-Cookie` line every answer to this request carries (the viewer's token, when
     /// `tknMode` writes cookies).
-    var cookie = ""
+    var cookie: String { ViewerSession.cookieHeader(token: token) }
     /// The viewer's address as a trusted proxy forwards it, for this request.
     var forwardedHost: String?
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
@@ -91,21 +94,15 @@ final class HTTPSession: @unchecked Sendable {
         if formats.contains(.hls) && path.hasPrefix("/hls/") {
             var parts = path.dropFirst(5).split(separator: "/").map(String.init)
             if let requested = parts.first {
-                let admission = self.admission(format: "HLS", query: query, head: head)
+                let admission = self.admission(format: "HLS", head: head)
                 guard let (stream, stats) = admitHLS(requested, admission) else { return false }
                 parts[0] = stream
                 defer { ConnectionStats.close(stats) }
                 var response = HLSOutput.respond(parts, query: query, logger: logger)
-                // Playlists lead the player's later requests into its session.
-                if parts.last?.hasSuffix(".m3u8") == true && ViewerSession.writesTokensIntoURLs
-                    && !admission.token.isEmpty
+                if parts.last?.hasSuffix(".m3u8") == true,
+                    let tokened = tokenedPlaylist(String(decoding: response.body, as: UTF8.self))
                 {
-                    response.body = Array(
-                        HLSPlaylist.addingQuery(
-                            String(decoding: response.body, as: UTF8.self),
-                            "tkn=" + TextEscaping.urlQueryValue(admission.token)
-                        )
-                        .utf8)
+                    response.body = Array(tokened.utf8)
                 }
                 try respond(
                     status: response.status, contentType: response.contentType, body: response.body, keepAlive: true,
@@ -145,7 +142,7 @@ final class HTTPSession: @unchecked Sendable {
         _ requested: String, format: String, videoCodecs: Set<String> = ["H264", "HEVC"], audioCodecs: Set<String>,
         allowingNone: Bool = false, query: [String: String], head: HTTPRequestHead
     ) throws -> (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?, stream: String)? {
-        let admission = self.admission(format: format, query: query, head: head)
+        let admission = self.admission(format: format, head: head)
         guard let stream = admission.admit(requested) else {
             logger.mist(.info, "\(format) of \(requested) for \(connection.peer) refused by a trigger")
             try respond(status: "403 Forbidden", body: "Access to \(requested) was refused\n", keepAlive: false)
@@ -192,33 +189,28 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     /// The play triggers' view of this request: viewer address, connector, URL and token.
-    func admission(format: String, query: [String: String], head: HTTPRequestHead) -> PlayAdmission {
+    func admission(format: String, head: HTTPRequestHead) -> PlayAdmission {
         let connectors = ["HTTP-TS": "HTTPTS", "HTTP-FLV": "FLV", "MP4": "MP4", "HLS": "HLS"]
         return PlayAdmission(
             host: peerHost, connector: connectors[format] ?? format,
             url: "http://\(head.header("host") ?? "localhost")\(head.target)",
-            token: token(head, query: query), logger: logger)
-    }
-
-    /// The viewer's session token for this request (`tknMode`'s sources, else the connection's).
-    func token(_ head: HTTPRequestHead, query: [String: String]) -> String {
-        ViewerSession.token(
-            query: query, cookie: head.header("cookie"), authorization: head.header("authorization"),
-            generated: connection.generatedToken)
+            token: token, logger: logger)
     }
 
     /// The viewer's address without its port: the client's, or the one a trusted proxy
     /// forwards (set for each request by `takeRequest`).
     var peerHost: String { forwardedHost ?? connection.peerHost }
 
-    /// What this request says about its viewer beyond the connection: the token's cookie line
-    /// and the address a trusted proxy forwards.
+    /// What this request says about its viewer beyond the connection: its token and the
+    /// address a trusted proxy forwards.
     func takeRequest(_ head: HTTPRequestHead) {
         let forwarded = TrustedProxy.viewer(
             peer: connection.peerHost, realIP: head.header("x-real-ip"), forwardedFor: head.header("x-forwarded-for"),
             logger: logger)
         forwardedHost = forwarded == connection.peerHost ? nil : forwarded
-        cookie = ViewerSession.cookieHeader(token: token(head, query: head.parameters))
+        token = ViewerSession.token(
+            query: head.parameters, cookie: head.header("cookie"), authorization: head.header("authorization"),
+            generated: connection.generatedToken)
     }
 
     /// Hands the connection to the fan-out group serving live `stream` as `format` with `tracks`

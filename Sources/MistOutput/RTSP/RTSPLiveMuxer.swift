@@ -155,17 +155,11 @@ struct RTSPLiveMuxer: LiveMuxer {
         var out: [UInt8] = []
         for position in tracks.indices {
             let presentation = tracks[position].reportedAt ?? 0
-            var report: [UInt8] = []
-            self.report(
-                position, presentation: presentation,
-                timestamp: UInt32(truncatingIfNeeded: presentation &* tracks[position].clockRate / 1000), into: &report)
-            // The report came framed on its own: it is framed again with the BYE after it.
-            let compound = Array(report.dropFirst(4)) + RTCPGoodbye(ssrc: tracks[position].ssrc).bytes
-            out +=
-                [
-                    0x24, tracks[position].channel &+ 1, UInt8(truncatingIfNeeded: compound.count >> 8),
-                    UInt8(truncatingIfNeeded: compound.count),
-                ] + compound
+            let timestamp = UInt32(truncatingIfNeeded: presentation &* tracks[position].clockRate / 1000)
+            let compound =
+                senderReport(position, presentation: presentation, timestamp: timestamp)
+                + RTCPGoodbye(ssrc: tracks[position].ssrc).bytes
+            out += interleavedRTCP(position, compound)
         }
         return out
     }
@@ -178,6 +172,11 @@ struct RTSPLiveMuxer: LiveMuxer {
 
     /// A sender report on the track's RTCP channel (its RTP channel plus one).
     private mutating func report(_ position: Int, presentation: UInt64, timestamp: UInt32, into out: inout [UInt8]) {
+        out += interleavedRTCP(position, senderReport(position, presentation: presentation, timestamp: timestamp))
+    }
+
+    /// The track's sender report for `presentation`, its RTP clock tied to the wall clock.
+    private mutating func senderReport(_ position: Int, presentation: UInt64, timestamp: UInt32) -> [UInt8] {
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)
         let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec / 1_000_000)
@@ -186,12 +185,19 @@ struct RTSPLiveMuxer: LiveMuxer {
         let wall = UInt64(clamping: base.addingClamped(Int64(clamping: presentation)))
         let ntp = RTCPSenderReport.ntp(unixMilliseconds: wall)
         let track = tracks[position]
-        let bytes = RTCPSenderReport(
+        tracks[position].reportedAt = presentation
+        return RTCPSenderReport(
             ssrc: track.ssrc, ntpSeconds: ntp.seconds, ntpFraction: ntp.fraction, rtpTimestamp: timestamp,
             packetCount: track.packets, octetCount: track.octets
         ).bytes
-        out += [0x24, track.channel &+ 1, 0, UInt8(bytes.count)] + bytes
-        tracks[position].reportedAt = presentation
+    }
+
+    /// An RTCP packet (or compound) framed for the track's interleaved RTCP channel.
+    private func interleavedRTCP(_ position: Int, _ packet: [UInt8]) -> [UInt8] {
+        [
+            0x24, tracks[position].channel &+ 1, UInt8(truncatingIfNeeded: packet.count >> 8),
+            UInt8(truncatingIfNeeded: packet.count),
+        ] + packet
     }
 
     /// The SDP for `tracks` of `stream`, controls `track1`, `track2` ... in order; a file says
