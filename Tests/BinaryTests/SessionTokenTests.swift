@@ -178,8 +178,9 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        // Waited for with a deadline first (the token is far smaller than the pipe's buffer).
         #expect(BoundedWait.exit(process, seconds: 20, "python minting a JWT"))
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
