@@ -168,10 +168,12 @@ $(FUZZ_DIR)/selector: Fuzz/FuzzSelector.swift Sources/MistData/*.swift Sources/M
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
-# JSON Web Tokens: their reading and HMAC check, over Debian's OpenSSL.
-$(FUZZ_DIR)/jwt: Fuzz/FuzzJWT.swift Sources/MistData/*.swift Sources/MistStream/JSONWebToken.swift
+# JSON Web Tokens: their reading and signature checks (HMAC, RSA, ECDSA), over Debian's OpenSSL.
+$(FUZZ_DIR)/jwt: Fuzz/FuzzJWT.swift Sources/MistData/*.swift Sources/MistStream/JSONWebToken.swift \
+		Sources/MistStream/JSONWebKey.swift
 	rm -rf $(FUZZ_DIR)/jwt-src && mkdir -p $(FUZZ_DIR)/jwt-src
-	sed '/^import Mist/d' Sources/MistStream/JSONWebToken.swift > $(FUZZ_DIR)/jwt-src/JSONWebToken.swift
+	for file in JSONWebToken JSONWebKey; do \
+		sed '/^import Mist/d' Sources/MistStream/$$file.swift > $(FUZZ_DIR)/jwt-src/$$file.swift; done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistStream -ISources/COpenSSL -lcrypto \
 		Sources/MistData/*.swift $(FUZZ_DIR)/jwt-src/*.swift Fuzz/FuzzJWT.swift -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true

@@ -1,12 +1,17 @@
 #ifndef MISTSWIFT_COPENSSL_SHIM_H
 #define MISTSWIFT_COPENSSL_SHIM_H
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -32,5 +37,38 @@ static inline long mist_SSL_CTX_set_servername_callback(SSL_CTX *ctx, int (*call
 }
 static inline long mist_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
+}
+// A public key from its parameters, built in one call: OpenSSL's parameter builder keeps the
+// pointers it is given until the end, longer than Swift's temporary C strings live.
+static inline EVP_PKEY *mist_public_key(const char *type, const unsigned char *modulus, size_t modulusLength,
+                                        const unsigned char *exponent, size_t exponentLength, const char *group,
+                                        const unsigned char *point, size_t pointLength) {
+    EVP_PKEY *key = NULL;
+    BIGNUM *n = NULL, *e = NULL;
+    OSSL_PARAM *parameters = NULL;
+    EVP_PKEY_CTX *context = NULL;
+    OSSL_PARAM_BLD *builder = OSSL_PARAM_BLD_new();
+    if (builder == NULL) return NULL;
+    int ready;
+    if (group == NULL) {
+        n = BN_bin2bn(modulus, (int)modulusLength, NULL);
+        e = BN_bin2bn(exponent, (int)exponentLength, NULL);
+        ready = n != NULL && e != NULL && OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, n) == 1
+                && OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, e) == 1;
+    } else {
+        ready = OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) == 1
+                && OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, point, pointLength) == 1;
+    }
+    if (ready) parameters = OSSL_PARAM_BLD_to_param(builder);
+    if (parameters != NULL) context = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    if (context != NULL && EVP_PKEY_fromdata_init(context) == 1) {
+        if (EVP_PKEY_fromdata(context, &key, EVP_PKEY_PUBLIC_KEY, parameters) != 1) key = NULL;
+    }
+    EVP_PKEY_CTX_free(context);
+    OSSL_PARAM_free(parameters);
+    OSSL_PARAM_BLD_free(builder);
+    BN_free(n);
+    BN_free(e);
+    return key;
 }
 #endif

@@ -1,7 +1,8 @@
 import MistData
 
 /// `jwks`, `addjwks` and `deletejwks`: the JSON Web Keys viewers' and publishers' tokens are
-/// checked with, stored as `[key, permissions]` entries (or JWKS URLs, kept but not fetched).
+/// checked with, stored as `[key, permissions]` entries, or JWKS URLs (alone or as
+/// `[url, permissions]`) whose keys `JWKSDownloads` fetches.
 extension Controller {
     /// The members a key keeps (the common ones, and those of its type).
     static let keyMembers: [String: [String]] = [
@@ -43,7 +44,7 @@ extension Controller {
                 stored.removeAll { old in
                     let key = old.isArray ? old[0] : .null
                     let hit =
-                        (target.isString && (old == target || key["kid"] == target))
+                        (target.isString && (old == target || key == target || key["kid"] == target))
                         || (target.isObject && key == Self.cleanKey(target))
                     if hit { removed.append(Self.withDefaults(old)) }
                     return hit
@@ -67,6 +68,10 @@ extension Controller {
             return [[key, permissions]]
         }
         guard let list = value.arrayValue else { return [] }
+        // [url, permissions]
+        if list.count == 2, let url = list[0].stringValue, url.contains("://"), list[1].isObject {
+            return [[.string(url), list[1]]]
+        }
         // [key or JWKS, permissions]
         if list.count == 2, list[0].isObject, list[1].isObject, !list[1].hasMember("kty"), !list[1].hasMember("keys") {
             return entries(list[0], permissions: list[1], depth: depth + 1)

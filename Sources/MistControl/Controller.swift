@@ -73,6 +73,8 @@ public final class Controller: Sendable {
     /// Where the local UDP API listens (`udp://host:port`), once bound; published for the
     /// processes that send it commands.
     public let udpAPIAddress = Mutex("")
+    /// The keys of the JWKS URLs in `jwks`.
+    let jwksDownloads: JWKSDownloads
     /// Dynamic variables being evaluated now.
     private let refreshing = Mutex<Set<String>>([])
 
@@ -90,6 +92,7 @@ public final class Controller: Sendable {
         self.accessLog = accessLog
         statistics = SessionStatistics(logger: logger) { entry in accessLog.record(entry) }
         prometheusOption = settings.prometheus
+        jwksDownloads = JWKSDownloads(logger: logger)
         self.logger = logger
         var config = config
         Controller.addDefaults(&config.storage)
@@ -239,7 +242,9 @@ public final class Controller: Sendable {
             globals[key] = storage["config"][key]
         }
         // JSON Web Keys, for the tokens of viewers and publishers.
-        globals["jwks"] = .array((storage["jwks"].arrayValue ?? []).filter(\.isArray))
+        // Inline keys, and those fetched from the JWKS URLs.
+        globals["jwks"] = .array(
+            (storage["jwks"].arrayValue ?? []).filter { $0.isArray && $0[0].isObject } + jwksDownloads.keys)
         // Push stream keys, checked by every ingest.
         globals["streamkeys"] = storage["streamkeys"].isObject ? storage["streamkeys"] : .emptyObject
         // The server's name, as MistServer hands it to trigger handlers (X-Name, MIST_NAME).
@@ -293,6 +298,7 @@ public final class Controller: Sendable {
         let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
         _ = supervisor.reconcile(protocols, connectors: discovery.connectors)
         refreshVariables()
+        jwksDownloads.refresh(storage["jwks"].arrayValue ?? [])
         statistics.tick()
         syncStreamTags(active: Set(StreamCleanup.activeStreams()))
         publishStreams()

@@ -98,7 +98,22 @@ public final class SessionStatistics: Sendable {
     }
 
     static func kind(_ session: String) -> String {
-        session.hasPrefix("I") ? "input" : session.hasPrefix("O") ? "output" : "viewer"
+        switch session.first {
+        case "I": return "input"
+        case "O": return "output"
+        case "U": return "unspecified"
+        default: return "viewer"
+        }
+    }
+
+    /// MistServer's name for sessions of `kind` in its counters.
+    static func countLabel(_ kind: String) -> String {
+        switch kind {
+        case "viewer": return "viewers"
+        case "input": return "incoming"
+        case "output": return "outgoing"
+        default: return "unspecified"
+        }
     }
 
     /// The processes' statistics pages (`/MstStat<pid>`): page name and owner.
@@ -184,11 +199,11 @@ public final class SessionStatistics: Sendable {
                     let kind = SessionStatistics.kind(session)
                     state.sessions[session] = Session(
                         id: session, kind: kind, token: connection.token, first: now, last: now)
-                    state.sessionCounts[
-                        kind == "viewer" ? "viewers" : kind == "input" ? "incoming" : "outgoing", default: 0] += 1
+                    state.sessionCounts[Self.countLabel(kind), default: 0] += 1
                     switch kind {
                     case "input": state.streams[connection.stream]?.inputs += 1
                     case "output": state.streams[connection.stream]?.outputs += 1
+                    case "unspecified": break
                     default: state.streams[connection.stream]?.viewers += 1
                     }
                 }
@@ -329,7 +344,8 @@ public final class SessionStatistics: Sendable {
                 "viewers": Int64(open.filter { $0.kind == "viewer" }.count),
                 "clients": Int64(open.filter { $0.kind == "viewer" }.count),
                 "inputs": Int64(open.filter { $0.kind == "input" }.count),
-                "outputs": Int64(open.filter { $0.kind == "output" }.count), "views": Int64(totals.viewers),
+                "outputs": Int64(open.filter { $0.kind == "output" }.count),
+                "unspecified": Int64(open.filter { $0.kind == "unspecified" }.count), "views": Int64(totals.viewers),
                 "viewseconds": totals.viewSeconds, "upbytes": totals.up, "downbytes": totals.down,
             ]
         }
@@ -451,10 +467,10 @@ public final class SessionStatistics: Sendable {
             text += "# HELP mist_sessions_total Number of sessions active right now, server-wide, by type.\n"
             text += "# TYPE mist_sessions_total gauge\n"
             let open = state.sessions.values.filter { $0.open > 0 }
-            for (label, kind) in [("viewers", "viewer"), ("incoming", "input"), ("outgoing", "output")] {
-                text += "mist_sessions_total{sessType=\"\(label)\"}\(open.filter { $0.kind == kind }.count)\n"
+            for kind in ["viewer", "input", "output", "unspecified"] {
+                text +=
+                    "mist_sessions_total{sessType=\"\(Self.countLabel(kind))\"}\(open.filter { $0.kind == kind }.count)\n"
             }
-            text += "mist_sessions_total{sessType=\"unspecified\"}0\n"
             text += "mist_sessions_total{sessType=\"cached\"}\(state.sessions.count)\n\n"
             text +=
                 "# HELP mist_sessions_count Counts of unique sessions since server boot.\n# TYPE mist_sessions_count counter\n"

@@ -1,6 +1,7 @@
 import MistCore
 import MistData
 import MistNet
+import MistStream
 
 /// MistOutHTTP's own pages: stream info (`/json_<stream>.js`, `/info_<stream>.js`), the player
 /// (`/player.js`, `/embed_<stream>.js`, `/<stream>.html`) and `/crossdomain.xml`.
@@ -19,7 +20,9 @@ extension HTTPSession {
         if !base.hasSuffix("/") { base += "/" }
         if (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js") && path.count > 9 {
             let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
-            let info = JSONWriter.compact(StreamInfo.json(stream: stream, baseURL: base, token: token, logger: logger))
+            let object = StreamInfo.json(stream: stream, baseURL: base, token: token, logger: logger)
+            if !object.hasMember("error") { countStreamInfo(stream, head: head) }
+            let info = JSONWriter.compact(object)
             if path.hasPrefix("/json_") { return Page(contentType: "application/json", body: Array(info.utf8)) }
             // info_ wraps the object in script that stores it for the embeddable player.
             // MistServer's lines; the name is a string literal, never raw script (its wildcard
@@ -64,6 +67,17 @@ extension HTTPSession {
             return Page(contentType: "text/xml", body: Array(policy.utf8))
         }
         return nil
+    }
+
+    /// A stream-info request as a short connection of connector `HTTP` in the statistics, of
+    /// the kind `sessionStreamInfoMode` makes it; with the player's token, its later media
+    /// requests join the same session (unless the mode bundles by connector).
+    private func countStreamInfo(_ stream: String, head: HTTPRequestHead) {
+        guard let kind = ConnectionStats.streamInfoKind else { return }
+        let url = "http://\(head.header("host") ?? "localhost")\(head.target)"
+        ConnectionStats.close(
+            ConnectionStats.open(
+                connection, kind: kind, stream: stream, host: peerHost, connector: "HTTP", token: token, url: url))
     }
 
     /// A page that plays `stream` full-window, with plain links when scripts are off. The name

@@ -45,7 +45,24 @@ public enum ConnectionStats {
                 + ViewerSession.id(
                     stream: stream, host: host, token: token, connector: connector,
                     mode: ViewerSession.mode("sessionOutputMode", default: 15))
+        case "unspecified":
+            return "U"
+                + ViewerSession.id(
+                    stream: stream, host: host, token: token, connector: connector,
+                    mode: ViewerSession.mode("sessionUnspecifiedMode", default: 0))
         default: return ViewerSession.viewerID(stream: stream, host: host, token: token, connector: connector)
+        }
+    }
+
+    /// The kind a stream-info request (`json_`, `info_`: connector `HTTP`) is counted as under
+    /// `sessionStreamInfoMode`, MistServer's way: 1 a viewer, 2 an output, 3 not at all,
+    /// 4 an unspecified session (bundled by `sessionUnspecifiedMode`); others a viewer.
+    public static var streamInfoKind: String? {
+        switch ViewerSession.mode("sessionStreamInfoMode", default: 1) {
+        case 2: return "output"
+        case 3: return nil
+        case 4: return "unspecified"
+        default: return "viewer"
         }
     }
 

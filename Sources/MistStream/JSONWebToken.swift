@@ -2,8 +2,9 @@ import COpenSSL
 import MistData
 
 /// A JSON Web Token (JWS compact form, RFC 7515/7519) as MistServer takes them for viewers and
-/// pushes: signed with HMAC (HS256, HS384, HS512) by a key of the server's `jwks`, its `exp`
-/// and `nbf` claims checked, and the key's permissions (`input`, `output`, `stream`) applied.
+/// pushes: signed by a key of the server's `jwks` (HMAC: HS256–512; RSA: RS256–512 and
+/// PS256–512; ECDSA: ES256–512), its `exp`, `nbf`, `sub` and `ipa` claims checked, and the
+/// key's permissions (`input`, `output`, `stream`) applied.
 public struct JSONWebToken: Sendable {
     public let header: JSONValue
     public let claims: JSONValue
@@ -24,7 +25,8 @@ public struct JSONWebToken: Sendable {
         public var description: String {
             switch self {
             case .malformed(let what): return "malformed JWT: \(what)"
-            case .unsupportedAlgorithm(let name): return "JWT algorithm \(name) is not supported (HS256, HS384, HS512)"
+            case .unsupportedAlgorithm(let name):
+                return "JWT algorithm \(name) is not supported (HS, RS, PS or ES with 256, 384 or 512)"
             case .noKey: return "no key of the server signs this JWT"
             case .badSignature: return "the JWT's signature does not match"
             case .expired: return "the JWT has expired"
@@ -59,7 +61,8 @@ public struct JSONWebToken: Sendable {
     }
 
     /// Checks the token against `keys` (the server's `jwks`: `[jwk, permissions]` entries) at
-    /// `now` (Unix seconds): the permissions of the key that signed it.
+    /// `now` (Unix seconds): the permissions of the key that signed it. A key whose `kid` differs
+    /// from the token's is skipped; keys without one are tried.
     public func verify(keys: [JSONValue], now: Int64) throws(Refusal) -> JSONValue {
         let algorithm = header["alg"].asString
         let digest: OpaquePointer?
@@ -67,20 +70,27 @@ public struct JSONWebToken: Sendable {
         case "HS256": digest = EVP_sha256()
         case "HS384": digest = EVP_sha384()
         case "HS512": digest = EVP_sha512()
+        case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512": digest = nil
         default: throw .unsupportedAlgorithm(algorithm)
         }
         let kid = header["kid"].stringValue
+        let wantedType = digest != nil ? "oct" : algorithm.hasPrefix("ES") ? "EC" : "RSA"
         var matched: JSONValue?
         for entry in keys.prefix(1024) {
             let key = entry.isArray ? entry[0] : entry
-            guard key["kty"].asString == "oct",
-                let secret = key["k"].stringValue.flatMap({ Base64.decode($0) })
-            else { continue }
+            guard key["kty"].asString == wantedType else { continue }
             if let kid, let other = key["kid"].stringValue, other != kid { continue }
-            var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-            var length: UInt32 = 0
-            _ = HMAC(digest, secret, Int32(clamping: secret.count), signed, signed.count, &mac, &length)
-            if Int(length) == signature.count && CRYPTO_memcmp(mac, signature, signature.count) == 0 {
+            let good: Bool
+            if let digest {
+                guard let secret = key["k"].stringValue.flatMap({ Base64.decode($0) }) else { continue }
+                var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+                var length: UInt32 = 0
+                _ = HMAC(digest, secret, Int32(clamping: secret.count), signed, signed.count, &mac, &length)
+                good = Int(length) == signature.count && CRYPTO_memcmp(mac, signature, signature.count) == 0
+            } else {
+                good = JSONWebKey(key)?.verifies(signature, of: signed, algorithm: algorithm) ?? false
+            }
+            if good {
                 matched = entry.isArray ? entry[1] : .emptyObject
                 break
             }
@@ -91,14 +101,34 @@ public struct JSONWebToken: Sendable {
         return permissions
     }
 
-    /// Whether a key's `permissions` allow `use` (`input` or `output`) of `stream`; absent
-    /// members have MistServer's defaults (input and output allowed, every stream).
+    /// Whether a key's `permissions` allow `use` (`input` or `output`) of `stream` (the key's
+    /// streams may hold a `*`); absent members have MistServer's defaults (input and output
+    /// allowed, every stream).
     public static func permits(_ permissions: JSONValue, _ use: String, stream: String) -> Bool {
         if permissions[use] == .bool(false) { return false }
         let streams = permissions["stream"]
-        if let list = streams.arrayValue { return list.contains { $0.asString == stream || $0.asString == "*" } }
+        if let list = streams.arrayValue, !list.isEmpty {
+            return list.prefix(256).contains { equalsWithWildcard(stream, $0.asString) }
+        }
         let one = streams.asString
-        return one.isEmpty || one == "*" || one == stream
+        return one.isEmpty || equalsWithWildcard(stream, one)
+    }
+
+    /// Two names, each with at most one `*`, match as MistServer matches them: the text before
+    /// the first wildcard and after it must agree as far as both have it.
+    static func equalsWithWildcard(_ a: String, _ b: String) -> Bool {
+        if a == "*" || b == "*" { return true }
+        let first = Array(a.utf8)
+        let second = Array(b.utf8)
+        let star = UInt8(ascii: "*")
+        let aStar = first.firstIndex(of: star)
+        let bStar = second.firstIndex(of: star)
+        if aStar == nil && bStar == nil { return first == second }
+        let prefix = min(aStar ?? first.count, bStar ?? second.count)
+        guard first.prefix(prefix) == second.prefix(prefix) else { return false }
+        let suffix = min(
+            aStar.map { first.count - $0 - 1 } ?? first.count, bStar.map { second.count - $0 - 1 } ?? second.count)
+        return first.suffix(suffix) == second.suffix(suffix)
     }
 
     private static func isBase64URL(_ byte: UInt8) -> Bool {

@@ -114,13 +114,16 @@ public enum ViewerSession {
 
     /// What a JWT says about `use` (`output`: watching, `input`: pushing) of `stream`, when the
     /// server has keys and `token` is one: true for a valid token whose key permits it (and whose
-    /// `sub`, when given, is the stream), false otherwise; nil for tokens that are not JWTs.
-    public static func tokenVerdict(_ token: String, stream: String, use: String, logger: Logger) -> Bool? {
+    /// `sub` and `ipa`, when given, fit the stream and `host`), false otherwise; nil for tokens
+    /// that are not JWTs.
+    public static func tokenVerdict(
+        _ token: String, stream: String, use: String, host: String? = nil, logger: Logger
+    ) -> Bool? {
         guard JSONWebToken.looksLikeToken(token), !(Triggers.setting("jwks").arrayValue ?? []).isEmpty else {
             return nil
         }
         do {
-            return verdict(try JSONWebToken(token), stream: stream, use: use, logger: logger)
+            return verdict(try JSONWebToken(token), stream: stream, use: use, host: host, logger: logger)
         } catch {
             logger.mist(.info, "Token refused for \(stream): \(error)")
             return false
@@ -128,16 +131,16 @@ public enum ViewerSession {
     }
 
     /// What a token already read says about `use` of `stream` (nil when the server has no keys).
-    public static func verdict(_ jwt: JSONWebToken, stream: String, use: String, logger: Logger) -> Bool? {
+    public static func verdict(
+        _ jwt: JSONWebToken, stream: String, use: String, host: String? = nil, logger: Logger
+    ) -> Bool? {
         guard let keys = Triggers.setting("jwks").arrayValue, !keys.isEmpty else { return nil }
         do {
             let permissions = try jwt.verify(keys: keys, now: Int64(time(nil)))
             guard JSONWebToken.permits(permissions, use, stream: stream) else {
                 throw JSONWebToken.Refusal.notPermitted("\(use) of \(stream)")
             }
-            if let subject = jwt.claims["sub"].stringValue, !subject.isEmpty, subject != stream {
-                throw JSONWebToken.Refusal.notPermitted("\(stream) (it is for \(subject))")
-            }
+            try jwt.claimsAdmit(stream: stream, host: host)
             return true
         } catch {
             logger.mist(.info, "Token refused for \(stream): \(error)")
@@ -168,7 +171,9 @@ public enum ViewerSession {
         stream: String, host: String, token: String, connector: String, url: String, logger: Logger
     ) -> Bool {
         // A signed token with the right to watch stands in for USER_NEW; a bad one is refused.
-        if let verdict = tokenVerdict(token, stream: stream, use: "output", logger: logger) { return verdict }
+        if let verdict = tokenVerdict(token, stream: stream, use: "output", host: host, logger: logger) {
+            return verdict
+        }
         guard Triggers.isActive("USER_NEW", stream: stream) else { return true }
         let current = Triggers.setting("invalidate").intValue ?? 0
         if generation.withLock({ known in

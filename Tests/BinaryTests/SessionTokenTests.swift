@@ -236,4 +236,158 @@ import Testing
             waitFor(seconds: 10) { (try? HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(good)").status) == 403 })
         #expect(!recorder.calls("USER_NEW").isEmpty)
     }
+
+    /// RSA and EC keys made by Python's `cryptography` at test time, their JWK set, and tokens
+    /// they sign: for each name in `tokens`, the algorithm and the claims.
+    static func asymmetricTokens(_ tokens: [String: (algorithm: String, claims: String)]) throws -> JSONValue {
+        let script = """
+            import base64, json, sys
+            from cryptography.hazmat.primitives.asymmetric import rsa, ec, padding, utils
+            from cryptography.hazmat.primitives import hashes
+            b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+            n = lambda v, size: b(v.to_bytes(size, "big"))
+            rk = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            ek = ec.generate_private_key(ec.SECP256R1())
+            rp, ep = rk.public_key().public_numbers(), ek.public_key().public_numbers()
+            out = {"keys": [{"kty": "RSA", "kid": "r1", "n": n(rp.n, 256), "e": n(rp.e, 3)},
+                            {"kty": "EC", "kid": "e1", "crv": "P-256", "x": n(ep.x, 32), "y": n(ep.y, 32)}]}
+            for name, (alg, claims) in json.loads(sys.argv[1]).items():
+                head = b(json.dumps({"alg": alg, "kid": "e1" if alg.startswith("ES") else "r1"}).encode())
+                text = (head + "." + b(claims.encode())).encode()
+                if alg == "ES256":
+                    r, s = utils.decode_dss_signature(ek.sign(text, ec.ECDSA(hashes.SHA256())))
+                    sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+                elif alg == "PS256":
+                    sig = rk.sign(text, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+                else:
+                    sig = rk.sign(text, padding.PKCS1v15(), hashes.SHA256())
+                out[name] = text.decode() + "." + b(sig)
+            print(json.dumps(out))
+            """
+        var request = JSONValue.emptyObject
+        for (name, token) in tokens { request[name] = [.string(token.algorithm), .string(token.claims)] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, JSONWriter.compact(request)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let output = try BoundedWait.run(process, seconds: 60, "python minting RSA and EC tokens")[0]
+        #expect(process.terminationStatus == 0)
+        return try JSONParser.parse(Array(output))
+    }
+
+    /// Keys fetched from a JWKS URL (behind an OpenID configuration) check RSA and ECDSA tokens;
+    /// a token's `ipa` claim ties it to the viewer's address.
+    @Test(.enabled(if: MediaTools.available)) func keysFromAJWKSURLCheckRSAAndECTokens() throws {
+        let folder = try MediaTools.temporaryFolder("jwks")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 2)
+        let now = Int(Date().timeIntervalSince1970)
+        let minted = try Self.asymmetricTokens([
+            "rs": ("RS256", #"{"sub": "movie", "exp": \#(now + 600)}"#),
+            "ps": ("PS256", #"{"sub": "mov*", "ipa": "127.0.0.0/8"}"#),
+            "es": ("ES256", #"{"sub": "movie", "nbf": \#(now - 10)}"#),
+            "expired": ("RS256", #"{"sub": "movie", "exp": \#(now - 60)}"#),
+            "elsewhere": ("ES256", #"{"sub": "movie", "ipa": "192.0.2.0/24"}"#),
+        ])
+        let keySet = JSONWriter.compact(["keys": minted["keys"]])
+        let server = try TriggerRecorder { call in
+            switch call.path {
+            case "/.well-known/openid-configuration": return #"{"issuer": "test", "jwks_uri": "/keys.json"}"#
+            case "/keys.json": return keySet
+            default: return "false"
+            }
+        }
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"USER_NEW": [{"handler": "\(server.url)", "sync": true}]}},
+                 "streams": {"movie": {"name": "movie", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        let configuration = "http://127.0.0.1:\(server.port)/.well-known/openid-configuration"
+        let added = try controller.call(#"{"addjwks": ["\#(configuration)", {"stream": "mov*"}]}"#)
+        #expect(
+            added["addjwks"] == [
+                [.string(configuration), ["stream": "mov*", "input": true, "output": true, "admin": false]]
+            ],
+            "\(added)")
+        // The keys arrive within a controller round or two; until the outputs have them, the
+        // token is only a token and USER_NEW (which says no) decides.
+        #expect(waitFor(seconds: 15) { controller.log.contains("Read 2 JSON Web Keys from \(configuration)") })
+        let rs = minted["rs"].asString
+        #expect(
+            waitFor(seconds: 15) { (try? HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(rs)").status) == 200 })
+        let asked = server.calls("USER_NEW").count
+        for name in ["ps", "es"] {
+            #expect(
+                try HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(minted[name].asString)").status == 200,
+                "\(name)")
+        }
+        for name in ["expired", "elsewhere"] {
+            #expect(
+                try HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(minted[name].asString)").status == 403,
+                "\(name)")
+        }
+        #expect(server.calls("USER_NEW").count == asked, "\(server.calls("USER_NEW").map { $0.lines.prefix(4) })")
+        #expect(server.calls("").contains { $0.path == "/keys.json" })
+        // The URL removed, its keys go with it.
+        _ = try controller.call(#"{"deletejwks": "\#(configuration)"}"#)
+        #expect(
+            waitFor(seconds: 10) { (try? HTTPTestClient(port: httpPort).head("/movie.mp4?jwt=\(rs)").status) == 403 })
+    }
+
+    /// A stream-info request (`json_`) is a session of connector HTTP of the kind
+    /// `sessionStreamInfoMode` says: a viewer (1, the default), unspecified (4) or none (3).
+    @Test(.enabled(if: MediaTools.available)) func streamInfoRequestsAreSessionsAsTheModeSays() throws {
+        let folder = try MediaTools.temporaryFolder("info-sessions")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let movie = folder.appendingPathComponent("movie.mp4")
+        try MediaTools.makeTestFile(movie, seconds: 2)
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"prometheus": "metrics",
+                  "protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"movie": {"name": "movie", "source": "\(movie.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        func count(_ type: String) -> Double {
+            ((try? StatisticsEndToEndTests.prometheus(controller.apiPort)) ?? [:])[
+                "mist_sessions_count_total{sessType=\(type)}"] ?? -1
+        }
+        #expect(try HTTPTestClient(port: httpPort).get("/json_movie.js?tkn=first").status == 200)
+        #expect(waitFor(seconds: 10) { count("viewers") == 1 }, "\(count("viewers"))")
+        #expect(count("unspecified") == 0)
+
+        _ = try controller.call(#"{"config": {"sessionStreamInfoMode": 4}}"#)
+        var token = 0
+        #expect(
+            waitFor(seconds: 10) {
+                token += 1
+                _ = try? HTTPTestClient(port: httpPort).get("/json_movie.js?tkn=second\(token)")
+                return count("unspecified") >= 1
+            })
+        // From then on they are unspecified sessions, bundled by sessionUnspecifiedMode (0 by
+        // default: all of them one session), never viewers.
+        let viewers = count("viewers")
+        for index in 0..<3 { _ = try HTTPTestClient(port: httpPort).get("/json_movie.js?tkn=more\(index)") }
+        usleep(2_500_000)
+        #expect(count("viewers") == viewers && count("unspecified") == 1)
+
+        _ = try controller.call(#"{"config": {"sessionStreamInfoMode": 3}}"#)
+        // Once the output has the new mode, requests leave no session at all.
+        usleep(2_500_000)
+        let before = (count("viewers"), count("unspecified"))
+        for index in 0..<3 { _ = try HTTPTestClient(port: httpPort).get("/json_movie.js?tkn=third\(index)") }
+        usleep(2_500_000)
+        #expect(count("viewers") == before.0 && count("unspecified") == before.1)
+        // A media request is a viewer session whatever the stream-info mode.
+        #expect(try HTTPTestClient(port: httpPort).get("/movie.mp4?tkn=media").status == 200)
+        #expect(waitFor(seconds: 10) { count("viewers") == before.0 + 1 })
+    }
 }
