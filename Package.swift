@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "MistCore",
             dependencies: [
-                "MistData", "CShim",
+                "MistData", "MistShm", "CShim",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The shared-memory data plane: pages, record tables, stream metadata, writer and reader.

@@ -247,6 +247,11 @@ public final class Controller: Sendable {
             (storage["jwks"].arrayValue ?? []).filter { $0.isArray && $0[0].isObject } + jwksDownloads.keys)
         // Push stream keys, checked by every ingest.
         globals["streamkeys"] = storage["streamkeys"].isObject ? storage["streamkeys"] : .emptyObject
+        // The log level: this process's at once, its children's within a second (those given
+        // no level of their own).
+        let debug = storage["config"]["debug"].intValue.map { Int(clamping: $0) }
+        MistLog.set(level: debug)
+        globals["debug"] = debug.map { .int(Int64($0)) } ?? .null
         // The server's name, as MistServer hands it to trigger handlers (X-Name, MIST_NAME).
         globals["hrn"] = storage["config"]["serverid"]
         accessLog.use(storage["config"]["accesslog"].isString ? storage["config"]["accesslog"].asString : "LOG")

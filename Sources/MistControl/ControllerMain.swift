@@ -37,6 +37,10 @@ public enum ControllerMain {
         )
 
         var changed = false
+        // A level on the command line becomes the stored `debug`, as MistServer's controller does.
+        if options.isSet("debug") {
+            configuration.storage["config"]["debug"] = .int(options.integer("debug") ?? 4)
+        }
         // Non-interactive account creation: -a user:password, or MIST_ACCOUNT in the environment.
         let environmentAccount = getenv("MIST_ACCOUNT").map { String(cString: $0) }
         if let pair = [options.string("account"), environmentAccount].compactMap({ $0 }).first(where: { !$0.isEmpty }) {

@@ -1,4 +1,5 @@
 import Logging
+import MistShm
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,6 +10,10 @@ import Synchronization
 public enum MistLog {
     private static let state = Mutex<(stream: String, bootstrapped: Bool)>(("", false))
     private static let observer = Mutex<(@Sendable (MistLogLine) -> Void)?>(nil)
+    /// The level of this process's log lines: changed live by the server's `debug` setting
+    /// unless the command line set one (`pinned`).
+    private static let liveLevel = Atomic<Int>(MistLogLevel.defaultLevel.rawValue)
+    private static let pinned = Atomic<Bool>(false)
 
     /// Hands every line this process logs to `handler` as well (the controller keeps its own
     /// lines for the `log` API call this way).
@@ -26,21 +31,57 @@ public enum MistLog {
         set { state.withLock { $0.stream = newValue } }
     }
 
+    /// The highest level written now.
+    public static var level: MistLogLevel { MistLogLevel(rawValue: liveLevel.load(ordering: .relaxed)) ?? .info }
+
+    /// Makes the log level of a controller's child follow the server's `debug` setting, as the
+    /// controller publishes it beside the triggers (read once a second).
+    static func followPublishedLevel() {
+        startDetachedThread {
+            while true {
+                let published = ConfigPage.read(StreamPageNames.triggers)?["debug"].intValue
+                follow(serverLevel: published.map { Int(clamping: $0) })
+                usleepMilliseconds(1000)
+            }
+        }
+    }
+
+    /// Follows the server's `debug` setting (nil: unset, MistServer's default level), unless
+    /// this process was started with a level of its own.
+    public static func follow(serverLevel: Int?) {
+        guard !pinned.load(ordering: .relaxed) else { return }
+        set(level: serverLevel)
+    }
+
+    /// Sets the level whatever the command line said (the controller, which owns `debug`);
+    /// says so in the log when it changes.
+    public static func set(level: Int?) {
+        let wanted = (level.flatMap { MistLogLevel(rawValue: $0) } ?? .defaultLevel).rawValue
+        let old = liveLevel.exchange(wanted, ordering: .relaxed)
+        if old != wanted {
+            Logger(label: "log").mist(.info, "Debug level set to \(wanted)")
+        }
+    }
+
     /// Whether log lines are written for a controller to parse (`MIST_CONTROL` is set).
     public static var underController: Bool { getenv("MIST_CONTROL") != nil }
 
-    /// Routes swift-log to `MistLogHandler` at `level`. Only the first call takes effect, as for
-    /// swift-log's own bootstrap.
-    public static func bootstrap(program: String, level: MistLogLevel) {
+    /// Routes swift-log to `MistLogHandler` at `level`, which the server's `debug` setting may
+    /// change later unless `pinned` (given on the command line). Only the first call takes
+    /// effect, as for swift-log's own bootstrap.
+    public static func bootstrap(program: String, level: MistLogLevel, pinned: Bool = false) {
         let first = state.withLock { state in
             defer { state.bootstrapped = true }
             return !state.bootstrapped
         }
         guard first else { return }
+        liveLevel.store(level.rawValue, ordering: .relaxed)
+        self.pinned.store(pinned, ordering: .relaxed)
         let machine = underController
         LoggingSystem.bootstrap { label in
-            MistLogHandler(label: label, maximumLevel: level, machineFormat: machine, program: program)
+            MistLogHandler(label: label, maximumLevel: nil, machineFormat: machine, program: program)
         }
+        if machine && !pinned { followPublishedLevel() }
     }
 
     /// Local time as `YYYY-MM-DD hh:mm:ss`, the controller log's timestamp.

@@ -15,19 +15,25 @@ public struct MistLogHandler: LogHandler {
     public static let levelKey = "mist.level"
 
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
-    /// The highest Mist level written.
-    public let maximumLevel: MistLogLevel
+    /// What swift-log lets through before formatting: follows `maximumLevel`, so a level changed
+    /// live applies to loggers made before the change (setting it has no effect).
+    public var logLevel: Logger.Level {
+        get { maximumLevel.loggerLevel }
+        set {}
+    }
+    /// The highest Mist level written: the handler's own, else the process's live level.
+    public var maximumLevel: MistLogLevel { fixedLevel ?? MistLog.level }
+    private let fixedLevel: MistLogLevel?
     public let machineFormat: Bool
     private let program: String
     private let sink: MistLogSink
 
+    /// A handler writing lines up to `maximumLevel` (nil: the process's live level).
     public init(
-        label: String, maximumLevel: MistLogLevel, machineFormat: Bool, program: String,
+        label: String, maximumLevel: MistLogLevel?, machineFormat: Bool, program: String,
         sink: MistLogSink = .standardError
     ) {
-        self.maximumLevel = maximumLevel
-        self.logLevel = maximumLevel.loggerLevel
+        self.fixedLevel = maximumLevel
         self.machineFormat = machineFormat
         self.program = program
         self.sink = sink

@@ -26,7 +26,9 @@ public enum MistProcess {
             exit(status)
         case .run(let options):
             let level = MistLogLevel(rawValue: Int(clamping: options.integer("debug") ?? 4)) ?? .dontEven
-            MistLog.bootstrap(program: capabilities.binary, level: level)
+            // A level on the command line is this process's own; without one, the server's
+            // `debug` setting applies as it changes.
+            MistLog.bootstrap(program: capabilities.binary, level: level, pinned: options.isSet("debug"))
             if let stream = options.string("streamname") { MistLog.streamName = stream }
             let logger = Logger(label: capabilities.binary)
             raiseOpenFileLimit()

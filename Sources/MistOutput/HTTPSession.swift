@@ -74,6 +74,7 @@ final class HTTPSession: @unchecked Sendable {
     /// Answers one request; false when the connection must close afterwards.
     private func answer(_ head: HTTPRequestHead) throws -> Bool {
         takeRequest(head)
+        logger.mist(.high, "Received request \(head.method) \(head.target) from \(connection.peer)")
         if head.method == "OPTIONS" {
             // A browser's preflight: the CORS headers say what is allowed.
             try respond(status: "200 OK", contentType: "text/plain", body: [], keepAlive: true)

@@ -196,6 +196,42 @@ import Testing
         #expect(controller.log.contains("was killed by signal 9"))
     }
 
+    /// The `debug` setting changes the log level of the controller and of its running children
+    /// (those started without a level of their own) within seconds, both ways.
+    @Test func theDebugLevelIsAppliedLive() throws {
+        let httpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        func requestLines() -> Int {
+            controller.log.components(separatedBy: "Received request GET /crossdomain.xml").count - 1
+        }
+        _ = try HTTPTestClient(port: httpPort).get("/crossdomain.xml")
+        usleep(500_000)
+        #expect(requestLines() == 0, "HIGH lines are not written at the default level")
+
+        _ = try controller.call(#"{"config": {"debug": 6}}"#)
+        #expect(waitFor(seconds: 10) { controller.log.contains("Debug level set to 6") })
+        // The output follows within a second or so.
+        #expect(
+            waitFor(seconds: 10) {
+                _ = try? HTTPTestClient(port: httpPort).get("/crossdomain.xml")
+                return requestLines() > 0
+            })
+        #expect(try controller.call(#"{"config": true}"#)["config"]["debug"] == 6)
+
+        _ = try controller.call(#"{"config": {"debug": 4}}"#)
+        usleep(2_500_000)
+        let before = requestLines()
+        for _ in 0..<3 { _ = try HTTPTestClient(port: httpPort).get("/crossdomain.xml") }
+        usleep(500_000)
+        #expect(requestLines() == before, "back at level 4, HIGH lines stop")
+    }
+
     @Test func shutdownCallStopsTheControllerAndItsChildren() throws {
         let dtscPort = ControllerHarness.freePort()
         let controller = try ControllerHarness(config: Self.config(dtscPort: dtscPort))
