@@ -87,7 +87,7 @@ public final class Controller: Sendable {
         self.discovery = discovery
         self.supervisor = supervisor
         pushes = PushSupervisor(
-            directory: supervisor.directory, logDescriptor: supervisor.logDescriptor, logger: logger)
+            directory: supervisor.directory, logDescriptor: supervisor.logDescriptor, logger: logger, log: log)
         let accessLog = AccessLog(logger: logger)
         self.accessLog = accessLog
         statistics = SessionStatistics(logger: logger) { entry in accessLog.record(entry) }

@@ -40,6 +40,12 @@ public final class ControllerLog: Sendable {
         }
     }
 
+    /// The last `count` kept messages of process `pid`, oldest first (a push's log in
+    /// `push_list` and PUSH_END).
+    public func messages(of pid: Int32, last count: Int = 10) -> [JSONValue] {
+        entries.withLock { entries in Array(entries.filter { $0[4].intValue == Int64(pid) }.suffix(count)) }
+    }
+
     /// The kept messages as a JSON array.
     public var json: JSONValue { .array(entries.withLock { $0 }) }
 

@@ -21,6 +21,9 @@ public final class PushSupervisor: Sendable {
         var target: String
         var startedAt: Double
         var automatic: Bool
+        /// The newest status its process reported, kept for PUSH_END (the process takes its
+        /// page away when it ends).
+        var lastStatus: JSONValue?
     }
 
     private let pushes = Mutex<[pid_t: Push]>([:])
@@ -29,12 +32,18 @@ public final class PushSupervisor: Sendable {
     let directory: String
     let logDescriptor: Int32?
     let logger: Logger
+    /// Where the pushes' log messages are kept (for `push_list` and PUSH_END).
+    let log: ControllerLog?
 
-    public init(directory: String, logDescriptor: Int32?, logger: Logger) {
+    public init(directory: String, logDescriptor: Int32?, logger: Logger, log: ControllerLog? = nil) {
         self.directory = directory
         self.logDescriptor = logDescriptor
         self.logger = logger
+        self.log = log
     }
+
+    /// A push's last log messages, as MistServer lists them.
+    func messages(of pid: pid_t) -> JSONValue { .array(log?.messages(of: pid) ?? []) }
 
     /// The output that writes `target`: a `<name>:` prefix names it (and is removed), else the
     /// first whose `push_urls` matches the target without its query.
@@ -111,7 +120,7 @@ public final class PushSupervisor: Sendable {
             pushes.withLock { Array($0.values) }.sorted { $0.pid < $1.pid }.map { push in
                 [
                     .int(Int64(push.pid)), .string(push.stream), .string(push.original), .string(push.target),
-                    .array([]), status(of: push),
+                    messages(of: push.pid), status(of: push),
                 ]
             })
     }
@@ -148,14 +157,21 @@ public final class PushSupervisor: Sendable {
         tags: (String) -> Set<String> = { _ in [] }
     ) {
         for (pid, push) in pushes.withLock({ $0 }) {
-            guard let status = ChildProcess.reap(pid) else { continue }
+            guard let status = ChildProcess.reap(pid) else {
+                let current = self.status(of: push)
+                pushes.withLock { $0[pid]?.lastStatus = current }
+                continue
+            }
             pushes.withLock { _ = $0.removeValue(forKey: pid) }
-            // A push killed before it could take its status away.
+            // Its final status, from its page if a kill left it there, else the newest read.
+            let final =
+                ConfigPage.read(StreamPageNames.pushStatus(pid)) != nil
+                ? self.status(of: push) : push.lastStatus ?? self.status(of: push)
             ConfigPage.remove(StreamPageNames.pushStatus(pid))
             logger.mist(.info, "Push of \(push.stream) to \(push.target) ended (status \(status))")
             let payload = [
-                String(pid), push.stream, push.original, push.target, "[]",
-                "{\"active_seconds\":\(Int(monotonicSeconds() - push.startedAt))}",
+                String(pid), push.stream, push.original, push.target, JSONWriter.compact(messages(of: pid)),
+                JSONWriter.compact(final),
             ]
             Triggers.notify("PUSH_END", stream: push.stream, payload: payload.joined(separator: "\n"), logger: logger)
         }

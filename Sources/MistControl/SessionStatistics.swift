@@ -24,6 +24,10 @@ public final class SessionStatistics: Sendable {
         var start: Int64
         var up: Int64
         var down: Int64
+        /// The player's User-Agent; its session is tagged `UA:<agent>` once it has played a
+        /// while (at once on segment protocols), as MistServer's outputs tag theirs.
+        var userAgent = ""
+        var taggedAgent = false
         /// Bytes per second over the last samples.
         var upRate: Int64 = 0
         var downRate: Int64 = 0
@@ -106,6 +110,12 @@ public final class SessionStatistics: Sendable {
         }
     }
 
+    /// Seconds a connection plays before its User-Agent tags its session: none for segment
+    /// protocols (each request is short), 10 for the rest, as MistServer's outputs wait.
+    static func agentTagDelay(_ connector: String) -> Int64 {
+        ["HLS", "CMAF", "HDS"].contains(connector) ? 0 : 10
+    }
+
     /// MistServer's name for sessions of `kind` in its counters.
     static func countLabel(_ kind: String) -> String {
         switch kind {
@@ -166,6 +176,14 @@ public final class SessionStatistics: Sendable {
                         connector: row["protocol"].asString, token: row["tkn"].asString,
                         start: row["start"].intValue ?? now,
                         up: 0, down: 0)
+                connection.userAgent = row["ua"].asString
+                if !connection.taggedAgent && !connection.userAgent.isEmpty
+                    && (!isOpen || now - connection.start >= Self.agentTagDelay(connection.connector))
+                {
+                    connection.taggedAgent = true
+                    let tag = "UA:" + connection.userAgent
+                    if !(state.tags[session] ?? []).contains(tag) { state.tags[session, default: []].append(tag) }
+                }
                 let (addedUp, addedDown) = (max(0, up - connection.up), max(0, down - connection.down))
                 connection.upRate = Int64(Double(addedUp) / interval)
                 connection.downRate = Int64(Double(addedDown) / interval)

@@ -14,6 +14,11 @@ enum TriggerCatalogue {
     }
 
     static let connection = ["stream name", "connection address", "connector", "request URL"]
+    /// What RECORDING_END and OUTPUT_END say about a finished push.
+    static let ending = [
+        "stream name", "target", "connector", "bytes written", "seconds", "unix start time", "unix end time",
+        "milliseconds of media", "first media millisecond", "last media millisecond", "reason code", "reason",
+    ]
 
     static let entries: [Entry] = [
         Entry(
@@ -84,6 +89,52 @@ enum TriggerCatalogue {
             name: "USER_NEW", when: "A new viewer session starts", streamSpecific: true,
             payload: ["stream name", "viewer address", "token", "connector", "request URL", "session id", "false"],
             response: "always", action: "false refuses the session for 600 s"),
+        Entry(
+            name: "CONN_STOP", when: "A viewer's stream ended while it was playing", streamSpecific: true,
+            payload: ["stream name", "viewer address", "connector"], response: "ignored", action: "none"),
+        Entry(
+            name: "USER_END", when: "A viewer session ended (when the access log gets its line)",
+            streamSpecific: true,
+            payload: [
+                "token", "streams", "connectors", "viewer addresses", "seconds", "bytes sent", "bytes received",
+                "tags", "seconds per address", "seconds per connector", "seconds per stream", "session id",
+            ], response: "ignored", action: "none"),
+        Entry(
+            name: "STREAM_END", when: "A stream had no sessions for 15 s after being active", streamSpecific: true,
+            payload: [
+                "stream name", "bytes received", "bytes sent", "viewer sessions", "input sessions", "output sessions",
+                "viewer seconds",
+            ], response: "ignored", action: "none"),
+        Entry(
+            name: "STREAM_BUFFER", when: "A live buffer became playable, empty, dry or recovered", streamSpecific: true,
+            payload: [
+                "stream name", "FULL, EMPTY, DRY or RECOVER", "buffer health (JSON; the last millisecond at the end)",
+            ],
+            response: "ignored", action: "none"),
+        Entry(
+            name: "LIVE_BANDWIDTH", when: "A live stream's keyframe arrives and its bitrate is over the limit",
+            streamSpecific: true, payload: ["stream name", "bytes per second"], response: "always",
+            action: "false shuts the input down", argument: "bytes per second above which the trigger fires (integer)"),
+        Entry(
+            name: "INPUT_ABORT", when: "An input exits because it cannot go on", streamSpecific: true,
+            payload: ["stream name", "source", "input binary", "process id", "reason code", "reason"],
+            response: "ignored", action: "none"),
+        Entry(
+            name: "PUSH_OUT_START", when: "Before a push or recording starts", streamSpecific: true,
+            payload: ["stream name", "target"], response: "when-blocking",
+            action: "the answer is the target to use; empty refuses the push"),
+        Entry(
+            name: "PUSH_END", when: "A push or recording stopped, for any reason", streamSpecific: true,
+            payload: [
+                "push id", "stream name", "target as configured", "target as used", "last log messages (JSON)",
+                "last status (JSON)",
+            ], response: "ignored", action: "none"),
+        Entry(
+            name: "RECORDING_END", when: "A recording to a file finished", streamSpecific: true,
+            payload: Self.ending, response: "ignored", action: "none"),
+        Entry(
+            name: "OUTPUT_END", when: "A push or recording process finished", streamSpecific: true,
+            payload: Self.ending, response: "ignored", action: "none"),
         Entry(
             name: "DEFAULT_STREAM", when: "A viewer asks for a stream that cannot be opened", streamSpecific: true,
             payload: ["default stream setting", "requested stream", "viewer address", "connector", "request URL"],

@@ -37,6 +37,14 @@ public enum MistLog {
     /// Makes the log level of a controller's child follow the server's `debug` setting, as the
     /// controller publishes it beside the triggers (read once a second).
     static func followPublishedLevel() {
+        // Started before the program blocks its stop signals (`StopSignals`): the thread takes
+        // none, so SIGTERM still reaches the thread that waits for it instead of killing the
+        // process here.
+        var all = sigset_t()
+        var previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         startDetachedThread {
             while true {
                 let published = ConfigPage.read(StreamPageNames.triggers)?["debug"].intValue

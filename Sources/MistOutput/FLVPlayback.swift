@@ -40,11 +40,12 @@ final class FLVPlayback {
     let reader: StreamReader
     let video: StreamTrack?
     let audio: StreamTrack?
-    private var origin: UInt64?
+    /// The media time of the first packet sent (nil before one), and of the newest.
+    private(set) var origin: UInt64?
     /// When the first packet went out, and the newest packet time sent: files are sent at their
     /// own pace after a head start, as MistServer does, not as fast as the socket takes them.
     private var startedAt: Double?
-    private var newestSent: UInt64 = 0
+    private(set) var newestSent: UInt64 = 0
     static let headStartMilliseconds: Double = 5000
     private var sawVideoKey = false
     var paused = false

@@ -51,7 +51,8 @@ extension HTTPSession {
             return nil
         }
         let stats = ConnectionStats.open(
-            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token, url: admission.url)
+            connection, stream: stream, host: peerHost, connector: "HLS", token: admission.token, url: admission.url,
+            userAgent: userAgent)
         return (stream, stats)
     }
 }

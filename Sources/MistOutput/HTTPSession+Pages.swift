@@ -77,7 +77,8 @@ extension HTTPSession {
         let url = "http://\(head.header("host") ?? "localhost")\(head.target)"
         ConnectionStats.close(
             ConnectionStats.open(
-                connection, kind: kind, stream: stream, host: peerHost, connector: "HTTP", token: token, url: url))
+                connection, kind: kind, stream: stream, host: peerHost, connector: "HTTP", token: token, url: url,
+                userAgent: userAgent))
     }
 
     /// A page that plays `stream` full-window, with plain links when scripts are off. The name

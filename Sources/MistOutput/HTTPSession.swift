@@ -30,6 +30,8 @@ final class HTTPSession: @unchecked Sendable {
     var cookie: String { ViewerSession.cookieHeader(token: token) }
     /// The viewer's address as a trusted proxy forwards it, for this request.
     var forwardedHost: String?
+    /// The request's User-Agent (for the session's `UA:` tag).
+    var userAgent = ""
     /// The cross-origin and caching headers MistServer sends with every answer, so players on
     /// other origins can read streams, ranges and info.
     static let corsHeaders =
@@ -182,7 +184,7 @@ final class HTTPSession: @unchecked Sendable {
         }
         let stats = ConnectionStats.open(
             connection, stream: name, host: peerHost, connector: admission.connector, token: admission.token,
-            url: admission.url)
+            url: admission.url, userAgent: userAgent)
         playing = (admission, name, stats)
         try PlaybackWindow(query: query).seek(
             opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
@@ -209,6 +211,7 @@ final class HTTPSession: @unchecked Sendable {
             peer: connection.peerHost, realIP: head.header("x-real-ip"), forwardedFor: head.header("x-forwarded-for"),
             logger: logger)
         forwardedHost = forwarded == connection.peerHost ? nil : forwarded
+        userAgent = head.header("user-agent") ?? ""
         token = ViewerSession.token(
             query: head.parameters, cookie: head.header("cookie"), authorization: head.header("authorization"),
             generated: connection.generatedToken)

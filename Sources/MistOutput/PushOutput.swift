@@ -115,7 +115,11 @@ public enum PushOutput {
                     summary.bytes += out.count
                     out.removeAll(keepingCapacity: true)
                 }
-                status.report(bytes: summary.bytes, time: nil)
+                if let origin = playback.origin {
+                    summary.first = origin
+                    summary.last = playback.newestSent
+                }
+                status.report(bytes: summary.bytes, time: summary.last)
                 try publisher.drain()
             }
             if stop() { (summary.code, summary.text) = ("CLEAN_SIGNAL", "stopped") }

@@ -24,6 +24,8 @@ public enum ConnectionStats {
         var kind: String
         /// The URL the viewer asked for (USER_NEW's fifth line when asked again).
         var url: String
+        /// The player's User-Agent (RTMP: its flashVer), for the session's `UA:` tag.
+        var userAgent: String
         var connection: any CountedConnection
         var started: Int64
         /// Published once more after closing, with the final counts.
@@ -69,13 +71,13 @@ public enum ConnectionStats {
     /// Starts counting `connection`; the handle to close it with.
     public static func open(
         _ connection: any CountedConnection, kind: String = "viewer", stream: String, host: String, connector: String,
-        token: String, url: String = ""
+        token: String, url: String = "", userAgent: String = ""
     ) -> Int {
         let entry = Entry(
             session: session(kind: kind, stream: stream, host: host, token: token, connector: connector),
             stream: stream,
             host: host, connector: kind == "input" ? "INPUT:" + connector : connector, token: token, kind: kind,
-            url: url, connection: connection, started: Int64(time(nil)))
+            url: url, userAgent: String(userAgent.prefix(512)), connection: connection, started: Int64(time(nil)))
         let (handle, start) = table.withLock { table -> (Int, Bool) in
             let handle = table.next
             table.next += 1
@@ -110,7 +112,7 @@ public enum ConnectionStats {
                     rows.append([
                         "id": .int(Int64(handle)), "sessid": .string(entry.session), "stream": .string(entry.stream),
                         "host": .string(entry.host), "protocol": .string(entry.connector), "tkn": .string(entry.token),
-                        "start": .int(entry.started),
+                        "start": .int(entry.started), "ua": .string(entry.userAgent),
                         "up": .int(Int64(entry.connection.sentBytes)),
                         "down": .int(Int64(entry.connection.receivedBytes)),
                         "pktcount": .int(packets.total),

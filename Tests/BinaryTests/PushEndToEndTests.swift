@@ -164,9 +164,19 @@ import Testing
         #expect(ended.lines.count == 13 && ended.lines[0] == "live" && ended.lines[2] == "MP4" && ended.lines[12] == "")
         #expect((Int(ended.lines[3]) ?? 0) > 10_000 && (Int(ended.lines[7]) ?? 0) >= 4000)
         #expect(recorder.calls("PUSH_END").contains { $0.lines.count == 6 && $0.lines[1] == "live" })
+        // Each PUSH_END carries the push's last log messages and its last status.
+        let pushEnd = try #require(
+            recorder.calls("PUSH_END").first { $0.lines.count == 6 && $0.lines[2].hasSuffix("/live/copy") })
+        let messages = try JSONParser.parse(Array(pushEnd.lines[4].utf8))
+        #expect((messages.arrayValue ?? []).contains { $0[5].asString.hasPrefix("MistOut") }, "\(pushEnd.lines[4])")
+        let lastStatus = try JSONParser.parse(Array(pushEnd.lines[5].utf8))
+        #expect(
+            (lastStatus["bytes"].intValue ?? 0) > 0 && lastStatus["current_target"].asString.hasSuffix("/live/copy"))
+        #expect((lastStatus["media_tx"].intValue ?? 0) > 1000, "\(lastStatus)")
         let restream = try #require(recorder.calls("OUTPUT_END").first { $0.lines.count > 2 && $0.lines[2] == "RTMP" })
         #expect(restream.lines.count == 13 && restream.lines[1] == "rtmp://127.0.0.1:\(rtmpPort)/live/copy")
         #expect((Int(restream.lines[3]) ?? 0) > 100_000 && restream.lines[10].hasPrefix("CLEAN"))
+        TriggerShape.expectCapturedShapes(recorder, ["PUSH_OUT_START", "RECORDING_END", "PUSH_END", "OUTPUT_END"])
     }
 
     /// `push_settings.maxspeed` caps how many automatic pushes start a round (a second); the

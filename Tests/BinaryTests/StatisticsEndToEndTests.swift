@@ -134,7 +134,9 @@ import Testing
             })
         let ended = try #require(recorder.calls("USER_END").first { $0.lines.first == "one" })
         #expect(ended.lines[1] == "live" && ended.lines[2] == "HTTPTS" && ended.lines[3] == "127.0.0.1")
-        #expect(ended.lines[7] == "[vip]")
+        // The API's tag, and the player's User-Agent as MistServer's outputs tag it.
+        let tags = ended.lines[7]
+        #expect(tags.contains("[vip]") && tags.contains("[UA:counter]") && tags.count == 17, "\(tags)")
         let up = Double(ended.lines[5]) ?? 0
         let got = Double(ts.received)
         #expect(abs(up - got) <= got * 0.05, "USER_END says \(up) bytes up, the viewer got \(got)")
@@ -147,5 +149,14 @@ import Testing
         let streamEnd = try #require(recorder.calls("STREAM_END").first)
         #expect((Int(streamEnd.lines[2]) ?? 0) > Int(got) && (Int(streamEnd.lines[1]) ?? 0) > 100_000)
         #expect((Int(streamEnd.lines[3]) ?? 0) >= 3 && streamEnd.lines[4] == "1")
+        // The viewers here name their tokens ("one"); generated ones are numbers.
+        TriggerShape.expectCapturedShapes(
+            recorder, ["USER_END"],
+            also: [
+                "USER_END": [
+                    [.text, .text, .text, .text] + Array(repeating: .number, count: 3) + [.text]
+                        + Array(repeating: .number, count: 3) + [.sessionID]
+                ]
+            ])
     }
 }

@@ -14,6 +14,7 @@ import Testing
             case "USER_NEW": return call.lines.count > 2 && call.lines[2] == "good" ? "true" : "false"
             case "DEFAULT_STREAM": return "live"
             case "STREAM_ADD": return call.lines.first == "forbidden" ? "false" : "true"
+            case "STREAM_SOURCE": return ""
             default: return "true"
             }
         }
@@ -45,6 +46,7 @@ import Testing
                     "USER_NEW": [\(http(true))], "DEFAULT_STREAM": [\(http(true))],
                     "CONN_OPEN": [\(http(true))], "CONN_CLOSE": [\(http(false))], "CONN_PLAY": [\(http(true))],
                     "STREAM_BUFFER": [\(http(false))], "INPUT_ABORT": [\(http(false))],
+                    "CONN_STOP": [\(http(false))], "STREAM_LOAD": [\(http(true))], "STREAM_SOURCE": [\(http(true))],
                     "LIVE_BANDWIDTH": [{"handler": "\(recorder.url)", "sync": true, "params": "1000"}]}},
                  "streams": {"live": {"name": "live", "source": "push://"},
                              "broken": {"name": "broken", "source": "\(folder.path)/broken.mp4"}}}
@@ -96,6 +98,12 @@ import Testing
             ], log: folder.appendingPathComponent("fallback.log"))
         #expect(try MediaTools.report(redirected.path)["video"]?.codec == "h264")
 
+        // A viewer that stays until the push ends sees the stream end (CONN_STOP).
+        let lingering = try MediaTools.ffmpeg(
+            ["-i", "http://127.0.0.1:\(httpPort)/live.ts?tkn=good", "-c", "copy", "-f", "null", "-"],
+            log: folder.appendingPathComponent("lingering.log"))
+        defer { BoundedWait.stop(lingering) }
+
         let users = recorder.calls("USER_NEW")
         let goodUser = try #require(users.first { $0.lines.count > 2 && $0.lines[2] == "good" })
         #expect(goodUser.lines.count == 7 && goodUser.lines[0] == "live" && goodUser.lines[1] == "127.0.0.1")
@@ -127,6 +135,11 @@ import Testing
         let bandwidth = try #require(recorder.calls("LIVE_BANDWIDTH").first)
         #expect(bandwidth.lines.count == 2 && bandwidth.lines[0] == "live" && (Int(bandwidth.lines[1]) ?? 0) > 1000)
 
+        #expect(
+            waitFor(seconds: 20) { recorder.calls("CONN_STOP").contains { $0.lines.first == "live" } },
+            "the viewer still playing when the push ended")
+        #expect(recorder.calls("CONN_STOP").first?.lines == ["live", "127.0.0.1", "HTTPTS", ""])
+
         // An input that cannot read its file reports INPUT_ABORT before it exits.
         #expect(try HTTPTestClient(port: httpPort).get("/broken.ts?tkn=good").status == 404)
         #expect(waitFor { !recorder.calls("INPUT_ABORT").isEmpty })
@@ -134,6 +147,20 @@ import Testing
         #expect(abort.lines.count == 6 && abort.lines[0] == "broken" && abort.lines[2] == "MistInMP4")
         #expect(
             abort.lines[1].hasSuffix("broken.mp4") && Int(abort.lines[3]) != nil && abort.lines[4] == "FORMAT_SPECIFIC")
+
+        // Every payload has the shape of MistServer's captures, or of what its code sends where no
+        // capture shows it (the buffer's EMPTY at its end also carries the last millisecond).
+        TriggerShape.expectCapturedShapes(
+            recorder,
+            [
+                "STREAM_ADD", "STREAM_PUSH", "USER_NEW", "STREAM_READY", "LIVE_TRACK_LIST", "CONN_OPEN", "CONN_CLOSE",
+                "CONN_PLAY", "CONN_STOP", "STREAM_BUFFER", "LIVE_BANDWIDTH", "STREAM_LOAD", "STREAM_SOURCE",
+            ],
+            also: [
+                "STREAM_BUFFER": [[.text, .text, .number]],
+                // The viewers here name their tokens ("good"); generated ones are numbers.
+                "USER_NEW": [[.text, .text, .text, .text, .url, .sessionID, .text]],
+            ])
 
         // The executable got its trigger name as argument and the payload on stdin.
         let log = try String(contentsOf: record, encoding: .utf8)
@@ -275,6 +302,7 @@ import Testing
 
         #expect(RTMPEndToEndTests.finish(push, seconds: 30))
         controller.stop()
+        TriggerShape.expectCapturedShapes(recorder, ["STREAM_UNLOAD", "STREAM_REMOVE", "STREAM_SOURCE"])
         let stop = try #require(recorder.calls("SYSTEM_STOP").first)
         #expect(stop.lines.count == 1 && stop.lines[0].contains("signal"))
     }

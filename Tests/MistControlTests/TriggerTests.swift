@@ -2,6 +2,7 @@ import Foundation
 import MistData
 import Testing
 
+@testable import MistControl
 @testable import MistStream
 
 /// Trigger configuration, stream filters, truthiness and session ids, checked against what
@@ -59,5 +60,45 @@ import Testing
         }
         #expect(ViewerSession.addressBytes("127.0.0.1") == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1])
         #expect(ViewerSession.addressBytes("::1").last == 1)
+    }
+}
+
+/// `capabilities.triggers` lists every trigger the suite fires, with MistServer's members.
+@Suite struct TriggerCatalogueTests {
+    /// The trigger names fired anywhere in Sources: the first argument of `Triggers` calls.
+    static func firedNames() throws -> Set<String> {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        // A trigger call's first argument, or a name chosen just before the call.
+        let call = try Regex(#"Triggers\.(?:notify|allow|rewrite|isActive|waitsForAnswer)\(\s*"([A-Z][A-Z_]+)""#)
+        let chosen = try Regex(#"let trigger = [^\n]*"([A-Z][A-Z_]+)" : "([A-Z][A-Z_]+)""#)
+        var names: Set<String> = []
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: call) {
+                if let name = match.output[1].substring { names.insert(String(name)) }
+            }
+            for match in text.matches(of: chosen) {
+                for index in 1...2 { if let name = match.output[index].substring { names.insert(String(name)) } }
+            }
+        }
+        return names
+    }
+
+    @Test func everyFiredTriggerIsListed() throws {
+        let fired = try Self.firedNames()
+        #expect(fired.count >= 25, "\(fired.sorted())")
+        let listed = Set((TriggerCatalogue.json.objectValue ?? JSONObject()).map(\.key))
+        #expect(fired.subtracting(listed).isEmpty, "not listed: \(fired.subtracting(listed).sorted())")
+        #expect(listed.subtracting(fired).isEmpty, "listed but never fired: \(listed.subtracting(fired).sorted())")
+        let catalogue = TriggerCatalogue.json
+        for (name, entry) in catalogue.objectValue ?? JSONObject() {
+            for member in ["when", "payload", "response", "response_action", "stream_specific"] {
+                #expect(entry.hasMember(member), "\(name) lacks \(member)")
+            }
+        }
+        #expect(catalogue["LIVE_BANDWIDTH"]["argument"].stringValue?.isEmpty == false)
     }
 }

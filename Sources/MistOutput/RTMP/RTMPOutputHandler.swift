@@ -29,6 +29,8 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     private var app = ""
     /// The URL the client connected to (`rtmp://host[:port]/app`), for trigger payloads.
     private var tcURL = ""
+    /// The player's flashVer (its User-Agent, for the session's `UA:` tag).
+    private var flashVersion = ""
     /// What this connection plays and its triggers, for CONN_CLOSE.
     private var playing: (admission: PlayAdmission, stream: String)?
     private var stats: Int?
@@ -166,6 +168,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
         case "connect":
             app = values.count > 2 ? values[2]["app"]?.stringValue ?? "" : ""
             tcURL = values.count > 2 ? values[2]["tcUrl"]?.stringValue ?? "rtmp://localhost/\(app)" : ""
+            flashVersion = values.count > 2 ? values[2]["flashVer"]?.stringValue ?? "" : ""
             send(RTMPControl.windowAcknowledgementSize(RTMPSettings.window))
             send(RTMPControl.setPeerBandwidth(RTMPSettings.window))
             send(RTMPControl.setChunkSize(UInt32(RTMPSettings.chunkSize)))
@@ -331,7 +334,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
                 publishedStream = stream
                 stats = ConnectionStats.open(
                     connection, kind: "input", stream: stream, host: peerHost, connector: "RTMP",
-                    token: connection.generatedToken)
+                    token: connection.generatedToken, userAgent: flashVersion)
                 logger.mist(.info, "RTMP push from \(connection.peer) into \(stream)")
                 send(RTMPControl.userControl(0, 1))
                 send(
@@ -424,7 +427,8 @@ final class RTMPOutputHandler: ChannelInboundHandler {
     ) {
         playing = (admission, stream)
         stats = ConnectionStats.open(
-            connection, stream: stream, host: peerHost, connector: "RTMP", token: admission.token, url: admission.url)
+            connection, stream: stream, host: peerHost, connector: "RTMP", token: admission.token, url: admission.url,
+            userAgent: flashVersion)
         send(
             RTMPControl.status(
                 "NetStream.Play.Reset", description: "Playing and resetting...", transaction: transaction))
