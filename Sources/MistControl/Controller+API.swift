@@ -38,9 +38,7 @@ extension Controller {
 
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
-        "playlist", "push_stop_graceful", "proc_list",
-        "enumerate_sources",
-        "update", "checkupdate", "autoupdate", "abortupdate",
+        "proc_list", "update", "checkupdate", "autoupdate", "abortupdate",
     ]
 
     /// Handles one API request for the client of `session`, as MistServer does: local clients
@@ -138,6 +136,9 @@ extension Controller {
         if response["config"].hasMember("protocols") {
             let protocols = stored.withLock { $0.config.storage["config"]["protocols"] }
             response["config"]["protocols"] = supervisor.reconcile(protocols, connectors: discovery.connectors)
+        }
+        if session.authorized && request.hasMember("enumerate_sources") {
+            response["enumerate_sources"] = enumerateSources(request["enumerate_sources"])
         }
         publishStreams()
         if wantsSave, let problem = save() { errors.append(problem) }
@@ -255,6 +256,7 @@ extension Controller {
         }
         if request.hasMember("load") { response["load"] = system.quickLoad() }
         if request.hasMember("browse") { response["browse"] = Controller.browse(request["browse"].asString) }
+        editPlaylists(request, storage: storage, response: &response, errors: &errors)
         editStreamKeys(request, storage: &storage, response: &response)
         editJWKS(request, storage: &storage, response: &response)
         if request.hasMember("ui_settings") {

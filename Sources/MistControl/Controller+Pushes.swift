@@ -2,6 +2,10 @@ import MistCore
 import MistData
 import MistShm
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The push and external writer calls.
 extension Controller {
     /// push_start, push_list, push_stop, push_settings and the automatic push calls.
@@ -36,12 +40,13 @@ extension Controller {
                 later.append { _ = pushes.start(stream: name, target: target, connectors: connectors) }
             }
         }
-        if request.hasMember("push_stop") {
-            // Ids, or stream names: every push of that stream.
-            let call = request["push_stop"]
+        // Ids, or stream names: every push of that stream. The graceful form hangs up (SIGHUP):
+        // the push sends what it has and tells the remote end before disconnecting.
+        for (call, signal) in [("push_stop", SIGTERM), ("push_stop_graceful", SIGHUP)] where request.hasMember(call) {
+            let call = request[call]
             for item in call.arrayValue ?? [call] {
-                if let id = item.intValue { pushes.stop([id]) }
-                if let stream = item.stringValue { pushes.stop(pushes.ids(of: stream)) }
+                if let id = item.intValue { pushes.stop([id], signal: signal) }
+                if let stream = item.stringValue { pushes.stop(pushes.ids(of: stream), signal: signal) }
             }
         }
         if request.hasMember("push_settings") {

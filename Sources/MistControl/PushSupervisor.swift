@@ -141,10 +141,11 @@ public final class PushSupervisor: Sendable {
         pushes.withLock { $0.values.filter { $0.stream == stream }.map { Int64($0.pid) } }
     }
 
-    public func stop(_ ids: [Int64]) {
+    /// Stops the pushes of `ids` (only pushes of this controller) with `signal`.
+    public func stop(_ ids: [Int64], signal: Int32 = SIGTERM) {
         let known = pushes.withLock { Set($0.keys) }
         for id in ids where known.contains(pid_t(truncatingIfNeeded: id)) {
-            kill(pid_t(truncatingIfNeeded: id), SIGTERM)
+            kill(pid_t(truncatingIfNeeded: id), signal)
         }
     }
 
@@ -158,8 +159,11 @@ public final class PushSupervisor: Sendable {
     ) {
         for (pid, push) in pushes.withLock({ $0 }) {
             guard let status = ChildProcess.reap(pid) else {
-                let current = self.status(of: push)
-                pushes.withLock { $0[pid]?.lastStatus = current }
+                // Only what the process itself reported (its page goes before it ends).
+                if ConfigPage.read(StreamPageNames.pushStatus(pid)) != nil {
+                    let current = self.status(of: push)
+                    pushes.withLock { $0[pid]?.lastStatus = current }
+                }
                 continue
             }
             pushes.withLock { _ = $0.removeValue(forKey: pid) }

@@ -71,6 +71,11 @@ public final class SessionStatistics: Sendable {
         var streams: [String: StreamTotals] = [:]
         /// Per second: [viewers, inputs, outputs, downbps, upbps, 0, 0] and its unix time.
         var history: [(time: Int64, row: [Int64])] = []
+        /// The open connections as they were each second, for `clients` with a `time`: at most
+        /// 600 s, and at most `maximumClientSamples` connections in all (a busy server keeps
+        /// fewer seconds).
+        var clientHistory: [(time: Int64, connections: [Connection])] = []
+        var clientSamples = 0
         var sessionCounts = ["viewers": 0, "incoming": 0, "outgoing": 0, "unspecified": 0]
         var totalUp: Int64 = 0
         var totalDown: Int64 = 0
@@ -95,6 +100,9 @@ public final class SessionStatistics: Sendable {
     private let state = Mutex(State())
     let logger: Logger
     let accessLog: @Sendable (AccessLog.Entry) -> Void
+
+    /// When these statistics started (Unix seconds).
+    let startedAt = Int64(time(nil))
 
     public init(logger: Logger, accessLog: @escaping @Sendable (AccessLog.Entry) -> Void) {
         self.logger = logger
@@ -161,6 +169,18 @@ public final class SessionStatistics: Sendable {
             let interval = max(0.05, state.lastRead.map { reading - $0 } ?? 1)
             state.lastRead = reading
             let newSecond = now != state.countedSecond
+            if newSecond && state.countedSecond > 0 {
+                // The connections as the second that just ended left them, for `clients` later.
+                let snapshot = Array(state.connections.values)
+                state.clientHistory.append((state.countedSecond, snapshot))
+                state.clientSamples += snapshot.count
+                while let oldest = state.clientHistory.first,
+                    state.clientHistory.count > 600 || state.clientSamples > Self.maximumClientSamples
+                {
+                    state.clientSamples -= oldest.connections.count
+                    state.clientHistory.removeFirst()
+                }
+            }
             state.countedSecond = now
             var upRate: Int64 = 0
             var downRate: Int64 = 0
@@ -403,16 +423,35 @@ public final class SessionStatistics: Sendable {
         "pktlost", "pktretransmit",
     ]
 
-    /// `clients`: one row per open connection, in the asked fields.
+    /// The most connection samples `clients` history keeps (about 200 bytes each).
+    static let maximumClientSamples = 60_000
+
+    /// The second `clients` asks about: now (no `time`, or 0), seconds before now (negative), a
+    /// Unix time, or (small positive numbers, MistServer's boot-relative times) seconds after
+    /// these statistics started.
+    func requestedTime(_ value: JSONValue, now: Int64) -> Int64 {
+        guard let asked = value.intValue, asked != 0 else { return now }
+        if asked < 0 { return now + max(asked, -86_400 * 365) }
+        if asked > now - 600 { return min(asked, now) }
+        return min(startedAt + asked, now)
+    }
+
+    /// `clients`: one row per connection open at the asked `time` (now by default), in the
+    /// asked fields.
     public func clients(_ request: JSONValue) -> JSONValue {
-        let now = Int64(time(nil))
+        let current = Int64(time(nil))
+        let now = requestedTime(request["time"], now: current)
         var fields = (request["fields"].arrayValue ?? []).compactMap(\.stringValue).filter(
             SessionStatistics.clientFields.contains)
         if fields.isEmpty { fields = SessionStatistics.clientFields }
         let streams = (request["streams"].arrayValue ?? []).compactMap(\.stringValue)
         let protocols = (request["protocols"].arrayValue ?? []).compactMap(\.stringValue)
         let rows: [JSONValue] = state.withLock { state in
-            state.connections.values.sorted { $0.key < $1.key }.compactMap { connection in
+            // The connections of that second: now's, or the newest snapshot not after it.
+            let connections =
+                now >= current
+                ? Array(state.connections.values) : state.clientHistory.last { $0.time <= now }?.connections ?? []
+            return connections.sorted { $0.key < $1.key }.compactMap { connection in
                 guard
                     streams.isEmpty
                         || streams.contains(where: { connection.stream == $0 || connection.stream.hasPrefix($0 + "+") }),

@@ -2,6 +2,7 @@ import Logging
 import MistCore
 import MistShm
 import MistStream
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -17,19 +18,55 @@ public enum FileInputRunner {
 
     /// Runs a live source (a pull, a UDP or command source): `body` gets the stream, its buffer
     /// window (`--buffer`) and a stop check; stop signals are taken synchronously, so the stream's
-    /// pages are always removed on the way out.
+    /// pages are always removed on the way out. The stream's triggers fire as MistServer's
+    /// inputs fire them: STREAM_READY (`<stream>\n<name>`) once it plays (a refusal stops it),
+    /// INPUT_ABORT when the source fails, STREAM_UNLOAD (uncancelable) when it ends.
     public static func runLive(
-        _ options: ParsedOptions, logger: Logger,
+        _ options: ParsedOptions, name: String, logger: Logger,
         body: (_ source: String, _ stream: String, _ window: UInt64, _ stop: () -> Bool) throws -> Void
     ) throws -> Int32 {
         guard let stream = options.string("streamname"), !stream.isEmpty else {
             logger.mist(.fail, "No stream name given (-s)")
             return 1
         }
+        let source = options.string("input") ?? "-"
         let stopSignals = StopSignals.block()
-        try body(options.string("input") ?? "-", stream, UInt64(options.integer("DVR") ?? 50000)) {
-            stopSignals.arePending
+        let refused = Atomic<Bool>(false)
+        let finished = Atomic<Bool>(false)
+        defer { finished.store(true, ordering: .relaxed) }
+        // The stream's state page says when it plays (threads started here take no stop signals).
+        startDetachedThread {
+            while !finished.load(ordering: .relaxed) {
+                if StreamStatus.current(of: stream) == .ready {
+                    if !Triggers.allow("STREAM_READY", stream: stream, payload: "\(stream)\n\(name)", logger: logger) {
+                        logger.mist(.warn, "STREAM_READY refused \(stream); shutting its input down")
+                        refused.store(true, ordering: .relaxed)
+                    }
+                    return
+                }
+                usleepMilliseconds(50)
+            }
         }
+        var reason = "source ended"
+        do {
+            try body(source, stream, UInt64(options.integer("DVR") ?? 50000)) {
+                if stopSignals.arePending {
+                    reason = "stopped by a signal"
+                    return true
+                }
+                if refused.load(ordering: .relaxed) {
+                    reason = "refused by STREAM_READY"
+                    return true
+                }
+                return false
+            }
+        } catch {
+            abort(stream: stream, source: source, name: name, reason: "\(error)", logger: logger)
+            throw error
+        }
+        Triggers.notify(
+            "STREAM_UNLOAD", stream: stream, payload: "\(stream)\n\(name)\nuncancelable\(reason)", logger: logger,
+            waiting: true)
         return 0
     }
 

@@ -91,13 +91,13 @@ public enum HLSInput {
                 ).load()
             }
         }
-        let stopSignals = StopSignals.block()
-        let follower = HLSLiveFollower(playlist: playlist, logger: logger)
-        let input = LiveTSInput(
-            source: source, stream: stream, bufferWindow: UInt64(options.integer("DVR") ?? 50000), logger: logger,
-            read: { buffer, milliseconds in follower.read(into: &buffer, milliseconds: milliseconds) })
-        try input.run(idleSeconds: 30) { stopSignals.arePending }
-        return 0
+        return try FileInputRunner.runLive(options, name: "HLS", logger: logger) { source, stream, window, stop in
+            let follower = HLSLiveFollower(playlist: playlist, logger: logger)
+            let input = LiveTSInput(
+                source: source, stream: stream, bufferWindow: window, logger: logger,
+                read: { buffer, milliseconds in follower.read(into: &buffer, milliseconds: milliseconds) })
+            try input.run(idleSeconds: 30, shouldStop: stop)
+        }
     }
 }
 

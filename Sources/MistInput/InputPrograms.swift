@@ -22,7 +22,7 @@ public enum InputPrograms {
     /// MistInDTSC: DTSC files, or a live pull from another server's DTSC output.
     public static let dtsc = MistProgram(DTSCInputCapabilities.declaration) { options, logger in
         if (options.string("input") ?? "-").hasPrefix("dtsc:") {
-            return try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+            return try FileInputRunner.runLive(options, name: "DTSC", logger: logger) { source, stream, window, stop in
                 try DTSCPullInput(url: source, stream: stream, bufferWindow: window, logger: logger)
                     .run(shouldStop: stop)
             }
@@ -65,7 +65,7 @@ public enum InputPrograms {
     /// MistInTS: TS files, and live `tsudp://` and `ts-exec:` sources.
     public static let ts = MistProgram(TSInputCapabilities.declaration) { options, logger in
         if LiveTSInput.handles(options.string("input") ?? "-") {
-            return try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+            return try FileInputRunner.runLive(options, name: "TS", logger: logger) { source, stream, window, stop in
                 try LiveTSInput(source: source, stream: stream, bufferWindow: window, logger: logger)
                     .run(shouldStop: stop)
             }
@@ -76,7 +76,7 @@ public enum InputPrograms {
 
     /// MistInTSSRT: live MPEG-TS over SRT, calling a sender or listening for one.
     public static let tssrt = MistProgram(SRTInput.declaration) { options, logger in
-        try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+        try FileInputRunner.runLive(options, name: "TSSRT", logger: logger) { source, stream, window, stop in
             let input = try SRTInput(
                 url: source, stream: stream, acceptable: Int(options.integer("acceptable") ?? 0), logger: logger)
             // A listener waits for its sender as long as the stream is wanted (the controller's
@@ -87,7 +87,7 @@ public enum InputPrograms {
 
     /// MistInRTSP: pulls a live RTSP source (a camera, another server).
     public static let rtsp = MistProgram(RTSPPullInput.declaration) { options, logger in
-        try FileInputRunner.runLive(options, logger: logger) { source, stream, window, stop in
+        try FileInputRunner.runLive(options, name: "RTSP", logger: logger) { source, stream, window, stop in
             try RTSPPullInput(url: source, stream: stream, logger: logger).run(bufferWindow: window, shouldStop: stop)
         }
     }

@@ -56,14 +56,14 @@ public enum PlaylistInput {
     }
 
     public static func run(_ options: ParsedOptions, logger: Logger) throws -> Int32 {
-        guard let stream = options.string("streamname"), !stream.isEmpty else {
-            logger.mist(.fail, "No stream name given (-s)")
-            return 1
+        try FileInputRunner.runLive(options, name: "Playlist", logger: logger) { source, stream, window, stop in
+            try play(source, stream: stream, window: window, logger: logger, stop: stop)
         }
-        let stopSignals = StopSignals.block()
-        let source = options.string("input") ?? ""
-        let writer = try StreamWriter(
-            stream: stream, live: true, bufferWindow: UInt64(options.integer("DVR") ?? 50000))
+    }
+
+    /// Plays the playlist's entries in a loop until `stop` or a minute without viewers.
+    static func play(_ source: String, stream: String, window: UInt64, logger: Logger, stop: () -> Bool) throws {
+        let writer = try StreamWriter(stream: stream, live: true, bufferWindow: window)
         defer { writer.close() }
         // Stream tracks by kind and codec; an entry whose init data differs gets a track of its own.
         var tracks: [(info: TrackInfo, index: Int)] = []
@@ -75,14 +75,11 @@ public enum PlaylistInput {
         let idleSeconds = 60.0
         var stopping: Bool {
             if writer.viewerCount() > 0 { lastViewer = monotonicSeconds() }
-            return stopSignals.arePending || monotonicSeconds() - lastViewer > idleSeconds
+            return stop() || monotonicSeconds() - lastViewer > idleSeconds
         }
         while !stopping {
             let list = try entries(source)
-            guard !list.isEmpty else {
-                logger.mist(.fail, "No entries in playlist \(source)")
-                return 1
-            }
+            guard !list.isEmpty else { throw PlaylistInputError.empty(source) }
             let path = list[entryNumber % list.count]
             entryNumber += 1
             guard let demux = demuxer(for: path) else {
@@ -124,7 +121,7 @@ public enum PlaylistInput {
                 let time = streamTime + (sample.time &- first)
                 // Real time: no more than a second ahead of the clock.
                 let due = started + Double(time) / 1000 - 1
-                while monotonicSeconds() < due && !stopSignals.arePending { usleepMilliseconds(5) }
+                while monotonicSeconds() < due && !stop() { usleepMilliseconds(5) }
                 do {
                     if let data = sample.data {
                         try data.withUnsafeBytes {
@@ -147,7 +144,6 @@ public enum PlaylistInput {
             // The next entry starts one frame after this one's last.
             streamTime = last + 40
         }
-        logger.mist(.info, stopSignals.arePending ? "Stopping \(stream)" : "Stopping \(stream): no viewers")
-        return 0
+        logger.mist(.info, stop() ? "Stopping \(stream)" : "Stopping \(stream): no viewers")
     }
 }

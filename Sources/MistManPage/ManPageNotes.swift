@@ -30,6 +30,20 @@ enum ManPageNotes {
                     + "its key; a port in use). Other connectors go on. An updateprotocol call whose new entry equals "
                     + "the old one makes a connector with certificates reload them from their files."
             ),
+            (
+                "DEBUG LEVEL",
+                "A -g given on the command line is stored as config.debug, as MistServer's controller does. Changing "
+                    + "config.debug (the config call) applies at once to the controller and within a second to each "
+                    + "child started without a -g of its own (a protocol's own debug setting stays)."
+            ),
+            (
+                "JSON WEB KEYS",
+                "jwks entries are keys (HMAC, RSA or EC) with their permissions, or URLs of a key set or an OpenID "
+                    + "configuration (jwks_uri), fetched at once and again when their Cache-Control max-age runs "
+                    + "out (60 s without one, and after a failure, keeping the keys read before). Tokens may be "
+                    + "signed with HS, RS, PS or ES at 256, 384 or 512 bits; their exp, nbf, sub and ipa claims "
+                    + "are checked."
+            ),
         ],
         "MistOutHTTPS": [
             (

@@ -16,7 +16,7 @@ enum BufferPushAdmission: @unchecked Sendable {
         requested: String, url: String, peerHost: String, connector: String, password: String, logger: Logger
     ) throws -> BufferPushAdmission {
         // A stream key skips the push rules: it names its stream, and is enough.
-        if let keyed = StreamKeys.stream(for: requested) {
+        if let keyed = StreamKeys.stream(for: requested, host: peerHost) {
             return try open(keyed, peerHost: peerHost, password: password, keyed: true, logger: logger)
         }
         var stream = requested

@@ -45,7 +45,25 @@ public enum PushOutput {
             logger.mist(.fail, "A push needs --stream and a target")
             return 1
         }
-        let stopSignals = StopSignals.block()
+        // SIGHUP (`push_stop_graceful`) ends a push as cleanly as SIGTERM: what is in flight is
+        // sent and the remote end is told before the connection closes.
+        let stopSignals = StopSignals.block(hangup: true)
+        // The connection triggers, as MistServer's outputs fire them for pushes: no address and
+        // no request URL; CONN_PLAY only for pushes to another server (not files).
+        let admission = PlayAdmission(host: "", connector: connector, url: "", token: "", logger: logger)
+        let remote =
+            ["rtmp://", "rtmps://", "dtsc://"].contains { target.hasPrefix($0) } || TSPushTarget.handles(target)
+        guard Triggers.allow("CONN_OPEN", stream: stream, payload: admission.payload(stream), logger: logger),
+            !remote || admission.play(stream)
+        else {
+            logger.mist(.fail, "Push of \(stream) to \(target) refused by a trigger")
+            return 1
+        }
+        // Waited for: the process ends right after.
+        defer {
+            Triggers.notify(
+                "CONN_CLOSE", stream: stream, payload: admission.payload(stream), logger: logger, waiting: true)
+        }
         let started = unixSeconds()
         let status = PushStatus(target: target)
         defer { status.remove() }
@@ -123,6 +141,7 @@ public enum PushOutput {
                 try publisher.drain()
             }
             if stop() { (summary.code, summary.text) = ("CLEAN_SIGNAL", "stopped") }
+            publisher.unpublish()
             logger.mist(.info, "Push of \(stream) to \(target) ended")
         } catch {
             logger.mist(.fail, "Push of \(stream) to \(target) failed: \(error)")

@@ -105,15 +105,21 @@ public final class StreamReader {
         return cursor
     }
 
-    /// A track's keys now in memory: number, time and duration (the last key of a live track
-    /// may still grow; its duration is 0 until the next key arrives).
-    public func keys(of index: Int) throws(SharedMemoryError) -> [(number: UInt64, time: UInt64, duration: UInt64)] {
+    /// A key as `keys(of:)` lists it: number, time, duration and frame count.
+    public typealias Key = (number: UInt64, time: UInt64, duration: UInt64, parts: UInt64)
+
+    /// A track's keys now in memory: number, time, duration and frames (the last key of a live
+    /// track may still grow; its duration is 0 until the next key arrives).
+    public func keys(of index: Int) throws(SharedMemoryError) -> [Key] {
         let t = try cursor(index).tables
-        var keys: [(number: UInt64, time: UInt64, duration: UInt64)] = []
+        var keys: [Key] = []
         var record = t.keys.deleted
         while record < t.keys.endPosition {
             keys.append(
-                (t.keys.int(t.keyNumber, record), t.keys.int(t.keyTime, record), t.keys.int(t.keyDuration, record)))
+                (
+                    t.keys.int(t.keyNumber, record), t.keys.int(t.keyTime, record), t.keys.int(t.keyDuration, record),
+                    t.keys.int(t.keyParts, record)
+                ))
             record += 1
         }
         // Durations come from the time of the following key when it exists.

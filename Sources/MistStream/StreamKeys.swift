@@ -8,11 +8,13 @@ import MistData
 /// stream is not configured.
 public enum StreamKeys {
     /// The stream `key` pushes to, when it is a key: one of `streamkeys`, or a JWT of the
-    /// server's keys with the right to push, whose `sub` names the stream.
-    public static func stream(for key: String) -> String? {
+    /// server's keys with the right to push, whose `sub` names the stream (without a wildcard,
+    /// as MistServer wants) and whose `ipa`, when given, is the publisher's address `host`.
+    public static func stream(for key: String, host: String? = nil) -> String? {
         if JSONWebToken.looksLikeToken(key), let jwt = try? JSONWebToken(key),
             let subject = jwt.claims["sub"].stringValue.map(StreamName.sanitize), !subject.isEmpty,
-            ViewerSession.verdict(jwt, stream: subject, use: "input", logger: Logger(label: "keys")) == true
+            !subject.contains("*"),
+            ViewerSession.verdict(jwt, stream: subject, use: "input", host: host, logger: Logger(label: "keys")) == true
         {
             return subject
         }

@@ -32,6 +32,11 @@ import Testing
         let calls = recorder.calls("STREAM_BUFFER").filter { $0.lines.first == "live" }
         #expect(calls.first?.lines[1] == "FULL")
         #expect(!(calls.first?.lines.dropFirst(2).joined().contains("issues") ?? true), "a healthy start")
+        // The health object counts frames per key as MistServer's: 25 frames of 40 ms a second.
+        let full = try JSONParser.parse(Array((calls.first?.lines[2] ?? "").utf8))
+        let video = try #require(full["tracks"].arrayValue?.first { $0.asString.hasPrefix("video") }?.stringValue)
+        #expect(full[video]["keys"]["frames_min"] == 25 && full[video]["keys"]["frames_max"] == 25, "\(full)")
+        #expect(full[video]["keys"]["frame_ms_min"] == 40 && full[video]["keys"]["frame_ms_max"] == 40, "\(full)")
         let dry = try #require(calls.first { $0.lines[1] == "DRY" })
         let health = try JSONParser.parse(Array(dry.lines[2].utf8))
         #expect(health["issues"].asString.hasPrefix("unstable key interval (200% H264 variance)!"), "\(health)")

@@ -232,6 +232,42 @@ import Testing
         #expect(requestLines() == before, "back at level 4, HIGH lines stop")
     }
 
+    /// `playlist` edits a playlist stream's `.pls` file line by line, as MistServer's call does,
+    /// and `enumerate_sources` answers null when no input lists sources for the prefix.
+    @Test func playlistCallsEditThePlaylistFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let list = folder.appendingPathComponent("show.pls")
+        try "a.mp4\nb.mp4\n".write(to: list, atomically: true, encoding: .utf8)
+        let fresh = folder.appendingPathComponent("fresh.pls")
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": []},
+                 "streams": {"show": {"name": "show", "source": "\(list.path)"},
+                             "fresh": {"name": "fresh", "source": "\(fresh.path)"},
+                             "plain": {"name": "plain", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(try controller.call(#"{"playlist": {"show": true}}"#)["playlist"]["show"] == ["a.mp4", "b.mp4"])
+        let edited = try controller.call(
+            #"{"playlist": {"show": [["append", "c.mp4"], ["replace", "a.mp4", "z.mp4"], ["remove", "b.mp4"], ["line", 1, "y.mp4"], ["line", 9, "nope"]]}}"#
+        )
+        #expect(edited["playlist"]["show"] == ["z.mp4", "y.mp4", "c.mp4"], "\(edited)")
+        #expect(try String(contentsOf: list, encoding: .utf8) == "z.mp4\ny.mp4\nc.mp4\n")
+        #expect(controller.log.contains("Line number 9 does not exist"))
+        // A playlist that does not exist yet is created; other streams are left alone.
+        let created = try controller.call(#"{"playlist": {"fresh": ["append", "one.ts"], "plain": ["clear"]}}"#)
+        #expect(created["playlist"]["fresh"] == ["one.ts"] && !created["playlist"].hasMember("plain"))
+        #expect(try String(contentsOf: fresh, encoding: .utf8) == "one.ts\n")
+        #expect(controller.log.contains("stream 'plain' is not playlist-based"))
+        #expect(try controller.call(#"{"playlist": {"show": ["clear"]}}"#)["playlist"]["show"] == [])
+        #expect(try String(contentsOf: list, encoding: .utf8) == "")
+        let enumerated = try controller.call(#"{"enumerate_sources": "v4l2:"}"#)
+        #expect(enumerated.hasMember("enumerate_sources") && enumerated["enumerate_sources"].isNull)
+        #expect(!enumerated.hasMember("error"), "\(enumerated)")
+    }
+
     @Test func shutdownCallStopsTheControllerAndItsChildren() throws {
         let dtscPort = ControllerHarness.freePort()
         let controller = try ControllerHarness(config: Self.config(dtscPort: dtscPort))

@@ -32,6 +32,7 @@ import Testing
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"},
                     {"connector": "DTSC", "port": \(dtscPort), "interface": "127.0.0.1"}],
                   "triggers": {"RECORDING_END": [\(handler)], "PUSH_END": [\(handler)], "OUTPUT_END": [\(handler)],
+                               "CONN_OPEN": [\(handler)], "CONN_CLOSE": [\(handler)],
                                "PUSH_OUT_START": [{"handler": "\(recorder.url)", "sync": true}]}},
                  "streams": {"live": {"name": "live", "source": "push://"}, "copy": {"name": "copy", "source": "push://"},
                              "viadtsc": {"name": "viadtsc", "source": "push://"},
@@ -176,7 +177,46 @@ import Testing
         let restream = try #require(recorder.calls("OUTPUT_END").first { $0.lines.count > 2 && $0.lines[2] == "RTMP" })
         #expect(restream.lines.count == 13 && restream.lines[1] == "rtmp://127.0.0.1:\(rtmpPort)/live/copy")
         #expect((Int(restream.lines[3]) ?? 0) > 100_000 && restream.lines[10].hasPrefix("CLEAN"))
-        TriggerShape.expectCapturedShapes(recorder, ["PUSH_OUT_START", "RECORDING_END", "PUSH_END", "OUTPUT_END"])
+        // Recordings and pushes open and close as connections without an address or URL.
+        #expect(recorder.calls("CONN_OPEN").contains { $0.lines == ["live", "", "HTTPTS", ""] })
+        #expect(recorder.calls("CONN_CLOSE").contains { $0.lines == ["live", "", "RTMP", ""] })
+        TriggerShape.expectCapturedShapes(
+            recorder, ["PUSH_OUT_START", "RECORDING_END", "PUSH_END", "OUTPUT_END", "CONN_OPEN", "CONN_CLOSE"],
+            also: ["CONN_CLOSE": [[.text, .empty, .text, .empty]]])
+    }
+
+    /// `push_stop_graceful` (by id or by stream) hangs a push up: an RTMP push unpublishes
+    /// before it disconnects, so the receiving server ends the stream at once.
+    @Test(.enabled(if: MediaTools.available)) func gracefulStopsUnpublishFirst() throws {
+        let folder = try MediaTools.temporaryFolder("graceful")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rtmpPort = ControllerHarness.freePort()
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"live": {"name": "live", "source": "push://"},
+                             "copy": {"name": "copy", "source": "push://"}, "again": {"name": "again", "source": "push://"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) })
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 40, log: folder.appendingPathComponent("push.log"))
+        defer { BoundedWait.stop(push) }
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        for (name, stop) in [("copy", "id"), ("again", "stream")] {
+            _ = try controller.call("{\"push_start\": [\"live\", \"rtmp://127.0.0.1:\(rtmpPort)/live/\(name)\"]}")
+            #expect(RTMPEndToEndTests.waitForActive(controller, name), "\(name)")
+            let list = try controller.call(#"{"push_list": true}"#)["push_list"].arrayValue ?? []
+            let id = try #require(list.first { $0[3].asString.hasSuffix("/live/\(name)") }?[0].intValue)
+            _ = try controller.call(
+                stop == "id" ? #"{"push_stop_graceful": [\#(id)]}"# : #"{"push_stop_graceful": "live"}"#)
+            #expect(
+                waitFor(seconds: 10) {
+                    controller.log.contains("ended its publish of \(name)")
+                        && ((try? controller.call(#"{"push_list": true}"#)["push_list"].count) ?? 1) == 0
+                }, "\(name) stopped by \(stop)")
+        }
+        #expect(push.isRunning, "the source push goes on")
     }
 
     /// `push_settings.maxspeed` caps how many automatic pushes start a round (a second); the

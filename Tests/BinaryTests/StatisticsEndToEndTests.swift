@@ -105,6 +105,10 @@ import Testing
         let perStream = try controller.call(#"{"stats_streams": ["clients", "lastms"]}"#)["stats_streams"]["live"]
         #expect((perStream[0].intValue ?? 0) >= 2 && (perStream[1].intValue ?? 0) > 0, "\(perStream)")
 
+        // A second in which the FLV viewer played throughout (and the one after it).
+        let flvSeen = Int(Date().timeIntervalSince1970)
+        usleep(2_200_000)
+
         // Stopping the FLV viewer's session cuts it and only it.
         let stopped = try controller.call("{\"stop_sessid\": \"\(flvSession)\"}")
         #expect(!stopped.hasMember("error"), "\(stopped)")
@@ -112,6 +116,25 @@ import Testing
         let before = ts.received
         usleep(1_500_000)
         #expect(!ts.hasEnded && ts.received > before, "the TS viewer goes on")
+
+        // `clients` with a time shows the connections of that second: the FLV viewer, gone now,
+        // is there a moment before it was stopped (as a Unix time and as seconds before now).
+        #expect(
+            waitFor(seconds: 10) {
+                let now =
+                    ((try? controller.call(#"{"clients": {"fields": ["protocol"]}}"#)["clients"]["data"].arrayValue)
+                        ?? nil) ?? []
+                return !now.contains { $0[0] == "FLV" }
+            })
+        let earlier = try controller.call(
+            "{\"clients\": {\"time\": \(flvSeen), \"fields\": [\"protocol\", \"sessid\"]}}")["clients"]
+        #expect(earlier["time"].intValue == Int64(flvSeen))
+        #expect(
+            earlier["data"].arrayValue?.contains { $0[0] == "FLV" && $0[1].asString == flvSession } == true,
+            "\(earlier)")
+        let ago = Int(Date().timeIntervalSince1970) - flvSeen
+        let relative = try controller.call("{\"clients\": {\"time\": -\(ago), \"fields\": [\"protocol\"]}}")["clients"]
+        #expect(relative["data"].arrayValue?.contains { $0[0] == "FLV" } == true, "\(relative)")
 
         // Counters grow.
         usleep(1_000_000)

@@ -14,11 +14,14 @@ import Testing
         // ffmpeg's RTP input binds the port after it too (RTCP): both are kept from other tests.
         let rtpPort = ControllerHarness.freePort()
         _ = ControllerHarness.freePort()
+        let recorder = try TriggerRecorder { _ in "true" }
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [
                     {"connector": "TSSRT", "port": \(srtPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}],
+                  "triggers": {"STREAM_READY": [{"handler": "\(recorder.url)", "sync": true}],
+                               "STREAM_UNLOAD": [{"handler": "\(recorder.url)", "sync": false}]}},
                  "streams": {
                     "live": {"name": "live", "source": "push://"},
                     "srtcopy": {"name": "srtcopy", "source": "push://"},
@@ -51,6 +54,19 @@ import Testing
             try SRTEndToEndTests.record(
                 "http://127.0.0.1:\(httpPort)/udpcopy.ts", into: folder.appendingPathComponent("udpcopy.ts"),
                 log: folder.appendingPathComponent("udpcopy.log")), "tsudp:// push")
+        // The live pull fires STREAM_READY as MistServer's inputs do, and STREAM_UNLOAD when it
+        // is stopped.
+        #expect(recorder.calls("STREAM_READY").contains { $0.lines == ["udpcopy", "TS"] })
+        #expect(recorder.calls("STREAM_READY").contains { $0.lines == ["srtcopy", "Buffer"] })
+        _ = try controller.call(#"{"nuke_stream": "udpcopy"}"#)
+        #expect(
+            waitFor(seconds: 15) {
+                recorder.calls("STREAM_UNLOAD").contains {
+                    $0.lines.count == 3 && $0.lines[0] == "udpcopy" && $0.lines[1] == "TS"
+                        && $0.lines[2].hasPrefix("uncancelable")
+                }
+            })
+        TriggerShape.expectCapturedShapes(recorder, ["STREAM_READY", "STREAM_UNLOAD"])
 
         // tsrtp:// to ffmpeg, which reads static payload type 33 without an SDP.
         let rtpFile = folder.appendingPathComponent("rtp.ts")

@@ -34,6 +34,7 @@ import Testing
         }
         let executable = "{\"handler\": \"\(script.path)\", \"sync\": true}"
         try Data("not an mp4 file at all".utf8).write(to: folder.appendingPathComponent("broken.mp4"))
+        try Data().write(to: folder.appendingPathComponent("empty.pls"))
         let controller = try ControllerHarness(
             config: """
                 {"config": {"protocols": [
@@ -49,7 +50,8 @@ import Testing
                     "CONN_STOP": [\(http(false))], "STREAM_LOAD": [\(http(true))], "STREAM_SOURCE": [\(http(true))],
                     "LIVE_BANDWIDTH": [{"handler": "\(recorder.url)", "sync": true, "params": "1000"}]}},
                  "streams": {"live": {"name": "live", "source": "push://"},
-                             "broken": {"name": "broken", "source": "\(folder.path)/broken.mp4"}}}
+                             "broken": {"name": "broken", "source": "\(folder.path)/broken.mp4"},
+                             "emptylist": {"name": "emptylist", "source": "\(folder.path)/empty.pls"}}}
                 """)
         defer { controller.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
@@ -162,6 +164,13 @@ import Testing
                 "USER_NEW": [[.text, .text, .text, .text, .url, .sessionID, .text]],
             ])
 
+        // A live pull that cannot go on (a playlist with no entries) reports INPUT_ABORT too.
+        _ = try? HTTPTestClient(port: httpPort).get("/emptylist.ts?tkn=good")
+        #expect(waitFor { recorder.calls("INPUT_ABORT").contains { $0.lines.first == "emptylist" } })
+        let emptyAbort = try #require(recorder.calls("INPUT_ABORT").first { $0.lines.first == "emptylist" })
+        #expect(emptyAbort.lines.count == 6 && emptyAbort.lines[2] == "MistInPlaylist", "\(emptyAbort.lines)")
+        #expect(emptyAbort.lines.last?.contains("no entries") == true)
+
         // The executable got its trigger name as argument and the payload on stdin.
         let log = try String(contentsOf: record, encoding: .utf8)
         #expect(log.contains("== SYSTEM_START SYSTEM_START\n3.10\n"))
@@ -245,7 +254,7 @@ import Testing
         func handler(_ sync: Bool) -> String { "[{\"handler\": \"\(recorder.url)\", \"sync\": \(sync)}]" }
         let names = [
             "RTMP_PUSH_REWRITE", "PUSH_REWRITE", "PLAY_REWRITE", "STREAM_SOURCE", "STREAM_CONFIG", "STREAM_REMOVE",
-            "STREAM_UNLOAD", "OUTPUT_STOP", "SYSTEM_STOP",
+            "STREAM_UNLOAD", "OUTPUT_STOP", "SYSTEM_STOP", "CONN_OPEN", "CONN_PLAY", "CONN_CLOSE",
         ]
         let triggers = names.map { "\"\($0)\": \(handler(true))" }.joined(separator: ", ")
         let controller = try ControllerHarness(
@@ -257,13 +266,14 @@ import Testing
                   "triggers": {\(triggers)}},
                  "streams": {"live": {"name": "live", "source": "push://"},
                              "dyn": {"name": "dyn", "source": "/nowhere/missing.mp4"},
+                             "pulled": {"name": "pulled", "source": "dtsc://127.0.0.1:\(dtscPort)/live"},
                              "spare": {"name": "spare", "source": "push://"}}}
                 """)
         #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
 
         // The push goes out under a secret name and lands in the public stream.
         let push = try MediaTools.pushTestPattern(
-            to: "rtmp://127.0.0.1:\(rtmpPort)/live/hidden", seconds: 6, log: folder.appendingPathComponent("push.log"))
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/hidden", seconds: 12, log: folder.appendingPathComponent("push.log"))
         defer { if push.isRunning { push.terminate() } }
         #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
         let rtmpRewrite = try #require(recorder.calls("RTMP_PUSH_REWRITE").first)
@@ -280,6 +290,21 @@ import Testing
             recorder.calls("PLAY_REWRITE").contains {
                 $0.lines.count == 4 && $0.lines[0] == "alias" && $0.lines[2] == "HTTPTS"
             })
+
+        // A DTSC player (a pull of the stream by this server's own DTSC input) goes through the
+        // play triggers too, as connector DTSC.
+        let pulled = folder.appendingPathComponent("pulled.ts")
+        try MediaTools.make(
+            ["-i", "http://127.0.0.1:\(httpPort)/pulled.ts", "-t", "1", "-c", "copy", "-f", "mpegts", pulled.path],
+            log: folder.appendingPathComponent("pulled.log"))
+        #expect(try MediaTools.report(pulled.path)["video"]?.codec == "h264")
+        for trigger in ["PLAY_REWRITE", "CONN_OPEN", "CONN_PLAY"] {
+            #expect(
+                recorder.calls(trigger).contains {
+                    $0.lines.count == 4 && $0.lines[0] == "live" && $0.lines[2] == "DTSC"
+                },
+                "\(trigger) for the DTSC player")
+        }
 
         // STREAM_SOURCE gives the source of a stream configured with one that does not exist.
         let dyn = try MediaTools.report("http://127.0.0.1:\(httpPort)/dyn.ts")

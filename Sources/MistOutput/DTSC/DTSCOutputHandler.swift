@@ -29,6 +29,8 @@ final class DTSCOutputHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var idle: Scheduled<Void>?
     private var body: ChannelPump?
+    /// What this connection plays: its triggers (CONN_CLOSE at the end) and statistics.
+    private var playing: (admission: PlayAdmission, stream: String, stats: Int)?
     /// Frames from a publisher that arrived before its buffer's channel was ready.
     private var early: [ByteBuffer] = []
     /// How long a connection may stay without a request.
@@ -123,10 +125,17 @@ final class DTSCOutputHandler: ChannelInboundHandler {
 
     // MARK: Playing
 
-    private func play(_ stream: String) {
+    private func play(_ requested: String) {
         guard let context else { return }
         let logger = self.logger
-        OutputEventLoops.offload(on: context.eventLoop) { () throws -> (StreamReader, Int) in
+        let admission = PlayAdmission(
+            host: connection.peerHost, connector: "DTSC", url: "dtsc://\(connection.peer)/\(requested)",
+            token: connection.generatedToken, logger: logger)
+        OutputEventLoops.offload(on: context.eventLoop) { () throws -> (StreamReader, Int, String) in
+            // The play triggers and USER_NEW first (their handlers may take a while).
+            guard let stream = admission.admit(requested) else {
+                throw DTSCSessionError.unexpected("playback of \(requested) was refused by a trigger")
+            }
             // Under a controller, the stream's input is started on demand; run by hand, an input
             // started some other way is waited for.
             if StreamStarter.controllerIsRunning { try StreamStarter.start(stream, logger: logger) }
@@ -140,14 +149,17 @@ final class DTSCOutputHandler: ChannelInboundHandler {
             guard !tracks.isEmpty else { throw DTSCSessionError.unexpected("stream \(stream) has no tracks") }
             try reader.select(tracks.map(\.index))
             if reader.isLive { try reader.seekToLiveEdge() }
-            return (reader, tracks.count)
+            guard admission.play(stream) else {
+                throw DTSCSessionError.unexpected("playback of \(stream) was refused by a trigger")
+            }
+            return (reader, tracks.count, stream)
         } then: { [self] result in
             guard case .starting = state else { return }
             switch result {
             case .failure(let error): fail(error)
-            case .success(let (reader, count)):
+            case .success(let (reader, count, stream)):
                 do {
-                    try startPlaying(stream, reader, trackCount: count)
+                    try startPlaying(stream, reader, trackCount: count, admission: admission)
                 } catch {
                     fail(error)
                 }
@@ -155,10 +167,18 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         }
     }
 
-    private func startPlaying(_ stream: String, _ reader: StreamReader, trackCount: Int) throws {
+    private func startPlaying(
+        _ stream: String, _ reader: StreamReader, trackCount: Int, admission: PlayAdmission
+    ) throws {
         logger.mist(.info, "DTSC viewer \(connection.peer) plays \(stream) (\(trackCount) tracks)")
         connection.send(try reader.header(includeTables: false, renumber: true).encode(includeTables: false))
         state = .playing
+        playing = (
+            admission, stream,
+            ConnectionStats.open(
+                connection, stream: stream, host: connection.peerHost, connector: "DTSC", token: admission.token,
+                url: admission.url)
+        )
         var lastSent = monotonicSeconds()
         let logger = self.logger
         let peer = connection.peer
@@ -174,6 +194,7 @@ final class DTSCOutputHandler: ChannelInboundHandler {
                 case .end:
                     if out.isEmpty {
                         logger.mist(.info, "Stream \(stream) ended; closing DTSC viewer \(peer)")
+                        admission.stop(stream)
                         return .end
                     }
                     break reading
@@ -200,7 +221,7 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         OutputEventLoops.offload(on: context.eventLoop) { () throws -> (String, Int32?) in
             // A stream key names its stream and skips the push rules; other names go through
             // PUSH_REWRITE and STREAM_PUSH, as RTMP pushes do.
-            if let keyed = StreamKeys.stream(for: stream) {
+            if let keyed = StreamKeys.stream(for: stream, host: host) {
                 return (
                     keyed,
                     try BufferPushClient.connect(stream: keyed, peerHost: host, keyed: true, logger: logger).detach()
@@ -262,6 +283,11 @@ final class DTSCOutputHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         idle?.cancel()
+        if let playing {
+            playing.admission.close(playing.stream)
+            ConnectionStats.close(playing.stats)
+            self.playing = nil
+        }
         body?.channelClosed()
         body = nil
         if case .relaying(let buffer) = state { BufferLink.finish(buffer) }

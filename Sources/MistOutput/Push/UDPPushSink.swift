@@ -6,13 +6,18 @@ import MistCore
 
 /// A TS push over UDP (`tsudp://`): 7 TS packets per datagram to a unicast address or a
 /// multicast group; with `rtp`, each datagram is an RTP packet of payload type 33 (RFC 2250)
-/// stamped with the frame's 90 kHz time (`tsrtp://`).
+/// stamped with the frame's 90 kHz time (`tsrtp://`). UDP has no flow control: the backlog a
+/// push starts with (from the last keyframe to the live edge) goes out at twice real time, not
+/// in one burst that overflows the receiver's socket buffer; live data after it is not held.
 final class UDPPushSink: TSPushSink {
     private let descriptor: Int32
     private let rtp: Bool
     private var sequence = UInt16.random(in: 0...UInt16.max)
     private let ssrc = UInt32.random(in: 1...UInt32.max)
     private var datagram: [UInt8] = []
+    /// The first piece's media time and when it went out, the origin of the pacing.
+    private var origin: (media: UInt64, wall: Double)?
+    static let catchUpSpeed = 2.0
 
     init(host: String, port: UInt16, rtp: Bool) throws {
         self.rtp = rtp
@@ -38,6 +43,14 @@ final class UDPPushSink: TSPushSink {
     }
 
     func send(_ bytes: [UInt8], time: UInt64) throws {
+        let now = monotonicSeconds()
+        if let origin, time > origin.media {
+            let due = origin.wall + Double(time - origin.media) / 1000 / Self.catchUpSpeed
+            // At most a second's wait, whatever the timestamps say.
+            if due > now { usleepMilliseconds(Int(min(1, due - now) * 1000)) }
+        } else if origin == nil {
+            origin = (time, now)
+        }
         var offset = 0
         let stamp = UInt32(truncatingIfNeeded: time &* 90)
         while offset < bytes.count {

@@ -212,6 +212,9 @@ final class RTMPOutputHandler: ChannelInboundHandler {
             playback.configurations(sink: FLVPlayback.rtmp(RTMPOutputHandler.chunker), into: &out)
             sendEncoded(out)
         case "deleteStream", "closeStream":
+            if !publishedStream.isEmpty {
+                logger.mist(.info, "RTMP publisher \(connection.peer) ended its publish of \(publishedStream)")
+            }
             close()
         default:
             logger.mist(.medium, "RTMP peer \(connection.peer) sent the unhandled command \(name)")
@@ -250,7 +253,7 @@ final class RTMPOutputHandler: ChannelInboundHandler {
             var url = "\(tcURL)/\(raw)"
             var (stream, _) = RTMPStreamName.publish(raw)
             // A stream key skips the push rules: it names its stream, and is enough.
-            if let keyed = StreamKeys.stream(for: stream) {
+            if let keyed = StreamKeys.stream(for: stream, host: peerHost) {
                 logger.mist(.medium, "RTMP \(peer) publishes \(keyed) with its stream key")
                 do {
                     let descriptor = try BufferPushClient.open(

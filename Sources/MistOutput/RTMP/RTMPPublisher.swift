@@ -11,6 +11,8 @@ final class RTMPPublisher {
     private var decoder = RTMPChunkDecoder()
     private(set) var encoder = RTMPChunkEncoder()
     let logger: Logger
+    /// The name published under (with its query), for the unpublish at the end.
+    private let streamName: String
 
     /// The parts of `rtmp[s]://host[:port]/app[/more]/stream[?query]`: the last path part is the
     /// stream (with its query), the rest the application. RTMPS is RTMP inside TLS, port 443 by
@@ -42,6 +44,7 @@ final class RTMPPublisher {
             throw RTMPError.malformed("not an rtmp:// or rtmps:// URL with an app and a stream: \(url)")
         }
         self.logger = logger
+        streamName = parts.stream
         connection = try ClientConnections.connect(host: parts.host, port: parts.port, secure: parts.secure)
         // Plain handshake: C0 C1, then S0 S1 S2, then C2 echoing S1.
         try connection.send([3] + RTMPHandshake.randomBytes(1536).enumerated().map { $0.offset < 8 ? 0 : $0.element })
@@ -76,6 +79,19 @@ final class RTMPPublisher {
         try connection.send(out)
         try waitFor(status: "NetStream.Publish.Start")
         logger.mist(.info, "Publishing to \(url)")
+    }
+
+    /// Ends the publish the way a well-behaved publisher does before it disconnects
+    /// (`FCUnpublish`, then `deleteStream`), so the server ends the stream at once instead of
+    /// waiting for its input timeout. Best effort: the connection may be gone already.
+    func unpublish() {
+        var out: [UInt8] = []
+        encoder.encode(
+            RTMPControl.command([.string("FCUnpublish"), .number(4), .null, .string(streamName)]), chunkStream: 3,
+            into: &out)
+        encoder.encode(
+            RTMPControl.command([.string("deleteStream"), .number(5), .null, .number(1)]), chunkStream: 3, into: &out)
+        try? connection.send(out, timeoutMilliseconds: 2000)
     }
 
     /// Reads messages until `_result` for `transaction`, or an `onStatus` with `status`.
