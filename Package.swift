@@ -25,6 +25,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutHTTPTS", "MistOutput"),
     ("MistOutFLV", "MistOutput"),
     ("MistOutMP4", "MistOutput"),
+    ("MistOutCMAF", "MistOutput"),
     ("MistUtilCertbot", "MistUtil"),
 ]
 

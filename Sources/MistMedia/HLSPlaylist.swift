@@ -63,10 +63,14 @@ public enum HLSPlaylist {
     }
 
     /// A media playlist of `segments`; `ended` adds the end tag (files). `uri` names a segment
-    /// (TS chunks unless given).
-    public static func media(_ segments: [Segment], ended: Bool, uri: ((Segment) -> String)? = nil) -> String {
+    /// (TS chunks unless given); `map` is the initialisation segment of fMP4 segments (which
+    /// makes it a version 7 playlist).
+    public static func media(
+        _ segments: [Segment], ended: Bool, map: String? = nil, uri: ((Segment) -> String)? = nil
+    ) -> String {
         let longest = segments.map(\.duration).max() ?? 1000
-        var text = "#EXTM3U\r\n#EXT-X-VERSION:3\r\n"
+        var text = "#EXTM3U\r\n#EXT-X-VERSION:\(map == nil ? 3 : 7)\r\n"
+        if let map { text += "#EXT-X-INDEPENDENT-SEGMENTS\r\n#EXT-X-MAP:URI=\"\(map)\"\r\n" }
         text += "#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequence ?? 0)\r\n"
         text += "#EXT-X-TARGETDURATION:\((longest + 999) / 1000)\r\n"
         if ended { text += "#EXT-X-PLAYLIST-TYPE:VOD\r\n" }

@@ -12,8 +12,10 @@ final class HLSSegmentCache: Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
-    static func key(stream: String, tracks: [Int], sequence: UInt64, start: UInt64, duration: UInt64) -> String {
-        "\(stream)|\(tracks.map(String.init).joined(separator: "_"))|\(sequence)|\(start)|\(duration)"
+    static func key(
+        stream: String, tracks: [Int], sequence: UInt64, start: UInt64, duration: UInt64, format: String = "ts"
+    ) -> String {
+        "\(stream)|\(tracks.map(String.init).joined(separator: "_"))|\(sequence)|\(start)|\(duration)|\(format)"
     }
 
     /// The cached bytes for `key`, or those `make` produces (then kept).

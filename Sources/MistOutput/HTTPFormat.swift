@@ -9,6 +9,7 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
     case ts = "HTTPTS"
     case flv = "FLV"
     case mp4 = "MP4"
+    case cmaf = "CMAF"
 
     /// The capabilities of the format's own binary (the file formats also record pushes).
     public var capabilities: Capabilities {
@@ -17,6 +18,7 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
         case .ts: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.ts"])
         case .flv: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.flv"])
         case .mp4: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mp4"])
+        case .cmaf: return formatCapabilities
         }
     }
 
@@ -47,6 +49,18 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
                     "url_rel": "/$.flv", "url_match": "/$.flv",
                     "codecs": [[["H264", "HEVC", "AV1"], ["AAC", "MP3"]]],
                     "methods": [method("FLV progressive", "flash/7", 5)],
+                ])
+        case .cmaf:
+            var dash = method("DASH", "dash/video/mp4", 8)
+            dash["url_rel"] = "/cmaf/$/index.mpd"
+            var hls = method("HLS (CMAF)", "html5/application/vnd.apple.mpegurl;version=7", 8)
+            hls["url_rel"] = "/cmaf/$/index.m3u8"
+            return declaration(
+                friendly: "CMAF (fMP4) over HTTP (DASH, HLS7)",
+                description: "Segmented streaming in CMAF (fMP4) format over HTTP",
+                extra: [
+                    "url_rel": "/cmaf/$/", "url_prefix": "/cmaf/$/",
+                    "codecs": [[["+H264"], ["+HEVC"], ["+AAC"], ["+MP3"]]], "methods": [dash, hls],
                 ])
         case .mp4:
             var mp4 = method("MP4 progressive", "html5/video/mp4", 9)

@@ -118,6 +118,9 @@ final class HTTPSession: @unchecked Sendable {
                 headOnly: head.method == "HEAD")
             return true
         }
+        if formats.contains(.cmaf) && path.hasPrefix("/cmaf/") {
+            return try serveCMAF(path.dropFirst(6).split(separator: "/").map(String.init), head: head, query: query)
+        }
         if servesPages && path.hasPrefix("/") {
             for suffix in [".srt", ".vtt", ".webvtt"] where path.hasSuffix(suffix) {
                 let stream = StreamName.sanitize(String(path.dropFirst().dropLast(suffix.count)))

@@ -99,9 +99,11 @@ public enum OutputPrograms {
     public static let httpTS = format(.ts, connector: "HTTPTS")
     public static let flv = format(.flv, connector: "FLV")
     public static let mp4 = format(.mp4, connector: "MP4")
+    /// MistOutCMAF: DASH and HLS over fragmented MP4.
+    public static let cmaf = format(.cmaf, connector: "CMAF")
 
     /// Every output program.
-    public static let all: [MistProgram] = [rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4]
+    public static let all: [MistProgram] = [rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
         MistProgram(format.capabilities) { options, logger in

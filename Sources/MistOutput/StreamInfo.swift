@@ -49,6 +49,8 @@ enum StreamInfo {
             for (name, type, priority, path) in [
                 ("HLS (TS)", "html5/application/vnd.apple.mpegurl", 9, "hls/\(stream)/index.m3u8"),
                 ("MP4 progressive", "html5/video/mp4", 9, "\(stream).mp4"),
+                ("DASH", "dash/video/mp4", 8, "cmaf/\(stream)/index.mpd"),
+                ("HLS (CMAF)", "html5/application/vnd.apple.mpegurl;version=7", 8, "cmaf/\(stream)/index.m3u8"),
                 ("FLV progressive", "flash/7", 5, "\(stream).flv"),
                 ("TS HTTP progressive", "html5/video/mpeg", 1, "\(stream).ts"),
             ] {

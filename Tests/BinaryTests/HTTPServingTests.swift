@@ -170,7 +170,7 @@ import Testing
     @Test func eachFormatHasItsOwnBinary() throws {
         for (binary, deps, url) in [
             ("MistOutHLS", "HTTP", "/hls/$/index.m3u8"), ("MistOutHTTPTS", "HTTP", "/$.ts"),
-            ("MistOutFLV", "HTTP", "/$.flv"), ("MistOutMP4", "HTTP", "/$.mp4"),
+            ("MistOutFLV", "HTTP", "/$.flv"), ("MistOutMP4", "HTTP", "/$.mp4"), ("MistOutCMAF", "HTTP", "/cmaf/$/"),
         ] {
             let capabilities = try JSONParser.parse(BinaryTests.run(binary, ["-j"]).stdout)
             #expect(capabilities["deps"] == .string(deps), "\(binary)")
