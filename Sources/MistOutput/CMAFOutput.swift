@@ -53,6 +53,12 @@ enum CMAFOutput {
                 guard let index = Int(parts[1]), let track = carried.first(where: { $0.index == index }) else {
                     return failure("404 Not Found", "Track \(parts[1]) is not served here")
                 }
+                if opened.reader.isLive && query["llhls"] != "0",
+                    let answer = try LowLatencyHLS.respond(
+                        opened.reader, track: track, timing: timing, carried: carried, file: file, query: query)
+                {
+                    return answer
+                }
                 return try trackResponse(opened.reader, track: track, file: file, segments: segments)
             default:
                 return failure("404 Not Found", "Nothing is served here")

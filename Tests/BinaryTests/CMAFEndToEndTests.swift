@@ -1,5 +1,6 @@
 import Foundation
 import MistData
+import Synchronization
 import Testing
 
 /// CMAF from the HTTP port: DASH (`index.mpd`) and HLS version 7 (`index.m3u8`) of fragmented MP4
@@ -54,6 +55,8 @@ import Testing
             #expect(errors.isEmpty, "\(name): \(errors)")
         }
 
+        try Self.lowLatencyHLS(httpPort: httpPort)
+
         // A file: static DASH with its duration, decoded whole without errors.
         let file = try HTTPTestClient(port: httpPort).get("/cmaf/movie/index.mpd")
         let fileManifest = String(decoding: file.body, as: UTF8.self)
@@ -68,5 +71,61 @@ import Testing
         let info = try HTTPTestClient(port: httpPort).get("/json_movie.js").json()
         let types = (info["source"].arrayValue ?? []).map { $0["type"].asString }
         #expect(types.contains("dash/video/mp4") && types.contains("html5/application/vnd.apple.mpegurl;version=7"))
+    }
+
+    /// LL-HLS on the live media playlist: parts, a preload hint, and a blocking `_HLS_msn` /
+    /// `_HLS_part` request that returns within one part duration of the part's publication
+    /// (timed against a plain poller), then the hinted part itself.
+    static func lowLatencyHLS(httpPort: Int) throws {
+        let master = String(
+            decoding: try HTTPTestClient(port: httpPort).get("/cmaf/live/index.m3u8").body, as: UTF8.self)
+        let variant = try #require(master.split(whereSeparator: \.isNewline).first { !$0.hasPrefix("#") })
+        let path = "/cmaf/live/\(variant.prefix { $0 != "?" })"
+        let playlist = String(decoding: try HTTPTestClient(port: httpPort).get(path).body, as: UTF8.self)
+        #expect(playlist.contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500"), "\(playlist)")
+        #expect(playlist.contains("#EXT-X-PART-INF:PART-TARGET=0.500") && playlist.contains("#EXT-X-PART:DURATION="))
+        let lines = playlist.split(whereSeparator: \.isNewline).map(String.init)
+        let hint = try #require(lines.first { $0.hasPrefix("#EXT-X-PRELOAD-HINT:") })
+        // (Without the viewer's `?tkn=`: each connection here is a session of its own.)
+        let hinted = try #require(
+            hint.split(separator: "\"").dropFirst().first.map { String($0.prefix { $0 != "?" }) })
+        let numbers = hinted.dropFirst(6).dropLast(4).split(separator: ".")
+        let part = try #require(numbers.count == 2 ? Int(numbers[1]) : nil)
+        let first = try #require(
+            lines.first { $0.hasPrefix("#EXT-X-MEDIA-SEQUENCE:") }.flatMap { Int($0.dropFirst(22)) })
+        let growing = first + lines.filter { $0.hasPrefix("#EXTINF:") }.count
+        // A poller sees the part appear; the blocking request should not lag it by a part.
+        let appeared = Mutex<Date?>(nil)
+        let polling = Atomic<Bool>(true)
+        Thread.detachNewThread {
+            while polling.load(ordering: .relaxed) {
+                if let text = try? HTTPTestClient(port: httpPort).get("\(path)?llhls=1").body,
+                    String(decoding: text, as: UTF8.self).contains("#EXT-X-PART:DURATION=0.500,URI=\"\(hinted)")
+                {
+                    appeared.withLock { $0 = $0 ?? Date() }
+                }
+                usleep(20_000)
+            }
+        }
+        defer { polling.store(false, ordering: .relaxed) }
+        let asked = Date()
+        let blocked = try HTTPTestClient(port: httpPort).get("\(path)?_HLS_msn=\(growing)&_HLS_part=\(part)")
+        let answered = Date()
+        #expect(blocked.status == 200)
+        #expect(String(decoding: blocked.body, as: UTF8.self).contains("#EXT-X-PART:DURATION=0.500,URI=\"\(hinted)"))
+        #expect(answered.timeIntervalSince(asked) < 3, "held \(answered.timeIntervalSince(asked)) s")
+        #expect(waitFor(seconds: 5) { appeared.withLock { $0 } != nil })
+        if let seen = appeared.withLock({ $0 }) {
+            #expect(
+                answered.timeIntervalSince(seen) < 0.5,
+                "answered \(answered.timeIntervalSince(seen)) s after the part appeared")
+        }
+        // The hinted part is an fMP4 fragment.
+        let partBytes = try HTTPTestClient(port: httpPort).get(
+            path.replacingOccurrences(of: "index.m3u8", with: hinted))
+        #expect(
+            partBytes.status == 200 && partBytes.body.count > 100 && partBytes.body[4..<8] == Array("moof".utf8)[...])
+        // Asking far ahead is refused at once.
+        #expect(try HTTPTestClient(port: httpPort).get("\(path)?_HLS_msn=\(growing + 10)").status == 400)
     }
 }
