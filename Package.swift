@@ -26,6 +26,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutFLV", "MistOutput"),
     ("MistOutMP4", "MistOutput"),
     ("MistOutCMAF", "MistOutput"),
+    ("MistOutEBML", "MistOutput"),
     ("MistUtilCertbot", "MistUtil"),
 ]
 

@@ -10,6 +10,7 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
     case flv = "FLV"
     case mp4 = "MP4"
     case cmaf = "CMAF"
+    case ebml = "EBML"
 
     /// The capabilities of the format's own binary (the file formats also record pushes).
     public var capabilities: Capabilities {
@@ -18,7 +19,7 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
         case .ts: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.ts"])
         case .flv: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.flv"])
         case .mp4: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mp4"])
-        case .cmaf: return formatCapabilities
+        case .cmaf, .ebml: return formatCapabilities
         }
     }
 
@@ -61,6 +62,18 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
                 extra: [
                     "url_rel": "/cmaf/$/", "url_prefix": "/cmaf/$/",
                     "codecs": [[["+H264"], ["+HEVC"], ["+AAC"], ["+MP3"]]], "methods": [dash, hls],
+                ])
+        case .ebml:
+            var mkv = method("MKV progressive", "html5/video/x-matroska", 2)
+            mkv["url_rel"] = "/$.mkv"
+            var webm = method("WebM progressive", "html5/video/webm", 2)
+            webm["url_rel"] = "/$.webm"
+            return declaration(
+                friendly: "WebM/MKV over HTTP", description: "Pseudostreaming in MKV and WebM (EBML) formats over HTTP",
+                extra: [
+                    "url_match": ["/$.mkv", "/$.webm"],
+                    "codecs": [[["H264", "HEVC", "VP8", "VP9", "AV1"], ["AAC", "MP3", "opus", "vorbis", "AC3"]]],
+                    "methods": [mkv, webm],
                 ])
         case .mp4:
             var mp4 = method("MP4 progressive", "html5/video/mp4", 9)

@@ -208,3 +208,49 @@ extension HTTPSession {
         return true
     }
 }
+
+extension HTTPSession {
+    /// `/<stream>.mkv` and `/<stream>.webm` (VP8, VP9, AV1, Opus and Vorbis only): live streams
+    /// from a fan-out group, files and windows per viewer with their duration in the header.
+    func serveMatroska(_ stream: String, webm: Bool, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
+        let format = webm ? "WebM" : "MKV"
+        let videoCodecs: Set<String> = webm ? ["VP8", "VP9", "AV1"] : ["H264", "HEVC", "VP8", "VP9", "AV1"]
+        let audioCodecs: Set<String> = webm ? ["opus", "vorbis"] : ["AAC", "MP3", "opus", "vorbis", "AC3"]
+        guard
+            let opened = try open(
+                stream, format: format, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, head: head)
+        else { return true }
+        let stream = opened.stream
+        let tracks = [opened.video, opened.audio].compactMap { $0 }
+        let contentType = webm ? "video/webm" : "video/x-matroska"
+        let window = PlaybackWindow(query: query)
+        if opened.reader.isLive && !window.isLimited {
+            return try joinFanOut(stream, format: format, contentType: contentType, opened.reader, tracks, head) {
+                try MatroskaLiveMuxer(tracks: tracks, webm: webm)
+            }
+        }
+        let duration: UInt64? =
+            opened.reader.isLive ? nil : (tracks.map(\.lastMs).max() ?? 0) &- (tracks.map(\.firstMs).min() ?? 0)
+        var muxer = try MatroskaLiveMuxer(tracks: tracks, webm: webm, duration: duration)
+        let chunked = head.version == "HTTP/1.1"
+        connection.send(Array(streamingHead(contentType: contentType, chunked: chunked).utf8))
+        if head.method == "HEAD" { return false }
+        logger.mist(.info, "\(format) viewer \(connection.peer) plays \(stream)")
+        var first = muxer.header
+        var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
+        pump("\(format) of \(stream)", stream: stream, chunked: chunked) {
+            var out = first
+            first = []
+            while out.count < 64 * 1024 {
+                switch try feed.next() {
+                case .packet(let position, let packet, let data):
+                    _ = try muxer.add(position: position, packet: packet, data: data, into: &out)
+                case .wait: return out.isEmpty ? .wait : .bytes(out)
+                case .end: return out.isEmpty ? .end : .bytes(out)
+                }
+            }
+            return .bytes(out)
+        }
+        return false
+    }
+}

@@ -127,6 +127,11 @@ final class HTTPSession: @unchecked Sendable {
                 return try serveSubtitles(stream, webVTT: suffix != ".srt", head: head, query: query)
             }
         }
+        if formats.contains(.ebml) && path.hasPrefix("/") && (path.hasSuffix(".mkv") || path.hasSuffix(".webm")) {
+            let webm = path.hasSuffix(".webm")
+            let stream = StreamName.sanitize(String(path.dropFirst().dropLast(webm ? 5 : 4)))
+            return try serveMatroska(stream, webm: webm, head: head, query: query)
+        }
         for (format, suffix) in [(HTTPFormat.ts, ".ts"), (.flv, ".flv"), (.mp4, ".mp4")]
         where formats.contains(format) && path.hasSuffix(suffix) && path.hasPrefix("/") {
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(suffix.count)))

@@ -101,9 +101,13 @@ public enum OutputPrograms {
     public static let mp4 = format(.mp4, connector: "MP4")
     /// MistOutCMAF: DASH and HLS over fragmented MP4.
     public static let cmaf = format(.cmaf, connector: "CMAF")
+    /// MistOutEBML: Matroska and WebM.
+    public static let ebml = format(.ebml, connector: "EBML")
 
     /// Every output program.
-    public static let all: [MistProgram] = [rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf]
+    public static let all: [MistProgram] = [
+        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml,
+    ]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
         MistProgram(format.capabilities) { options, logger in

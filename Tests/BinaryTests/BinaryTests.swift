@@ -101,7 +101,8 @@ import Testing
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
         #expect(
             controller.log.contains(
-                "Found 11 protocol(s) (DTSC, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), 10 input(s) "
+                "Found 13 protocol(s) (CMAF, DTSC, EBML, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), "
+                    + "10 input(s) "
                     + "(Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, RTSP, TS, TSSRT)"
             ))
         controller.stop()

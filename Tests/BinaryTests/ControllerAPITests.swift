@@ -324,13 +324,13 @@ import Testing
         let controller = try ControllerHarness(config: nil, arguments: ["-a", "admin:secret"])
         let stored = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
         let connectors = (stored["config"]["protocols"].arrayValue ?? []).map(\.["connector"])
-        #expect(connectors == ["CMAF", "DTSC", "FLV", "HLS", "HTTP", "HTTPTS", "MP4", "RTMP", "RTSP", "TSSRT"])
+        #expect(connectors == ["CMAF", "DTSC", "EBML", "FLV", "HLS", "HTTP", "HTTPTS", "MP4", "RTMP", "RTSP", "TSSRT"])
         #expect(stored["account"]["admin"]["password"] == "5ebe2294ecd0e0f08eab7690d2a6ee69")
         let config = try controller.call(#"{"config": true}"#, path: "/api2")
         let protocols = config["config"]["protocols"].arrayValue ?? []
-        #expect(protocols.count == 10)
+        #expect(protocols.count == 11)
         // The HTTP-based formats are served by MistOutHTTP: enabled, not run on their own.
-        for format in ["CMAF", "FLV", "HLS", "HTTPTS", "MP4"] {
+        for format in ["CMAF", "EBML", "FLV", "HLS", "HTTPTS", "MP4"] {
             #expect(protocols.first { $0["connector"] == .string(format) }?["online"] == "Enabled", "\(format)")
         }
         #expect(controller.children(named: "MistOutHLS").isEmpty && !controller.children(named: "MistOutHTTP").isEmpty)

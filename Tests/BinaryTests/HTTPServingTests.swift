@@ -171,6 +171,7 @@ import Testing
         for (binary, deps, url) in [
             ("MistOutHLS", "HTTP", "/hls/$/index.m3u8"), ("MistOutHTTPTS", "HTTP", "/$.ts"),
             ("MistOutFLV", "HTTP", "/$.flv"), ("MistOutMP4", "HTTP", "/$.mp4"), ("MistOutCMAF", "HTTP", "/cmaf/$/"),
+            ("MistOutEBML", "HTTP", "/$.mkv"),
         ] {
             let capabilities = try JSONParser.parse(BinaryTests.run(binary, ["-j"]).stdout)
             #expect(capabilities["deps"] == .string(deps), "\(binary)")

@@ -1,0 +1,30 @@
+import MistData
+import MistMedia
+import MistShm
+
+/// Matroska or WebM for a fan-out group and for files: each frame a block the moment it
+/// arrives, a new cluster (where viewers join) at each video keyframe.
+struct MatroskaLiveMuxer: LiveMuxer {
+    private var muxer: MatroskaMuxer
+    var header: [UInt8] { muxer.header }
+
+    init(tracks: [StreamTrack], webm: Bool, duration: UInt64? = nil) throws {
+        muxer = try MatroskaMuxer(
+            tracks: tracks.map {
+                MatroskaMuxer.Track(
+                    codec: $0.info.codec, type: $0.info.type, initData: $0.info.initData, width: $0.info.width,
+                    height: $0.info.height, rate: $0.info.rate, channels: $0.info.channels,
+                    language: $0.info.language)
+            }, webm: webm, duration: duration)
+    }
+
+    mutating func add(position: Int, packet: DTSCPacket, data: UnsafeRawBufferPointer, into out: inout [UInt8])
+        throws -> Bool
+    {
+        muxer.add(
+            position: position, time: packet.time, offset: packet.offset, keyframe: packet.isKeyframe, data: data,
+            into: &out)
+    }
+
+    mutating func finish() -> [UInt8] { [] }
+}
