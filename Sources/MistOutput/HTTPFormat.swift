@@ -19,7 +19,8 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
         case .ts: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.ts"])
         case .flv: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.flv"])
         case .mp4: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mp4"])
-        case .cmaf, .ebml: return formatCapabilities
+        case .cmaf: return formatCapabilities
+        case .ebml: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mkv", "/*.webm"])
         }
     }
 

@@ -270,8 +270,14 @@ public enum PushOutput {
         }
         var recorder = FileRecorder(stream: stream, pattern: pattern, connector: connector, logger: logger)
         do {
-            let videoCodecs: Set<String> = ext == "flv" ? FLVPlayback.videoCodecs : ["H264", "HEVC"]
-            let audioCodecs: Set<String> = ext == "flv" ? FLVPlayback.audioCodecs : ["AAC", "MP3", "opus"]
+            var videoCodecs: Set<String> = ext == "flv" ? FLVPlayback.videoCodecs : ["H264", "HEVC"]
+            var audioCodecs: Set<String> = ext == "flv" ? FLVPlayback.audioCodecs : ["AAC", "MP3", "opus"]
+            if ext == "webm" {
+                (videoCodecs, audioCodecs) = (["VP8", "VP9", "AV1"], ["opus", "vorbis"])
+            } else if ext == "mkv" {
+                videoCodecs.formUnion(["VP8", "VP9", "AV1"])
+                audioCodecs.formUnion(["vorbis", "AC3"])
+            }
             let opened = try TrackChoice.open(
                 stream, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, logger: logger)
             try window.seek(opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
@@ -281,6 +287,7 @@ public enum PushOutput {
             case "ts", "m3u8": muxer = try TSLiveMuxer(tracks: tracks)
             case "flv": muxer = FLVLiveMuxer(tracks: tracks)
             case "mp4", "fmp4", "m4v": muxer = try FMP4LiveMuxer(tracks: tracks, perFrame: false)
+            case "mkv", "webm": muxer = try MatroskaLiveMuxer(tracks: tracks, webm: ext == "webm")
             default: throw Ending(code: "UNSUPPORTED", text: "no muxer for .\(ext) files")
             }
             logger.mist(.info, "Recording \(stream) to \(path)")

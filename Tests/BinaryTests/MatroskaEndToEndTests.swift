@@ -27,6 +27,11 @@ import Testing
         defer { BoundedWait.stop(push) }
         #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
 
+        // A recording to .mkv runs beside the viewers.
+        let recording = folder.appendingPathComponent("rec.mkv")
+        let started = try controller.call("{\"push_start\": [\"live\", \"\(recording.path)\"]}")
+        #expect(!started.hasMember("error"), "\(started)")
+
         let copy = folder.appendingPathComponent("live.ts")
         try MediaTools.make(
             ["-i", "http://127.0.0.1:\(httpPort)/live.mkv", "-t", "4", "-c", "copy", "-f", "mpegts", copy.path],
@@ -36,6 +41,13 @@ import Testing
         #expect(report["audio"]?.codec == "aac")
         #expect((report["video"]?.pts.count ?? 0) >= 75, "\(report["video"]?.pts.count ?? 0) frames")
         #expect(try MediaTools.decodeErrors(copy.path, log: folder.appendingPathComponent("live-decode.log")).isEmpty)
+
+        _ = try controller.call(#"{"push_stop": "live"}"#)
+        #expect(waitFor(seconds: 10) { ((try? controller.call(#"{"push_list": true}"#)["push_list"].count) ?? 1) == 0 })
+        let recorded = try MediaTools.report(recording.path)
+        #expect(recorded["video"]?.codec == "h264" && recorded["audio"]?.codec == "aac", "\(recorded)")
+        #expect((recorded["video"]?.pts.count ?? 0) >= 75, "\(recorded["video"]?.pts.count ?? 0) frames recorded")
+        #expect(try MediaTools.decodeErrors(recording.path, log: folder.appendingPathComponent("rec.log")).isEmpty)
 
         // A file with B-frames: its duration in the header, decoded whole without errors.
         let probed = try MediaTools.probe(
