@@ -129,7 +129,10 @@ enum LowLatencyHLS {
     static func parsePart(_ file: String) -> (start: UInt64, part: UInt64)? {
         guard file.hasPrefix("chunk_"), file.hasSuffix(".m4s") else { return nil }
         let numbers = file.dropFirst(6).dropLast(4).split(separator: ".")
-        guard numbers.count == 2, let start = UInt64(numbers[0]), let part = UInt64(numbers[1]), part < 1000 else {
+        // Bounded, so arithmetic on a name from the network cannot overflow.
+        guard numbers.count == 2, let start = UInt64(numbers[0]), start < 1 << 50, let part = UInt64(numbers[1]),
+            part < 1000
+        else {
             return nil
         }
         return (start, part)
