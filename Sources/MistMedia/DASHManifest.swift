@@ -55,13 +55,14 @@ public enum DASHManifest {
         var text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
         text += "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" "
         let longest = segments.map(\.duration).max() ?? 2000
-        let window = (segments.last.map { $0.start + $0.duration } ?? 0) &- (segments.first?.start ?? 0)
+        let window = (segments.last.map { $0.start &+ $0.duration } ?? 0) &- (segments.first?.start ?? 0)
         if let live {
             text += "type=\"dynamic\" availabilityStartTime=\"\(isoTime(live.availabilityStart))\" "
             text += "publishTime=\"\(isoTime(live.now))\" "
             text += "minimumUpdatePeriod=\"\(isoDuration(live.minimumUpdate))\" "
             text += "timeShiftBufferDepth=\"\(isoDuration(window))\" "
-            text += "suggestedPresentationDelay=\"\(isoDuration(min(longest * 2, max(window, longest))))\" "
+            text +=
+                "suggestedPresentationDelay=\"\(isoDuration(min(longest.multipliedReportingOverflow(by: 2).partialValue, max(window, longest))))\" "
             text += "maxSegmentDuration=\"\(isoDuration(longest))\" minBufferTime=\"\(isoDuration(longest))\">\n"
             text += "<Period id=\"0\" start=\"PT0S\">\n"
         } else {
@@ -76,7 +77,7 @@ public enum DASHManifest {
             timeline +=
                 expected == segment.start
                 ? "<S d=\"\(segment.duration)\"/>" : "<S t=\"\(segment.start)\" d=\"\(segment.duration)\"/>"
-            expected = segment.start + segment.duration
+            expected = segment.start &+ segment.duration
         }
         timeline += "</SegmentTimeline>"
         for kind in ["video", "audio"] {
@@ -91,7 +92,8 @@ public enum DASHManifest {
             text += ">\n<SegmentTemplate timescale=\"1000\" media=\"$RepresentationID$/chunk_$Time$.m4s\" "
             text += "initialization=\"$RepresentationID$/init.m4s\">\(timeline)</SegmentTemplate>\n"
             for member in members {
-                text += "<Representation id=\"\(member.index)\" bandwidth=\"\(max(member.bandwidth, 1) * 8)\" "
+                text +=
+                    "<Representation id=\"\(member.index)\" bandwidth=\"\(min(max(member.bandwidth, 1), UInt64.max / 8) * 8)\" "
                 text += "codecs=\"\(xml(member.codecs))\""
                 if kind == "video" {
                     text += " width=\"\(member.width)\" height=\"\(member.height)\""

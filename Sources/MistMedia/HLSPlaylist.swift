@@ -53,7 +53,7 @@ public enum HLSPlaylist {
                 "\(rendition.language)\",AUTOSELECT=NO,DEFAULT=NO,FORCED=NO,URI=\"\(rendition.path)/index.m3u8\"\r\n"
         }
         for variant in variants {
-            text += "#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=\(max(variant.bandwidth, 5) * 8)"
+            text += "#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=\(min(max(variant.bandwidth, 5), UInt64.max / 8) * 8)"
             if variant.width > 0 { text += ",RESOLUTION=\(variant.width)x\(variant.height)" }
             if variant.fpks > 0 { text += ",FRAME-RATE=\(formatted(Double(variant.fpks) / 1000))" }
             if !subtitles.isEmpty { text += ",SUBTITLES=\"sub1\"" }
@@ -72,7 +72,7 @@ public enum HLSPlaylist {
         var text = "#EXTM3U\r\n#EXT-X-VERSION:\(map == nil ? 3 : 7)\r\n"
         if let map { text += "#EXT-X-INDEPENDENT-SEGMENTS\r\n#EXT-X-MAP:URI=\"\(map)\"\r\n" }
         text += "#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequence ?? 0)\r\n"
-        text += "#EXT-X-TARGETDURATION:\((longest + 999) / 1000)\r\n"
+        text += "#EXT-X-TARGETDURATION:\(longest / 1000 + (longest % 1000 > 0 ? 1 : 0))\r\n"
         if ended { text += "#EXT-X-PLAYLIST-TYPE:VOD\r\n" }
         for segment in segments {
             text += "#EXTINF:\(milliseconds(segment.duration)),\r\n"

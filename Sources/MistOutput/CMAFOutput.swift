@@ -97,7 +97,7 @@ enum CMAFOutput {
     static func fragment(_ reader: StreamReader, track: StreamTrack, segment: HLSPlaylist.Segment) throws -> [UInt8] {
         try reader.select([track.index])
         try reader.seek(to: segment.start)
-        let end = segment.start + segment.duration
+        let end = segment.start &+ segment.duration
         var samples: [FMP4Writer.Sample] = []
         let deadline = monotonicSeconds() + 10
         reading: while monotonicSeconds() < deadline {
@@ -172,14 +172,14 @@ enum CMAFOutput {
             text += "AUTOSELECT=YES,DEFAULT=YES,URI=\"\(audio.index)/index.m3u8\"\r\n"
         }
         if videos.isEmpty, let audio, let audioCodec {
-            text += "#EXT-X-STREAM-INF:BANDWIDTH=\(max(audio.bps, 5) * 8),CODECS=\"\(audioCodec)\"\r\n"
+            text += "#EXT-X-STREAM-INF:BANDWIDTH=\(bits(audio.bps)),CODECS=\"\(audioCodec)\"\r\n"
             text += "\(audio.index)/index.m3u8\r\n"
         }
         for video in videos {
             let codecs =
                 [HLSPlaylist.codecString(codec: video.info.codec, initData: video.info.initData)]
                 + [audioCodec].compactMap { $0 }
-            text += "#EXT-X-STREAM-INF:BANDWIDTH=\((max(video.bps, 5) + (audio?.bps ?? 0)) * 8)"
+            text += "#EXT-X-STREAM-INF:BANDWIDTH=\(bits(video.bps &+ (audio?.bps ?? 0)))"
             text += ",RESOLUTION=\(video.info.width)x\(video.info.height)"
             if video.info.fpks > 0 { text += ",FRAME-RATE=\(Double(video.info.fpks) / 1000)" }
             text += ",CODECS=\"\(codecs.joined(separator: ","))\""
@@ -188,6 +188,9 @@ enum CMAFOutput {
         }
         return text
     }
+
+    /// Bytes per second as a playlist's bits per second (at least 40, never overflowing).
+    static func bits(_ bytesPerSecond: UInt64) -> UInt64 { min(max(bytesPerSecond, 5), UInt64.max / 8) * 8 }
 
     /// A track's media playlist: version 7 with its initialisation segment.
     static func mediaPlaylist(_ segments: [HLSPlaylist.Segment], live: Bool) -> String {

@@ -102,7 +102,7 @@ enum HLSOutput {
             let segments = try self.segments(opened.reader, timing: timing, tracks: [timing, subtitle])
             guard !segments.isEmpty else { return failure("503 Service Unavailable", "No complete segment yet") }
             let playlist = HLSPlaylist.media(segments, ended: !opened.reader.isLive) { segment in
-                "../../../\(TextEscaping.urlPathSegment(stream)).vtt?meta=\(subtitle.index)&from=\(segment.start)&to=\(segment.start + segment.duration)"
+                "../../../\(TextEscaping.urlPathSegment(stream)).vtt?meta=\(subtitle.index)&from=\(segment.start)&to=\(segment.start &+ segment.duration)"
             }
             return Response(contentType: playlistType, body: Array(playlist.utf8))
         } catch {
@@ -154,17 +154,22 @@ enum HLSOutput {
         let minimum: UInt64 = timing.info.type == "video" ? 0 : 2000
         while index < keys.count {
             var next = index + 1
-            while next < keys.count && keys[next].time - keys[index].time < minimum { next += 1 }
+            // (Keys out of order, which a pushed stream may bring, make empty segments, not traps.)
+            while next < keys.count && keys[next].time &- keys[index].time < minimum
+                && keys[next].time >= keys[index].time
+            {
+                next += 1
+            }
             if next < keys.count {
                 segments.append(
                     .init(
                         sequence: keys[index].number, start: keys[index].time,
-                        duration: keys[next].time - keys[index].time))
+                        duration: keys[next].time >= keys[index].time ? keys[next].time - keys[index].time : 0))
             } else if !reader.isLive && end >= keys[index].time {
                 segments.append(
                     .init(
                         sequence: keys[index].number, start: keys[index].time,
-                        duration: max(1, end - keys[index].time + 1)))
+                        duration: max(1, (end - keys[index].time) &+ 1)))
             }
             index = next
         }
@@ -179,7 +184,7 @@ enum HLSOutput {
         try reader.seek(to: segment.start)
         var muxer = try TSMuxer(tracks: tracks.map { TSMuxer.Track(codec: $0.info.codec, initData: $0.info.initData) })
         var out = muxer.programTables()
-        let end = segment.start + segment.duration
+        let end = segment.start &+ segment.duration
         let deadline = monotonicSeconds() + 10
         reading: while monotonicSeconds() < deadline {
             switch try reader.next(timeoutMilliseconds: 500) {

@@ -11,6 +11,8 @@ import MistShm
 enum LowLatencyHLS {
     /// The longest part, in milliseconds.
     static let partMilliseconds: UInt64 = 500
+    /// The most parts a segment lists (a minute's worth; keys further apart get no more).
+    static let maximumParts: UInt64 = 120
     /// How many of the last complete segments list their parts.
     static let segmentsWithParts = 3
 
@@ -24,7 +26,7 @@ enum LowLatencyHLS {
         /// The parts of the growing segment that are complete.
         var growingParts: UInt64 {
             guard let growing, reached > growing.start else { return 0 }
-            return (reached - growing.start) / LowLatencyHLS.partMilliseconds
+            return min((reached - growing.start) / LowLatencyHLS.partMilliseconds, LowLatencyHLS.maximumParts)
         }
 
         /// Whether segment `sequence` (and its part `part`, when asked) is there to be listed.
@@ -48,7 +50,7 @@ enum LowLatencyHLS {
             tracks: carried.map { old in current.first { $0.index == old.index } ?? old })
         let keys = try reader.keys(of: timing.index)
         var growing: (UInt64, UInt64)?
-        if let last = keys.last, last.time >= (complete.last.map { $0.start + $0.duration } ?? 0) {
+        if let last = keys.last, last.time >= (complete.last.map { $0.start &+ $0.duration } ?? 0) {
             growing = (last.number, last.time)
         }
         return Edge(complete: complete, growing: growing, reached: fresh.lastMs)
@@ -85,7 +87,7 @@ enum LowLatencyHLS {
         for (position, segment) in segments.enumerated() {
             if position >= segments.count - segmentsWithParts {
                 var part: UInt64 = 0
-                while part * partMilliseconds < segment.duration {
+                while part < maximumParts && part * partMilliseconds < segment.duration {
                     let length = min(partMilliseconds, segment.duration - part * partMilliseconds)
                     text += partLine(start: segment.start, part: part, duration: length)
                     part += 1
@@ -95,7 +97,8 @@ enum LowLatencyHLS {
         }
         var lastPart: (msn: UInt64, part: UInt64)?
         if let last = segments.last {
-            lastPart = (last.sequence, max(1, (last.duration + partMilliseconds - 1) / partMilliseconds) - 1)
+            let parts = last.duration / partMilliseconds + (last.duration % partMilliseconds > 0 ? 1 : 0)
+            lastPart = (last.sequence, min(max(1, parts), maximumParts) - 1)
         }
         if let growing = edge.growing {
             for part in 0..<edge.growingParts {
@@ -158,7 +161,7 @@ extension LowLatencyHLS {
         let ready = try wait(reader, track: track, timing: timing, carried: carried, seconds: 3) { edge in
             let partStart = start + part * partMilliseconds
             if let segment = edge.complete.first(where: { $0.start == start }) {
-                let end = min(partStart + partMilliseconds, segment.start + segment.duration)
+                let end = min(partStart + partMilliseconds, segment.start &+ segment.duration)
                 if partStart < end { range = (segment.sequence, partStart, end) }
                 return true
             }
