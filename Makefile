@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 SWIFT ?= swift
 # Every binary has a man page (ManPageTests checks them), so man/ names what to install.
 BINARIES = $(basename $(notdir $(wildcard man/*.1)))
-FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls rtp selector mp4 flv ts hls sps amf jwt manifests
+FUZZERS = json dtmi dtsc dtscstream pages api rtmp http httpclient tls rtp selector mp4 flv ts hls sps amf jwt manifests ebml
 # `make fuzz-long`: each fuzzer for FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS, whichever comes first.
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 600
@@ -151,7 +151,9 @@ $(FUZZ_DIR)/hls: Fuzz/FuzzHLS.swift Sources/MistMedia/*.swift Sources/MistData/*
 $(FUZZ_DIR)/sps: Fuzz/FuzzSPS.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
 $(FUZZ_DIR)/amf: Fuzz/FuzzAMF.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
 $(FUZZ_DIR)/manifests: Fuzz/FuzzManifests.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
-$(FUZZ_DIR)/mp4 $(FUZZ_DIR)/flv $(FUZZ_DIR)/ts $(FUZZ_DIR)/hls $(FUZZ_DIR)/sps $(FUZZ_DIR)/amf $(FUZZ_DIR)/manifests:
+$(FUZZ_DIR)/ebml: Fuzz/FuzzEBML.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+$(FUZZ_DIR)/mp4 $(FUZZ_DIR)/flv $(FUZZ_DIR)/ts $(FUZZ_DIR)/hls $(FUZZ_DIR)/sps $(FUZZ_DIR)/amf $(FUZZ_DIR)/manifests \
+		$(FUZZ_DIR)/ebml:
 	rm -rf $@-src && mkdir -p $@-src
 	for file in Sources/MistMedia/*.swift; do sed '/^import MistData$$/d' $$file > $@-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistMedia \

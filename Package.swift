@@ -18,6 +18,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistInFolder", "MistInput"),
     ("MistInHLS", "MistInput"),
     ("MistInPlaylist", "MistInput"),
+    ("MistInEBML", "MistInput"),
     ("MistOutDTSC", "MistOutput"),
     ("MistOutHTTP", "MistOutput"),
     ("MistOutHTTPS", "MistOutput"),

@@ -103,6 +103,13 @@ public enum InputPrograms {
         }
     }
 
+    /// MistInEBML: Matroska and WebM files.
+    public static let ebml = MistProgram(EBMLInputCapabilities.declaration) { options, logger in
+        try serveFile(
+            options, name: "EBML", logger: logger, demux: EBMLInputCapabilities.demux,
+            open: EBMLInputCapabilities.demuxFile)
+    }
+
     /// Every input program.
-    public static let all: [MistProgram] = [buffer, dtsc, flv, folder, hls, mp4, playlist, rtsp, ts, tssrt]
+    public static let all: [MistProgram] = [buffer, dtsc, ebml, flv, folder, hls, mp4, playlist, rtsp, ts, tssrt]
 }

@@ -102,8 +102,8 @@ import Testing
         #expect(
             controller.log.contains(
                 "Found 13 protocol(s) (CMAF, DTSC, EBML, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), "
-                    + "10 input(s) "
-                    + "(Buffer, DTSC, FLV, Folder, HLS, MP4, Playlist, RTSP, TS, TSSRT)"
+                    + "11 input(s) "
+                    + "(Buffer, DTSC, EBML, FLV, Folder, HLS, MP4, Playlist, RTSP, TS, TSSRT)"
             ))
         controller.stop()
         #expect(controller.process.terminationStatus == 0)

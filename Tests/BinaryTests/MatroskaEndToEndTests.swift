@@ -62,4 +62,61 @@ import Testing
         // H.264 and AAC are not WebM's codecs.
         #expect(try HTTPTestClient(port: httpPort).get("/movie.webm").status == 404)
     }
+
+    /// MistInEBML: an ffmpeg-made MKV (H.264 with B-frames, Opus) plays over HLS, HTTP-TS and as
+    /// `.mkv` with its duration; a WebM (VP9, Opus) plays as `.webm`; a file cut short plays its
+    /// whole blocks; garbage fails cleanly.
+    @Test(.enabled(if: MediaTools.available)) func matroskaAndWebMFilesPlay() throws {
+        let httpPort = ControllerHarness.freePort()
+        let folder = try MediaTools.temporaryFolder("mkvin")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mkv = folder.appendingPathComponent("movie.mkv")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p",
+                "-c:a", "libopus", mkv.path,
+            ], log: folder.appendingPathComponent("mkv.log"))
+        let webm = folder.appendingPathComponent("clip.webm")
+        try MediaTools.make(
+            [
+                "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+                "-t", "2", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-g", "25", "-c:a",
+                "libopus",
+                webm.path,
+            ], log: folder.appendingPathComponent("webm.log"))
+        let whole = try Data(contentsOf: mkv)
+        let cut = folder.appendingPathComponent("cut.mkv")
+        try whole.prefix(whole.count * 6 / 10).write(to: cut)
+        let garbage = folder.appendingPathComponent("garbage.mkv")
+        try Data("this is not a matroska file".utf8).write(to: garbage)
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [{"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {"movie": {"name": "movie", "source": "\(mkv.path)"},
+                             "clip": {"name": "clip", "source": "\(webm.path)"},
+                             "cut": {"name": "cut", "source": "\(cut.path)"},
+                             "garbage": {"name": "garbage", "source": "\(garbage.path)"}}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(httpPort) })
+        let base = "http://127.0.0.1:\(httpPort)"
+        let ts = try MediaTools.report("\(base)/movie.ts")
+        #expect(ts["video"]?.codec == "h264" && ts["video"]?.pts.count == 150, "\(ts)")
+        #expect(ts["audio"]?.codec == "opus", "\(ts)")
+        for url in ["\(base)/movie.ts", "\(base)/hls/movie/index.m3u8", "\(base)/movie.mkv"] {
+            let errors = try MediaTools.decodeErrors(url, log: folder.appendingPathComponent("decode.log"))
+            #expect(errors.isEmpty, "\(url): \(errors)")
+        }
+        let probed = try MediaTools.probe("\(base)/movie.mkv", arguments: ["-show_format"])
+        #expect(abs((Double(probed["format"]["duration"].asString) ?? 0) - 6) < 0.3, "\(probed)")
+        let clip = try MediaTools.probe("\(base)/clip.webm", arguments: ["-show_format", "-show_streams"])
+        #expect(clip["format"]["format_name"].asString.contains("webm"), "\(clip["format"])")
+        #expect((clip["streams"].arrayValue ?? []).map { $0["codec_name"].asString }.sorted() == ["opus", "vp9"])
+        #expect(abs((Double(clip["format"]["duration"].asString) ?? 0) - 2) < 0.3, "\(clip["format"])")
+        let partial = try MediaTools.report("\(base)/cut.ts")["video"]?.pts.count ?? 0
+        #expect(partial > 40 && partial < 150, "\(partial) frames of the cut file")
+        #expect(try HTTPTestClient(port: httpPort).get("/garbage.ts").status == 404)
+        #expect(controller.log.contains("not an EBML file"))
+    }
 }

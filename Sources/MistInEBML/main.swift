@@ -1,0 +1,4 @@
+import MistCore
+import MistInput
+
+MistProcess.main(InputPrograms.ebml)
