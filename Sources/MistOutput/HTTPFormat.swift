@@ -20,7 +20,7 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
         case .flv: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.flv"])
         case .mp4: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mp4"])
         case .cmaf: return formatCapabilities
-        case .ebml: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mkv", "/*.webm"])
+        case .ebml: return PushOutput.pushCapable(formatCapabilities, urls: ["/*.mkv", "/*.webm", "mkv-exec:*"])
         }
     }
 

@@ -76,6 +76,10 @@ public enum PushOutput {
             summary = pushTS(stream: stream, target: target, status: status, logger: logger) {
                 stopSignals.arePending
             }
+        } else if target.hasPrefix("mkv-exec:") {
+            summary = pushTS(stream: stream, target: target, status: status, logger: logger, matroska: true) {
+                stopSignals.arePending
+            }
         } else if target.hasPrefix("dtsc://") {
             summary = pushDTSC(stream: stream, target: target, status: status, logger: logger) {
                 stopSignals.arePending

@@ -31,6 +31,11 @@ import Testing
         let recording = folder.appendingPathComponent("rec.mkv")
         let started = try controller.call("{\"push_start\": [\"live\", \"\(recording.path)\"]}")
         #expect(!started.hasMember("error"), "\(started)")
+        // And mkv-exec: hands Matroska to a command's input (ffmpeg, writing a file of its own).
+        let executed = folder.appendingPathComponent("exec.mkv")
+        let command = "mkv-exec:ffmpeg -loglevel error -i - -c copy -y \(executed.path)"
+        let piped = try controller.call("{\"push_start\": [\"live\", \"\(command)\"]}")
+        #expect(!piped.hasMember("error"), "\(piped)")
 
         let copy = folder.appendingPathComponent("live.ts")
         try MediaTools.make(
@@ -48,6 +53,11 @@ import Testing
         #expect(recorded["video"]?.codec == "h264" && recorded["audio"]?.codec == "aac", "\(recorded)")
         #expect((recorded["video"]?.pts.count ?? 0) >= 75, "\(recorded["video"]?.pts.count ?? 0) frames recorded")
         #expect(try MediaTools.decodeErrors(recording.path, log: folder.appendingPathComponent("rec.log")).isEmpty)
+        #expect(waitFor(seconds: 10) { (try? Data(contentsOf: executed).count) ?? 0 > 10_000 })
+        let fromCommand = try MediaTools.report(executed.path)
+        #expect(fromCommand["video"]?.codec == "h264" && fromCommand["audio"]?.codec == "aac", "\(fromCommand)")
+        #expect(
+            (fromCommand["video"]?.pts.count ?? 0) >= 75, "\(fromCommand["video"]?.pts.count ?? 0) frames via mkv-exec")
 
         // A file with B-frames: its duration in the header, decoded whole without errors.
         let probed = try MediaTools.probe(

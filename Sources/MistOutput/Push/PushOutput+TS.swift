@@ -6,10 +6,12 @@ import MistStream
 
 extension PushOutput {
     /// The stream as MPEG-TS to a network target (`srt://`, `tsudp://`, `tsrtp://`, `tstcp://`,
-    /// `ts-exec:`), from its live edge (or `recstart`), until it ends or the push is stopped.
-    static func pushTS(stream: String, target: String, status: PushStatus, logger: Logger, stop: () -> Bool)
-        -> Summary
-    {
+    /// `ts-exec:`), or as Matroska into a command (`mkv-exec:`), from its live edge (or
+    /// `recstart`), until it ends or the push is stopped.
+    static func pushTS(
+        stream: String, target: String, status: PushStatus, logger: Logger, matroska: Bool = false,
+        stop: () -> Bool
+    ) -> Summary {
         var summary = Summary()
         var query: [String: String] = [:]
         if let mark = target.firstIndex(of: "?") {
@@ -26,10 +28,11 @@ extension PushOutput {
             window.stop = UInt64(query["recstop"] ?? "")
             try window.seek(opened.reader, selected: [opened.video, opened.audio].compactMap { $0?.index })
             let tracks = [opened.video, opened.audio].compactMap { $0 }
-            var muxer = try TSLiveMuxer(tracks: tracks)
+            var muxer: any LiveMuxer =
+                matroska ? try MatroskaLiveMuxer(tracks: tracks, webm: false) : try TSLiveMuxer(tracks: tracks)
             let sink = try TSPushTarget.open(target)
             defer { sink.close() }
-            logger.mist(.info, "Pushing \(stream) to \(target) as MPEG-TS")
+            logger.mist(.info, "Pushing \(stream) to \(target) as \(matroska ? "Matroska" : "MPEG-TS")")
             var keyframeStart = KeyframeStart(tracks: tracks)
             var piece = muxer.header
             reading: while !stop() {

@@ -38,10 +38,11 @@ enum TSPushTarget {
 
     /// Opens the sink `target` names.
     static func open(_ target: String) throws -> any TSPushSink {
-        if target.hasPrefix("ts-exec:") {
-            let words = target.dropFirst(8).split(separator: " ").map(String.init)
+        if target.hasPrefix("ts-exec:") || target.hasPrefix("mkv-exec:") {
+            let scheme = target.prefix { $0 != ":" }
+            let words = target.dropFirst(scheme.count + 1).split(separator: " ").map(String.init)
             guard let command = words.first else {
-                throw PushOutput.Ending(code: "FORMAT_SPECIFIC", text: "ts-exec: names no command")
+                throw PushOutput.Ending(code: "FORMAT_SPECIFIC", text: "\(scheme): names no command")
             }
             return try CommandPushSink(command: command, arguments: Array(words.dropFirst()))
         }
