@@ -128,7 +128,12 @@ public final class PushSupervisor: Sendable {
     /// A push's status: what its process reports (MistServer's `push_status_update` members),
     /// or at least how long it has run.
     func status(of push: Push) -> JSONValue {
-        var status = ConfigPage.read(StreamPageNames.pushStatus(push.pid)) ?? .emptyObject
+        status(of: push, reported: ConfigPage.read(StreamPageNames.pushStatus(push.pid)))
+    }
+
+    /// A push's status from what its page held (`reported`, nil when there is no page).
+    func status(of push: Push, reported: JSONValue?) -> JSONValue {
+        var status = reported ?? .emptyObject
         if !status.isObject { status = .emptyObject }
         if !status.hasMember("active_seconds") {
             status["active_seconds"] = .int(Int64(monotonicSeconds() - push.startedAt))
@@ -160,8 +165,8 @@ public final class PushSupervisor: Sendable {
         for (pid, push) in pushes.withLock({ $0 }) {
             guard let status = ChildProcess.reap(pid) else {
                 // Only what the process itself reported (its page goes before it ends).
-                if ConfigPage.read(StreamPageNames.pushStatus(pid)) != nil {
-                    let current = self.status(of: push)
+                if let reported = ConfigPage.read(StreamPageNames.pushStatus(pid)) {
+                    let current = self.status(of: push, reported: reported)
                     pushes.withLock { $0[pid]?.lastStatus = current }
                 }
                 continue
@@ -169,8 +174,8 @@ public final class PushSupervisor: Sendable {
             pushes.withLock { _ = $0.removeValue(forKey: pid) }
             // Its final status, from its page if a kill left it there, else the newest read.
             let final =
-                ConfigPage.read(StreamPageNames.pushStatus(pid)) != nil
-                ? self.status(of: push) : push.lastStatus ?? self.status(of: push)
+                ConfigPage.read(StreamPageNames.pushStatus(pid)).map { self.status(of: push, reported: $0) }
+                ?? push.lastStatus ?? self.status(of: push, reported: nil)
             ConfigPage.remove(StreamPageNames.pushStatus(pid))
             logger.mist(.info, "Push of \(push.stream) to \(push.target) ended (status \(status))")
             let payload = [

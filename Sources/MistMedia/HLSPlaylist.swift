@@ -109,7 +109,8 @@ public enum HLSPlaylist {
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
     }
 
-    static func milliseconds(_ value: UInt64) -> String {
+    /// `value` milliseconds as seconds with three decimals (`2.040`), as playlists write durations.
+    public static func milliseconds(_ value: UInt64) -> String {
         let fraction = value % 1000
         return "\(value / 1000)." + String(repeating: "0", count: fraction < 10 ? 2 : fraction < 100 ? 1 : 0)
             + "\(fraction)"

@@ -21,14 +21,27 @@ extension HTTPSession {
                 try TSLiveMuxer(tracks: tracks)
             }
         }
-        var muxer = try TSLiveMuxer(tracks: tracks)
         let chunked = head.version == "HTTP/1.1"
         connection.send(Array(streamingHead(contentType: "video/mpeg", chunked: chunked).utf8))
         if head.method == "HEAD" { return false }
         logger.mist(.info, "HTTP-TS viewer \(connection.peer) plays \(stream)")
-        var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
-        pump("HTTP-TS of \(stream)", stream: stream, chunked: chunked) {
-            var out: [UInt8] = []
+        pumpMuxed(
+            "HTTP-TS of \(stream)", stream: stream, chunked: chunked, muxer: try TSLiveMuxer(tracks: tracks),
+            feed: PacketFeed(opened.reader, tracks: tracks, stop: window.stop))
+        return false
+    }
+
+    /// Sends a viewer `feed` through `muxer` (its header first, unless `withHeader` is false)
+    /// at the pace the viewer reads, up to 64 KiB a step.
+    func pumpMuxed<Muxer: LiveMuxer>(
+        _ label: String, stream: String, chunked: Bool, muxer: Muxer, withHeader: Bool = false, feed: PacketFeed
+    ) {
+        var muxer = muxer
+        var feed = feed
+        var first = withHeader ? muxer.header : []
+        pump(label, stream: stream, chunked: chunked) {
+            var out = first
+            first = []
             while out.count < 64 * 1024 {
                 switch try feed.next() {
                 case .packet(let position, let packet, let data):
@@ -39,7 +52,6 @@ extension HTTPSession {
             }
             return .bytes(out)
         }
-        return false
     }
 
     /// `/<stream>.flv`: the stream as a progressive FLV file (Enhanced FLV for HEVC and AV1).
@@ -231,26 +243,14 @@ extension HTTPSession {
         }
         let duration: UInt64? =
             opened.reader.isLive ? nil : (tracks.map(\.lastMs).max() ?? 0) &- (tracks.map(\.firstMs).min() ?? 0)
-        var muxer = try MatroskaLiveMuxer(tracks: tracks, webm: webm, duration: duration)
+        let muxer = try MatroskaLiveMuxer(tracks: tracks, webm: webm, duration: duration)
         let chunked = head.version == "HTTP/1.1"
         connection.send(Array(streamingHead(contentType: contentType, chunked: chunked).utf8))
         if head.method == "HEAD" { return false }
         logger.mist(.info, "\(format) viewer \(connection.peer) plays \(stream)")
-        var first = muxer.header
-        var feed = PacketFeed(opened.reader, tracks: tracks, stop: window.stop)
-        pump("\(format) of \(stream)", stream: stream, chunked: chunked) {
-            var out = first
-            first = []
-            while out.count < 64 * 1024 {
-                switch try feed.next() {
-                case .packet(let position, let packet, let data):
-                    _ = try muxer.add(position: position, packet: packet, data: data, into: &out)
-                case .wait: return out.isEmpty ? .wait : .bytes(out)
-                case .end: return out.isEmpty ? .end : .bytes(out)
-                }
-            }
-            return .bytes(out)
-        }
+        pumpMuxed(
+            "\(format) of \(stream)", stream: stream, chunked: chunked, muxer: muxer, withHeader: true,
+            feed: PacketFeed(opened.reader, tracks: tracks, stop: window.stop))
         return false
     }
 }

@@ -80,8 +80,9 @@ enum LowLatencyHLS {
         let longest = max(segments.map(\.duration).max() ?? 1000, partMilliseconds)
         let target = (longest + 999) / 1000
         var text = "#EXTM3U\r\n#EXT-X-VERSION:9\r\n#EXT-X-INDEPENDENT-SEGMENTS\r\n"
-        text += "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=\(seconds(partMilliseconds * 3))\r\n"
-        text += "#EXT-X-PART-INF:PART-TARGET=\(seconds(partMilliseconds))\r\n"
+        text +=
+            "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=\(HLSPlaylist.milliseconds(partMilliseconds * 3))\r\n"
+        text += "#EXT-X-PART-INF:PART-TARGET=\(HLSPlaylist.milliseconds(partMilliseconds))\r\n"
         text += "#EXT-X-MAP:URI=\"init.m4s\"\r\n#EXT-X-TARGETDURATION:\(target)\r\n"
         text += "#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequence ?? edge.growing?.sequence ?? 0)\r\n"
         for (position, segment) in segments.enumerated() {
@@ -93,7 +94,7 @@ enum LowLatencyHLS {
                     part += 1
                 }
             }
-            text += "#EXTINF:\(seconds(segment.duration)),\r\nchunk_\(segment.start).m4s\r\n"
+            text += "#EXTINF:\(HLSPlaylist.milliseconds(segment.duration)),\r\nchunk_\(segment.start).m4s\r\n"
         }
         var lastPart: (msn: UInt64, part: UInt64)?
         if let last = segments.last {
@@ -117,15 +118,10 @@ enum LowLatencyHLS {
     }
 
     static func partLine(start: UInt64, part: UInt64, duration: UInt64) -> String {
-        var line = "#EXT-X-PART:DURATION=\(seconds(duration)),URI=\"chunk_\(start).\(part).m4s\""
+        var line = "#EXT-X-PART:DURATION=\(HLSPlaylist.milliseconds(duration)),URI=\"chunk_\(start).\(part).m4s\""
         // The first part of a segment starts with its keyframe.
         if part == 0 { line += ",INDEPENDENT=YES" }
         return line + "\r\n"
-    }
-
-    /// `milliseconds` as seconds with three decimals.
-    static func seconds(_ milliseconds: UInt64) -> String {
-        "\(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst())"
     }
 
     /// The segment and part a part's file name names (`chunk_<start>.<part>.m4s`).
