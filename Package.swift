@@ -110,6 +110,7 @@ let package = Package(
                 "MistSRT", "MistRTSP", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
     ]
         + binaries.map { .executableTarget(name: $0.name, dependencies: [.target(name: $0.library)]) }

@@ -79,10 +79,16 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
         case .mp4:
             var mp4 = method("MP4 progressive", "html5/video/mp4", 9)
             mp4["url_rel"] = "/$.mp4"
+            // The same URL asked as a WebSocket: MP4 over WebSocket, MistServer's player's
+            // preferred live path.
+            var ws = method("MP4 WebSocket", "ws/video/mp4", 10)
+            ws["handler"] = "ws"
+            ws["url_rel"] = "/$.mp4"
             return declaration(
                 friendly: "MP4 over HTTP", description: "Pseudostreaming in MP4 format over HTTP",
                 extra: [
-                    "url_match": ["/$.mp4"], "codecs": [[["H264", "HEVC"], ["AAC", "MP3", "opus"]]], "methods": [mp4],
+                    "url_match": ["/$.mp4"], "codecs": [[["H264", "HEVC"], ["AAC", "MP3", "opus"]]],
+                    "methods": [mp4, ws],
                 ])
         }
     }

@@ -20,6 +20,9 @@ final class HTTPSession: @unchecked Sendable {
     var servesPages: Bool { formats.count == HTTPFormat.allCases.count }
     /// The body that goes on after the answer, if any: it owns CONN_CLOSE from then on.
     var streaming: (any StreamingBody)?
+    /// The WebSocket session this request's connection becomes, if it asked for one: it owns
+    /// CONN_CLOSE from then on.
+    var upgraded: (any WebSocketSession)?
     /// The stream this request plays and its triggers, for CONN_CLOSE when it ends.
     var playing: (admission: PlayAdmission, stream: String, stats: Int)?
     /// The viewer's session token for this request (`tknMode`'s sources, else the connection's),
@@ -57,6 +60,7 @@ final class HTTPSession: @unchecked Sendable {
         do {
             let keepOpen = try answer(head)
             if let streaming { return .stream(streaming) }
+            if let upgraded { return .upgrade(upgraded) }
             return keepOpen && head.keepAlive ? .keepAlive : .close
         } catch {
             logger.mist(.warn, "HTTP connection \(connection.peer) failed: \(error)")
@@ -66,7 +70,7 @@ final class HTTPSession: @unchecked Sendable {
 
     /// CONN_CLOSE for what this connection played, unless a fan-out group now owns it.
     private func closePlaying() {
-        if let playing, streaming == nil {
+        if let playing, streaming == nil && upgraded == nil {
             playing.admission.close(playing.stream)
             ConnectionStats.close(playing.stats)
         }
@@ -131,6 +135,12 @@ final class HTTPSession: @unchecked Sendable {
             let webm = path.hasSuffix(".webm")
             let stream = StreamName.sanitize(String(path.dropFirst().dropLast(webm ? 5 : 4)))
             return try serveMatroska(stream, webm: webm, head: head, query: query)
+        }
+        if formats.contains(.mp4) && path.hasPrefix("/") && path.hasSuffix(".mp4")
+            && WebSocketHandshake.isRequested(head)
+        {
+            let stream = StreamName.sanitize(String(path.dropFirst().dropLast(4)))
+            return try serveMEWS(stream, head: head, query: query)
         }
         for (format, suffix) in [(HTTPFormat.ts, ".ts"), (.flv, ".flv"), (.mp4, ".mp4")]
         where formats.contains(format) && path.hasSuffix(suffix) && path.hasPrefix("/") {

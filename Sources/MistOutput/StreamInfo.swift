@@ -41,26 +41,7 @@ enum StreamInfo {
             info["width"] = 0
             info["height"] = 0
         }
-        let playable = TrackChoice.defaults(
-            tracks, videoCodecs: HLSOutput.videoCodecs, audioCodecs: HLSOutput.audioCodecs)
-        let count = Int64([playable.video, playable.audio].compactMap { $0 }.count)
-        var sources: [JSONValue] = []
-        if count > 0 {
-            for (name, type, priority, path) in [
-                ("HLS (TS)", "html5/application/vnd.apple.mpegurl", 9, "hls/\(stream)/index.m3u8"),
-                ("MP4 progressive", "html5/video/mp4", 9, "\(stream).mp4"),
-                ("DASH", "dash/video/mp4", 8, "cmaf/\(stream)/index.mpd"),
-                ("HLS (CMAF)", "html5/application/vnd.apple.mpegurl;version=7", 8, "cmaf/\(stream)/index.m3u8"),
-                ("FLV progressive", "flash/7", 5, "\(stream).flv"),
-                ("TS HTTP progressive", "html5/video/mpeg", 1, "\(stream).ts"),
-            ] {
-                sources.append([
-                    "hrn": .string(name), "priority": .int(Int64(priority)), "relurl": .string(path),
-                    "simul_tracks": .int(count), "total_matches": .int(count), "type": .string(type),
-                    "url": .string(baseURL + path),
-                ])
-            }
-        }
+        var sources = Self.sources(stream: stream, tracks: tracks, baseURL: baseURL)
         // Subtitle tracks, as MistServer's SubRip output offers them (players that show video
         // pass over these types).
         let subtitles = Int64(tracks.filter { $0.info.codec == "subtitle" }.count)
@@ -86,5 +67,64 @@ enum StreamInfo {
         }
         info["source"] = .array(sources)
         return info.sortedKeys()
+    }
+
+    /// The codecs each source type plays, for counting a stream's tracks it can carry.
+    static let playable: [String: (video: Set<String>, audio: Set<String>)] = [
+        "html5/application/vnd.apple.mpegurl": (HLSOutput.videoCodecs, HLSOutput.audioCodecs),
+        "html5/video/mp4": (MEWSSession.videoCodecs, MEWSSession.audioCodecs),
+        "ws/video/mp4": (MEWSSession.videoCodecs, MEWSSession.audioCodecs),
+        "dash/video/mp4": (["H264", "HEVC"], ["AAC", "MP3"]),
+        "html5/application/vnd.apple.mpegurl;version=7": (["H264", "HEVC"], ["AAC", "MP3"]),
+        "flash/7": (["H264"], ["AAC", "MP3"]),
+        "html5/video/mpeg": (["H264", "HEVC"], ["AAC", "MP3", "opus"]),
+        "html5/video/x-matroska": (
+            ["H264", "HEVC", "VP8", "VP9", "AV1"], ["AAC", "MP3", "opus", "vorbis", "AC3"]
+        ),
+        "html5/video/webm": (["VP8", "VP9", "AV1"], ["opus", "vorbis"]),
+    ]
+
+    /// The sources of the HTTP formats whose connectors are enabled, each method a format's
+    /// capabilities declare, in MistServer's order: most tracks, then priority, then URL. A
+    /// source of no track it can carry is left out. All formats count as enabled when the
+    /// protocols name none of them (HTTP alone serves every format) or when no controller
+    /// publishes its protocols (a binary run by hand).
+    static func sources(stream: String, tracks: [StreamTrack], baseURL: String) -> [JSONValue] {
+        var enabled = Set(HTTPFormat.allCases)
+        if let protocols = ConfigPage.read(StreamPageNames.protocols)?.arrayValue {
+            let named = Set(protocols.compactMap { HTTPFormat(rawValue: $0["connector"].asString) })
+            if !named.isEmpty { enabled = named }
+        }
+        var sources: [JSONValue] = []
+        for format in HTTPFormat.allCases where enabled.contains(format) {
+            for method in format.capabilities.extra["methods"]?.arrayValue ?? [] {
+                let type = method["type"].asString
+                guard let codecs = playable[type] else { continue }
+                let (video, audio) = TrackChoice.defaults(tracks, videoCodecs: codecs.video, audioCodecs: codecs.audio)
+                let count = Int64([video, audio].compactMap { $0 }.count)
+                guard count > 0 else { continue }
+                let rule =
+                    method["url_rel"].isNull
+                    ? format.capabilities.extra["url_rel"]?.asString ?? "" : method["url_rel"].asString
+                let path = String(rule.dropFirst().replacing("$", with: stream))
+                var base = baseURL
+                if method["handler"].asString == "ws" {
+                    base = base.hasPrefix("https://") ? "wss://" + base.dropFirst(8) : "ws://" + base.dropFirst(7)
+                }
+                sources.append([
+                    "hrn": method["hrn"], "priority": method["priority"], "relurl": .string(path),
+                    "simul_tracks": .int(count), "total_matches": .int(count), "type": .string(type),
+                    "url": .string(base + path),
+                ])
+            }
+        }
+        return sources.enumerated().sorted { left, right in
+            let (a, b) = (left.element, right.element)
+            if a["simul_tracks"].asInt != b["simul_tracks"].asInt {
+                return a["simul_tracks"].asInt > b["simul_tracks"].asInt
+            }
+            if a["priority"].asInt != b["priority"].asInt { return a["priority"].asInt > b["priority"].asInt }
+            return a["url"].asString < b["url"].asString
+        }.map(\.element)
     }
 }

@@ -14,6 +14,25 @@ public enum TrackChoice {
         )
     }
 
+    /// The tracks a viewer of `query` gets: the default of each type, unless a `video=` or
+    /// `audio=` selector names others (`none` leaves the type out).
+    public static func choose(
+        _ tracks: [StreamTrack], videoCodecs: Set<String>, audioCodecs: Set<String>, query: [String: String]
+    ) -> (video: StreamTrack?, audio: StreamTrack?) {
+        var (video, audio) = defaults(tracks, videoCodecs: videoCodecs, audioCodecs: audioCodecs)
+        if let selector = query["video"], !selector.isEmpty {
+            video = TrackSelector.select(selector, type: "video", from: tracks).first {
+                videoCodecs.contains($0.info.codec)
+            }
+        }
+        if let selector = query["audio"], !selector.isEmpty {
+            audio = TrackSelector.select(selector, type: "audio", from: tracks).first {
+                audioCodecs.contains($0.info.codec)
+            }
+        }
+        return (video, audio)
+    }
+
     /// Opens `stream` for a viewer: starts its input under a controller, waits for its tracks,
     /// picks the default ones and positions live streams at the live edge.
     /// `query` holds the viewer's URL parameters: `video=` and `audio=` selectors replace the
@@ -30,17 +49,7 @@ public enum TrackChoice {
             usleepMilliseconds(10)
             tracks = reader.tracks()
         }
-        var (video, audio) = defaults(tracks, videoCodecs: videoCodecs, audioCodecs: audioCodecs)
-        if let selector = query["video"], !selector.isEmpty {
-            video = TrackSelector.select(selector, type: "video", from: tracks).first {
-                videoCodecs.contains($0.info.codec)
-            }
-        }
-        if let selector = query["audio"], !selector.isEmpty {
-            audio = TrackSelector.select(selector, type: "audio", from: tracks).first {
-                audioCodecs.contains($0.info.codec)
-            }
-        }
+        let (video, audio) = choose(tracks, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query)
         let chosen = [video, audio].compactMap { $0?.index }
         // An output of other tracks (subtitles) chooses its own.
         if chosen.isEmpty && allowingNone { return (reader, nil, nil) }

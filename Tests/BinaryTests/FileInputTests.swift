@@ -189,7 +189,8 @@ import Testing
         let subtitleIndex =
             info["meta"]["tracks"].objectValue?.first { $0.value["codec"] == "subtitle" }?.value["idx"].intValue ?? -1
         let sources = info["source"].arrayValue ?? []
-        #expect(sources.first?["type"] == "html5/application/vnd.apple.mpegurl")
+        // MistServer's order: MP4 over WebSocket (priority 10), then HLS.
+        #expect(sources.prefix(2).map(\.["type"]) == ["ws/video/mp4", "html5/application/vnd.apple.mpegurl"])
         #expect(
             sources.contains { $0["type"] == "html5/text/vtt" && $0["relurl"].asString.hasPrefix("movie.webvtt?tkn=") })
         #expect(

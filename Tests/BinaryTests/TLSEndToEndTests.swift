@@ -82,10 +82,17 @@ import Testing
         #expect(secure.hasPrefix("HTTP/1.1 200"))
         let body = try JSONParser.parse(String(secure[secure.range(of: "\r\n\r\n")!.upperBound...]))
         let urls = (body["source"].arrayValue ?? []).map { $0["url"].asString }
-        #expect(!urls.isEmpty && urls.allSatisfy { $0.hasPrefix("https://127.0.0.1:\(httpsPort)/") }, "\(urls)")
+        #expect(
+            !urls.isEmpty
+                && urls.allSatisfy {
+                    $0.hasPrefix("https://127.0.0.1:\(httpsPort)/") || $0.hasPrefix("wss://127.0.0.1:\(httpsPort)/")
+                }, "\(urls)")
         #expect(body["capa"]["ssl"] == true)
         let plainInfo = try HTTPTestClient(port: httpPort).get("/json_live.js").json()
-        #expect((plainInfo["source"].arrayValue ?? []).allSatisfy { $0["url"].asString.hasPrefix("http://") })
+        #expect(
+            (plainInfo["source"].arrayValue ?? []).allSatisfy {
+                $0["url"].asString.hasPrefix("http://") || $0["url"].asString.hasPrefix("ws://")
+            })
         // The player script over HTTPS points at the HTTPS address.
         let player = try Self.httpsGet(port: httpsPort, path: "/embed_live.js", authority: certificates.authority)
         #expect(player.contains("https://127.0.0.1:\(httpsPort)"))

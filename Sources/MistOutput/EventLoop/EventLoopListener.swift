@@ -47,6 +47,9 @@ public enum EventLoopListener {
         return 0
     }
 
+    /// The name of NIOHTTP1's decoder in an HTTP pipeline, which a WebSocket upgrade removes.
+    static let httpDecoderName = "http-decoder"
+
     /// The HTTP pipeline: head limits, NIOHTTP1's request decoder, then the output's handler.
     static func http(
         _ channel: any Channel, logger: Logger, formats: Set<HTTPFormat>, headSeconds: Double = 10,
@@ -58,7 +61,8 @@ public enum EventLoopListener {
             connection: connection, headSeconds: headSeconds, idleSeconds: HTTPSession.idleSeconds)
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(headGuard)
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try sync.addHandler(
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)), name: httpDecoderName)
         try sync.addHandler(
             HTTPOutputHandler(connection: connection, headGuard: headGuard, logger: logger, formats: formats))
     }

@@ -6,4 +6,6 @@ enum HTTPAnswer: @unchecked Sendable {
     case close
     /// The response goes on as a stream (the body runs on the loop from now on).
     case stream(any StreamingBody)
+    /// The 101 is out; the connection becomes a WebSocket that the session runs.
+    case upgrade(any WebSocketSession)
 }

@@ -3,6 +3,7 @@ import MistCore
 import MistNet
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// One HTTP connection of MistOutHTTP (or a single-format output) on its event loop. NIOHTTP1
 /// parses the requests; each is answered by an `HTTPSession` on the blocking pool (it may wait
@@ -10,7 +11,7 @@ import NIOHTTP1
 /// answers, which go out from the loop at once; a streaming answer
 /// then runs on this loop until it ends. Responses are written as bytes, so a live stream's
 /// shared chunks go to the socket untouched.
-final class HTTPOutputHandler: ChannelInboundHandler {
+final class HTTPOutputHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
 
     private enum State {
@@ -124,7 +125,32 @@ final class HTTPOutputHandler: ChannelInboundHandler {
                 if keepAlive { nextRequest() } else { close() }
             }
         case .close: close()
+        case .upgrade(let session): upgrade(session)
         }
+    }
+
+    /// Hands the channel to a WebSocket session: NIOWebSocket's decoder replaces NIOHTTP1's, and
+    /// this handler leaves (the head guard stays, counting bytes, its limits over).
+    private func upgrade(_ session: any WebSocketSession) {
+        guard case .answering = state, let context else { return session.closed() }
+        state = .closed
+        let sync = context.pipeline.syncOperations
+        do {
+            try sync.addHandlers(
+                WebSocketHandler.handlers(connection: connection, session: session, logger: logger),
+                position: .after(self))
+            sync.removeHandler(name: EventLoopListener.httpDecoderName, promise: nil)
+            sync.removeHandler(self, promise: nil)
+        } catch {
+            logger.mist(.warn, "HTTP connection \(connection.peer) could not become a WebSocket: \(error)")
+            session.closed()
+            connection.closeAfterWrites()
+            return
+        }
+        session.start()
+        let channel = connection.channel
+        channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        channel.read()
     }
 
     /// The answer (or its body) is done: the connection reads its next request.
