@@ -12,12 +12,18 @@ extension HTTPSession {
         var body: [UInt8]
     }
 
-    /// The page at `path`, or nil when it is not one of these.
-    func page(_ path: String, head: HTTPRequestHead) throws -> Page? {
-        // X-Mst-Path (a proxy's public base URL) replaces this server's own address.
+    /// The address the pages' URLs start with: this server's as the request names it, or the
+    /// public base URL a proxy gives in X-Mst-Path.
+    func pageBaseURL(_ head: HTTPRequestHead) -> String {
         let scheme = connection.isSecure ? "https" : "http"
         var base = head.header("x-mst-path") ?? "\(scheme)://\(head.header("host") ?? "localhost")/"
         if !base.hasSuffix("/") { base += "/" }
+        return base
+    }
+
+    /// The page at `path`, or nil when it is not one of these.
+    func page(_ path: String, head: HTTPRequestHead) throws -> Page? {
+        let base = pageBaseURL(head)
         if (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js") && path.count > 9 {
             let stream = StreamName.sanitize(String(path.dropFirst(6).dropLast(3)))
             let object = StreamInfo.json(stream: stream, baseURL: base, token: token, logger: logger)

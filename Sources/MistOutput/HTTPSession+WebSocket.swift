@@ -25,4 +25,20 @@ extension HTTPSession {
             onClose: playingCloser())
         return false
     }
+
+    /// `/json_<stream>.js` asked as a WebSocket: the stream info, sent again on every change.
+    func serveStreamInfoFeed(_ stream: String, head: HTTPRequestHead) throws -> Bool {
+        let handshake: [UInt8]
+        do {
+            handshake = try WebSocketHandshake.response(to: head)
+        } catch {
+            logger.mist(.warn, "WebSocket request from \(connection.peer) refused: \(error)")
+            try respond(status: "400 Bad Request", body: "Not a WebSocket handshake: \(error)\n", keepAlive: false)
+            return false
+        }
+        connection.send(handshake)
+        upgraded = StreamInfoFeed(
+            connection: connection, stream: stream, baseURL: pageBaseURL(head), token: token, logger: logger)
+        return false
+    }
 }

@@ -92,6 +92,11 @@ final class HTTPSession: @unchecked Sendable {
         }
         let path = head.decodedPath
         let query = head.parameters
+        if servesPages && (path.hasPrefix("/json_") || path.hasPrefix("/info_")) && path.hasSuffix(".js")
+            && path.count > 9 && WebSocketHandshake.isRequested(head)
+        {
+            return try serveStreamInfoFeed(StreamName.sanitize(String(path.dropFirst(6).dropLast(3))), head: head)
+        }
         if servesPages, let page = try page(path, head: head) {
             try respond(
                 status: page.status, contentType: page.contentType, body: page.body, keepAlive: true,

@@ -20,6 +20,7 @@ import Testing
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
                  "streams": {"live": {"name": "live", "source": "push://"},
+                             "later": {"name": "later", "source": "push://"},
                              "movie": {"name": "movie", "source": "\(movie.path)"}}}
                 """)
         defer { controller.stop() }
@@ -39,6 +40,31 @@ import Testing
         try Self.live(httpPort: httpPort, folder: folder)
         try Self.file(httpPort: httpPort, folder: folder)
         try Self.badFrames(httpPort: httpPort)
+        try Self.infoFeed(httpPort: httpPort, rtmpPort: rtmpPort, folder: folder)
+    }
+
+    /// `json_<stream>.js` as a WebSocket: the info at once, and again when the stream comes online.
+    static func infoFeed(httpPort: Int, rtmpPort: Int, folder: URL) throws {
+        let client = try WebSocketTestClient(port: httpPort, path: "/json_later.js")
+        defer { client.close() }
+        guard case .text(let first) = try client.next() else {
+            Issue.record("no first stream info")
+            return
+        }
+        #expect(try JSONParser.parse(first)["error"].asString == "Stream is offline", "\(first)")
+        let push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/later", seconds: 30, log: folder.appendingPathComponent("later.log"))
+        defer { BoundedWait.stop(push) }
+        var online: JSONValue?
+        let deadline = Date().addingTimeInterval(20)
+        while online == nil, Date() < deadline, let message = try client.next(seconds: deadline.timeIntervalSinceNow) {
+            if case .text(let text) = message, let info = try? JSONParser.parse(text), info["type"].asString == "live" {
+                online = info
+            }
+        }
+        let info = try #require(online, "no update when the stream came online")
+        #expect((info["meta"]["tracks"].objectValue?.count ?? 0) >= 2)
+        #expect((info["source"].arrayValue ?? []).contains { $0["type"].asString == "ws/video/mp4" })
     }
 
     /// The player's start: codecs, the init segment, then a frame per message as published.
