@@ -3,8 +3,9 @@ import MistCore
 /// `/player.js`: MistSwift's own embeddable player. It takes MistServer's documented embed
 /// snippet (`mistPlay(stream, {target: element, ...})` once `window.mistplayers` exists), reads
 /// the stream's `/json_<stream>.js`, and plays the best source the browser can: native HLS
-/// (Safari, iOS, Android), progressive MP4 for files, or fragmented MP4 through Media Source
-/// Extensions for live streams. An offline stream shows a message and is tried again.
+/// (Safari, iOS, Android), progressive MP4 and WebM for files, fragmented MP4 through Media Source
+/// Extensions for live streams, or DASH through Media Source Extensions. An offline stream shows
+/// a message and is tried again.
 enum PlayerScript {
     /// The script, after the `mistoptions.host` preamble MistServer puts first.
     static func source(host: String) -> String {
@@ -60,6 +61,7 @@ enum PlayerScript {
               if (source.type === "html5/video/mp4") {
                 return info.type !== "live" && !!video.canPlayType(mp4Mime(info));
               }
+              if (source.type === "html5/video/webm") { return !!video.canPlayType("video/webm"); }
               return false;
             },
             play: function (source, info, video, player) {
@@ -134,7 +136,145 @@ enum PlayerScript {
             }
           };
 
-          var order = ["html5", "mse"];
+          // ISO 8601 durations as the manifests write them ("PT2.000S", "PT1M5S"), in seconds.
+          function seconds(text) {
+            var match = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(text || "");
+            if (!match) { return 0; }
+            return Number(match[1] || 0) * 3600 + Number(match[2] || 0) * 60 + Number(match[3] || 0);
+          }
+
+          // DASH with Media Source Extensions: each adaptation set's SegmentTemplate and
+          // SegmentTimeline (as the CMAF output writes them) into a SourceBuffer of its own; a
+          // live manifest is read again at its minimumUpdatePeriod and new segments follow.
+          players.dash = {
+            name: "MSE DASH",
+            supports: function (source) {
+              return source.type === "dash/video/mp4" && !!root.MediaSource && typeof root.fetch === "function"
+                && typeof root.DOMParser === "function";
+            },
+            play: function (source, info, video, player) {
+              var mediaSource = new root.MediaSource();
+              var stopped = false;
+              var timer = null;
+              var live = false;
+              var sets = [];
+              var cut = source.url.indexOf("?");
+              var query = cut >= 0 ? source.url.slice(cut) : "";
+              var base = cut >= 0 ? source.url.slice(0, cut) : source.url;
+              base = base.slice(0, base.lastIndexOf("/") + 1);
+              function fail(text) { if (!stopped) { stopped = true; player.fail(text); } }
+              function address(template, id, time) {
+                return base + template.replace("$RepresentationID$", id).replace("$Time$", String(time)) + query;
+              }
+              function fetchBytes(url) {
+                return root.fetch(url).then(function (response) {
+                  if (!response.ok) { throw new Error("HTTP " + response.status + " for " + url); }
+                  return response.arrayBuffer();
+                });
+              }
+              function finishIfDone() {
+                if (live || mediaSource.readyState !== "open") { return; }
+                for (var i = 0; i < sets.length; i++) {
+                  var set = sets[i];
+                  if (!set.initialized || set.pending.length || set.busy || set.buffer.updating) { return; }
+                }
+                mediaSource.endOfStream();
+              }
+              function next(set) {
+                if (stopped || set.busy || set.buffer.updating) { return; }
+                var url = !set.initialized ? address(set.init, set.id, 0)
+                  : set.pending.length ? address(set.media, set.id, set.pending[0]) : null;
+                if (!url) { finishIfDone(); return; }
+                set.busy = true;
+                fetchBytes(url).then(function (data) {
+                  set.busy = false;
+                  if (stopped) { return; }
+                  if (set.initialized) { set.pending.shift(); } else { set.initialized = true; }
+                  set.buffer.appendBuffer(data);
+                }).catch(function (error) { set.busy = false; fail("DASH failed: " + error.message); });
+              }
+              function trim(set) {
+                var ranges = video.buffered;
+                if (!ranges || !ranges.length) { return; }
+                var start = ranges.start(0);
+                var end = ranges.end(ranges.length - 1);
+                // A live stream's times start where the stream did: jump there, and back to
+                // the edge when far behind.
+                if (video.currentTime < start || (live && end - video.currentTime > 20)) {
+                  video.currentTime = live ? Math.max(start, end - 3) : start;
+                }
+                if (video.currentTime - start > 30 && !set.buffer.updating) { set.buffer.remove(start, video.currentTime - 10); }
+              }
+              function times(template) {
+                var out = [];
+                var time = 0;
+                var entries = template.getElementsByTagName("S");
+                for (var i = 0; i < entries.length; i++) {
+                  var entry = entries[i];
+                  if (entry.hasAttribute("t")) { time = Number(entry.getAttribute("t")); }
+                  var duration = Number(entry.getAttribute("d"));
+                  var repeat = Number(entry.getAttribute("r") || 0);
+                  for (var k = 0; k <= repeat && duration > 0; k++) { out.push(time); time += duration; }
+                }
+                return out;
+              }
+              function update(text) {
+                var manifest = new root.DOMParser().parseFromString(text, "application/xml");
+                var mpd = manifest.documentElement;
+                live = mpd.getAttribute("type") === "dynamic";
+                var adaptations = manifest.getElementsByTagName("AdaptationSet");
+                for (var i = 0; i < adaptations.length; i++) {
+                  var adaptation = adaptations[i];
+                  var representation = adaptation.getElementsByTagName("Representation")[0];
+                  var template = adaptation.getElementsByTagName("SegmentTemplate")[0];
+                  if (!representation || !template) { continue; }
+                  var found = times(template);
+                  var set = sets[i];
+                  if (!set) {
+                    var mime = (representation.getAttribute("mimeType") || adaptation.getAttribute("mimeType"))
+                      + '; codecs="' + representation.getAttribute("codecs") + '"';
+                    if (!root.MediaSource.isTypeSupported(mime)) { fail("This browser cannot play " + mime); return; }
+                    set = { id: representation.getAttribute("id"), init: template.getAttribute("initialization"),
+                      media: template.getAttribute("media"), buffer: mediaSource.addSourceBuffer(mime), pending: [],
+                      last: -1, initialized: false, busy: false };
+                    // Live players sit a few segments behind the newest.
+                    if (live && found.length > 3) { set.last = found[found.length - 4]; }
+                    set.buffer.addEventListener("updateend", (function (owner) {
+                      return function () { trim(owner); next(owner); };
+                    })(set));
+                    sets[i] = set;
+                  }
+                  for (var j = 0; j < found.length; j++) {
+                    if (found[j] > set.last) { set.pending.push(found[j]); set.last = found[j]; }
+                  }
+                }
+                for (var n = 0; n < sets.length; n++) { if (sets[n]) { next(sets[n]); } }
+                if (live && !stopped) {
+                  timer = root.setTimeout(load, Math.max(500, seconds(mpd.getAttribute("minimumUpdatePeriod")) * 1000 || 2000));
+                }
+              }
+              function load() {
+                timer = null;
+                root.fetch(source.url).then(function (response) {
+                  if (!response.ok) { throw new Error("HTTP " + response.status); }
+                  return response.text();
+                }).then(function (text) { if (!stopped) { update(text); } }, function (error) {
+                  fail("DASH manifest failed: " + error.message);
+                });
+              }
+              mediaSource.addEventListener("sourceopen", load);
+              video.src = root.URL.createObjectURL(mediaSource);
+              return {
+                unload: function () {
+                  stopped = true;
+                  if (timer !== null) { root.clearTimeout(timer); }
+                  video.removeAttribute("src");
+                }
+              };
+            }
+          };
+
+          var order = ["html5", "mse", "dash"];
 
           function sortedSources(info) {
             var sources = (info.source || []).slice();
