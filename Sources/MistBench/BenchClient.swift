@@ -106,13 +106,15 @@ final class BenchClient: @unchecked Sendable {
     struct HLSResult {
         var requests = 0
         var failed = 0
+        var bytes = 0
         var times = Percentiles([])
     }
 
-    /// `count` players that fetch the media playlist each second and every segment new to them.
-    func hls(count: Int, port: Int, seconds: Double, phase: (Phase) -> Void) throws -> HLSResult {
+    /// `count` players under `prefix` that fetch their media playlists each second and every
+    /// segment new to them.
+    func hls(count: Int, port: Int, prefix: String, seconds: Double, phase: (Phase) -> Void) throws -> HLSResult {
         let loop = group.next()
-        let state = HLSPlayers(loop: loop, port: port)
+        let state = HLSPlayers(loop: loop, port: port, prefix: prefix)
         try loop.submit { state.start(count) }.wait()
         usleep(6_000_000)
         try loop.submit { state.recording = true }.wait()
@@ -122,7 +124,8 @@ final class BenchClient: @unchecked Sendable {
         phase(.ended(seconds: benchNow() - started))
         return try loop.submit { () -> HLSResult in
             state.stop()
-            return HLSResult(requests: state.requests, failed: state.failed, times: Percentiles(state.times))
+            return HLSResult(
+                requests: state.requests, failed: state.failed, bytes: state.bytes, times: Percentiles(state.times))
         }.wait()
     }
 }
@@ -231,20 +234,25 @@ final class BenchViewer: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) { tally.connected -= 1 }
 }
 
-/// HLS players on one loop: each asks for the media playlist every second and fetches segments
-/// it has not seen, on a keep-alive connection of its own.
+/// HLS players on one loop: each asks for its media playlists every second (the variant, and
+/// for CMAF the audio rendition too) and fetches the init segments and every segment it has not
+/// seen, on a keep-alive connection of its own. `prefix` is `/hls/bench/` (TS segments) or
+/// `/cmaf/bench/` (fMP4 segments per track).
 final class HLSPlayers: @unchecked Sendable {
     let loop: any EventLoop
     let port: Int
+    let prefix: String
     var recording = false
     var requests = 0
     var failed = 0
+    var bytes = 0
     var times: [Double] = []
     private var players: [HLSPlayer] = []
 
-    init(loop: any EventLoop, port: Int) {
+    init(loop: any EventLoop, port: Int, prefix: String) {
         self.loop = loop
         self.port = port
+        self.prefix = prefix
     }
 
     func start(_ count: Int) {
@@ -264,14 +272,17 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
 
     unowned let owner: HLSPlayers
     private var channel: (any Channel)?
-    private var seen: Set<Substring> = []
+    private var seen: Set<String> = []
     private var queue: [String] = []
     private var response: [UInt8] = []
     private var sentAt = 0.0
     private var busy = false
     private var stopped = false
-    private var variant: String?
-    private var primed = false
+    /// The media playlists (paths under the prefix), once the master playlist named them.
+    private var media: [String]?
+    /// The media playlists read at least once: after that, every new segment is fetched.
+    private var primed: Set<String> = []
+    private var current = ""
 
     init(owner: HLSPlayers) { self.owner = owner }
 
@@ -294,7 +305,7 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
 
     private func poll() {
         guard !stopped else { return }
-        queue.append(variant.map { "/hls/bench/\($0)" } ?? "/hls/bench/index.m3u8")
+        queue += media ?? ["index.m3u8"]
         next()
         owner.loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in poll() }
     }
@@ -302,11 +313,12 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
     private func next() {
         guard !busy, !queue.isEmpty, let channel else { return }
         busy = true
-        let path = queue.removeFirst()
+        current = queue.removeFirst()
         sentAt = benchNow()
         response = []
         channel.writeAndFlush(
-            channel.allocator.buffer(string: "GET \(path) HTTP/1.1\r\nHost: bench\r\n\r\n"), promise: nil)
+            channel.allocator.buffer(string: "GET \(owner.prefix)\(current) HTTP/1.1\r\nHost: bench\r\n\r\n"),
+            promise: nil)
     }
 
     /// Where the current response's body starts and how long it is, once its head is in.
@@ -326,6 +338,7 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
         self.body = nil
         if owner.recording {
             owner.requests += 1
+            owner.bytes += body.length
             owner.times.append(benchNow() - sentAt)
             if !body.ok { owner.failed += 1 }
         }
@@ -333,19 +346,42 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
         // Only playlists are read; segments are counted.
         if response[body.start...].starts(with: Array("#EXTM3U".utf8)) {
             let text = String(decoding: response[body.start..<(body.start + body.length)], as: UTF8.self)
-            let lines = text.split(whereSeparator: \.isNewline)
-            let directory = variant.map { String($0.dropLast("index.m3u8".count)) } ?? ""
-            for line in lines where !line.hasPrefix("#") && !line.isEmpty {
-                if line.hasSuffix(".m3u8") {
-                    if variant == nil { variant = String(line) }
-                } else if !seen.contains(line) {
-                    seen.insert(line)
-                    // A new player fetches the newest segment only, as hls.js starts near the live edge.
-                    if primed || line == lines.last { queue.append("/hls/bench/\(directory)\(line)") }
-                }
-            }
-            if variant != nil && lines.contains(where: { $0.hasPrefix("#EXTINF") }) { primed = true }
+            read(playlist: text)
         }
         next()
+    }
+
+    private func read(playlist text: String) {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        let path = current.split(separator: "?").first.map(String.init) ?? current
+        let directory = path.contains("/") ? String(path[...path.lastIndex(of: "/")!]) : ""
+        func uri(_ line: String) -> String? {
+            guard let start = line.range(of: "URI=\"") else { return nil }
+            return line[start.upperBound...].split(separator: "\"").first.map(String.init)
+        }
+        if lines.contains(where: { $0.hasPrefix("#EXT-X-STREAM-INF") }) {
+            // The master: the first variant, and the first audio rendition with a playlist of its own.
+            guard media == nil, let variant = lines.first(where: { !$0.hasPrefix("#") && !$0.isEmpty }) else { return }
+            var found = [directory + variant]
+            if let audio = lines.first(where: { $0.hasPrefix("#EXT-X-MEDIA:TYPE=AUDIO") }).flatMap(uri) {
+                found.append(directory + audio)
+            }
+            media = found
+            queue += found
+            return
+        }
+        let segments = lines.filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        for map in lines where map.hasPrefix("#EXT-X-MAP:") {
+            if let initial = uri(map), !seen.contains(directory + initial) {
+                seen.insert(directory + initial)
+                queue.append(directory + initial)
+            }
+        }
+        for segment in segments where !seen.contains(directory + segment) {
+            seen.insert(directory + segment)
+            // A new player fetches the newest segment only, as hls.js starts near the live edge.
+            if primed.contains(path) || segment == segments.last { queue.append(directory + segment) }
+        }
+        if !segments.isEmpty { primed.insert(path) }
     }
 }

@@ -13,7 +13,8 @@ import Synchronization
 ///   viewer's reads, for HTTP-TS, HTTP-FLV, fMP4 and RTMP, with 1 and with 1,000 viewers;
 /// - fan-out cost: CPU seconds per viewer-minute, memory per viewer and threads, for 200 and
 ///   2,000 HTTP-TS viewers and 500 RTMP players;
-/// - HLS: 1,000 players polling the live playlist each second and fetching each new segment.
+/// - HLS: 1,000 players polling the live playlists each second and fetching each new segment,
+///   of TS segments and then of CMAF (fMP4) segments, for the cost of each per viewer.
 enum LiveEdgeBench {
     static let sampleSeconds = 15.0
 
@@ -103,6 +104,15 @@ enum LiveEdgeBench {
                 usleep(2_000_000)
             }
         }
+        if only == nil || only == "latency" {
+            // LL-HLS: a player following the CMAF parts as they complete.
+            let follower = try LowLatencyFollower.follow(port: httpPort, published: published, seconds: sampleSeconds)
+            print(
+                "LL-HLS parts (CMAF): \(follower.parts) parts; frame latency to its part's arrival p50/p99 "
+                    + "\(format(follower.frames.p50, digits: 1)) / \(format(follower.frames.p99, digits: 1)) ms; "
+                    + "a player at PART-HOLD-BACK (\(format(follower.holdBack, digits: 0)) ms) sits about "
+                    + "\(format(follower.holdBack + follower.frames.p50, digits: 0)) ms behind the push")
+        }
         if only == nil || only == "fanout" {
             print("\nFan-out cost: one 720p30 2 Mbit/s push (release build, 2 cores)")
             print(
@@ -169,20 +179,40 @@ enum LiveEdgeBench {
             }
         }
         if only == nil || only == "hls" {
-            let name = ours ? "MistOutHTTP" : "MistOutHLS"
-            var cpu = 0.0
-            let result = try client.hls(count: 1000, port: httpPort, seconds: sampleSeconds * 2) { phase in
-                switch phase {
-                case .started: cpu = LiveEdgeBench.cpuSeconds(named: name)
-                case .ended(let seconds): cpu = (LiveEdgeBench.cpuSeconds(named: name) - cpu) / seconds
-                }
-            }
-            print("\nHLS: 1,000 players polling the live playlist each second and fetching each new segment")
+            print("\nHLS: 1,000 players polling the live playlists each second and fetching each new segment")
             print(
-                "requests \(result.requests), failed \(result.failed); request time p50/p99 "
-                    + "\(format(result.times.p50, digits: 1)) / \(format(result.times.p99, digits: 1)) ms; "
-                    + "cpu \(format(cpu * 100, digits: 1))% of one core, "
-                    + "\(format(cpu * 60 / 1000, digits: 4)) cpu s per viewer-min")
+                "kind          requests  failed  request p50/p99 ms  cpu% of one core  cpu s per viewer-min  Mbit/s per viewer"
+            )
+            // TS segments (MistOutHLS's, muxed A/V) beside CMAF's fMP4 (MistOutCMAF's, a playlist and
+            // segments per track), the same players and push.
+            for (kind, prefix, theirs) in [
+                ("HLS (TS)", "/hls/bench/", "MistOutHLS"), ("HLS (CMAF)", "/cmaf/bench/", "MistOutCMAF"),
+            ] {
+                let name = ours ? "MistOutHTTP" : theirs
+                var cpu = 0.0
+                var elapsed = 1.0
+                let result = try client.hls(count: 1000, port: httpPort, prefix: prefix, seconds: sampleSeconds * 2) {
+                    phase in
+                    switch phase {
+                    case .started: cpu = LiveEdgeBench.cpuSeconds(named: name)
+                    case .ended(let seconds):
+                        elapsed = seconds
+                        cpu = (LiveEdgeBench.cpuSeconds(named: name) - cpu) / seconds
+                    }
+                }
+                var line = kind.padding(to: 12) + "  " + String(result.requests).leftPadding(to: 8)
+                line += "  " + String(result.failed).leftPadding(to: 6)
+                line +=
+                    "  "
+                    + "\(format(result.times.p50, digits: 1)) / \(format(result.times.p99, digits: 1))".leftPadding(
+                        to: 18)
+                line += "  " + format(cpu * 100, digits: 1).leftPadding(to: 16)
+                line += "  " + format(cpu * 60 / 1000, digits: 4).leftPadding(to: 20)
+                line +=
+                    "  " + format(Double(result.bytes) * 8 / 1_000_000 / elapsed / 1000, digits: 2).leftPadding(to: 17)
+                print(line)
+                usleep(3_000_000)
+            }
         }
     }
 

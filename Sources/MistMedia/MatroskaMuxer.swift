@@ -38,7 +38,12 @@ public struct MatroskaMuxer {
     public static let webmCodecs: Set<String> = ["VP8", "VP9", "AV1", "opus", "vorbis"]
 
     public let tracks: [Track]
+    /// The EBML header, a segment of unknown size, its info and its tracks.
     public let header: [UInt8]
+    /// The EBML header element alone.
+    public let ebmlHeader: [UInt8]
+    /// The segment's Info and Tracks elements, which a file's segment starts with too.
+    public let infoAndTracks: [UInt8]
     private var clusterStart: UInt64?
     private let timingTrack: Int
 
@@ -81,9 +86,9 @@ public struct MatroskaMuxer {
         var info = EBMLWriter.unsigned(0x2AD7B1, 1_000_000)
         info += EBMLWriter.string(0x4D80, "MistSwift") + EBMLWriter.string(0x5741, "MistSwift")
         if let duration { info += EBMLWriter.float(0x4489, Double(duration)) }
-        header =
-            EBMLWriter.element(0x1A45DFA3, ebml) + EBMLWriter.id(0x18538067) + EBMLWriter.unknownSize
-            + EBMLWriter.element(0x1549A966, info) + EBMLWriter.element(0x1654AE6B, entries)
+        ebmlHeader = EBMLWriter.element(0x1A45DFA3, ebml)
+        infoAndTracks = EBMLWriter.element(0x1549A966, info) + EBMLWriter.element(0x1654AE6B, entries)
+        header = ebmlHeader + EBMLWriter.id(0x18538067) + EBMLWriter.unknownSize + infoAndTracks
     }
 
     /// Appends frame `data` of track `position` (decode time `time`, presentation offset
@@ -93,24 +98,53 @@ public struct MatroskaMuxer {
         into out: inout [UInt8]
     ) -> Bool {
         guard tracks.indices.contains(position) else { return false }
-        let presentation = offset >= 0 ? time &+ UInt64(offset) : time &- min(time, offset.magnitude)
-        let isTiming = position == timingTrack
-        let timingIsVideo = tracks[timingTrack].type == "video"
+        let presentation = Self.presentation(time: time, offset: offset)
         var joinable = false
-        let relative = clusterStart.map { Int64(bitPattern: presentation &- $0) }
-        let outOfRange = relative.map { $0 < -32768 || $0 > 32767 } ?? true
-        if outOfRange || (isTiming && (timingIsVideo ? keyframe : (relative ?? 0) >= 5000)) {
-            joinable = isTiming && (keyframe || !timingIsVideo)
+        if startsCluster(position: position, presentation: presentation, keyframe: keyframe) {
+            joinable = position == timingTrack && (keyframe || tracks[timingTrack].type != "video")
             clusterStart = presentation
             out += EBMLWriter.id(0x1F43B675) + EBMLWriter.unknownSize + EBMLWriter.unsigned(0xE7, presentation)
         }
-        let blockTime = Int16(clamping: Int64(bitPattern: presentation &- (clusterStart ?? presentation)))
-        let head: [UInt8] = [
-            0x80 | UInt8(position + 1), UInt8(truncatingIfNeeded: UInt16(bitPattern: blockTime) >> 8),
-            UInt8(truncatingIfNeeded: UInt16(bitPattern: blockTime)), keyframe ? 0x80 : 0x00,
-        ]
-        out += EBMLWriter.id(0xA3) + EBMLWriter.size(UInt64(head.count + data.count)) + head
+        out += Self.blockHead(
+            position: position, relative: presentation &- (clusterStart ?? presentation), keyframe: keyframe,
+            size: data.count)
         out.append(contentsOf: data)
         return joinable
+    }
+
+    /// A frame's presentation time: its decode time plus its offset (never below zero).
+    public static func presentation(time: UInt64, offset: Int64) -> UInt64 {
+        offset >= 0 ? time &+ UInt64(offset) : time &- min(time, offset.magnitude)
+    }
+
+    /// Whether a frame of `position` at `presentation` starts a new cluster: at each keyframe of
+    /// the timing track (video; every five seconds of audio only), and whenever the frame's
+    /// offset from the cluster's time would not fit in 16 bits.
+    func startsCluster(position: Int, presentation: UInt64, keyframe: Bool) -> Bool {
+        let relative = clusterStart.map { Int64(bitPattern: presentation &- $0) }
+        let outOfRange = relative.map { $0 < -32768 || $0 > 32767 } ?? true
+        let timingIsVideo = tracks[timingTrack].type == "video"
+        return outOfRange || (position == timingTrack && (timingIsVideo ? keyframe : (relative ?? 0) >= 5000))
+    }
+
+    /// Marks a cluster as started at `presentation` (for a writer that lays clusters out itself).
+    mutating func startCluster(at presentation: UInt64) { clusterStart = presentation }
+
+    /// The time of the cluster now open.
+    var openCluster: UInt64? { clusterStart }
+
+    /// The track whose keyframes start clusters.
+    var timingPosition: Int { timingTrack }
+
+    /// A `SimpleBlock`'s bytes before its frame of `size` bytes: track `position + 1`, time
+    /// `relative` to its cluster (wrapping differences, clamped to 16 bits), keyframe flag.
+    public static func blockHead(position: Int, relative: UInt64, keyframe: Bool, size: Int) -> [UInt8] {
+        let blockTime = Int16(clamping: Int64(bitPattern: relative))
+        let head: [UInt8] = [
+            0x80 | UInt8(truncatingIfNeeded: position + 1),
+            UInt8(truncatingIfNeeded: UInt16(bitPattern: blockTime) >> 8),
+            UInt8(truncatingIfNeeded: UInt16(bitPattern: blockTime)), keyframe ? 0x80 : 0x00,
+        ]
+        return EBMLWriter.id(0xA3) + EBMLWriter.size(UInt64(head.count + size)) + head
     }
 }

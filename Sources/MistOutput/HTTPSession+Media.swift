@@ -160,7 +160,20 @@ extension HTTPSession {
             return true
         }
         let header = try ProgressiveMP4.header(tracks: mp4Tracks, entries: entries)
-        let length = header.count + entries.reduce(0) { $0 + $1.size }
+        return try sendIndexedFile(
+            stream, format: "MP4", contentType: "video/mp4", reader: reader, tracks: tracks, window: window,
+            head: head, header: header, length: header.count + entries.reduce(0) { $0 + $1.size },
+            frames: entries.count, prefix: { _ in [] })
+    }
+
+    /// A file whose layout was planned from its frames (its index first): sends the bytes asked
+    /// for (all, or one `Range`) as the viewer takes them, walking the frames again and taking
+    /// `header`, then each frame's `prefix` and data, where they fall in the wanted bytes.
+    func sendIndexedFile(
+        _ stream: String, format: String, contentType: String, reader: StreamReader, tracks: [StreamTrack],
+        window: PlaybackWindow, head: HTTPRequestHead, header: [UInt8], length: Int, frames: Int,
+        prefix: @escaping (Int) -> [UInt8]
+    ) throws -> Bool {
         let range = HTTPByteRange(header: head.header("range"), length: length)
         var text: String
         let wanted: ClosedRange<Int>
@@ -179,14 +192,16 @@ extension HTTPSession {
             text = "HTTP/1.1 206 Partial Content\r\nContent-Length: \(part.count)\r\n"
             text += "Content-Range: bytes \(part.lowerBound)-\(part.upperBound)/\(length)\r\n"
         }
-        text += "Content-Type: video/mp4\r\nAccept-Ranges: bytes\r\n" + HTTPSession.corsHeaders
+        text += "Content-Type: \(contentType)\r\nAccept-Ranges: bytes\r\n" + HTTPSession.corsHeaders
         text += "Connection: keep-alive\r\n\r\n"
         connection.send(Array(text.utf8))
         if head.method == "HEAD" || length == 0 { return true }
-        if range == .whole { logger.mist(.info, "MP4 viewer \(connection.peer) downloads \(stream) (\(length) bytes)") }
+        if range == .whole {
+            logger.mist(.info, "\(format) viewer \(connection.peer) downloads \(stream) (\(length) bytes)")
+        }
         try reader.select(tracks.map(\.index))
         try window.seek(reader, selected: tracks.map(\.index))
-        // Copy the parts of the header and of each sample that fall in the wanted bytes, as the
+        // Copy the parts of the header and of each frame that fall in the wanted bytes, as the
         // viewer takes them.
         var position = 0
         func take(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
@@ -200,15 +215,16 @@ extension HTTPSession {
         var headerTaken = false
         var sent = 0
         var feed = PacketFeed(reader, tracks: tracks, stop: window.stop)
-        pump("MP4 download of \(stream)", stream: stream, chunked: false, keepAlive: true) {
+        pump("\(format) download of \(stream)", stream: stream, chunked: false, keepAlive: true) {
             var out: [UInt8] = []
             if !headerTaken {
                 header.withUnsafeBytes { take($0, into: &out) }
                 headerTaken = true
             }
-            reading: while out.count < 256 * 1024 && sent < entries.count && position <= wanted.upperBound {
+            reading: while out.count < 256 * 1024 && sent < frames && position <= wanted.upperBound {
                 switch try feed.next() {
                 case .packet(_, _, let data):
+                    prefix(sent).withUnsafeBytes { take($0, into: &out) }
                     take(data, into: &out)
                     sent += 1
                 case .wait: return out.isEmpty ? .wait : .bytes(out)
@@ -241,8 +257,11 @@ extension HTTPSession {
                 try MatroskaLiveMuxer(tracks: tracks, webm: webm)
             }
         }
-        let duration: UInt64? =
-            opened.reader.isLive ? nil : (tracks.map(\.lastMs).max() ?? 0) &- (tracks.map(\.firstMs).min() ?? 0)
+        if !opened.reader.isLive {
+            return try serveMatroskaFile(
+                stream, webm: webm, reader: opened.reader, tracks: tracks, window: window, head: head)
+        }
+        let duration: UInt64? = nil
         let muxer = try MatroskaLiveMuxer(tracks: tracks, webm: webm, duration: duration)
         let chunked = head.version == "HTTP/1.1"
         connection.send(Array(streamingHead(contentType: contentType, chunked: chunked).utf8))
@@ -252,5 +271,41 @@ extension HTTPSession {
             "\(format) of \(stream)", stream: stream, chunked: chunked, muxer: muxer, withHeader: true,
             feed: PacketFeed(opened.reader, tracks: tracks, stop: window.stop))
         return false
+    }
+
+    /// A file as Matroska or WebM with cues and a known length (seekable, Range requests): one
+    /// pass over the frames plans the layout, a second sends the bytes asked for.
+    private func serveMatroskaFile(
+        _ stream: String, webm: Bool, reader: StreamReader, tracks: [StreamTrack], window: PlaybackWindow,
+        head: HTTPRequestHead
+    ) throws -> Bool {
+        try reader.select(tracks.map(\.index))
+        try window.seek(reader, selected: tracks.map(\.index))
+        var frames: [MatroskaFile.Frame] = []
+        var first: UInt64?
+        var last: UInt64 = 0
+        try forEachPacket(reader, tracks: tracks, stop: window.stop, wait: { 5000 }, idle: {}) {
+            position, packet, data in
+            frames.append(
+                .init(
+                    track: position, time: packet.time, offset: packet.offset, size: data.count,
+                    keyframe: packet.isKeyframe))
+            first = min(first ?? packet.time, packet.time)
+            last = max(last, packet.time)
+        }
+        let file = try MatroskaFile(
+            tracks: tracks.map {
+                MatroskaMuxer.Track(
+                    codec: $0.info.codec, type: $0.info.type, initData: $0.info.initData, width: $0.info.width,
+                    height: $0.info.height, rate: $0.info.rate, channels: $0.info.channels,
+                    language: $0.info.language)
+            }, webm: webm,
+            duration: window.isLimited
+                ? last &- (first ?? last) : (tracks.map(\.lastMs).max() ?? 0) &- (tracks.map(\.firstMs).min() ?? 0),
+            frames: frames)
+        return try sendIndexedFile(
+            stream, format: webm ? "WebM" : "MKV", contentType: webm ? "video/webm" : "video/x-matroska",
+            reader: reader, tracks: tracks, window: window, head: head, header: file.header, length: file.length,
+            frames: frames.count, prefix: file.prefix(of:))
     }
 }

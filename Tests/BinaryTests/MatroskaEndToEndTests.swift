@@ -69,6 +69,19 @@ import Testing
         #expect(errors.isEmpty, "\(errors)")
         let frames = try MediaTools.report("http://127.0.0.1:\(httpPort)/movie.mkv")["video"]?.pts.count ?? 0
         #expect(frames == 150, "\(frames) frames of 150")
+        // A file has a length, cues and ranges: a Range request gets its bytes, and ffprobe
+        // seeks to 4.5 s through the cues (to the keyframe at 4.08) without reading what comes before.
+        let whole = try HTTPTestClient(port: httpPort).get("/movie.mkv")
+        #expect(whole.status == 200 && whole.headers["content-length"] == String(whole.body.count))
+        let part = try HTTPTestClient(port: httpPort).get("/movie.mkv", headers: ["Range": "bytes=100-1099"])
+        #expect(part.status == 206 && part.body == Array(whole.body[100..<1100]))
+        #expect(part.headers["content-range"] == "bytes 100-1099/\(whole.body.count)", "\(part.headers)")
+        #expect(whole.body.firstRange(of: [0x1C, 0x53, 0xBB, 0x6B]) != nil, "no Cues element")
+        let seeked = try MediaTools.probe(
+            "http://127.0.0.1:\(httpPort)/movie.mkv",
+            arguments: ["-read_intervals", "4.5%+0.5", "-select_streams", "v", "-show_packets"])
+        let times = (seeked["packets"].arrayValue ?? []).compactMap { Double($0["dts_time"].asString) }
+        #expect((times.min() ?? 0) >= 3.5 && times.count < 60, "\(times)")
         // H.264 and AAC are not WebM's codecs.
         #expect(try HTTPTestClient(port: httpPort).get("/movie.webm").status == 404)
     }
