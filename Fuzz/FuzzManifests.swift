@@ -1,5 +1,5 @@
 // libFuzzer target: the writers of what viewers fetch (DASH manifests, fMP4 HLS playlists,
-// Matroska clusters and blocks) take any times a pushed stream can carry (DTSC pushes bring
+// Matroska clusters and blocks, whole Matroska files) take any times a pushed stream can carry (DTSC pushes bring
 // 64-bit times, offsets and keys out of order) without trapping.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzManifests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -38,6 +38,7 @@ public func fuzzManifests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         ])
     else { fatalError("the muxer refused H.264 and AAC") }
     var out: [UInt8] = []
+    var frames: [MatroskaFile.Frame] = []
     position = 0
     while position + 17 <= bytes.count {
         let time = next()
@@ -49,6 +50,14 @@ public func fuzzManifests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 position: Int(flags >> 7), time: time, offset: offset, keyframe: flags & 0x40 != 0, data: $0, into: &out
             )
         }
+        frames.append(
+            .init(track: Int(flags >> 7), time: time, offset: offset, size: Int(flags & 15), keyframe: flags & 0x40 != 0))
+    }
+    // The same frames planned as a whole file: its length must be what its pieces add up to.
+    if let file = try? MatroskaFile(tracks: muxer.tracks, webm: false, duration: next(), frames: frames) {
+        var total = file.header.count
+        for (index, frame) in frames.enumerated() { total += file.prefix(of: index).count + frame.size }
+        if total != file.length { fatalError("a Matroska file's length is not its bytes' count") }
     }
     return 0
 }
