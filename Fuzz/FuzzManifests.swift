@@ -51,7 +51,8 @@ public func fuzzManifests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             )
         }
         frames.append(
-            .init(track: Int(flags >> 7), time: time, offset: offset, size: Int(flags & 15), keyframe: flags & 0x40 != 0))
+            .init(
+                track: Int(flags >> 7), time: time, offset: offset, size: Int(flags & 15), keyframe: flags & 0x40 != 0))
     }
     // The same frames planned as a whole file: its length must be what its pieces add up to.
     if let file = try? MatroskaFile(tracks: muxer.tracks, webm: false, duration: next(), frames: frames) {

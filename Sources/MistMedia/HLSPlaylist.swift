@@ -123,26 +123,60 @@ public enum HLSPlaylist {
     /// `playlist` with `query` (`tkn=...`, already URL-safe) added to every URI in it: the lines
     /// that are URIs, and the `URI="..."` attributes of tags.
     public static func addingQuery(_ playlist: String, _ query: String) -> String {
-        func adding(_ uri: Substring) -> String { uri + (uri.contains("?") ? "&" : "?") + query }
-        var out = ""
-        out.reserveCapacity(playlist.utf8.count + 64)
-        // Lines by their bytes: "\r\n" is one Character, which a split on "\n" would not cut.
-        let lines = playlist.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        for (number, bytes) in lines.enumerated() {
-            if number > 0 { out += "\n" }
-            let ending = bytes.last == UInt8(ascii: "\r") ? "\r" : ""
-            let content = Substring(ending.isEmpty ? bytes : bytes.dropLast())
-            if content.isEmpty {
-                out += ending
-            } else if !content.hasPrefix("#") {
-                out += adding(content) + ending
-            } else if let start = content.firstRange(of: "URI=\""),
-                let end = content[start.upperBound...].firstIndex(of: "\"")
-            {
-                out += content[..<start.upperBound] + adding(content[start.upperBound..<end]) + content[end...] + ending
-            } else {
-                out += content + ending
+        String(decoding: addingQuery(Array(playlist.utf8), Array(query.utf8)), as: UTF8.self)
+    }
+
+    /// Where the first `marker` in `bytes` ends (a plain scan: the generic searches of the
+    /// standard library cost more than the whole playlist here).
+    static func index(after marker: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
+        guard let first = marker.first, bytes.count >= marker.count else { return nil }
+        var position = bytes.startIndex
+        let last = bytes.endIndex - marker.count
+        while position <= last {
+            if bytes[position] == first {
+                var matched = 1
+                while matched < marker.count && bytes[position + matched] == marker[matched] { matched += 1 }
+                if matched == marker.count { return position + marker.count }
             }
+            position += 1
+        }
+        return nil
+    }
+
+    /// `addingQuery` over bytes, for playlists answered many times a second: lines are found by
+    /// their bytes ("\r\n" endings kept), no characters are formed.
+    public static func addingQuery(_ playlist: [UInt8], _ query: [UInt8]) -> [UInt8] {
+        let newline = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\"")
+        let marker = Array("URI=\"".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(playlist.count + playlist.count / 8 + 64)
+        func adding(_ uri: ArraySlice<UInt8>) {
+            out += uri
+            out.append(uri.contains(UInt8(ascii: "?")) ? UInt8(ascii: "&") : UInt8(ascii: "?"))
+            out += query
+        }
+        var lineStart = 0
+        while lineStart <= playlist.count {
+            let lineEnd = playlist[lineStart...].firstIndex(of: newline) ?? playlist.count
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && playlist[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+            let content = playlist[lineStart..<contentEnd]
+            if content.isEmpty {
+            } else if content.first != UInt8(ascii: "#") {
+                adding(content)
+            } else if let start = Self.index(after: marker, in: content),
+                let end = content[start...].firstIndex(of: quote)
+            {
+                out += content[..<start]
+                adding(content[start..<end])
+                out += content[end...]
+            } else {
+                out += content
+            }
+            out += playlist[contentEnd..<lineEnd]
+            if lineEnd < playlist.count { out.append(newline) }
+            lineStart = lineEnd + 1
         }
         return out
     }

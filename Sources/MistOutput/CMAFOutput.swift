@@ -38,6 +38,37 @@ enum CMAFOutput {
         let carried = videos + [opened.audio].compactMap { $0 }
         // Segments follow the main video track's keys (the audio track's when there is none).
         guard let timing = opened.video ?? opened.audio else { return failure("404 Not Found", "No playable track") }
+        // Read before the keys and frames, so any arriving meanwhile make a cached answer stale.
+        let window = opened.reader.keyWindow(of: timing.index)
+        let frames = opened.reader.writtenFrames(of: timing.index)
+        let response = answer(parts, opened: opened, carried: carried, videos: videos, timing: timing, query: query)
+        if response.status == "200 OK", let window, let key = cacheKey(parts, query: query) {
+            let file = parts.last ?? ""
+            // Segments, parts and init segments never change; a playlist that lists parts is
+            // rebuilt with each frame, other playlists and manifests with each key.
+            let timing: HLSLiveCache.Timing? =
+                file.hasSuffix(".m4s")
+                ? nil
+                : HLSLiveCache.Timing(
+                    timing.index, window,
+                    frames: parts.count == 3 && opened.reader.isLive && query["llhls"] != "0" ? frames : nil)
+            HLSLiveCache.shared.store(
+                key, stream: stream, contentType: response.contentType, body: response.body, timing: timing)
+        }
+        return response
+    }
+
+    /// The key an answer to `parts` with `query` is cached under, or nil when it is not cached
+    /// (track selectors pick other tracks; `_HLS_msn`/`_HLS_part` requests wait for the stream).
+    static func cacheKey(_ parts: [String], query: [String: String]) -> String? {
+        guard query.keys.allSatisfy({ $0 == "tkn" || $0 == "llhls" }), parts.count >= 2 else { return nil }
+        return "cmaf/" + parts.joined(separator: "/") + (query["llhls"] == "0" ? "?llhls=0" : "")
+    }
+
+    private static func answer(
+        _ parts: [String], opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?),
+        carried: [StreamTrack], videos: [StreamTrack], timing: StreamTrack, query: [String: String]
+    ) -> Response {
         do {
             let segments = try HLSOutput.segments(opened.reader, timing: timing, tracks: carried)
             switch (parts.count, parts.last ?? "") {

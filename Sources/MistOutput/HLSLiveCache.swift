@@ -3,13 +3,14 @@ import MistShm
 import NIOCore
 import Synchronization
 
-/// Answers to HLS media-playlist and segment requests, kept so the many players of a stream are
-/// answered on their event loop without opening the stream for each request. The first request
-/// builds an answer on the blocking pool and stores it; a playlist stays valid while its timing
-/// track's key window does not change, a segment while the input that wrote it runs. Keyed by
-/// the request path (stream, tracks, file); at most `capacity` answers, the oldest go first.
+/// Answers to HLS and CMAF playlist and segment requests, kept so the many players of a stream
+/// are answered on their event loop without opening the stream for each request. The first
+/// request builds an answer on the blocking pool and stores it; a playlist stays valid while its
+/// timing track's key window does not change (a low-latency playlist, which lists parts, while
+/// the track has no new frame either), a segment while the input that wrote it runs. Keyed by
+/// the request path; at most `capacity` answers, the oldest go first.
 final class HLSLiveCache: Sendable {
-    static let shared = HLSLiveCache(capacity: 64)
+    static let shared = HLSLiveCache(capacity: 160)
 
     struct Answer {
         var contentType: String
@@ -20,7 +21,7 @@ final class HLSLiveCache: Sendable {
         var answer: Answer
         var watch: StreamWatch
         /// For a playlist: its timing track and the key window it was built from.
-        var timing: (track: Int, window: StreamReader.KeyWindow)?
+        var timing: Timing?
         /// Since when a request rebuilds this stale playlist on the pool.
         var rebuildingSince: Double?
     }
@@ -33,6 +34,20 @@ final class HLSLiveCache: Sendable {
         ([:], [], [:]))
 
     init(capacity: Int) { self.capacity = capacity }
+
+    /// What a playlist was built from: its timing track's key window and, for one that lists
+    /// parts, how many frames the track had.
+    struct Timing {
+        var track: Int
+        var window: StreamReader.KeyWindow
+        var frames: UInt64?
+
+        init(_ track: Int, _ window: StreamReader.KeyWindow, frames: UInt64? = nil) {
+            self.track = track
+            self.window = window
+            self.frames = frames
+        }
+    }
 
     static func key(stream: String, tracks: String, file: String) -> String { "\(stream)/\(tracks)/\(file)" }
 
@@ -49,7 +64,11 @@ final class HLSLiveCache: Sendable {
         }
         guard let timing = entry.timing else { return entry.answer }
         guard let window = entry.watch.keyWindow(of: timing.track) else { return nil }
-        if window == timing.window { return entry.answer }
+        if window == timing.window
+            && (timing.frames == nil || entry.watch.writtenFrames(of: timing.track) == timing.frames)
+        {
+            return entry.answer
+        }
         let now = monotonicSeconds()
         let rebuild = state.withLock { state -> Bool in
             guard var current = state.entries[key], current.watch === entry.watch else { return true }
@@ -74,7 +93,7 @@ final class HLSLiveCache: Sendable {
     /// never the other way round). Called on the blocking pool: it may open the stream's watch.
     func store(
         _ key: String, stream: String, contentType: String, body: [UInt8],
-        timing: (track: Int, window: StreamReader.KeyWindow)?
+        timing: Timing?
     ) {
         guard let watch = watch(stream) else { return }
         let entry = Entry(

@@ -60,7 +60,7 @@ enum HLSOutput {
                 if let window {
                     HLSLiveCache.shared.store(
                         cacheKey, stream: stream, contentType: playlistType, body: body,
-                        timing: (timing.index, window))
+                        timing: HLSLiveCache.Timing(timing.index, window))
                 }
                 return Response(contentType: playlistType, body: body)
             }

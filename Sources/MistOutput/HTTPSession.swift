@@ -112,9 +112,9 @@ final class HTTPSession: @unchecked Sendable {
                 defer { ConnectionStats.close(stats) }
                 var response = HLSOutput.respond(parts, query: query, logger: logger)
                 if parts.last?.hasSuffix(".m3u8") == true,
-                    let tokened = tokenedPlaylist(String(decoding: response.body, as: UTF8.self))
+                    let tokened = tokenedPlaylist(response.body)
                 {
-                    response.body = Array(tokened.utf8)
+                    response.body = tokened
                 }
                 try respond(
                     status: response.status, contentType: response.contentType, body: response.body, keepAlive: true,

@@ -25,6 +25,11 @@ final class StreamWatch: @unchecked Sendable {
         lock.withLock { reader.keyWindow(of: index) }
     }
 
+    /// How many frames track `index` has had written (nil when the track is gone).
+    func writtenFrames(of index: Int) -> UInt64? {
+        lock.withLock { reader.writtenFrames(of: index) }
+    }
+
     /// A number that changes whenever the input writes or loads anything of the stream.
     func progress() -> UInt64 {
         lock.withLock { reader.progress() }

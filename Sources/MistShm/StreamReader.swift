@@ -147,6 +147,14 @@ public final class StreamReader {
         return (page, t.keys.deleted, t.keys.endPosition)
     }
 
+    /// How many frames track `index` has had written (its parts' end position): grows with every
+    /// frame, so an answer built from the track's newest frames is stale once it moved. Nil when
+    /// the track is gone.
+    public func writtenFrames(of index: Int) -> UInt64? {
+        guard keyWindow(of: index) != nil, let t = try? cursor(index).tables else { return nil }
+        return t.parts.endPosition
+    }
+
     /// A number that changes whenever the input writes, drops or loads anything of the stream's
     /// tracks (parts, keys, the bytes available in each page, the newest time): a waiting
     /// viewer's reader may have something new when it changed, and nothing when it did not.
