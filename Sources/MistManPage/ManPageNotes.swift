@@ -67,6 +67,27 @@ enum ManPageNotes {
                     + "error level with the reason."
             ),
         ],
+        "MistOutHTTP": [
+            (
+                "WEBSOCKETS",
+                "/<stream>.mp4 asked with Upgrade: websocket is MP4 over WebSocket, MistServer's ws/video/mp4: "
+                    + "JSON commands in (request_codec_data with supported_codecs, seek with seek_time as "
+                    + "milliseconds or \"live\", play, pause, hold, set_speed with play_rate, fast_forward with "
+                    + "ff_to, tracks with video and audio selectors, stop), JSON notices out (codec_data, info, "
+                    + "tracks, seek, set_speed, pause, on_time every second, on_stop at the end) and a binary "
+                    + "message per frame (moof and mdat) after the init segment. At the live point frames go out "
+                    + "as the input publishes them; elsewhere they are paced to the playback clock (times the "
+                    + "rate) with 2 s of lead. /json_<stream>.js asked as a WebSocket sends the stream info at once "
+                    + "and again when the stream's state or tracks change. Client frames must be masked; one over "
+                    + "64 KiB gets close code 1009, a protocol error 1002."
+            ),
+            (
+                "SOURCES",
+                "json_<stream>.js lists the sources of the HTTP format connectors that are enabled (all of "
+                    + "them when only HTTP is configured), each method their capabilities declare, ordered as "
+                    + "MistServer orders them: most tracks, then priority, then URL."
+            ),
+        ],
         "MistOutRTMP": [
             (
                 "RTMPS",
