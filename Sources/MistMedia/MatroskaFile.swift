@@ -7,21 +7,7 @@
 /// (a cluster's head when one starts, then the block's head) before each frame's bytes.
 public struct MatroskaFile {
     /// One frame as the plan sees it.
-    public struct Frame: Sendable {
-        public var track: Int
-        public var time: UInt64
-        public var offset: Int64
-        public var size: Int
-        public var keyframe: Bool
-
-        public init(track: Int, time: UInt64, offset: Int64, size: Int, keyframe: Bool) {
-            self.track = track
-            self.time = time
-            self.offset = offset
-            self.size = size
-            self.keyframe = keyframe
-        }
-    }
+    public typealias Frame = PlannedFrame
 
     /// Everything before the first cluster.
     public let header: [UInt8]

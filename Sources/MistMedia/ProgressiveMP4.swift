@@ -2,21 +2,7 @@
 /// sample tables (so players can seek), then one `mdat` with every sample in the order given.
 public enum ProgressiveMP4 {
     /// One sample as it will sit in `mdat`.
-    public struct Entry: Sendable {
-        public var track: Int
-        public var time: UInt64
-        public var offset: Int64
-        public var size: Int
-        public var keyframe: Bool
-
-        public init(track: Int, time: UInt64, offset: Int64, size: Int, keyframe: Bool) {
-            self.track = track
-            self.time = time
-            self.offset = offset
-            self.size = size
-            self.keyframe = keyframe
-        }
-    }
+    public typealias Entry = PlannedFrame
 
     /// Everything before the sample bytes: `ftyp`, `moov` and the `mdat` header. The samples
     /// follow in `entries` order.

@@ -6,8 +6,6 @@ import Testing
 /// Both must advance the `<video>`; screenshots go to the test's folder.
 @Suite(.serialized) struct BrowserPlaybackTests {
     @Test(.enabled(if: MediaTools.available)) func dashOfALivePushAndAWebMFilePlayInChromium() throws {
-        let rtmpPort = ControllerHarness.freePort()
-        let httpPort = ControllerHarness.freePort()
         let folder = try MediaTools.temporaryFolder("browser")
         defer { try? FileManager.default.removeItem(at: folder) }
         let webm = folder.appendingPathComponent("clip.webm")
@@ -17,20 +15,9 @@ import Testing
                 "-t", "8", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-g", "25", "-c:a",
                 "libopus", webm.path,
             ], log: folder.appendingPathComponent("webm.log"))
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"live": {"name": "live", "source": "push://"},
-                             "clip": {"name": "clip", "source": "\(webm.path)"}}}
-                """)
-        defer { controller.stop() }
-        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
-        let push = try MediaTools.pushTestPattern(
-            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 90, log: folder.appendingPathComponent("push.log"))
-        defer { BoundedWait.stop(push) }
-        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let suite = try LivePushSuite(folder: folder, files: ["clip": webm.path], pushSeconds: 90)
+        defer { suite.stop() }
+        let httpPort = suite.httpPort
         // A few keyframe intervals in, so the live manifest has segments to start behind the edge.
         #expect(
             waitFor(seconds: 20) {

@@ -7,26 +7,13 @@ import Testing
 /// segments, read by ffmpeg and ffprobe from a live RTMP push and from a file.
 @Suite(.serialized) struct CMAFEndToEndTests {
     @Test(.enabled(if: MediaTools.available)) func dashAndCMAFHLSOfALivePushAndAFile() throws {
-        let rtmpPort = ControllerHarness.freePort()
-        let httpPort = ControllerHarness.freePort()
         let folder = try MediaTools.temporaryFolder("cmaf")
         defer { try? FileManager.default.removeItem(at: folder) }
         let movie = folder.appendingPathComponent("movie.mp4")
         try MediaTools.makeTestFile(movie, seconds: 6)
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"live": {"name": "live", "source": "push://"},
-                             "movie": {"name": "movie", "source": "\(movie.path)"}}}
-                """)
-        defer { controller.stop() }
-        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
-        let push = try MediaTools.pushTestPattern(
-            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 60, log: folder.appendingPathComponent("push.log"))
-        defer { BoundedWait.stop(push) }
-        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let suite = try LivePushSuite(folder: folder, files: ["movie": movie.path])
+        defer { suite.stop() }
+        let httpPort = suite.httpPort
         let base = "http://127.0.0.1:\(httpPort)/cmaf"
 
         // The live manifest is dynamic once a few keyframe intervals are in.

@@ -8,27 +8,13 @@ import Testing
 /// and bad frames close only their own connection.
 @Suite(.serialized) struct MEWSEndToEndTests {
     @Test(.enabled(if: MediaTools.available)) func liveAndFilePlaybackWithCommands() throws {
-        let rtmpPort = ControllerHarness.freePort()
-        let httpPort = ControllerHarness.freePort()
         let folder = try MediaTools.temporaryFolder("mews")
         defer { try? FileManager.default.removeItem(at: folder) }
         let movie = folder.appendingPathComponent("movie.flv")
         try MediaTools.makeTestFile(movie, seconds: 6)
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"live": {"name": "live", "source": "push://"},
-                             "later": {"name": "later", "source": "push://"},
-                             "movie": {"name": "movie", "source": "\(movie.path)"}}}
-                """)
-        defer { controller.stop() }
-        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
-        let push = try MediaTools.pushTestPattern(
-            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 60, log: folder.appendingPathComponent("push.log"))
-        defer { BoundedWait.stop(push) }
-        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let suite = try LivePushSuite(folder: folder, files: ["movie": movie.path, "later": "push://"])
+        defer { suite.stop() }
+        let (rtmpPort, httpPort) = (suite.rtmpPort, suite.httpPort)
 
         // json_ offers the WebSocket source beside progressive MP4, as MistServer does.
         let info = try HTTPTestClient(port: httpPort).get("/json_live.js").json()

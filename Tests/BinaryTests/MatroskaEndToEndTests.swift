@@ -6,26 +6,13 @@ import Testing
 /// ffmpeg and ffprobe; `.webm` only for WebM's codecs.
 @Suite(.serialized) struct MatroskaEndToEndTests {
     @Test(.enabled(if: MediaTools.available)) func mkvOfALivePushAndAFile() throws {
-        let rtmpPort = ControllerHarness.freePort()
-        let httpPort = ControllerHarness.freePort()
         let folder = try MediaTools.temporaryFolder("mkv")
         defer { try? FileManager.default.removeItem(at: folder) }
         let movie = folder.appendingPathComponent("movie.mp4")
         try MediaTools.makeTestFile(movie, seconds: 6, bFrames: true)
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {"live": {"name": "live", "source": "push://"},
-                             "movie": {"name": "movie", "source": "\(movie.path)"}}}
-                """)
-        defer { controller.stop() }
-        #expect(waitFor { ControllerHarness.portAccepts(rtmpPort) && ControllerHarness.portAccepts(httpPort) })
-        let push = try MediaTools.pushTestPattern(
-            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: 30, log: folder.appendingPathComponent("push.log"))
-        defer { BoundedWait.stop(push) }
-        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        let suite = try LivePushSuite(folder: folder, files: ["movie": movie.path], pushSeconds: 30)
+        defer { suite.stop() }
+        let (controller, httpPort) = (suite.controller, suite.httpPort)
 
         // A recording to .mkv runs beside the viewers.
         let recording = folder.appendingPathComponent("rec.mkv")

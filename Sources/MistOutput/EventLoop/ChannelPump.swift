@@ -89,16 +89,12 @@ final class ChannelPump: StreamingBody, @unchecked Sendable {
 
     /// Runs again once there may be more: when the stream moved on, or shortly.
     private func wait() {
-        let loop = connection.channel.eventLoop
-        if let stream {
-            parked = StreamWaker.shared.park(stream, on: loop) { [weak self] in
-                guard let self else { return }
-                parked = false
-                run()
-            }
-            if parked { return }
+        (parked, retry) = StreamWaker.shared.wait(for: stream, on: connection.channel.eventLoop) { [weak self] in
+            guard let self else { return }
+            parked = false
+            retry = nil
+            run()
         }
-        retry = loop.assumeIsolated().scheduleTask(in: OutputEventLoops.retryInterval) { [weak self] in self?.run() }
     }
 
     private func finish(keepAlive: Bool) {

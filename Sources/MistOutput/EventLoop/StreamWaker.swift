@@ -62,6 +62,16 @@ final class StreamWaker: Sendable {
         return true
     }
 
+    /// Runs `wake` on `loop` once `stream` moved on, parked here; when it cannot park (no stream,
+    /// or no pages to watch) it runs `wake` shortly instead and returns that timer's task.
+    /// `parked` says which: a caller ignores writability while parked.
+    func wait(
+        for stream: String?, on loop: any EventLoop, wake: @escaping @Sendable () -> Void
+    ) -> (parked: Bool, retry: Scheduled<Void>?) {
+        if let stream, park(stream, on: loop, wake: wake) { return (true, nil) }
+        return (false, loop.scheduleTask(in: OutputEventLoops.retryInterval, wake))
+    }
+
     /// One look at a parked stream (on its timer's loop).
     private func tick(_ entry: Parked) {
         let progress = entry.watch.progress()

@@ -305,14 +305,12 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
 
     /// Runs again once the stream may have more.
     private func wait() {
-        let loop = connection.channel.eventLoop
-        parked = StreamWaker.shared.park(stream, on: loop) { [weak self] in
+        (parked, retry) = StreamWaker.shared.wait(for: stream, on: connection.channel.eventLoop) { [weak self] in
             guard let self else { return }
             parked = false
+            retry = nil
             run()
         }
-        if parked { return }
-        retry = loop.assumeIsolated().scheduleTask(in: OutputEventLoops.retryInterval) { [weak self] in self?.run() }
     }
 
     /// The stream ended (a file's end, or the live input left): MistServer's `on_stop`; the

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// The suite most media tests start from: a controller with RTMP and HTTP on loopback, a `live`
+/// stream (push://) fed by ffmpeg's test pattern over RTMP, and the file streams a test names.
+/// `stop()` ends the push and the controller.
+struct LivePushSuite {
+    let controller: ControllerHarness
+    let rtmpPort: Int
+    let httpPort: Int
+    let push: Process
+
+    /// Starts it all and waits until `live` is active; `files` maps stream names to their sources.
+    init(folder: URL, files: [String: String] = [:], pushSeconds: Int = 60) throws {
+        rtmpPort = ControllerHarness.freePort()
+        httpPort = ControllerHarness.freePort()
+        var streams = #""live": {"name": "live", "source": "push://"}"#
+        for (name, source) in files.sorted(by: { $0.key < $1.key }) {
+            streams += #", "\#(name)": {"name": "\#(name)", "source": "\#(source)"}"#
+        }
+        controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {\(streams)}}
+                """)
+        let (rtmp, http) = (rtmpPort, httpPort)
+        let listening = waitFor { ControllerHarness.portAccepts(rtmp) && ControllerHarness.portAccepts(http) }
+        #expect(listening)
+        push = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: pushSeconds,
+            log: folder.appendingPathComponent("push.log"))
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+    }
+
+    func stop() {
+        BoundedWait.stop(push)
+        controller.stop()
+    }
+}
