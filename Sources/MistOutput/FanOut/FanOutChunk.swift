@@ -10,6 +10,9 @@ final class FanOutChunk: Sendable {
     /// `<hex length>\r\n<payload>\r\n`.
     let framed: ByteBuffer
     let payload: ByteBuffer
+    /// The head of a WebSocket binary message of `payload`, for viewers over WebSocket (MP4
+    /// over WebSocket), who write it and then the shared payload.
+    let webSocketHead: ByteBuffer
 
     init(sequence: Int, joinable: Bool, payload bytes: [UInt8]) {
         self.sequence = sequence
@@ -21,6 +24,8 @@ final class FanOutChunk: Sendable {
         framed.writeBytes([13, 10])
         self.framed = framed
         payload = framed.getSlice(at: prefix.count, length: bytes.count) ?? ByteBuffer()
+        webSocketHead = ByteBuffer(
+            bytes: WebSocketFrameHeader.bytes(opcode: WebSocketFrameHeader.binary, length: bytes.count))
     }
 
     /// The bytes a viewer writes: all of `framed` when chunked, else the payload.

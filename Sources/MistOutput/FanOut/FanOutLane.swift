@@ -80,16 +80,29 @@ final class FanOutLane: @unchecked Sendable {
 
     /// A viewer's channel closed (or the lane let it go).
     func remove(_ viewer: FanOutViewer) {
-        guard viewer.isServed, let index = viewers.firstIndex(where: { $0 === viewer }) else { return }
-        viewer.isServed = false
-        viewers.remove(at: index)
+        guard detach(viewer) else { return }
         viewer.close()
         logger.mist(.medium, "\(label) viewer \(viewer.connection.peer) left")
+    }
+
+    /// Lets a viewer go without closing its channel (a WebSocket viewer that seeks or pauses goes
+    /// on by itself).
+    func release(_ viewer: FanOutViewer) {
+        guard detach(viewer) else { return }
+        logger.mist(.medium, "\(label) viewer \(viewer.connection.peer) went on by itself")
+    }
+
+    /// Takes a viewer out of the lane; false when it was not in it.
+    private func detach(_ viewer: FanOutViewer) -> Bool {
+        guard viewer.isServed, let index = viewers.firstIndex(where: { $0 === viewer }) else { return false }
+        viewer.isServed = false
+        viewers.remove(at: index)
         left()
         if viewers.isEmpty {
             stallCheck?.cancel()
             stallCheck = nil
         }
+        return true
     }
 
     /// Drops viewers whose channel took nothing for `stallSeconds`.

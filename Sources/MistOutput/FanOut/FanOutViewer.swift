@@ -9,6 +9,8 @@ import NIOCore
 final class FanOutViewer: @unchecked Sendable {
     let connection: ChannelConnection
     let chunked: Bool
+    /// Each chunk goes out as a WebSocket binary message (its head, then the shared payload).
+    let webSocket: Bool
     private var own: ByteBuffer?
     /// The sequence to write next; nil while waiting for a joinable chunk.
     private var next: Int?
@@ -23,9 +25,10 @@ final class FanOutViewer: @unchecked Sendable {
     /// Runs when the stream ends under the viewer (CONN_STOP), before it is let go.
     var onStreamEnd: (() -> Void)?
 
-    init(connection: ChannelConnection, chunked: Bool, own: [UInt8]) {
+    init(connection: ChannelConnection, chunked: Bool, own: [UInt8], webSocket: Bool = false) {
         self.connection = connection
         self.chunked = chunked
+        self.webSocket = webSocket
         self.own = own.isEmpty ? nil : connection.channel.allocator.buffer(bytes: own)
     }
 
@@ -74,6 +77,7 @@ final class FanOutViewer: @unchecked Sendable {
         while let sequence = next, sequence < ring.nextSequence {
             guard channel.isWritable else { return blocked() }
             if let chunk = ring.chunk(sequence) {
+                if webSocket { connection.write(chunk.webSocketHead) }
                 connection.write(chunk.bytes(chunked: chunked))
                 wrote = true
                 next = sequence + 1

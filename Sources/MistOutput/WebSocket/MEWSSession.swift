@@ -14,8 +14,10 @@ import NIOCore
 /// frame then goes out as one `moof`+`mdat` message. `seek` (a time or `"live"`), `play`,
 /// `pause`, `hold`, `set_speed`, `fast_forward`, `tracks` and `stop` steer it; `on_time` reports
 /// the position every second and `on_stop` the end. At the live point frames go out as they
-/// are published; elsewhere they are paced to the playback clock (times the rate) a little
-/// ahead, after sending what lies between a seek's keyframe and its target at once.
+/// are published, from the fan-out group of live fMP4 that progressive MP4 viewers share (the
+/// same chunks, each a binary message); elsewhere they are muxed for this viewer and paced to the
+/// playback clock (times the rate) a little ahead, after sending what lies between a seek's
+/// keyframe and its target at once.
 final class MEWSSession: WebSocketSession, @unchecked Sendable {
     static let videoCodecs: Set<String> = ["H264", "HEVC"]
     static let audioCodecs: Set<String> = ["AAC", "MP3", "opus"]
@@ -55,6 +57,17 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
     private var held: (time: UInt64, bytes: [UInt8])?
     private var done = false
     private var ticker: LoopTimer?
+    /// Where frames come from: this session's own reader and muxer, or (following the live
+    /// point at the normal rate) the fan-out group of live fMP4, whose chunks every viewer of
+    /// the stream shares, each sent as a binary message.
+    private enum Shared {
+        case none
+        case joining
+        case joined(FanOutLane, FanOutViewer)
+    }
+    private var shared = Shared.none
+    /// Counts joins, so a join that completes after the viewer moved on lets go at once.
+    private var joins = 0
     private var retry: Scheduled<Void>?
     private var parked = false
 
@@ -91,7 +104,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
             }
             restart(at: nil, notice: "codec_data")
             sending = true
-            run()
+            go()
         case "seek":
             seek(command)
         case "play":
@@ -101,14 +114,16 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
             } else {
                 clock = nil
                 if muxer == nil { restart(at: nil, notice: "codec_data") }
-                run()
+                go()
             }
         case "pause":
+            leaveGroup()
             sending.toggle()
             clock = nil
             send(["type": "pause", "paused": .bool(!sending)])
-            run()
+            go()
         case "hold":
+            leaveGroup()
             sending = false
             send(["type": "pause", "paused": true])
         case "set_speed":
@@ -117,18 +132,22 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
             guard command.hasMember("ff_to") else {
                 return send(["type": "warning", "warning": "Ignored fast_forward command: ff_to property missing"])
             }
+            leaveGroup()
             let target = milliseconds(command["ff_to"])
             if target > current { forwardTo = target } else { clock = nil }
             onTime()
+            go()
         case "tracks":
             for type in ["video", "audio"] where command.hasMember(type) {
                 let value = command[type]
                 if value.isNull || value.asString == "auto" { query[type] = nil } else { query[type] = value.asString }
             }
-            restart(
-                at: command.hasMember("seek_time") ? milliseconds(command["seek_time"]) : current, notice: "tracks",
-                onlyIfChanged: true)
-            run()
+            // At the live point the new tracks start at the live point; elsewhere where playback is.
+            let time: UInt64? =
+                command.hasMember("seek_time")
+                ? milliseconds(command["seek_time"]) : reader.isLive && stayLive ? nil : current
+            restart(at: time, notice: "tracks", onlyIfChanged: true)
+            go()
         case "stop":
             logger.mist(.info, "MP4 WebSocket viewer \(connection.peer) asked to stop")
             connection.closeAfterWrites()
@@ -152,6 +171,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         }
         let changed = chosen.map(\.index) != tracks.map(\.index)
         if onlyIfChanged && !changed && muxer != nil { return }
+        leaveGroup()
         do {
             try reader.select(chosen.map(\.index))
             if let time {
@@ -187,6 +207,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         }
         var target = wantsLive ? 0 : milliseconds(command["seek_time"])
         if muxer == nil { restart(at: nil, notice: "codec_data") }
+        leaveGroup()
         sending = true
         let (_, end) = window()
         stayLive = reader.isLive && rate == 0 && (wantsLive || end < target &+ MEWSSession.liveMargin)
@@ -210,7 +231,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         if reader.isLive { data["live_point"] = .bool(stayLive) }
         send(["type": "seek", "data": data])
         onTime()
-        run()
+        go()
     }
 
     private func setSpeed(_ command: JSONValue) {
@@ -221,6 +242,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         let requested = value.asString == "auto" ? 0 : (value.doubleValue ?? 0)
         let newRate = requested.isFinite && requested > 0 ? min(requested, 100) : 0
         let previous = rateValue
+        leaveGroup()
         if newRate != rate {
             rate = newRate
             clock = nil
@@ -234,7 +256,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         if reader.isLive { data["live_point"] = .bool(stayLive) }
         send(["type": "set_speed", "data": data])
         onTime()
-        run()
+        go()
     }
 
     // MARK: Sending
@@ -242,7 +264,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
     /// Sends frames while the channel takes them, the stream has them and the clock allows.
     private func run() {
         retry = nil
-        guard !done, sending, muxer != nil, !parked else { return }
+        guard !done, sending, muxer != nil, !parked, case .none = shared else { return }
         let channel = connection.channel
         var wrote = false
         defer { if wrote { channel.flush() } }
@@ -303,6 +325,71 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         return .milliseconds(Int64(min(max(wait, 5), 1000)))
     }
 
+    /// Sends on: from the shared group when following the live point at the normal rate, else
+    /// by itself.
+    private func go() {
+        guard !done, sending, muxer != nil else { return }
+        if reader.isLive && stayLive && rate == 0 && forwardTo == nil {
+            joinGroup()
+        } else {
+            leaveGroup()
+            run()
+        }
+    }
+
+    /// Joins the group of live fMP4 of these tracks (opening its reader on the blocking pool);
+    /// the init segment already went out, so the viewer starts at the group's newest keyframe.
+    private func joinGroup() {
+        guard case .none = shared else { return }
+        shared = .joining
+        joins += 1
+        let join = joins
+        let (stream, tracks, logger) = (self.stream, self.tracks, self.logger)
+        let loop = connection.channel.eventLoop
+        OutputEventLoops.offload(on: loop) { () -> LiveFanOut in
+            let reader = try StreamReader(stream: stream, waitMilliseconds: 1000)
+            try reader.select(tracks.map(\.index))
+            try reader.seekToLiveEdge()
+            return try LiveFanOutRegistry.join(
+                stream: stream, format: "MP4", reader: reader, tracks: tracks, home: loop, logger: logger
+            ) { try FMP4LiveMuxer(tracks: tracks) }
+        } then: { [self] result in
+            guard case .success(let group) = result else {
+                if join == joins, case .joining = shared {
+                    shared = .none
+                    run()
+                }
+                return
+            }
+            guard !done, join == joins, case .joining = shared else {
+                // Moved on meanwhile: the group no longer counts this viewer.
+                group.viewerCount.subtract(1, ordering: .relaxed)
+                return
+            }
+            let lane = group.lane(for: loop)
+            let viewer = FanOutViewer(connection: connection, chunked: false, own: [], webSocket: true)
+            viewer.onStreamEnd = { [weak self] in self?.reachedEnd() }
+            shared = .joined(lane, viewer)
+            lane.admit(viewer)
+        }
+    }
+
+    /// Leaves the shared group (or a join under way) to go on by itself from the live point.
+    private func leaveGroup() {
+        switch shared {
+        case .none: return
+        case .joining: break
+        case .joined(let lane, let viewer):
+            lane.release(viewer)
+            try? reader.seekToLiveEdge()
+            feed = PacketFeed(reader, tracks: tracks)
+            held = nil
+            clock = nil
+        }
+        shared = .none
+        joins += 1
+    }
+
     /// Runs again once the stream may have more.
     private func wait() {
         (parked, retry) = StreamWaker.shared.wait(for: stream, on: connection.channel.eventLoop) { [weak self] in
@@ -328,6 +415,8 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
     private func onTime() {
         guard !done, sending, muxer != nil else { return }
         let (begin, end) = window()
+        // In the shared group, the viewer is at the live point.
+        if case .joined = shared { current = end }
         var data: JSONValue = [
             "current": .int(Int64(current)), "next": .int(Int64(held?.time ?? current)),
             "begin": .int(Int64(begin)), "end": .int(Int64(end)),
@@ -384,7 +473,11 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
     }
 
     func writabilityChanged() {
-        if connection.channel.isWritable && retry == nil && !parked { run() }
+        if case .joined(let lane, let viewer) = shared {
+            lane.resume(viewer)
+        } else if connection.channel.isWritable && retry == nil && !parked {
+            run()
+        }
     }
 
     func closed() {
@@ -392,6 +485,9 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         done = true
         ticker?.cancel()
         retry?.cancel()
+        if case .joined(let lane, let viewer) = shared { lane.remove(viewer) }
+        shared = .none
+        joins += 1
         logger.mist(.info, "MP4 WebSocket viewer \(connection.peer) of \(stream) left")
         let notice = onClose
         onClose = nil
