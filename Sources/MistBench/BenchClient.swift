@@ -322,33 +322,60 @@ final class HLSPlayer: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Where the current response's body starts and how long it is, once its head is in.
-    private var body: (start: Int, length: Int, ok: Bool)?
+    private var body: (start: Int, length: Int, ok: Bool, chunked: Bool)?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         response += unwrapInboundIn(data).readableBytesView
         if body == nil {
             guard let end = response.firstRange(of: [13, 10, 13, 10]) else { return }
             let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
+            let lines = head.split(separator: "\r\n")
             let length =
-                head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                lines.first { $0.hasPrefix("content-length:") }
                 .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
-            body = (end.upperBound, length, head.hasPrefix("http/1.1 200"))
+            let chunked = lines.contains { $0.hasPrefix("transfer-encoding:") && $0.contains("chunked") }
+            body = (end.upperBound, length, head.hasPrefix("http/1.1 200"), chunked)
         }
-        guard let body, response.count - body.start >= body.length else { return }
+        guard let body else { return }
+        // MistServer sends segments chunked; ours with a length.
+        let content: ArraySlice<UInt8>
+        if body.chunked {
+            guard let decoded = HLSPlayer.dechunk(response[body.start...]) else { return }
+            content = decoded[...]
+        } else {
+            guard response.count - body.start >= body.length else { return }
+            content = response[body.start..<(body.start + body.length)]
+        }
         self.body = nil
         if owner.recording {
             owner.requests += 1
-            owner.bytes += body.length
+            owner.bytes += content.count
             owner.times.append(benchNow() - sentAt)
             if !body.ok { owner.failed += 1 }
         }
         busy = false
         // Only playlists are read; segments are counted.
-        if response[body.start...].starts(with: Array("#EXTM3U".utf8)) {
-            let text = String(decoding: response[body.start..<(body.start + body.length)], as: UTF8.self)
-            read(playlist: text)
+        if content.starts(with: Array("#EXTM3U".utf8)) {
+            read(playlist: String(decoding: content, as: UTF8.self))
         }
         next()
+    }
+
+    /// A whole chunked body decoded, or nil while its last chunk has not arrived.
+    static func dechunk(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        var position = bytes.startIndex
+        while true {
+            guard let lineEnd = bytes[position...].firstRange(of: [13, 10]) else { return nil }
+            let sizeText = String(decoding: bytes[position..<lineEnd.lowerBound], as: UTF8.self)
+            guard let size = Int(sizeText.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces), radix: 16)
+            else { return nil }
+            let start = lineEnd.upperBound
+            if size == 0 { return bytes.endIndex - start >= 2 ? out : nil }
+            guard bytes.endIndex - start >= size + 2 else { return nil }
+            out += bytes[start..<(start + size)]
+            position = start + size + 2
+        }
     }
 
     private func read(playlist text: String) {

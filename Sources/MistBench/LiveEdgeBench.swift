@@ -210,9 +210,11 @@ enum LiveEdgeBench {
                     + "\(format(result.times.p50, digits: 1)) / \(format(result.times.p99, digits: 1))".leftPadding(
                         to: 18)
                 line += "  " + format(cpu * 100, digits: 1).leftPadding(to: 16)
-                line += "  " + format(cpu * 60 / 1000, digits: 4).leftPadding(to: 20)
+                line += "  " + format(cpu * 60 / Double(players), digits: 4).leftPadding(to: 20)
                 line +=
-                    "  " + format(Double(result.bytes) * 8 / 1_000_000 / elapsed / 1000, digits: 2).leftPadding(to: 17)
+                    "  "
+                    + format(Double(result.bytes) * 8 / 1_000_000 / elapsed / Double(players), digits: 2).leftPadding(
+                        to: 17)
                 print(line)
                 usleep(3_000_000)
             }

@@ -40,18 +40,23 @@ enum CMAFOutput {
         guard let timing = opened.video ?? opened.audio else { return failure("404 Not Found", "No playable track") }
         // Read before the keys and frames, so any arriving meanwhile make a cached answer stale.
         let window = opened.reader.keyWindow(of: timing.index)
-        let frames = opened.reader.writtenFrames(of: timing.index)
+        let partTrack = parts.count == 3 ? Int(parts[1]) : nil
+        let reached = partTrack.flatMap {
+            opened.reader.partsReached(
+                of: $0, timing: timing.index, partMilliseconds: LowLatencyHLS.partMilliseconds)
+        }
         let response = answer(parts, opened: opened, carried: carried, videos: videos, timing: timing, query: query)
         if response.status == "200 OK", let window, let key = cacheKey(parts, query: query) {
             let file = parts.last ?? ""
             // Segments, parts and init segments never change; a playlist that lists parts is
-            // rebuilt with each frame, other playlists and manifests with each key.
+            // rebuilt with each part, other playlists and manifests with each key.
+            let listsParts = opened.reader.isLive && query["llhls"] != "0"
             let timing: HLSLiveCache.Timing? =
                 file.hasSuffix(".m4s")
                 ? nil
                 : HLSLiveCache.Timing(
                     timing.index, window,
-                    frames: parts.count == 3 && opened.reader.isLive && query["llhls"] != "0" ? frames : nil)
+                    parts: listsParts ? partTrack.flatMap { track in reached.map { (track, $0) } } : nil)
             HLSLiveCache.shared.store(
                 key, stream: stream, contentType: response.contentType, body: response.body, timing: timing)
         }

@@ -7,7 +7,7 @@ import Synchronization
 /// are answered on their event loop without opening the stream for each request. The first
 /// request builds an answer on the blocking pool and stores it; a playlist stays valid while its
 /// timing track's key window does not change (a low-latency playlist, which lists parts, while
-/// the track has no new frame either), a segment while the input that wrote it runs. Keyed by
+/// its track completes no new part either), a segment while the input that wrote it runs. Keyed by
 /// the request path; at most `capacity` answers, the oldest go first.
 final class HLSLiveCache: Sendable {
     static let shared = HLSLiveCache(capacity: 160)
@@ -36,16 +36,16 @@ final class HLSLiveCache: Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     /// What a playlist was built from: its timing track's key window and, for one that lists
-    /// parts, how many frames the track had.
+    /// parts, how many parts of the growing segment its track had reached.
     struct Timing {
         var track: Int
         var window: StreamReader.KeyWindow
-        var frames: UInt64?
+        var parts: (track: Int, reached: UInt64)?
 
-        init(_ track: Int, _ window: StreamReader.KeyWindow, frames: UInt64? = nil) {
+        init(_ track: Int, _ window: StreamReader.KeyWindow, parts: (track: Int, reached: UInt64)? = nil) {
             self.track = track
             self.window = window
-            self.frames = frames
+            self.parts = parts
         }
     }
 
@@ -65,7 +65,10 @@ final class HLSLiveCache: Sendable {
         guard let timing = entry.timing else { return entry.answer }
         guard let window = entry.watch.keyWindow(of: timing.track) else { return nil }
         if window == timing.window
-            && (timing.frames == nil || entry.watch.writtenFrames(of: timing.track) == timing.frames)
+            && (timing.parts.map {
+                entry.watch.partsReached(
+                    of: $0.track, timing: timing.track, partMilliseconds: LowLatencyHLS.partMilliseconds) == $0.reached
+            } ?? true)
         {
             return entry.answer
         }

@@ -25,9 +25,9 @@ final class StreamWatch: @unchecked Sendable {
         lock.withLock { reader.keyWindow(of: index) }
     }
 
-    /// How many frames track `index` has had written (nil when the track is gone).
-    func writtenFrames(of index: Int) -> UInt64? {
-        lock.withLock { reader.writtenFrames(of: index) }
+    /// The parts of the growing segment track `index` reaches (`StreamReader.partsReached`).
+    func partsReached(of index: Int, timing: Int, partMilliseconds: UInt64) -> UInt64? {
+        lock.withLock { reader.partsReached(of: index, timing: timing, partMilliseconds: partMilliseconds) }
     }
 
     /// A number that changes whenever the input writes or loads anything of the stream.

@@ -147,12 +147,17 @@ public final class StreamReader {
         return (page, t.keys.deleted, t.keys.endPosition)
     }
 
-    /// How many frames track `index` has had written (its parts' end position): grows with every
-    /// frame, so an answer built from the track's newest frames is stale once it moved. Nil when
-    /// the track is gone.
-    public func writtenFrames(of index: Int) -> UInt64? {
-        guard keyWindow(of: index) != nil, let t = try? cursor(index).tables else { return nil }
-        return t.parts.endPosition
+    /// How many whole `partMilliseconds` track `index` reaches past the newest key of track
+    /// `timing` (the parts of the growing segment a low-latency playlist lists): it changes
+    /// when a part completes or a key arrives, not with every frame. Nil when a track is gone.
+    public func partsReached(of index: Int, timing: Int, partMilliseconds: UInt64) -> UInt64? {
+        guard partMilliseconds > 0, keyWindow(of: index) != nil, keyWindow(of: timing) != nil,
+            let track = try? cursor(index).tables, let keys = try? cursor(timing).tables
+        else { return nil }
+        let reached = track.track.int(track.lastms, 0)
+        guard keys.keys.endPosition > keys.keys.deleted else { return 0 }
+        let lastKey = keys.keys.int(keys.keyTime, keys.keys.endPosition - 1)
+        return reached > lastKey ? (reached - lastKey) / partMilliseconds : 0
     }
 
     /// A number that changes whenever the input writes, drops or loads anything of the stream's
