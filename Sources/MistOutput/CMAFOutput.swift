@@ -5,10 +5,6 @@ import MistMedia
 import MistShm
 import MistStream
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// CMAF (fragmented MP4 per track) from MistOutCMAF, at MistServer's URLs under
 /// `/cmaf/<stream>/`: `index.mpd` (DASH), `index.m3u8` (HLS version 7 master: a variant per
 /// video track with an audio group), `<track>/index.m3u8` (a track's media playlist),
@@ -184,9 +180,7 @@ enum CMAFOutput {
         }
         var live: DASHManifest.Live?
         if reader.isLive {
-            var clock = timespec()
-            clock_gettime(CLOCK_REALTIME, &clock)
-            let now = UInt64(clock.tv_sec) * 1000 + UInt64(clock.tv_nsec / 1_000_000)
+            let now = UInt64(clamping: unixMilliseconds())
             // The wall-clock time of media time 0: the live edge is now.
             let edge = tracks.map(\.lastMs).max() ?? timing.lastMs
             live = DASHManifest.Live(

@@ -1,3 +1,4 @@
+import MistCore
 import MistData
 import MistMedia
 import MistRTP
@@ -177,9 +178,7 @@ struct RTSPLiveMuxer: LiveMuxer {
 
     /// The track's sender report for `presentation`, its RTP clock tied to the wall clock.
     private mutating func senderReport(_ position: Int, presentation: UInt64, timestamp: UInt32) -> [UInt8] {
-        var clock = timespec()
-        clock_gettime(CLOCK_REALTIME, &clock)
-        let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec / 1_000_000)
+        let now = unixMilliseconds()
         let base = wallClockBase ?? now.addingClamped(-Int64(clamping: presentation))
         wallClockBase = base
         let wall = UInt64(clamping: base.addingClamped(Int64(clamping: presentation)))

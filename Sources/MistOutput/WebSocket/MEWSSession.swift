@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import MistCore
 import MistData
@@ -425,7 +424,7 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
         ]
         if reader.isLive {
             // The Unix time (ms) of media time 0: the newest data is taken as now.
-            data["unixoffset"] = .int(MEWSSession.unixMilliseconds() &- Int64(clamping: end))
+            data["unixoffset"] = .int(unixMilliseconds() &- Int64(clamping: end))
         }
         send(["type": "on_time", "data": data])
     }
@@ -434,12 +433,6 @@ final class MEWSSession: WebSocketSession, @unchecked Sendable {
     private func window() -> (begin: UInt64, end: UInt64) {
         let selected = reader.tracks().filter { track in tracks.contains { $0.index == track.index } }
         return (selected.map(\.firstMs).min() ?? 0, selected.map(\.lastMs).max() ?? 0)
-    }
-
-    private static func unixMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 
     private var rateValue: JSONValue { rate == 0 ? "auto" : .double(rate) }
