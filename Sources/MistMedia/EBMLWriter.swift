@@ -39,7 +39,21 @@ public enum EBMLWriter {
     /// A float element (8 bytes).
     public static func float(_ id: UInt32, _ value: Double) -> [UInt8] {
         let bits = value.bitPattern
-        return element(id, (0..<8).reversed().map { UInt8(truncatingIfNeeded: bits >> (8 * UInt64($0))) })
+        return element(id, eightBytes(bits))
+    }
+
+    /// An unsigned integer element in exactly eight bytes, for a value whose element must keep
+    /// its size however large the value turns out (positions in a file laid out in advance).
+    public static func unsignedEightBytes(_ id: UInt32, _ value: UInt64) -> [UInt8] {
+        element(id, eightBytes(value))
+    }
+
+    /// `value` as an eight-byte size (for a size known only once the element's payload is planned).
+    public static func eightByteSize(_ value: UInt64) -> [UInt8] { eightBytes(value | 1 << 56) }
+
+    /// `value` big-endian in eight bytes.
+    static func eightBytes(_ value: UInt64) -> [UInt8] {
+        (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
     }
 
     /// A string element (UTF-8, no terminator).

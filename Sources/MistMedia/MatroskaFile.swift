@@ -47,7 +47,7 @@ public struct MatroskaFile {
         func cuePoint(time: UInt64, position: UInt64) -> [UInt8] {
             let place =
                 EBMLWriter.unsigned(0xF7, timing)
-                + EBMLWriter.element(0xF1, (0..<8).reversed().map { UInt8(truncatingIfNeeded: position >> (8 * $0)) })
+                + EBMLWriter.unsignedEightBytes(0xF1, position)
             return EBMLWriter.element(0xBB, EBMLWriter.unsigned(0xB3, time) + EBMLWriter.element(0xB7, place))
         }
         let cuesPayload = clusters.reduce(0) { $0 + cuePoint(time: $1.time, position: 0).count }
@@ -57,13 +57,12 @@ public struct MatroskaFile {
             EBMLWriter.element(
                 0x4DBB,
                 EBMLWriter.element(0x53AB, EBMLWriter.id(id))
-                    + EBMLWriter.element(
-                        0x53AC, (0..<8).reversed().map { UInt8(truncatingIfNeeded: position >> (8 * $0)) }))
+                    + EBMLWriter.unsignedEightBytes(0x53AC, position))
         }
         let seekSize = EBMLWriter.element(0x114D9B74, seek(0x1549A966, 0) + seek(0x1654AE6B, 0) + seek(0x1C53BB6B, 0))
             .count
-        let info = muxer.infoAndTracks
-        let infoSize = Self.firstElementSize(info)
+        let info = muxer.info + muxer.trackEntries
+        let infoSize = muxer.info.count
         let firstCluster = seekSize + info.count + cuesSize
         var position = UInt64(firstCluster)
         var cues: [UInt8] = []
@@ -78,7 +77,7 @@ public struct MatroskaFile {
         let segmentPayload = position
         header =
             muxer.ebmlHeader + EBMLWriter.id(0x18538067)
-            + (0..<8).reversed().map { UInt8(truncatingIfNeeded: (segmentPayload | 1 << 56) >> (8 * $0)) } + seekHead
+            + EBMLWriter.eightByteSize(segmentPayload) + seekHead
             + info + EBMLWriter.element(0x1C53BB6B, cues)
         length = header.count + Int(segmentPayload) - firstCluster
         var prefixes = heads
@@ -86,20 +85,9 @@ public struct MatroskaFile {
             let size = UInt64(cluster.size)
             prefixes[cluster.first] =
                 EBMLWriter.id(0x1F43B675)
-                + (0..<8).reversed().map { UInt8(truncatingIfNeeded: (size | 1 << 56) >> (8 * $0)) }
+                + EBMLWriter.eightByteSize(size)
                 + EBMLWriter.unsigned(0xE7, cluster.time) + prefixes[cluster.first]
         }
         self.prefixes = prefixes
-    }
-
-    /// The size of the first element of `bytes` (Info, whose ID is four bytes), header included.
-    private static func firstElementSize(_ bytes: [UInt8]) -> Int {
-        guard bytes.count > 4 else { return 0 }
-        let first = bytes[4]
-        let width = first.leadingZeroBitCount + 1
-        guard width <= 8, bytes.count >= 4 + width else { return 0 }
-        var value = UInt64(first & (0xFF >> width))
-        for byte in bytes[5..<(4 + width)] { value = value << 8 | UInt64(byte) }
-        return 4 + width + Int(clamping: value)
     }
 }

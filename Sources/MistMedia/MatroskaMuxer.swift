@@ -42,8 +42,9 @@ public struct MatroskaMuxer {
     public let header: [UInt8]
     /// The EBML header element alone.
     public let ebmlHeader: [UInt8]
-    /// The segment's Info and Tracks elements, which a file's segment starts with too.
-    public let infoAndTracks: [UInt8]
+    /// The segment's Info element and its Tracks element, which a file's segment holds too.
+    public let info: [UInt8]
+    public let trackEntries: [UInt8]
     private var clusterStart: UInt64?
     private let timingTrack: Int
 
@@ -87,8 +88,9 @@ public struct MatroskaMuxer {
         info += EBMLWriter.string(0x4D80, "MistSwift") + EBMLWriter.string(0x5741, "MistSwift")
         if let duration { info += EBMLWriter.float(0x4489, Double(duration)) }
         ebmlHeader = EBMLWriter.element(0x1A45DFA3, ebml)
-        infoAndTracks = EBMLWriter.element(0x1549A966, info) + EBMLWriter.element(0x1654AE6B, entries)
-        header = ebmlHeader + EBMLWriter.id(0x18538067) + EBMLWriter.unknownSize + infoAndTracks
+        self.info = EBMLWriter.element(0x1549A966, info)
+        trackEntries = EBMLWriter.element(0x1654AE6B, entries)
+        header = ebmlHeader + EBMLWriter.id(0x18538067) + EBMLWriter.unknownSize + self.info + trackEntries
     }
 
     /// Appends frame `data` of track `position` (decode time `time`, presentation offset
