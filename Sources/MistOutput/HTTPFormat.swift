@@ -53,10 +53,9 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
                     "methods": [method("FLV progressive", "flash/7", 5)],
                 ])
         case .cmaf:
-            var dash = method("DASH", "dash/video/mp4", 8)
-            dash["url_rel"] = "/cmaf/$/index.mpd"
-            var hls = method("HLS (CMAF)", "html5/application/vnd.apple.mpegurl;version=7", 8)
-            hls["url_rel"] = "/cmaf/$/index.m3u8"
+            let dash = method("DASH", "dash/video/mp4", 8, url: "/cmaf/$/index.mpd")
+            let hls = method(
+                "HLS (CMAF)", "html5/application/vnd.apple.mpegurl;version=7", 8, url: "/cmaf/$/index.m3u8")
             return declaration(
                 friendly: "CMAF (fMP4) over HTTP (DASH, HLS7)",
                 description: "Segmented streaming in CMAF (fMP4) format over HTTP",
@@ -65,10 +64,8 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
                     "codecs": [[["+H264"], ["+HEVC"], ["+AAC"], ["+MP3"]]], "methods": [dash, hls],
                 ])
         case .ebml:
-            var mkv = method("MKV progressive", "html5/video/x-matroska", 2)
-            mkv["url_rel"] = "/$.mkv"
-            var webm = method("WebM progressive", "html5/video/webm", 2)
-            webm["url_rel"] = "/$.webm"
+            let mkv = method("MKV progressive", "html5/video/x-matroska", 2, url: "/$.mkv")
+            let webm = method("WebM progressive", "html5/video/webm", 2, url: "/$.webm")
             return declaration(
                 friendly: "WebM/MKV over HTTP", description: "Pseudostreaming in MKV and WebM (EBML) formats over HTTP",
                 extra: [
@@ -77,13 +74,10 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
                     "methods": [mkv, webm],
                 ])
         case .mp4:
-            var mp4 = method("MP4 progressive", "html5/video/mp4", 9)
-            mp4["url_rel"] = "/$.mp4"
+            let mp4 = method("MP4 progressive", "html5/video/mp4", 9, url: "/$.mp4")
             // The same URL asked as a WebSocket: MP4 over WebSocket, MistServer's player's
             // preferred live path.
-            var ws = method("MP4 WebSocket", "ws/video/mp4", 10)
-            ws["handler"] = "ws"
-            ws["url_rel"] = "/$.mp4"
+            let ws = method("MP4 WebSocket", "ws/video/mp4", 10, url: "/$.mp4", handler: "ws")
             return declaration(
                 friendly: "MP4 over HTTP", description: "Pseudostreaming in MP4 format over HTTP",
                 extra: [
@@ -100,7 +94,14 @@ public enum HTTPFormat: String, CaseIterable, Sendable {
             name: rawValue, friendlyName: friendly, description: description, port: 8080, extra: extra)
     }
 
-    private func method(_ name: String, _ type: String, _ priority: Int64) -> JSONValue {
-        ["handler": "http", "type": .string(type), "hrn": .string(name), "priority": .int(priority)]
+    /// A playback method; `url` when it differs from the format's `url_rel`.
+    private func method(
+        _ name: String, _ type: String, _ priority: Int64, url: String? = nil, handler: String = "http"
+    ) -> JSONValue {
+        var method: JSONValue = [
+            "handler": .string(handler), "type": .string(type), "hrn": .string(name), "priority": .int(priority),
+        ]
+        if let url { method["url_rel"] = .string(url) }
+        return method
     }
 }
