@@ -242,8 +242,7 @@ extension HTTPSession {
     /// from a fan-out group, files and windows per viewer with their duration in the header.
     func serveMatroska(_ stream: String, webm: Bool, head: HTTPRequestHead, query: [String: String]) throws -> Bool {
         let format = webm ? "WebM" : "MKV"
-        let videoCodecs: Set<String> = webm ? ["VP8", "VP9", "AV1"] : ["H264", "HEVC", "VP8", "VP9", "AV1"]
-        let audioCodecs: Set<String> = webm ? ["opus", "vorbis"] : ["AAC", "MP3", "opus", "vorbis", "AC3"]
+        let (videoCodecs, audioCodecs) = MatroskaLiveMuxer.codecs(webm: webm)
         guard
             let opened = try open(
                 stream, format: format, videoCodecs: videoCodecs, audioCodecs: audioCodecs, query: query, head: head)

@@ -6,6 +6,13 @@ import MistShm
 /// arrives, a new cluster (where viewers join) at each video keyframe.
 struct MatroskaLiveMuxer: LiveMuxer {
     private var muxer: MatroskaMuxer
+
+    /// The codecs `.mkv` carries, and `.webm` (MistServer's rule: VP8, VP9, AV1, Opus, Vorbis).
+    static func codecs(webm: Bool) -> (video: Set<String>, audio: Set<String>) {
+        webm
+            ? (["VP8", "VP9", "AV1"], ["opus", "vorbis"])
+            : (["H264", "HEVC", "VP8", "VP9", "AV1"], ["AAC", "MP3", "opus", "vorbis", "AC3"])
+    }
     var header: [UInt8] { muxer.header }
 
     init(tracks: [StreamTrack], webm: Bool, duration: UInt64? = nil) throws {

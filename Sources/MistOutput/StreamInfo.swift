@@ -69,19 +69,18 @@ enum StreamInfo {
         return info.sortedKeys()
     }
 
-    /// The codecs each source type plays, for counting a stream's tracks it can carry.
+    /// The codecs each source type plays (the sets its serving code opens streams with), for
+    /// counting a stream's tracks it can carry.
     static let playable: [String: (video: Set<String>, audio: Set<String>)] = [
         "html5/application/vnd.apple.mpegurl": (HLSOutput.videoCodecs, HLSOutput.audioCodecs),
         "html5/video/mp4": (MEWSSession.videoCodecs, MEWSSession.audioCodecs),
         "ws/video/mp4": (MEWSSession.videoCodecs, MEWSSession.audioCodecs),
-        "dash/video/mp4": (["H264", "HEVC"], ["AAC", "MP3"]),
-        "html5/application/vnd.apple.mpegurl;version=7": (["H264", "HEVC"], ["AAC", "MP3"]),
-        "flash/7": (["H264"], ["AAC", "MP3"]),
+        "dash/video/mp4": (CMAFOutput.videoCodecs, CMAFOutput.audioCodecs),
+        "html5/application/vnd.apple.mpegurl;version=7": (CMAFOutput.videoCodecs, CMAFOutput.audioCodecs),
+        "flash/7": (FLVPlayback.videoCodecs, FLVPlayback.audioCodecs),
         "html5/video/mpeg": (["H264", "HEVC"], ["AAC", "MP3", "opus"]),
-        "html5/video/x-matroska": (
-            ["H264", "HEVC", "VP8", "VP9", "AV1"], ["AAC", "MP3", "opus", "vorbis", "AC3"]
-        ),
-        "html5/video/webm": (["VP8", "VP9", "AV1"], ["opus", "vorbis"]),
+        "html5/video/x-matroska": MatroskaLiveMuxer.codecs(webm: false),
+        "html5/video/webm": MatroskaLiveMuxer.codecs(webm: true),
     ]
 
     /// The sources of the HTTP formats whose connectors are enabled, each method a format's
@@ -97,15 +96,14 @@ enum StreamInfo {
         }
         var sources: [JSONValue] = []
         for format in HTTPFormat.allCases where enabled.contains(format) {
-            for method in format.capabilities.extra["methods"]?.arrayValue ?? [] {
+            let declared = format.capabilities.extra
+            for method in declared["methods"]?.arrayValue ?? [] {
                 let type = method["type"].asString
                 guard let codecs = playable[type] else { continue }
                 let (video, audio) = TrackChoice.defaults(tracks, videoCodecs: codecs.video, audioCodecs: codecs.audio)
                 let count = Int64([video, audio].compactMap { $0 }.count)
                 guard count > 0 else { continue }
-                let rule =
-                    method["url_rel"].isNull
-                    ? format.capabilities.extra["url_rel"]?.asString ?? "" : method["url_rel"].asString
+                let rule = method["url_rel"].isNull ? declared["url_rel"]?.asString ?? "" : method["url_rel"].asString
                 let path = String(rule.dropFirst().replacing("$", with: stream))
                 var base = baseURL
                 if method["handler"].asString == "ws" {
