@@ -141,29 +141,28 @@ extension HTTPSession {
                 codec: $0.info.codec, initData: $0.info.initData, width: $0.info.width, height: $0.info.height,
                 rate: $0.info.rate, channels: $0.info.channels)
         }
-        func eachSample(_ body: (Int, DTSCPacket, UnsafeRawBufferPointer) throws -> Bool) throws {
-            try reader.select(tracks.map(\.index))
-            try window.seek(reader, selected: tracks.map(\.index))
-            struct Done: Error {}
-            do {
-                try forEachPacket(reader, tracks: tracks, stop: window.stop, wait: { 5000 }, idle: {}) {
-                    guard try body($0, $1, $2) else { throw Done() }
-                }
-            } catch is Done {}
-        }
-        var entries: [ProgressiveMP4.Entry] = []
-        try eachSample { position, packet, data in
-            entries.append(
-                .init(
-                    track: position, time: packet.time, offset: packet.offset, size: data.count,
-                    keyframe: packet.isKeyframe))
-            return true
-        }
+        let entries = try planFrames(reader, tracks: tracks, window: window)
         let header = try ProgressiveMP4.header(tracks: mp4Tracks, entries: entries)
         return try sendIndexedFile(
             stream, format: "MP4", contentType: "video/mp4", reader: reader, tracks: tracks, window: window,
             head: head, header: header, length: header.count + entries.reduce(0) { $0 + $1.size },
             frames: entries.count, prefix: { _ in [] })
+    }
+
+    /// The first pass over a file's frames (from the window's start to its stop): what a file
+    /// laid out in advance needs of each, without its bytes.
+    func planFrames(_ reader: StreamReader, tracks: [StreamTrack], window: PlaybackWindow) throws -> [PlannedFrame] {
+        try reader.select(tracks.map(\.index))
+        try window.seek(reader, selected: tracks.map(\.index))
+        var frames: [PlannedFrame] = []
+        try forEachPacket(reader, tracks: tracks, stop: window.stop, wait: { 5000 }, idle: {}) {
+            position, packet, data in
+            frames.append(
+                PlannedFrame(
+                    track: position, time: packet.time, offset: packet.offset, size: data.count,
+                    keyframe: packet.isKeyframe))
+        }
+        return frames
     }
 
     /// A file whose layout was planned from its frames (its index first): sends the bytes asked
@@ -278,29 +277,13 @@ extension HTTPSession {
         _ stream: String, webm: Bool, reader: StreamReader, tracks: [StreamTrack], window: PlaybackWindow,
         head: HTTPRequestHead
     ) throws -> Bool {
-        try reader.select(tracks.map(\.index))
-        try window.seek(reader, selected: tracks.map(\.index))
-        var frames: [MatroskaFile.Frame] = []
-        var first: UInt64?
-        var last: UInt64 = 0
-        try forEachPacket(reader, tracks: tracks, stop: window.stop, wait: { 5000 }, idle: {}) {
-            position, packet, data in
-            frames.append(
-                .init(
-                    track: position, time: packet.time, offset: packet.offset, size: data.count,
-                    keyframe: packet.isKeyframe))
-            first = min(first ?? packet.time, packet.time)
-            last = max(last, packet.time)
-        }
+        let frames = try planFrames(reader, tracks: tracks, window: window)
+        let times = frames.map(\.time)
         let file = try MatroskaFile(
-            tracks: tracks.map {
-                MatroskaMuxer.Track(
-                    codec: $0.info.codec, type: $0.info.type, initData: $0.info.initData, width: $0.info.width,
-                    height: $0.info.height, rate: $0.info.rate, channels: $0.info.channels,
-                    language: $0.info.language)
-            }, webm: webm,
+            tracks: MatroskaLiveMuxer.muxerTracks(tracks), webm: webm,
             duration: window.isLimited
-                ? last &- (first ?? last) : (tracks.map(\.lastMs).max() ?? 0) &- (tracks.map(\.firstMs).min() ?? 0),
+                ? (times.max() ?? 0) &- (times.min() ?? 0)
+                : (tracks.map(\.lastMs).max() ?? 0) &- (tracks.map(\.firstMs).min() ?? 0),
             frames: frames)
         return try sendIndexedFile(
             stream, format: webm ? "WebM" : "MKV", contentType: webm ? "video/webm" : "video/x-matroska",

@@ -16,13 +16,16 @@ struct MatroskaLiveMuxer: LiveMuxer {
     var header: [UInt8] { muxer.header }
 
     init(tracks: [StreamTrack], webm: Bool, duration: UInt64? = nil) throws {
-        muxer = try MatroskaMuxer(
-            tracks: tracks.map {
-                MatroskaMuxer.Track(
-                    codec: $0.info.codec, type: $0.info.type, initData: $0.info.initData, width: $0.info.width,
-                    height: $0.info.height, rate: $0.info.rate, channels: $0.info.channels,
-                    language: $0.info.language)
-            }, webm: webm, duration: duration)
+        muxer = try MatroskaMuxer(tracks: Self.muxerTracks(tracks), webm: webm, duration: duration)
+    }
+
+    /// The stream's tracks as Matroska describes them.
+    static func muxerTracks(_ tracks: [StreamTrack]) -> [MatroskaMuxer.Track] {
+        tracks.map {
+            MatroskaMuxer.Track(
+                codec: $0.info.codec, type: $0.info.type, initData: $0.info.initData, width: $0.info.width,
+                height: $0.info.height, rate: $0.info.rate, channels: $0.info.channels, language: $0.info.language)
+        }
     }
 
     mutating func add(position: Int, packet: DTSCPacket, data: UnsafeRawBufferPointer, into out: inout [UInt8])
