@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
         // Media formats shared by protocols and files: AMF, FLV tags, H.264/HEVC/AAC configuration.
         .target(name: "MistMedia", dependencies: ["MistData"]),

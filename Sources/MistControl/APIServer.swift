@@ -3,6 +3,7 @@ import MistData
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 
 /// The controller's HTTP listener (port 4242 by default): the JSON API on `/api` and `/api2`
 /// (and on any path given a valid command), a small page otherwise.
@@ -17,14 +18,53 @@ public enum APIServer {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(APIHTTPHandler(controller: controller))
+                    let upgrade: NIOHTTPServerUpgradeConfiguration = (
+                        upgraders: [webSocketUpgrader(controller: controller)],
+                        completionHandler: { context in
+                            context.pipeline.syncOperations.removeHandler(name: apiHandlerName, promise: nil)
+                        }
+                    )
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: upgrade, withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        APIHTTPHandler(controller: controller), name: apiHandlerName)
                 }
             }
         return try bootstrap.bind(host: host, port: port).wait()
     }
 
-    /// The CORS and caching headers MistServer puts on API answers.
+    static let apiHandlerName = "api"
+
+    /// `/ws`: MistServer's WebSocket API (logs, access log and stream changes as they happen).
+    static func webSocketUpgrader(controller: Controller) -> NIOWebSocketServerUpgrader {
+        NIOWebSocketServerUpgrader(
+            maxFrameSize: APIWebSocketHandler.maximumMessage,
+            shouldUpgrade: { channel, head in
+                let path = head.uri.prefix { $0 != "?" }
+                return channel.eventLoop.makeSucceededFuture(path == "/ws" ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    let headers = head.headers
+                    var session = APISession(host: channel.remoteAddress?.ipAddress ?? "")
+                    session.forwarded = headers.contains(name: "X-Forwarded-For") || headers.contains(name: "X-Real-IP")
+                    let trust = controller.browserTrust
+                    session.browser = BrowserRequest(
+                        header: { headers.first(name: $0) }, trustedOrigins: trust.origins,
+                        trustedHosts: trust.hosts)
+                    var credentials: JSONValue?
+                    if let authorization = headers.first(name: "Authorization"), authorization.hasPrefix("json ") {
+                        credentials = try? JSONParser.parse(Array(authorization.utf8.dropFirst(5)))
+                    }
+                    let query = head.uri.firstIndex(of: "?").map { String(head.uri[head.uri.index(after: $0)...]) }
+                    let handler = APIWebSocketHandler(
+                        controller: controller, session: session,
+                        wishes: APIWebSocketHandler.Wishes(query: query ?? ""), credentials: credentials)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            })
+    }
+
     /// Threads that answer API calls, so the API's event loop never waits for a trigger
     /// handler, a process start or the disk.
     static let workers: NIOThreadPool = {
@@ -33,6 +73,7 @@ public enum APIServer {
         return pool
     }()
 
+    /// The CORS and caching headers MistServer puts on API answers.
     static let corsHeaders: [(String, String)] = [
         ("Access-Control-Allow-Origin", "*"),
         ("Access-Control-Allow-Credentials", "true"),

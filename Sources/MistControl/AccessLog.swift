@@ -1,5 +1,6 @@
 import Logging
 import MistCore
+import MistData
 import Synchronization
 
 #if canImport(Glibc)
@@ -39,13 +40,31 @@ public final class AccessLog: Sendable {
 
     private let target = Mutex("LOG")
     private let logger: Logger
+    /// The last ended sessions as `/ws` sends them, oldest first.
+    private let recent = Mutex<[JSONValue]>([])
+    /// How many ended sessions `recent` keeps.
+    static let capacity = 100
+    /// Every ended session as `["access", entry]`, for the `/ws` clients that asked for it.
+    let feed = EventFeed()
 
     init(logger: Logger) { self.logger = logger }
+
+    /// The kept entries: `[unixTime, session, stream, connectors, host, seconds, up, down, tags]`.
+    var entries: [JSONValue] { recent.withLock { $0 } }
 
     /// Follows the configuration's `accesslog`.
     func use(_ setting: String) { target.withLock { $0 = setting } }
 
     func record(_ entry: Entry) {
+        let row: JSONValue = [
+            .int(Int64(time(nil))), .string(entry.session), .string(entry.stream), .string(entry.connectors),
+            .string(entry.host), .int(entry.seconds), .int(entry.up), .int(entry.down), .string(entry.tags),
+        ]
+        recent.withLock { recent in
+            recent.append(row)
+            if recent.count > AccessLog.capacity { recent.removeFirst(recent.count - AccessLog.capacity) }
+        }
+        feed.publish(["access", row])
         let destination = target.withLock { $0 }
         if destination.isEmpty { return }
         if destination == "LOG" {

@@ -53,6 +53,10 @@ public final class Controller: Sendable {
     let accessLog: AccessLog
     /// Runtime stream tags (`tag_stream`).
     let streamTags = StreamTagBook()
+    /// Changes of the streams' state and counts as `["stream", row]`, for `/ws` clients.
+    let streamFeed = EventFeed()
+    /// The rows last published on `streamFeed`, to send only what changed.
+    let streamRowsSent = Mutex<[String: JSONValue]>([:])
     /// The `--prometheus` passphrase given on the command line (the configuration's wins when set).
     public let prometheusOption: String
     public let system = SystemLoad()
@@ -307,6 +311,7 @@ public final class Controller: Sendable {
         statistics.tick()
         syncStreamTags(active: Set(StreamCleanup.activeStreams()))
         publishStreams()
+        publishStreamChanges()
         startAlwaysOnStreams()
         // Automatic pushes whose completion time passed are deleted (their pushes stop below).
         let unix = Int64(time(nil))

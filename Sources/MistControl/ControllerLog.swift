@@ -15,6 +15,8 @@ public final class ControllerLog: Sendable {
     /// Messages recorded since start (Prometheus `mist_logs`).
     public var total: Int { counted.load(ordering: .relaxed) }
     private let counted = Atomic<Int>(0)
+    /// Every new message as `["log", entry]`, for the `/ws` clients that asked for logs.
+    public let feed = EventFeed()
 
     public init() {}
 
@@ -29,6 +31,7 @@ public final class ControllerLog: Sendable {
             entries.append(entry)
             if entries.count > ControllerLog.capacity { entries.removeFirst(entries.count - ControllerLog.capacity) }
         }
+        feed.publish(["log", entry])
     }
 
     /// The last FAIL or ERROR message process `pid` logged, if still kept.
