@@ -86,6 +86,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            // The management interface (plain HTML, JavaScript and CSS, no build step), compiled
+            // into the controller so it needs no files at run time.
+            resources: [
+                .embedInCode("WebInterface/index.html"), .embedInCode("WebInterface/mistswift.js"),
+                .embedInCode("WebInterface/mistswift.css"),
             ]),
         // Media formats shared by protocols and files: AMF, FLV tags, H.264/HEVC/AAC configuration.
         .target(name: "MistMedia", dependencies: ["MistData"]),

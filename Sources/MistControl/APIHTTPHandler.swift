@@ -109,9 +109,14 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.session = session
             var extra = HTTPHeaders()
             extra.add(name: "X-Info", value: "To force an API response, request the file /api")
+            extra.add(name: "X-UA-Compatible", value: "IE=edge;chrome=1")
+            // The interface talks only to this origin; no other page may frame it.
+            extra.add(name: "X-Frame-Options", value: "DENY")
+            extra.add(name: "Cache-Control", value: "no-cache")
+            let file = WebInterface.file(for: request.path)
             send(
-                status: .ok, contentType: "text/html", body: APIHTTPHandler.page, extraHeaders: extra,
-                head: requestHead, context: context)
+                status: .ok, contentType: file.contentType, body: file.bytes, extraHeaders: extra, head: requestHead,
+                context: context)
             return
         }
         var command = request.command
@@ -172,17 +177,26 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         status: HTTPResponseStatus, contentType: String, body text: String, extraHeaders: HTTPHeaders = [:],
         head requestHead: HTTPRequestHead, context: ChannelHandlerContext
     ) {
+        send(
+            status: status, contentType: contentType, body: Array(text.utf8), extraHeaders: extraHeaders,
+            head: requestHead, context: context)
+    }
+
+    private func send(
+        status: HTTPResponseStatus, contentType: String, body bytes: [UInt8], extraHeaders: HTTPHeaders = [:],
+        head requestHead: HTTPRequestHead, context: ChannelHandlerContext
+    ) {
         var headers = extraHeaders
         headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        headers.add(name: "Content-Length", value: String(bytes.count))
         headers.add(name: "Server", value: "MistSwift/\(MistVersion.version)")
         let keepAlive = requestHead.isKeepAlive
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let responseHead = HTTPResponseHead(version: requestHead.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if requestHead.method != .HEAD {
-            var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
-            buffer.writeString(text)
+            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
@@ -195,13 +209,4 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
-
-    /// What a browser gets without a command.
-    static let page = """
-        <!DOCTYPE html>
-        <html><head><meta charset="utf-8"><title>MistSwift</title></head>
-        <body><h1>MistSwift controller</h1>
-        <p>This port answers MistServer's JSON API on <code>/api</code> and <code>/api2</code>.</p></body></html>
-
-        """
 }

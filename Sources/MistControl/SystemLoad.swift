@@ -16,6 +16,9 @@ public final class SystemLoad: Sendable {
 
     private let last = Mutex<(times: CPUTimes, use: Int64)>((CPUTimes(), 0))
 
+    /// When the controller started (monotonic seconds), for the `uptime` it reports.
+    private let started = monotonicSeconds()
+
     public init() {
         _ = sample()
     }
@@ -44,7 +47,9 @@ public final class SystemLoad: Sendable {
     /// CPU use in tenths of a percent (0-1000) over the last sample interval.
     public var cpuUse: Int64 { last.withLock { $0.use } }
 
-    /// Adds `cpu`, `speed`, `threads`, `mem`, `load` and `cpu_use` to a capabilities object.
+    /// Adds `cpu`, `speed`, `threads`, `mem`, `load` and `cpu_use` to a capabilities object, and
+    /// `uptime` (seconds since the controller started, a member MistServer does not send) for the
+    /// interface's overview.
     public func addFigures(to capabilities: inout JSONValue) {
         let processors = SystemLoad.processors()
         capabilities["cpu"] = .array(processors)
@@ -54,6 +59,7 @@ public final class SystemLoad: Sendable {
         capabilities["mem"] = memory
         capabilities["load"] = load(memory: memory)
         capabilities["cpu_use"] = .int(cpuUse)
+        capabilities["uptime"] = .int(Int64(monotonicSeconds() - started))
     }
 
     /// The `load` call's reply: memory, shared memory and CPU use in percent with one decimal.
