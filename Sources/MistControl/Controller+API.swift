@@ -175,12 +175,9 @@ extension Controller {
         if request.hasMember("config_restore") {
             restore(request["config_restore"], into: &storage, errors: &errors)
         }
-        if request.hasMember("config") {
-            if request["config"].isObject {
-                applyConfig(request["config"], to: &storage, errors: &errors)
-            } else {
-                errors.append("config needs an object of settings")
-            }
+        // Any other value only reads the configuration, as MistServer (and its interface) use it.
+        if request["config"].isObject {
+            applyConfig(request["config"], to: &storage, errors: &errors)
         }
         if request.hasMember("bandwidth") {
             let bandwidth = request["bandwidth"]

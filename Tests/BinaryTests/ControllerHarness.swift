@@ -63,9 +63,18 @@ final class ControllerHarness {
 
     func client() throws -> HTTPTestClient { try HTTPTestClient(port: apiPort) }
 
-    /// One call on a new connection.
+    /// The account `call` logs in with when the API asks for a login (a controller started with
+    /// `MIST_API_LOCAL=none`).
+    var credentials: (user: String, password: String)?
+
+    /// One call on a new connection (two when it must log in first).
     func call(_ command: String, path: String = "/api") throws -> JSONValue {
-        try client().call(command, path: path).json()
+        let reply = try client().call(command, path: path).json()
+        guard let credentials, reply["authorize"]["status"] == "CHALL" else { return reply }
+        var request = try JSONParser.parse(command)
+        let proof = md5Hex(md5Hex(credentials.password) + reply["authorize"]["challenge"].asString)
+        request["authorize"] = ["username": .string(credentials.user), "password": .string(proof)]
+        return try client().call(JSONWriter.compact(request), path: path).json()
     }
 
     /// Stops the controller with SIGTERM and waits for it.

@@ -10,8 +10,14 @@ struct LivePushSuite {
     let httpPort: Int
     let push: Process
 
-    /// Starts it all and waits until `live` is active; `files` maps stream names to their sources.
-    init(folder: URL, files: [String: String] = [:], pushSeconds: Int = 60) throws {
+    /// Starts it all and waits until `live` is active; `files` maps stream names to their sources,
+    /// `extraConfig` holds more top-level members of the configuration (each followed by a comma),
+    /// `environment` the controller's extra environment, `credentials` the account the test's API
+    /// calls log in with.
+    init(
+        folder: URL, files: [String: String] = [:], pushSeconds: Int = 60, extraConfig: String = "",
+        environment: [String: String] = [:], credentials: (user: String, password: String)? = nil
+    ) throws {
         rtmpPort = ControllerHarness.freePort()
         httpPort = ControllerHarness.freePort()
         var streams = #""live": {"name": "live", "source": "push://"}"#
@@ -20,11 +26,12 @@ struct LivePushSuite {
         }
         controller = try ControllerHarness(
             config: """
-                {"config": {"protocols": [
+                {\(extraConfig)"config": {"protocols": [
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
                     {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
                  "streams": {\(streams)}}
-                """)
+                """, environment: environment)
+        controller.credentials = credentials
         let (rtmp, http) = (rtmpPort, httpPort)
         let listening = waitFor { ControllerHarness.portAccepts(rtmp) && ControllerHarness.portAccepts(http) }
         #expect(listening)
