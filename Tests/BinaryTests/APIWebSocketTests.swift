@@ -37,7 +37,9 @@ import Testing
         #expect(refused["status"] == "CHALL")
         let challenge = refused["challenge"].asString
         #expect(challenge.count == 32)
-        try client.send(json: ["auth", ["username": "admin", "password": .string(md5Hex(md5Hex("secret") + challenge))]])
+        try client.send(json: [
+            "auth", ["username": "admin", "password": .string(md5Hex(md5Hex("secret") + challenge))],
+        ])
         #expect(try Self.next("auth", from: client) == ["status": "OK"])
 
         // The last five log lines come first, in the `log` call's seven-member shape.
@@ -101,6 +103,8 @@ import Testing
         }
         #expect(!sawLog)
         // Anything but /ws is not upgraded.
-        #expect(throws: WebSocketTestClient.Failure.self) { try WebSocketTestClient(port: stranger.apiPort, path: "/wsx") }
+        #expect(throws: WebSocketTestClient.Failure.self) {
+            try WebSocketTestClient(port: stranger.apiPort, path: "/wsx")
+        }
     }
 }

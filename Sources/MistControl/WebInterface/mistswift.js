@@ -273,10 +273,13 @@
           if (current !== undefined) { control.value = String(current); }
           if (option["default"] !== undefined && option["default"] !== "") { control.placeholder = String(option["default"]); }
         }
-        var label = (option.name || key) + (required ? " (required)" : "");
+        // Capabilities name the log level option plainly "debug"; units go with the label.
+        var name = key === "debug" && (!option.name || option.name === "debug") ? "Debug level" : (option.name || key);
+        if (option.unit) { name += " (" + option.unit + ")"; }
+        var label = name + (required ? " (required)" : "");
         var help = option.help || "";
         rows.push(field(label, control, help));
-        controls.push({ key: key, option: option, required: required, control: control, label: option.name || key });
+        controls.push({ key: key, option: option, required: required, control: control, label: name });
       });
     }
     addOptions(spec && spec.required, true);
