@@ -13,7 +13,7 @@ FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_DIR = .build/fuzz
 
-.PHONY: all release deps test lint run install deb deb-test bench fuzz fuzz-long man clean
+.PHONY: all release deps test lint run install deb deb-test bench fuzz fuzz-long man screenshots clean
 
 all: release
 
@@ -41,6 +41,8 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	for binary in $(BINARIES); do install -m 755 .build/release/$$binary $(DESTDIR)$(PREFIX)/bin/; done
 	for page in man/*.1; do gzip -9n < $$page > $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$page).gz; done
+	install -d $(DESTDIR)$(PREFIX)/share/mistswift/www
+	install -m 644 Sources/MistControl/WebInterface/* $(DESTDIR)$(PREFIX)/share/mistswift/www/
 
 # The Debian package: .build/deb/mistswift_<version>_<arch>.deb (see packaging/build-deb).
 deb:
@@ -53,6 +55,13 @@ deb-test: deb
 
 bench:
 	$(SWIFT) run -c release MistBench
+
+# Walks the management interface in headless Chromium and copies its screenshots into docs/.
+screenshots:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter WebInterfaceTests
+	mkdir -p docs
+	cp .build/test-output/web-interface/*.png docs/
 
 # Regenerates man/*.1 from each binary's -j capabilities.
 man:

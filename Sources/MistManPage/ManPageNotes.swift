@@ -4,6 +4,28 @@ enum ManPageNotes {
     static let sections: [String: [(title: String, text: String)]] = [
         "MistController": [
             (
+                "WEB INTERFACE",
+                "A browser opening the API port (http://host:4242/) gets the management interface: login (and the "
+                    + "first account on a new server), overview, protocols, streams with a preview, embed code, URLs "
+                    + "and stream keys, pushes and automatic pushes, triggers, variables, external writers, a live "
+                    + "log, statistics graphs, sessions, general settings and backup/restore. It is compiled into "
+                    + "the controller (a copy is under /usr/share/mistswift/www) and uses only the JSON API and /ws, "
+                    + "so whatever it does a script can do. Any path without an API command gets it, as in MistServer."
+            ),
+            (
+                "WEBSOCKET API",
+                "ws://host:4242/ws is MistServer's WebSocket API. The server first sends [\"auth\",true] (a local "
+                    + "caller, or a valid Authorization: json header) or [\"auth\",false]; the client then has 10 s to "
+                    + "send [\"auth\",{\"username\":...,\"password\":...}] with the challenge answer, else it gets "
+                    + "[\"auth\",\"Too slow, sorry\"] and is closed. Once logged in it gets what the query asked "
+                    + "for: logs=N or logs=since:UNIX sends those log lines and then [\"log\",[time,kind,message,"
+                    + "stream,pid,program,line]] as each is written; accs= the same for ended viewer sessions "
+                    + "([\"access\",[time,session,stream,connectors,host,seconds,up,down,tags]]); streams=1 the "
+                    + "active streams and each change as [\"stream\",[name,status,viewers,inputs,outputs,tags]] "
+                    + "(status 0 off, 1 initializing, 2 booting, 3 waiting for data, 4 online, 5 shutting down). A "
+                    + "client more than 10 kB behind loses messages rather than the server queueing them."
+            ),
+            (
                 "API ACCESS",
                 "Callers on this machine (loopback and the machine's own addresses, or the MIST_API_LOCAL list) "
                     + "skip the login, as in MistServer; everyone else logs in with the challenge. A browser is "

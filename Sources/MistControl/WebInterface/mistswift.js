@@ -93,7 +93,11 @@
     return h("div.scroll", h("table",
       h("thead", h("tr", headers.map(function (title) { return h("th", { text: title }); }))),
       h("tbody", rows.map(function (cells) {
-        return h("tr", cells.map(function (cell) { return h("td", cell instanceof Node ? cell : String(cell)); }));
+        return h("tr", cells.map(function (cell) {
+          // Long text (paths, URLs, messages) may wrap anywhere; short cells keep their words whole.
+          var long = !(cell instanceof Node) && String(cell).length > 32;
+          return h("td" + (long ? ".long" : ""), cell instanceof Node ? cell : String(cell));
+        }));
       }))));
   }
   function section(title) {
