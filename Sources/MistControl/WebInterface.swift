@@ -8,7 +8,8 @@ enum WebInterface {
         var contentType: String
     }
 
-    static let page = File(bytes: PackageResources.index_html, contentType: "text/html; charset=utf-8")
+    // MistServer answers `text/html` exactly, and clients check it.
+    static let page = File(bytes: PackageResources.index_html, contentType: "text/html")
     static let script = File(bytes: PackageResources.mistswift_js, contentType: "text/javascript; charset=utf-8")
     static let styles = File(bytes: PackageResources.mistswift_css, contentType: "text/css; charset=utf-8")
 
