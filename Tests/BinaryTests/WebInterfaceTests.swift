@@ -14,7 +14,9 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent(".build/test-output/web-interface")
     }
 
-    static func check(_ run: (steps: [WebInterfaceWalk.Step], log: String), expecting names: [String]) {
+    static func check(_ run: (steps: [WebInterfaceWalk.Step], log: String), log: String, expecting names: [String]) {
+        // Every step's outcome and figures (such as the log line's delay) beside the screenshots.
+        try? run.log.write(to: screenshots.appendingPathComponent(log), atomically: true, encoding: .utf8)
         for step in run.steps where !step.ok {
             Issue.record("\(step.name): \(step.detail)\n\(run.log.suffix(4000))")
         }
@@ -44,7 +46,7 @@ import Testing
         let run = try WebInterfaceWalk.run(
             mode: "walk", settings: settings, folder: folder, screenshots: Self.screenshots)
         Self.check(
-            run,
+            run, log: "walk.log",
             expecting: [
                 "login page", "wrong password shows an error", "log in", "overview shows the live push's viewers",
                 "new stream is listed and configured", "edited stream is stored", "deleted stream is gone",
@@ -69,7 +71,7 @@ import Testing
             mode: "firstrun", settings: ["base": .string("http://127.0.0.1:\(controller.apiPort)")], folder: folder,
             screenshots: Self.screenshots, seconds: 120)
         Self.check(
-            run,
+            run, log: "first-run.log",
             expecting: [
                 "first run offers an account", "differing passwords are refused", "account created and logged in",
                 "account stored",
