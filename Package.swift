@@ -29,6 +29,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutCMAF", "MistOutput"),
     ("MistOutEBML", "MistOutput"),
     ("MistUtilCertbot", "MistUtil"),
+    ("MistProcFFMPEG", "MistOutput"),
 ]
 
 let package = Package(

@@ -28,6 +28,14 @@ public final class BufferInput {
     let logger: Logger
     let writer: StreamWriter
     let listener: LocalListener
+    /// Where the stream's processes (`MistProc*`) hand the tracks they make.
+    let processListener: LocalListener
+    private let processes: StreamProcessSupervisor
+    /// Connected processes, each adding tracks of its own.
+    private var processSources: [ProcessSource] = []
+    /// Tracks processes made, by the process entry that made them (a restarted process writes
+    /// into its old tracks again); the pushed source never takes these over.
+    private var processTracks: [String: [Int]] = [:]
     private var source: TCPConnection?
     private var buffer = DTSCStreamBuffer()
     /// Pushed track id → our track index, for the current source.
@@ -54,12 +62,23 @@ public final class BufferInput {
             writer.close()
             throw error
         }
+        do {
+            processListener = try LocalListener(name: StreamPageNames.processSocket(stream))
+        } catch {
+            writer.close()
+            throw error
+        }
+        processes = StreamProcessSupervisor(stream: stream, logger: logger)
         writer.status = .waiting
     }
 
     /// Runs until the stream is over; `shouldStop` ends it early (SIGTERM).
     public func run(shouldStop: () -> Bool) throws {
         defer { writer.close() }
+        defer {
+            processes.stopAll()
+            for process in processSources { process.connection.close() }
+        }
         var lastSourceMilliseconds = 0  // since the source left (or since start)
         var lastViewerCheck = 0
         var viewers = 0
@@ -122,9 +141,13 @@ public final class BufferInput {
                 lastViewerCheck = 0
                 viewers = writer.viewerCount()
             }
+            serveProcesses()
             if monotonicSeconds() - lastHealthCheck >= 1 {
                 lastHealthCheck = monotonicSeconds()
                 checkHealth()
+                let configuration = ConfigPage.read(
+                    StreamPageNames.configuration(String(StreamName.baseName(stream))))
+                processes.check(configuration?["processes"] ?? .null, hasTracks: writer.trackCount > 0)
             }
             guard source == nil else { continue }
             let waitLimit: Int
@@ -262,7 +285,7 @@ public final class BufferInput {
     /// Maps the source's tracks onto ours: a returning source's tracks onto the same type and
     /// codec, in order; others are added.
     private func addTracks(_ header: DTSHHeader) throws {
-        var used = Set(indices.values)
+        var used = Set(indices.values).union(processTracks.values.joined())
         let existing = writer.trackInfos
         for track in header.tracks where indices[UInt32(truncatingIfNeeded: track.trackID)] == nil {
             let info = TrackInfo(track)
@@ -276,6 +299,96 @@ public final class BufferInput {
                 indices[info.id] = index
                 used.insert(index)
             }
+        }
+    }
+
+    // MARK: stream processes
+
+    /// A connected stream process: its frames, and its track ids mapped onto the stream's.
+    private struct ProcessSource {
+        var connection: TCPConnection
+        var buffer = DTSCStreamBuffer()
+        var indices: [UInt32: Int] = [:]
+        /// The process entry it said it runs (its first command), which keys its tracks.
+        var key = ""
+    }
+
+    /// Takes new process connections and what the connected ones sent.
+    private func serveProcesses() {
+        while let next = try? processListener.accept(timeoutMilliseconds: 0) {
+            try? next.send(DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": .string("Processing into \(stream)")]))
+            processSources.append(ProcessSource(connection: next))
+        }
+        var index = 0
+        while index < processSources.count {
+            var process = processSources[index]
+            do {
+                while try process.connection.receive(into: &process.buffer.bytes, limit: 1 << 20, timeoutMilliseconds: 0)
+                    > 0
+                {
+                    try consumeProcessFrames(&process)
+                }
+                processSources[index] = process
+                index += 1
+            } catch {
+                logger.mist(.info, "A process of \(stream) left: \(error)")
+                process.connection.close()
+                processSources.remove(at: index)
+            }
+        }
+    }
+
+    private func consumeProcessFrames(_ process: inout ProcessSource) throws {
+        while let frame = try process.buffer.nextFrame() {
+            // The packet points into the frame's bytes: it is used only inside this closure.
+            try frame.withUnsafeBytes { raw in
+                let packet = try DTSCPacket(raw)
+                switch packet.kind {
+                case .command:
+                    let command = try packet.json()
+                    if command["cmd"].asString == "process" { process.key = command["key"].asString }
+                case .header:
+                    try addProcessTracks(DTSHHeader(packet), of: &process)
+                case .packetV2, .packetV1:
+                    guard let index = process.indices[packet.trackID] else { return }
+                    try append(packet, to: index)
+                }
+            }
+        }
+    }
+
+    /// Maps a process's tracks onto the ones it made before (a restarted process), adding the rest.
+    private func addProcessTracks(_ header: DTSHHeader, of process: inout ProcessSource) throws {
+        let before = writer.trackCount
+        var owned = processTracks[process.key] ?? []
+        var reused = Set(process.indices.values)
+        for track in header.tracks where process.indices[UInt32(truncatingIfNeeded: track.trackID)] == nil {
+            let info = TrackInfo(track)
+            if let free = owned.first(where: { !reused.contains($0) }) {
+                process.indices[info.id] = free
+                reused.insert(free)
+            } else {
+                let index = try writer.addTrack(info)
+                process.indices[info.id] = index
+                owned.append(index)
+                reused.insert(index)
+            }
+        }
+        processTracks[process.key] = owned
+        announce(newTracks: writer.trackCount != before)
+    }
+
+    /// Writes a process's packet; one out of order or before its track's first keyframe is dropped.
+    private func append(_ packet: DTSCPacket, to index: Int) throws {
+        guard let data = packet.data else { return }
+        do {
+            try writer.append(
+                track: index, time: packet.time, offset: packet.offset, bytePosition: packet.bytePosition,
+                keyframe: packet.isKeyframe, data: data)
+        } catch StreamWriteError.outOfOrder(let track, let time, let last) {
+            logger.mist(.high, "Dropped a process packet at \(time) ms on track \(track) (last \(last) ms)")
+        } catch StreamWriteError.noKeyframeYet {
+            return
         }
     }
 }

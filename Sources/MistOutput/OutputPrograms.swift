@@ -1,4 +1,5 @@
 import MistCore
+import MistData
 import MistSRT
 import MistTLS
 
@@ -76,6 +77,17 @@ public enum OutputPrograms {
         return PushOutput.run(options, connector: "TS", logger: logger)
     }
 
+    /// MistProcFFMPEG: a stream process that encodes a rendition with ffmpeg (started by
+    /// MistInBuffer for an entry of its stream's `processes`).
+    public static let ffmpegProcess = MistProgram(FFmpegProcessCapabilities.declaration) { options, logger in
+        guard let text = options.string("config"), let config = try? JSONParser.parse(text), config.isObject else {
+            logger.mist(.fail, "MistProcFFMPEG takes its configuration as one JSON object argument")
+            return 1
+        }
+        let stopSignals = StopSignals.block()
+        return FFmpegProcess.run(config, logger: logger) { stopSignals.arePending }
+    }
+
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
@@ -106,7 +118,7 @@ public enum OutputPrograms {
 
     /// Every output program.
     public static let all: [MistProgram] = [
-        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml,
+        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, ffmpegProcess,
     ]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {

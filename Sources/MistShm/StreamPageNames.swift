@@ -27,6 +27,11 @@ public enum StreamPageNames {
         for byte in SharedMemoryPage.fallbackFolder.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         return "MistSwiftPush_\(String(hash, radix: 36))_" + stream
     }
+    /// The local socket a stream's buffer takes the tracks of its stream processes on
+    /// (`MistProc*`): they add tracks beside the pushed source's instead of replacing it.
+    public static func processSocket(_ stream: String) -> String {
+        "MistSwiftProc_" + pushSocket(stream).dropFirst("MistSwiftPush_".count)
+    }
     /// Guards adding and claiming tracks.
     public static func trackListSemaphore(_ stream: String) -> String { "/MstSemTRKS" + stream }
 }

@@ -1,0 +1,90 @@
+import Logging
+import MistCore
+import MistData
+
+/// `MistProcFFMPEG`: a rendition made by Debian's `ffmpeg` (spawned, no shell). One track of the
+/// source (`x-LSP-kind` video or audio; `source_track` picks which, else the first) is encoded to
+/// `codec` (H264 or VP9 for video, AAC, MP3 or opus for audio) at the `resolution`, bitrate
+/// (`rate`, bits per second) or `crf` asked, and added to the sink stream (`sink`, else the
+/// source). Video keyframes follow the source's (`-force_key_frames source`), so HLS and CMAF
+/// variants switch cleanly; times are kept (`-copyts`), so the rendition lines up.
+enum FFmpegProcess {
+    /// The ffmpeg arguments for a process entry, or why the entry cannot be done.
+    static func arguments(_ config: JSONValue) -> Result<[String], ProcessPipe.Failure> {
+        let kind = config["x-LSP-kind"].stringValue ?? "video"
+        guard kind == "video" || kind == "audio" else {
+            return .failure(.init(description: "x-LSP-kind must be video or audio, not \(kind)"))
+        }
+        let codec = config["codec"].stringValue ?? (kind == "video" ? "H264" : "opus")
+        var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "mpegts", "-i", "pipe:0"]
+        arguments += ["-map", kind == "video" ? "0:v:0" : "0:a:0", "-copyts", "-muxdelay", "0", "-muxpreload", "0"]
+        let rate = config["rate"].intValue.flatMap { $0 > 0 ? String($0) : nil }
+        if kind == "video" {
+            switch codec {
+            case "H264":
+                arguments += ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
+            case "VP9":
+                // VP9 cannot travel in TS; the TS back carries H.264 only, so VP9 waits for MKV.
+                return .failure(.init(description: "VP9 renditions need Matroska output, which this build lacks"))
+            default:
+                return .failure(.init(description: "video codec \(codec) is not one of H264, VP9"))
+            }
+            arguments += ["-force_key_frames", "source", "-sc_threshold", "0", "-fps_mode", "passthrough", "-enc_time_base:v", "-1"]
+            if let resolution = config["resolution"].stringValue, !resolution.isEmpty,
+                resolution != "keep source resolution"
+            {
+                let parts = resolution.lowercased().split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2, (16...8192).contains(parts[0]), (16...8192).contains(parts[1]) else {
+                    return .failure(.init(description: "resolution \(resolution) is not WIDTHxHEIGHT"))
+                }
+                arguments += ["-vf", "scale=\(parts[0]):\(parts[1])"]
+            }
+            if let crf = config["crf"].intValue, config["x-LSP-rate_or_crf"].asString == "crf" || rate == nil {
+                arguments += ["-crf", String(min(51, max(0, crf)))]
+            } else if let rate {
+                arguments += ["-b:v", rate, "-maxrate", rate, "-bufsize", rate]
+            }
+        } else {
+            switch codec {
+            case "AAC": arguments += ["-c:a", "aac"]
+            case "MP3": arguments += ["-c:a", "libmp3lame"]
+            case "opus": arguments += ["-c:a", "libopus", "-ar", "48000"]
+            default: return .failure(.init(description: "audio codec \(codec) is not one of AAC, MP3, opus"))
+            }
+            if let rate { arguments += ["-b:a", rate] }
+        }
+        return .success(arguments + ["-f", "mpegts", "pipe:1"])
+    }
+
+    /// Runs the process entry `config` (with its `source`) until it ends or `stop()`.
+    static func run(_ config: JSONValue, logger: Logger, stop: @escaping @Sendable () -> Bool) -> Int32 {
+        let source = config["source"].asString
+        guard !source.isEmpty else {
+            logger.mist(.fail, "The process configuration names no source stream")
+            return 1
+        }
+        let arguments: [String]
+        switch Self.arguments(config) {
+        case .success(let list): arguments = list
+        case .failure(let failure):
+            logger.mist(.fail, "Cannot process \(source): \(failure.description)")
+            return 1
+        }
+        let kind = config["x-LSP-kind"].stringValue ?? "video"
+        var query = kind == "video" ? ["audio": "none"] : ["video": "none"]
+        if let selector = config["source_track"].stringValue, !selector.isEmpty, selector != "automatic" {
+            query[kind] = selector
+        }
+        let sink = config["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
+        let pipe = ProcessPipe(
+            source: source, sink: sink, key: JSONWriter.compact(config), query: query, program: "ffmpeg",
+            arguments: arguments, logger: logger)
+        do {
+            try pipe.run(stop: stop)
+            return stop() ? 0 : 1
+        } catch {
+            logger.mist(.fail, "Processing \(source) failed: \(error)")
+            return 1
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Logging
+import MistCore
+import MistData
+import MistNet
+import MistShm
+import MistStream
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a `MistProc*` that runs a program does: the chosen tracks of the source stream go as
+/// MPEG-TS into the program's stdin (from a keyframe, as they are published), and the TS the
+/// program writes on its stdout comes back as new tracks of the sink stream, handed to that
+/// stream's buffer on its process socket. Times pass through unchanged (the program is asked
+/// to keep them), so the new tracks line up with the source's.
+struct ProcessPipe {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    var source: String
+    var sink: String
+    /// The process entry, which keys the tracks it makes in the sink's buffer.
+    var key: String
+    var query: [String: String]
+    var program: String
+    var arguments: [String]
+    var logger: Logger
+
+    /// Runs until the program ends, the source ends, the sink's buffer leaves or `stop()`.
+    func run(stop: @escaping @Sendable () -> Bool) throws {
+        let opened = try TrackChoice.open(
+            source, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC", "MP3", "opus"], query: query, logger: logger)
+        let tracks = [opened.video, opened.audio].compactMap { $0 }
+        let sinkConnection = try LocalListener.connect(name: StreamPageNames.processSocket(sink))
+        defer { sinkConnection.close() }
+        try sinkConnection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "process", "key": .string(key)]))
+        if let refusal = BufferPushClient.awaitAcceptance(sinkConnection) {
+            throw Failure(description: "the buffer of \(sink) refused the process: \(refusal)")
+        }
+        let child = try ChildProcess.spawnPiped(program, arguments: arguments, captureOutput: true)
+        guard let output = child.output else { throw Failure(description: "\(program) has no output pipe") }
+        let described = tracks.map { "\($0.info.type) \($0.info.codec)" }.joined(separator: ", ")
+        logger.mist(.info, "Processing \(described) of \(source) with \(program) (pid \(child.pid)) into \(sink)")
+        let feeding = Atomic<Bool>(true)
+        let feeder = Feeder(reader: opened.reader, tracks: tracks, input: child.input, logger: logger)
+        startDetachedThread {
+            feeder.run { stop() || !feeding.load(ordering: .relaxed) }
+            close(child.input)
+        }
+        defer {
+            feeding.store(false, ordering: .relaxed)
+            close(output)
+            if ChildProcess.reap(child.pid) == nil {
+                kill(child.pid, SIGTERM)
+                ChildProcess.reapWhenDone(child.pid)
+            }
+        }
+        var ingest = TSIngest()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var warned = 0
+        while !stop() {
+            var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 500)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { continue }
+            let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                logger.mist(.warn, "\(program) (pid \(child.pid)) of \(source) ended")
+                return
+            }
+            let frames = try ingest.feed(chunk[0..<count])
+            if ingest.warnings.count > warned {
+                for warning in ingest.warnings[warned...] { logger.mist(.warn, "\(program) output: \(warning)") }
+                warned = ingest.warnings.count
+            }
+            if !frames.isEmpty { try sinkConnection.send(frames) }
+        }
+    }
+}
+
+/// Writes the source's packets as TS into the program's stdin, on a thread of its own.
+private final class Feeder: @unchecked Sendable {
+    let reader: StreamReader
+    let tracks: [StreamTrack]
+    let input: Int32
+    let logger: Logger
+
+    init(reader: StreamReader, tracks: [StreamTrack], input: Int32, logger: Logger) {
+        self.reader = reader
+        self.tracks = tracks
+        self.input = input
+        self.logger = logger
+    }
+
+    func run(stop: () -> Bool) {
+        do {
+            var muxer = try TSLiveMuxer(tracks: tracks)
+            var keyframeStart = KeyframeStart(tracks: tracks)
+            var piece: [UInt8] = []
+            while !stop() {
+                switch try reader.next(timeoutMilliseconds: 500) {
+                case .end: return
+                case .timeout: continue
+                case .packet(let packet):
+                    guard let (position, data) = keyframeStart.admit(packet) else { continue }
+                    piece.removeAll(keepingCapacity: true)
+                    _ = try muxer.add(position: position, packet: packet, data: data, into: &piece)
+                    guard writeAll(piece) else { return }
+                }
+            }
+        } catch {
+            logger.mist(.warn, "Reading the source for the process ended: \(error)")
+        }
+    }
+
+    /// Writes every byte (the program reads at its own pace); false once it stopped reading.
+    private func writeAll(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return false }
+            offset += written
+        }
+        return true
+    }
+}
