@@ -13,14 +13,15 @@ struct LivePushSuite {
     /// Starts it all and waits until `live` is active; `files` maps stream names to their sources,
     /// `extraConfig` holds more top-level members of the configuration (each followed by a comma),
     /// `environment` the controller's extra environment, `credentials` the account the test's API
-    /// calls log in with.
+    /// calls log in with, `liveExtra` more members of the `live` stream (each after a comma).
     init(
         folder: URL, files: [String: String] = [:], pushSeconds: Int = 60, extraConfig: String = "",
-        environment: [String: String] = [:], credentials: (user: String, password: String)? = nil
+        environment: [String: String] = [:], credentials: (user: String, password: String)? = nil,
+        liveExtra: String = ""
     ) throws {
         rtmpPort = ControllerHarness.freePort()
         httpPort = ControllerHarness.freePort()
-        var streams = #""live": {"name": "live", "source": "push://"}"#
+        var streams = #""live": {"name": "live", "source": "push://"\#(liveExtra)}"#
         for (name, source) in files.sorted(by: { $0.key < $1.key }) {
             streams += #", "\#(name)": {"name": "\#(name)", "source": "\#(source)"}"#
         }

@@ -1,0 +1,96 @@
+import Foundation
+import MistData
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Stream processes as MistServer runs them: a live RTMP push whose stream has an FFMPEG process
+/// gets a 320x180 H.264 rendition in the same stream, listed in `json_`, chosen by `?video=`,
+/// a second HLS variant whose segments start at the source's keyframes, and restarted (and back
+/// in its old track) when its ffmpeg is killed.
+@Suite struct StreamProcessTests {
+    static let process =
+        #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "codec": "H264", "resolution": "320x180"}]"#
+
+    /// The stream's tracks from `json_`: track name → (width, height, lastms).
+    static func tracks(_ port: Int) -> [String: (width: Int64, height: Int64, last: Int64)] {
+        guard let body = try? HTTPTestClient(port: port).get("/json_live.js").body,
+            let info = try? JSONParser.parse(body), let tracks = info["meta"]["tracks"].objectValue
+        else { return [:] }
+        var found: [String: (width: Int64, height: Int64, last: Int64)] = [:]
+        for (name, track) in tracks where track["type"] == "video" {
+            found[name] = (track["width"].intValue ?? 0, track["height"].intValue ?? 0, track["lastms"].intValue ?? 0)
+        }
+        return found
+    }
+
+    /// The segment start times of an HLS media playlist (`chunk_<ms>.ts`).
+    static func segmentStarts(_ port: Int, _ path: String) -> Set<Int> {
+        guard let body = try? HTTPTestClient(port: port).get(path).body else { return [] }
+        return Set(
+            String(decoding: body, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
+                guard line.hasPrefix("chunk_") else { return nil }
+                return Int(line.dropFirst(6).prefix { $0.isNumber })
+            })
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func anFFmpegProcessAddsARenditionThatComesBackWhenKilled() throws {
+        let folder = try MediaTools.temporaryFolder("process")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let suite = try LivePushSuite(folder: folder, pushSeconds: 120, liveExtra: Self.process)
+        defer { suite.stop() }
+        let port = suite.httpPort
+        #expect(
+            waitFor(seconds: 30) {
+                let sizes = Set(Self.tracks(port).values.map { "\($0.width)x\($0.height)" })
+                return sizes == ["640x360", "320x180"]
+            }, "\(Self.tracks(port)) \(suite.controller.log.suffix(3000))")
+        #expect(suite.controller.log.contains("Started process MistProcFFMPEG"))
+
+        // `?video=320x180` plays the rendition, and it decodes cleanly.
+        let probed = try MediaTools.probe(
+            "http://127.0.0.1:\(port)/live.ts?video=320x180&audio=none",
+            arguments: ["-read_intervals", "%+2", "-show_streams"])
+        let stream = probed["streams"][0]
+        #expect(stream["codec_name"] == "h264" && stream["width"] == 320 && stream["height"] == 180, "\(probed)")
+        let decoding = folder.appendingPathComponent("decode.log")
+        let decoder = try MediaTools.ffmpeg(
+            ["-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.ts?video=320x180", "-f", "null", "-"],
+            log: decoding)
+        BoundedWait.exit(decoder, seconds: 60, "ffmpeg decoding the rendition")
+        #expect(decoder.terminationStatus == 0)
+        #expect(((try? String(contentsOf: decoding, encoding: .utf8)) ?? "x").isEmpty)
+
+        // Two HLS variants whose segments start together (the rendition keeps the keyframes).
+        let master = String(decoding: try HTTPTestClient(port: port).get("/hls/live/index.m3u8").body, as: UTF8.self)
+        let variants = master.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(variants.count == 2 && master.contains("RESOLUTION=320x180"), "\(master)")
+        if variants.count == 2 {
+            let paths = variants.map { "/hls/live/" + $0 }
+            var shared: Set<Int> = []
+            #expect(
+                waitFor(seconds: 15) {
+                    shared = Self.segmentStarts(port, paths[0]).intersection(Self.segmentStarts(port, paths[1]))
+                    return shared.count >= 3
+                }, "\(Self.segmentStarts(port, paths[0])) vs \(Self.segmentStarts(port, paths[1]))")
+        }
+
+        // Killing the process's ffmpeg restarts the process, and the rendition goes on in its track.
+        let renditions = ControllerHarness.processes(containing: ["ffmpeg", "pipe:0", "scale=320:180"])
+        #expect(renditions.count == 1)
+        for pid in renditions { kill(pid, SIGKILL) }
+        let killedAt = Self.tracks(port).first { $0.value.width == 320 }?.value.last ?? 0
+        #expect(
+            waitFor(seconds: 30) {
+                suite.controller.log.components(separatedBy: "Started process MistProcFFMPEG").count >= 3
+            }, "\(suite.controller.log.suffix(3000))")
+        #expect(
+            waitFor(seconds: 30) {
+                let now = Self.tracks(port)
+                let rendition = now.values.filter { $0.width == 320 }
+                return now.count == 2 && rendition.count == 1 && rendition[0].last > killedAt + 3000
+            }, "\(Self.tracks(port))")
+    }
+}
