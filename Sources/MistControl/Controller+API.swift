@@ -38,7 +38,7 @@ extension Controller {
 
     /// Calls that need features later work adds (sessions, pushes, variables ...).
     static let pendingCalls: Set<String> = [
-        "proc_list", "update", "checkupdate", "autoupdate", "abortupdate",
+        "update", "checkupdate", "autoupdate", "abortupdate",
     ]
 
     /// Handles one API request for the client of `session`, as MistServer does: local clients
@@ -225,6 +225,13 @@ extension Controller {
 
         editPushes(request, storage: &storage, response: &response, errors: &errors, later: &later)
         editSessions(request, response: &response)
+        if request.hasMember("proc_status_update") { processStatus.update(request["proc_status_update"]) }
+        if request.hasMember("proc_list") {
+            let log = self.log
+            response["proc_list"] = processStatus.list(stream: request["proc_list"].asString) { pid in
+                log.messages(of: pid, last: 25)
+            }
+        }
         editStreamTags(request, storage: storage, response: &response)
         editExternalWriters(request, storage: &storage, response: &response, errors: &errors)
 

@@ -6,7 +6,7 @@ extension Controller {
     static let readOnlyCalls: Set<String> = [
         "authorize", "logout", "minimal", "capabilities", "log", "clients", "totals", "active_streams",
         "stats_streams", "push_list", "push_auto_list", "variable_list", "external_writer_list", "browse", "version",
-        "api_endpoint", "stream_tags", "streamkeys", "trigger_stat",
+        "api_endpoint", "stream_tags", "streamkeys", "trigger_stat", "proc_list",
     ]
     /// Calls that read when given no object and change something when given one.
     static let readUnlessObjectCalls: Set<String> = ["config", "streams", "push_settings", "ui_settings"]

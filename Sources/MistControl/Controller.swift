@@ -53,6 +53,8 @@ public final class Controller: Sendable {
     let accessLog: AccessLog
     /// Runtime stream tags (`tag_stream`).
     let streamTags = StreamTagBook()
+    /// What the stream processes last reported (`proc_status_update`), for `proc_list`.
+    let processStatus = ProcessStatusBook()
     /// Changes of the streams' state and counts as `["stream", row]`, for `/ws` clients.
     let streamFeed = EventFeed()
     /// The rows last published on `streamFeed`, to send only what changed.

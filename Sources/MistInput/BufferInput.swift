@@ -316,14 +316,16 @@ public final class BufferInput {
     /// Takes new process connections and what the connected ones sent.
     private func serveProcesses() {
         while let next = try? processListener.accept(timeoutMilliseconds: 0) {
-            try? next.send(DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": .string("Processing into \(stream)")]))
+            try? next.send(
+                DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": .string("Processing into \(stream)")]))
             processSources.append(ProcessSource(connection: next))
         }
         var index = 0
         while index < processSources.count {
             var process = processSources[index]
             do {
-                while try process.connection.receive(into: &process.buffer.bytes, limit: 1 << 20, timeoutMilliseconds: 0)
+                while try process.connection.receive(
+                    into: &process.buffer.bytes, limit: 1 << 20, timeoutMilliseconds: 0)
                     > 0
                 {
                     try consumeProcessFrames(&process)

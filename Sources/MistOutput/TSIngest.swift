@@ -13,6 +13,8 @@ struct TSIngest {
     private var held: [DemuxedSample] = []
     /// Frames dropped because they could not be written (for the log).
     private(set) var refused = 0
+    /// The newest frame time handed on.
+    private(set) var lastTime: UInt64 = 0
 
     /// Warnings the demuxer gathered about the publisher's TS.
     var warnings: [String] { demuxer.warnings }
@@ -59,6 +61,7 @@ struct TSIngest {
                     keyframe: sample.keyframe, data: raw)
             }
             if let frame { out += frame } else { refused += 1 }
+            lastTime = max(lastTime, sample.time)
         }
         held.removeAll(keepingCapacity: true)
         return out

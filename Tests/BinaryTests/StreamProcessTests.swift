@@ -12,7 +12,8 @@ import Testing
 /// in its old track) when its ffmpeg is killed.
 @Suite struct StreamProcessTests {
     static let process =
-        #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "codec": "H264", "resolution": "320x180"}]"#
+        #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "codec": "H264", "resolution": "320x180"}, "#
+        + #"{"process": "FFMPEG", "x-LSP-kind": "audio", "codec": "opus"}]"#
 
     /// The stream's tracks from `json_`: track name → (width, height, lastms).
     static func tracks(_ port: Int) -> [String: (width: Int64, height: Int64, last: Int64)] {
@@ -49,6 +50,39 @@ import Testing
             }, "\(Self.tracks(port)) \(suite.controller.log.suffix(3000))")
         #expect(suite.controller.log.contains("Started process MistProcFFMPEG"))
 
+        // The AAC of the push also comes as Opus (what WebRTC needs), and plays in WebM.
+        let audio = folder.appendingPathComponent("opus.log")
+        var opus: JSONValue = .null
+        #expect(
+            waitFor(seconds: 20) {
+                opus =
+                    (try? MediaTools.probe(
+                        "http://127.0.0.1:\(port)/live.webm?video=none&audio=opus", arguments: ["-show_streams"]))?[
+                        "streams"][0] ?? .null
+                return opus["codec_name"] == "opus"
+            }, "\(opus)")
+        let opusDecoder = try MediaTools.ffmpeg(
+            [
+                "-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.webm?video=none&audio=opus", "-f",
+                "null", "-",
+            ],
+            log: audio)
+        BoundedWait.exit(opusDecoder, seconds: 60, "ffmpeg decoding the Opus track")
+        #expect(opusDecoder.terminationStatus == 0)
+
+        // proc_list shows both processes as MistServer's controller does.
+        var processes: JSONValue = .null
+        #expect(
+            waitFor(seconds: 15) {
+                processes = (try? suite.controller.call(#"{"proc_list": "live"}"#))?["proc_list"] ?? .null
+                return (processes.objectValue?.count ?? 0) == 2
+            }, "\(processes)")
+        for (_, entry) in processes.objectValue ?? JSONObject() {
+            #expect(entry["process"] == "FFMPEG" && entry["source"] == "live" && entry["sink"] == "live")
+            #expect(entry["ainfo"]["cmd"].asString.hasPrefix("ffmpeg ") && entry["active_seconds"].intValue != nil)
+            #expect(entry["logs"].isArray && !entry.hasMember("terminated"))
+        }
+
         // `?video=320x180` plays the rendition, and it decodes cleanly.
         let probed = try MediaTools.probe(
             "http://127.0.0.1:\(port)/live.ts?video=320x180&audio=none",
@@ -57,7 +91,10 @@ import Testing
         #expect(stream["codec_name"] == "h264" && stream["width"] == 320 && stream["height"] == 180, "\(probed)")
         let decoding = folder.appendingPathComponent("decode.log")
         let decoder = try MediaTools.ffmpeg(
-            ["-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.ts?video=320x180", "-f", "null", "-"],
+            [
+                "-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.ts?video=320x180", "-f", "null",
+                "-",
+            ],
             log: decoding)
         BoundedWait.exit(decoder, seconds: 60, "ffmpeg decoding the rendition")
         #expect(decoder.terminationStatus == 0)
@@ -78,6 +115,7 @@ import Testing
         }
 
         // Killing the process's ffmpeg restarts the process, and the rendition goes on in its track.
+        let before = Set(processes.objectValue?.keys.map { $0 } ?? [])
         let renditions = ControllerHarness.processes(containing: ["ffmpeg", "pipe:0", "scale=320:180"])
         #expect(renditions.count == 1)
         for pid in renditions { kill(pid, SIGKILL) }
@@ -92,5 +130,10 @@ import Testing
                 let rendition = now.values.filter { $0.width == 320 }
                 return now.count == 2 && rendition.count == 1 && rendition[0].last > killedAt + 3000
             }, "\(Self.tracks(port))")
+
+        // The process that ended is listed once more as terminated; the new one runs.
+        let listed = (try? suite.controller.call(#"{"proc_list": ""}"#))?["proc_list"] ?? .null
+        let terminated = (listed.objectValue ?? JSONObject()).filter { $0.value["terminated"] == true }.map(\.key)
+        #expect(terminated.count == 1 && before.contains(terminated.first ?? ""), "\(listed)")
     }
 }

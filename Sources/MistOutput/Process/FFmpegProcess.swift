@@ -29,7 +29,10 @@ enum FFmpegProcess {
             default:
                 return .failure(.init(description: "video codec \(codec) is not one of H264, VP9"))
             }
-            arguments += ["-force_key_frames", "source", "-sc_threshold", "0", "-fps_mode", "passthrough", "-enc_time_base:v", "-1"]
+            arguments += [
+                "-force_key_frames", "source", "-sc_threshold", "0", "-fps_mode", "passthrough", "-enc_time_base:v",
+                "-1",
+            ]
             if let resolution = config["resolution"].stringValue, !resolution.isEmpty,
                 resolution != "keep source resolution"
             {
@@ -77,7 +80,8 @@ enum FFmpegProcess {
         }
         let sink = config["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
         let pipe = ProcessPipe(
-            source: source, sink: sink, key: JSONWriter.compact(config), query: query, program: "ffmpeg",
+            kind: "FFMPEG", source: source, sink: sink, key: JSONWriter.compact(config), query: query,
+            program: "ffmpeg",
             arguments: arguments, logger: logger)
         do {
             try pipe.run(stop: stop)

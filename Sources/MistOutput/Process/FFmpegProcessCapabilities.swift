@@ -28,7 +28,8 @@ public enum FFmpegProcessCapabilities {
                 default: "keep source resolution", sort: "aca"),
             CapabilityOption(
                 "x-LSP-rate_or_crf", name: "Quality", help: "Target bitrate or constant rate factor", type: .select,
-                default: "", choices: [("", "automatic"), ("rate", "Target bitrate"), ("crf", "Target constant rate factor")],
+                default: "",
+                choices: [("", "automatic"), ("rate", "Target bitrate"), ("crf", "Target constant rate factor")],
                 sort: "caa"),
             CapabilityOption(
                 "rate", name: "Bitrate", help: "Bitrate of the encoding", type: .unsignedInteger, unit: "bit/s",

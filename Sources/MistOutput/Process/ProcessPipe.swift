@@ -20,6 +20,8 @@ struct ProcessPipe {
         var description: String
     }
 
+    /// The process kind MistServer's `proc_list` names (`FFMPEG`, `MKVExec`).
+    var kind: String
     var source: String
     var sink: String
     /// The process entry, which keys the tracks it makes in the sink's buffer.
@@ -61,7 +63,16 @@ struct ProcessPipe {
         var ingest = TSIngest()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var warned = 0
+        let started = monotonicSeconds()
+        var reported = 0.0
+        var sinkTime: UInt64 = 0
         while !stop() {
+            if monotonicSeconds() - reported >= 5 {
+                reported = monotonicSeconds()
+                report(
+                    active: Int64(reported - started), tracks: tracks, child: child.pid, sourceTime: feeder.lastTime,
+                    sinkTime: sinkTime)
+            }
             var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, 500)
             if ready < 0 && errno == EINTR { continue }
@@ -78,7 +89,26 @@ struct ProcessPipe {
                 warned = ingest.warnings.count
             }
             if !frames.isEmpty { try sinkConnection.send(frames) }
+            sinkTime = max(sinkTime, ingest.lastTime)
         }
+    }
+
+    /// Tells the controller how the process goes (MistServer's `proc_status_update`, every five
+    /// seconds), for `proc_list`.
+    private func report(active: Int64, tracks: [StreamTrack], child: pid_t, sourceTime: UInt64, sinkTime: UInt64) {
+        let status: JSONValue = [
+            "active_seconds": .int(active), "source_tracks": .array(tracks.map { .int(Int64($0.index)) }),
+            "ainfo": [
+                "child_pid": .int(Int64(child)), "cmd": .string(([program] + arguments).joined(separator: " ")),
+                "sourceTime": .int(Int64(clamping: sourceTime)), "sinkTime": .int(Int64(clamping: sinkTime)),
+            ],
+        ]
+        UDPAPIClient.send([
+            "proc_status_update": [
+                "id": .int(Int64(getpid())), "proc": .string(kind), "source": .string(source), "sink": .string(sink),
+                "status": status,
+            ]
+        ])
     }
 }
 
@@ -88,6 +118,9 @@ private final class Feeder: @unchecked Sendable {
     let tracks: [StreamTrack]
     let input: Int32
     let logger: Logger
+    /// The newest media time handed to the program (read by the status reports).
+    private let newest = Atomic<UInt64>(0)
+    var lastTime: UInt64 { newest.load(ordering: .relaxed) }
 
     init(reader: StreamReader, tracks: [StreamTrack], input: Int32, logger: Logger) {
         self.reader = reader
@@ -110,6 +143,7 @@ private final class Feeder: @unchecked Sendable {
                     piece.removeAll(keepingCapacity: true)
                     _ = try muxer.add(position: position, packet: packet, data: data, into: &piece)
                     guard writeAll(piece) else { return }
+                    newest.store(packet.time, ordering: .relaxed)
                 }
             }
         } catch {

@@ -1,4 +1,3 @@
-import MistCore
 import MistData
 import MistShm
 
@@ -8,8 +7,8 @@ import MistShm
 
 /// Sends commands to the local controller's UDP API, as MistServer's processes do: to the
 /// address the controller published, else `UDP_API`, else `localhost:4242`.
-enum UDPAPIClient {
-    static func address() -> String {
+public enum UDPAPIClient {
+    public static func address() -> String {
         if let published = ConfigPage.read(StreamPageNames.triggers)?["udpApi"].stringValue,
             published.hasPrefix("udp://")
         {
@@ -23,7 +22,7 @@ enum UDPAPIClient {
 
     /// Sends `command` as one datagram; false when the address cannot be used.
     @discardableResult
-    static func send(_ command: JSONValue) -> Bool {
+    public static func send(_ command: JSONValue) -> Bool {
         guard let (host, number) = UDPAddress.parse(address()), let number else { return false }
         let port = String(number)
         var hints = addrinfo()
