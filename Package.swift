@@ -30,6 +30,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutEBML", "MistOutput"),
     ("MistUtilCertbot", "MistUtil"),
     ("MistProcFFMPEG", "MistOutput"),
+    ("MistProcMKVExec", "MistOutput"),
 ]
 
 let package = Package(

@@ -117,7 +117,10 @@ public struct CommandLineParser: Sendable {
         }
         let informational = values["help"] != nil || values["json"] != nil || values["version"] != nil
         if !informational {
-            for option in capabilities.required where values[option.key] == nil && option.defaultValue == nil {
+            // An option with no flag is set in the configuration a process is given, not here.
+            for option in capabilities.required
+            where values[option.key] == nil && option.defaultValue == nil && (option.long != nil || option.short != nil)
+            {
                 throw .missingRequired(option.long.map { "--" + $0 } ?? option.key)
             }
         }

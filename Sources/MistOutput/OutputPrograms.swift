@@ -88,6 +88,16 @@ public enum OutputPrograms {
         return FFmpegProcess.run(config, logger: logger) { stopSignals.arePending }
     }
 
+    /// MistProcMKVExec: a stream process that pipes Matroska through any command.
+    public static let mkvExecProcess = MistProgram(MKVExecProcessCapabilities.declaration) { options, logger in
+        guard let text = options.string("config"), let config = try? JSONParser.parse(text), config.isObject else {
+            logger.mist(.fail, "MistProcMKVExec takes its configuration as one JSON object argument")
+            return 1
+        }
+        let stopSignals = StopSignals.block()
+        return MKVExecProcess.run(config, logger: logger) { stopSignals.arePending }
+    }
+
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
     public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
@@ -118,7 +128,7 @@ public enum OutputPrograms {
 
     /// Every output program.
     public static let all: [MistProgram] = [
-        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, ffmpegProcess,
+        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, ffmpegProcess, mkvExecProcess,
     ]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {

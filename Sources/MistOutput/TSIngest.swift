@@ -31,20 +31,7 @@ struct TSIngest {
         }
         var out: [UInt8] = []
         while tracks.count < demuxer.tracks.count {
-            var found = demuxer.tracks[tracks.count]
-            found.readConfiguration()
-            let id = UInt64(tracks.count + 1)
-            var track = DTSHTrack(
-                identifier: "\(found.type)_\(found.codec)_\(id)", trackID: id, type: found.type, codec: found.codec,
-                initData: found.initData)
-            track.width = UInt64(found.width)
-            track.height = UInt64(found.height)
-            track.fpks = UInt64(found.fpks)
-            track.rate = UInt64(found.rate)
-            track.channels = UInt64(found.channels)
-            track.sampleSize = UInt64(found.sampleSize)
-            if !found.language.isEmpty { track.language = found.language }
-            tracks.append(track)
+            tracks.append(DTSHTrack(demuxed: demuxer.tracks[tracks.count], id: UInt64(tracks.count + 1)))
         }
         if tracks.count != headerTracks {
             if let header = try? DTSHHeader(isVOD: false, isLive: true, tracks: tracks).encode(includeTables: false) {

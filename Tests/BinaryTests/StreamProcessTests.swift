@@ -136,4 +136,60 @@ import Testing
         let terminated = (listed.objectValue ?? JSONObject()).filter { $0.value["terminated"] == true }.map(\.key)
         #expect(terminated.count == 1 && before.contains(terminated.first ?? ""), "\(listed)")
     }
+
+    static let mkvExec =
+        #", "processes": [{"process": "MKVExec", "exec": "cat"}, {"process": "MKVExec", "track_select": "#
+        + #""video=all&audio=none", "exec": "ffmpeg -hide_banner -loglevel error -f matroska -i - -copyts -map 0:v "#
+        + #"-vf hflip,scale=480:270 -c:v libx264 -preset ultrafast -tune zerolatency -force_key_frames source "#
+        + #"-fps_mode passthrough -enc_time_base -1 -f matroska -"}]"#
+
+    /// Decodes three seconds of `query` of the live stream; ffmpeg's complaints, if any.
+    static func decode(_ port: Int, _ query: String, folder: URL, name: String) throws -> (Int32, String) {
+        let log = folder.appendingPathComponent("\(name).log")
+        let decoder = try MediaTools.ffmpeg(
+            ["-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.ts?\(query)", "-f", "null", "-"],
+            log: log)
+        BoundedWait.exit(decoder, seconds: 60, "ffmpeg decoding \(query)")
+        return (decoder.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "no log")
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func mkvExecThroughCatAndThroughAnFFmpegFilterAddsTracksThatPlay() throws
+    {
+        let folder = try MediaTools.temporaryFolder("mkvexec")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let suite = try LivePushSuite(folder: folder, pushSeconds: 90, liveExtra: Self.mkvExec)
+        defer { suite.stop() }
+        let port = suite.httpPort
+        // The push's H.264 and AAC, cat's copies of both, and ffmpeg's flipped 480x270 video.
+        var names: [String] = []
+        #expect(
+            waitFor(seconds: 30) {
+                guard let body = try? HTTPTestClient(port: port).get("/json_live.js").body,
+                    let tracks = (try? JSONParser.parse(body))?["meta"]["tracks"].objectValue
+                else { return false }
+                names = tracks.keys.sorted()
+                return tracks.count == 5
+            }, "\(names) \(suite.controller.log.suffix(3000))")
+        let copies = names.filter { $0.hasPrefix("video_H264_640x360") }
+        #expect(copies.count == 2 && names.contains { $0.hasPrefix("video_H264_480x270") }, "\(names)")
+        #expect(names.filter { $0.hasPrefix("audio_AAC") }.count == 2, "\(names)")
+
+        // ffmpeg's track plays.
+        let (status, errors) = try Self.decode(port, "video=480x270&audio=none", folder: folder, name: "filtered")
+        #expect(status == 0 && errors.isEmpty, "\(errors)")
+        let probed = try MediaTools.probe(
+            "http://127.0.0.1:\(port)/live.ts?video=480x270&audio=none", arguments: ["-show_streams"])
+        #expect(probed["streams"][0]["width"] == 480 && probed["streams"][0]["height"] == 270, "\(probed)")
+        // cat's copy (the higher index of the two 640x360 tracks) plays, with its audio copy.
+        let indices = names.compactMap { name in name.split(separator: "_").last.flatMap { Int($0) } }
+        let copy = copies.compactMap { $0.split(separator: "_").last.flatMap { Int($0) } }.max() ?? -1
+        let audioCopy =
+            names.filter { $0.hasPrefix("audio_AAC") }.compactMap { $0.split(separator: "_").last.flatMap { Int($0) } }
+            .max() ?? -1
+        #expect(indices.count == 5 && copy > 0 && audioCopy > 0)
+        let (copyStatus, copyErrors) = try Self.decode(
+            port, "video=\(copy)&audio=\(audioCopy)", folder: folder, name: "copy")
+        #expect(copyStatus == 0 && copyErrors.isEmpty, "\(copyErrors)")
+        #expect(suite.controller.log.contains("with cat (pid"))
+    }
 }

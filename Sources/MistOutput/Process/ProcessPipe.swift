@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistData
+import MistMedia
 import MistNet
 import MistShm
 import MistStream
@@ -20,6 +21,48 @@ struct ProcessPipe {
         var description: String
     }
 
+    /// How media travels through the program's pipes, both ways.
+    enum Container: Sendable {
+        case ts
+        case matroska
+
+        var videoCodecs: Set<String> { self == .ts ? ["H264", "HEVC"] : ["H264", "HEVC", "VP8", "VP9", "AV1"] }
+        var audioCodecs: Set<String> {
+            self == .ts ? ["AAC", "MP3", "opus"] : ["AAC", "MP3", "opus", "vorbis", "AC3", "FLAC"]
+        }
+    }
+
+    /// What reads the program's output back into DTSC frames.
+    private enum Ingest {
+        case ts(TSIngest)
+        case matroska(MatroskaIngest)
+
+        mutating func feed(_ bytes: ArraySlice<UInt8>) throws(MediaError) -> [UInt8] {
+            switch self {
+            case .ts(var ingest):
+                defer { self = .ts(ingest) }
+                return try ingest.feed(bytes)
+            case .matroska(var ingest):
+                defer { self = .matroska(ingest) }
+                return try ingest.feed(bytes)
+            }
+        }
+
+        var lastTime: UInt64 {
+            switch self {
+            case .ts(let ingest): ingest.lastTime
+            case .matroska(let ingest): ingest.lastTime
+            }
+        }
+
+        var warnings: [String] {
+            switch self {
+            case .ts(let ingest): ingest.warnings
+            case .matroska: []
+            }
+        }
+    }
+
     /// The process kind MistServer's `proc_list` names (`FFMPEG`, `MKVExec`).
     var kind: String
     var source: String
@@ -29,12 +72,14 @@ struct ProcessPipe {
     var query: [String: String]
     var program: String
     var arguments: [String]
+    var container: Container = .ts
     var logger: Logger
 
     /// Runs until the program ends, the source ends, the sink's buffer leaves or `stop()`.
     func run(stop: @escaping @Sendable () -> Bool) throws {
         let opened = try TrackChoice.open(
-            source, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC", "MP3", "opus"], query: query, logger: logger)
+            source, videoCodecs: container.videoCodecs, audioCodecs: container.audioCodecs, query: query, logger: logger
+        )
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         let sinkConnection = try LocalListener.connect(name: StreamPageNames.processSocket(sink))
         defer { sinkConnection.close() }
@@ -47,7 +92,8 @@ struct ProcessPipe {
         let described = tracks.map { "\($0.info.type) \($0.info.codec)" }.joined(separator: ", ")
         logger.mist(.info, "Processing \(described) of \(source) with \(program) (pid \(child.pid)) into \(sink)")
         let feeding = Atomic<Bool>(true)
-        let feeder = Feeder(reader: opened.reader, tracks: tracks, input: child.input, logger: logger)
+        let feeder = Feeder(
+            reader: opened.reader, tracks: tracks, container: container, input: child.input, logger: logger)
         startDetachedThread {
             feeder.run { stop() || !feeding.load(ordering: .relaxed) }
             close(child.input)
@@ -60,7 +106,7 @@ struct ProcessPipe {
                 ChildProcess.reapWhenDone(child.pid)
             }
         }
-        var ingest = TSIngest()
+        var ingest: Ingest = container == .ts ? .ts(TSIngest()) : .matroska(MatroskaIngest())
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var warned = 0
         let started = monotonicSeconds()
@@ -116,22 +162,26 @@ struct ProcessPipe {
 private final class Feeder: @unchecked Sendable {
     let reader: StreamReader
     let tracks: [StreamTrack]
+    let container: ProcessPipe.Container
     let input: Int32
     let logger: Logger
     /// The newest media time handed to the program (read by the status reports).
     private let newest = Atomic<UInt64>(0)
     var lastTime: UInt64 { newest.load(ordering: .relaxed) }
 
-    init(reader: StreamReader, tracks: [StreamTrack], input: Int32, logger: Logger) {
+    init(reader: StreamReader, tracks: [StreamTrack], container: ProcessPipe.Container, input: Int32, logger: Logger) {
         self.reader = reader
         self.tracks = tracks
+        self.container = container
         self.input = input
         self.logger = logger
     }
 
     func run(stop: () -> Bool) {
         do {
-            var muxer = try TSLiveMuxer(tracks: tracks)
+            var muxer: any LiveMuxer =
+                container == .ts ? try TSLiveMuxer(tracks: tracks) : try MatroskaLiveMuxer(tracks: tracks, webm: false)
+            guard writeAll(muxer.header) else { return }
             var keyframeStart = KeyframeStart(tracks: tracks)
             var piece: [UInt8] = []
             while !stop() {
