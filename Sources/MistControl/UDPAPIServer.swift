@@ -26,8 +26,9 @@ public enum UDPAPIServer {
     public static func start(controller: Controller, group: EventLoopGroup, logger: Logger) -> Channel? {
         let (host, port) = address()
         for candidate in [port, 0] {
+            // No SO_REUSEADDR: on Linux it lets a second controller bind the same UDP port, and
+            // the processes of one would then talk to the other.
             let bootstrap = DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
