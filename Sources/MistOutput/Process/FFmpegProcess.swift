@@ -16,7 +16,8 @@ enum FFmpegProcess {
             return .failure(.init(description: "x-LSP-kind must be video or audio, not \(kind)"))
         }
         let codec = config["codec"].stringValue ?? (kind == "video" ? "H264" : "opus")
-        var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "mpegts", "-i", "pipe:0"]
+        let format = container(codec: codec) == .ts ? "mpegts" : "matroska"
+        var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", format, "-i", "pipe:0"]
         arguments += ["-map", kind == "video" ? "0:v:0" : "0:a:0", "-copyts", "-muxdelay", "0", "-muxpreload", "0"]
         let rate = config["rate"].intValue.flatMap { $0 > 0 ? String($0) : nil }
         if kind == "video" {
@@ -24,8 +25,7 @@ enum FFmpegProcess {
             case "H264":
                 arguments += ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
             case "VP9":
-                // VP9 cannot travel in TS; the TS back carries H.264 only, so VP9 waits for MKV.
-                return .failure(.init(description: "VP9 renditions need Matroska output, which this build lacks"))
+                arguments += ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1"]
             default:
                 return .failure(.init(description: "video codec \(codec) is not one of H264, VP9"))
             }
@@ -56,8 +56,13 @@ enum FFmpegProcess {
             }
             if let rate { arguments += ["-b:a", rate] }
         }
-        return .success(arguments + ["-f", "mpegts", "pipe:1"])
+        // Matroska clusters reach the buffer whole; short ones keep the rendition close to the source.
+        let clusters = format == "matroska" ? ["-cluster_time_limit", "500"] : []
+        return .success(arguments + clusters + ["-f", format, "pipe:1"])
     }
+
+    /// How media goes through ffmpeg's pipes: MPEG-TS, or Matroska for what TS cannot carry (VP9).
+    static func container(codec: String) -> ProcessPipe.Container { codec == "VP9" ? .matroska : .ts }
 
     /// Runs the process entry `config` (with its `source`) until it ends or `stop()`.
     static func run(_ config: JSONValue, logger: Logger, stop: @escaping @Sendable () -> Bool) -> Int32 {
@@ -82,7 +87,7 @@ enum FFmpegProcess {
         let pipe = ProcessPipe(
             kind: "FFMPEG", source: source, sink: sink, key: JSONWriter.compact(config), query: query,
             program: "ffmpeg",
-            arguments: arguments, logger: logger)
+            arguments: arguments, container: container(codec: config["codec"].stringValue ?? ""), logger: logger)
         do {
             try pipe.run(stop: stop)
             return stop() ? 0 : 1

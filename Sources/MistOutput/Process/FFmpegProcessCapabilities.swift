@@ -13,7 +13,8 @@ public enum FFmpegProcessCapabilities {
                 default: "video", choices: [("video", "Video"), ("audio", "Audio")], sort: "aaaa"),
             CapabilityOption(
                 "codec", name: "Target codec", help: "Which codec to encode to", type: .select, default: "H264",
-                choices: [("H264", "H264"), ("AAC", "AAC"), ("MP3", "MP3"), ("opus", "Opus")], sort: "aaab"),
+                choices: [("H264", "H264"), ("VP9", "VP9"), ("AAC", "AAC"), ("MP3", "MP3"), ("opus", "Opus")],
+                sort: "aaab"),
         ],
         optional: [
             CapabilityOption(
