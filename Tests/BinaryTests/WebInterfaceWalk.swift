@@ -157,11 +157,19 @@ enum WebInterfaceWalk {
             fill("Name", "uitest")
             fill("Source", "push://")
             fill("Buffer time (ms)", "30000")
+            # A stream process, from the form MistProcFFMPEG's capabilities describe.
+            choose("Process type", "Encoder: FFMPEG")
+            fill("resolution", "320x180")
+            press("Add process")
+            wait(lambda: driver.find_element(By.XPATH, "//fieldset//tr/td[normalize-space()='FFMPEG']"))
             shot("stream-new")
             press("Save")
             listed = wait(lambda: driver.find_element(By.XPATH, "//tr/td[normalize-space()='uitest']"))
             stored = api({"streams": True}).get("streams", {}).get("uitest", {})
-            report("new stream is listed and configured", listed and stored.get("source") == "push://" and stored.get("DVR") == 30000, stored)
+            process = (stored.get("processes") or [{}])[0]
+            report("new stream is listed and configured", listed and stored.get("source") == "push://" and stored.get("DVR") == 30000
+                   and process.get("process") == "FFMPEG" and process.get("resolution") == "320x180"
+                   and process.get("x-LSP-kind") == "video" and process.get("codec") == "H264", stored)
             shot("streams")
 
             # Edit it: another source.
@@ -233,17 +241,23 @@ enum WebInterfaceWalk {
             press("Start push")
             pushes = wait(lambda: [p for p in api({"push_list": True}).get("push_list", []) if p[2] == settings["recording"]], 15)
             report("push started", pushes, api({"push_list": True}))
-            def listed_push():
-                driver.get(base + "/#overview")
-                driver.get(base + "/#pushes")
-                return wait(lambda: driver.find_element(By.XPATH, "//tr[td[normalize-space()='%s']]//button[normalize-space()='Stop']" % settings["recording"]), 3)
-            stop = wait(listed_push, 15)
+            # The page follows the running pushes by itself.
+            started = time.time()
+            stop = wait(lambda: driver.find_element(
+                By.XPATH, "//tr[td[normalize-space()='%s']]//button[normalize-space()='Stop']" % settings["recording"]), 20)
+            found = time.time() - started
             shot("pushes")
             if stop:
-                stop.click()
-            stopped = wait(lambda: not api({"push_list": True}).get("push_list"), 15)
+                try:
+                    stop.click()
+                except Exception:
+                    # The page was drawn again under the pointer: press the new button.
+                    wait(lambda: driver.find_element(
+                        By.XPATH, "//tr[td[normalize-space()='%s']]//button[normalize-space()='Stop']" % settings["recording"]), 5).click()
+            stopped = wait(lambda: not api({"push_list": True}).get("push_list"), 20)
             size = os.path.getsize(settings["recording"]) if os.path.exists(settings["recording"]) else 0
-            report("push stopped and recorded", stop and stopped and size > 10000, "size %d" % size)
+            report("push stopped and recorded", stop and stopped and size > 10000,
+                   "Stop %s after %.1f s, stopped %s, size %d" % ("found" if stop else "not found", found, bool(stopped), size))
 
             # Logs: a line logged now shows within a second, through /ws.
             go("Logs")

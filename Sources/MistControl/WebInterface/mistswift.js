@@ -262,7 +262,8 @@
               return h("option", { value: String(value), text: String(label) });
             }));
           if (current !== undefined) { control.value = String(current); }
-        } else if (!type) {
+          else if (required && option["default"] !== undefined) { control.value = String(option["default"]); }
+        } else if (!type || type === "boolean") {
           control = h("input", { type: "checkbox" });
           control.checked = !!current;
         } else if (type === "json" || type === "inputlist" || type === "list") {
@@ -540,11 +541,46 @@
     }
     sourceInput.addEventListener("input", refreshInput);
     refreshInput();
+
+    // Stream processes (MistProc*): the list kept in the stream's configuration, each added
+    // through a form built from that process's -j capabilities.
+    var processes = JSON.parse(JSON.stringify((existing && existing.processes) || []));
+    var kinds = (state.caps && state.caps.processes) || {};
+    var processList = h("div"), processForm = h("div"), processError = h("p.formerror"), pending = null;
+    var kindChooser = h("select", h("option", { value: "", text: "Choose a process…" }),
+      Object.keys(kinds).sort().map(function (name) { return h("option", { value: name, text: kinds[name].friendly || name }); }));
+    function drawProcesses() {
+      clear(processList).appendChild(table(["Process", "Settings", ""], processes.map(function (entry, index) {
+        var settings = Object.keys(entry).filter(function (key) { return key !== "process"; })
+          .map(function (key) { return key + ": " + (typeof entry[key] === "object" ? JSON.stringify(entry[key]) : entry[key]); }).join(", ");
+        return [entry.process, settings, button("Remove", function () { processes.splice(index, 1); drawProcesses(); }, "danger")];
+      }), "No process runs for this stream."));
+    }
+    kindChooser.addEventListener("change", function () {
+      clear(processForm);
+      var spec = kinds[kindChooser.value];
+      pending = spec ? optionForm(spec, {}) : null;
+      if (pending) { processForm.appendChild(h("p.help", { text: spec.desc || "" })); processForm.appendChild(pending.element); }
+    });
+    drawProcesses();
+    var processSection = h("fieldset", h("legend", { text: "Processes" }), processList,
+      field("Process type", kindChooser), processForm, processError,
+      h("div.actions", button("Add process", function () {
+        submit(processError, function () {
+          if (!pending) { throw new Invalid("Choose a process type first."); }
+          processes.push(Object.assign({ process: kindChooser.value }, pending.read()));
+          kindChooser.value = "";
+          clear(processForm);
+          pending = null;
+          drawProcesses();
+        });
+      })));
     add(main, [h("h1", { text: existing ? "Edit stream " + existing.name : "New stream" }),
       h("form.card", { on: { submit: function (e) { e.preventDefault(); } } },
         field("Name", nameInput, "Letters, digits and _ . - only; viewers use it in every URL."),
         field("Source", sourceInput, "push:// to accept pushes, a file or folder path, or a URL such as rtmp://, rtsp://, srt://, http(s)://."),
         optionsBox,
+        processSection,
         existing ? field("Stop sessions", stopSessions, "Disconnect the viewers of the old configuration when saving.") : null,
         errorBox,
         h("div.actions", button("Save", function () {
@@ -555,7 +591,7 @@
             if (!source) { throw new Invalid("Source is required."); }
             if (!existing && state.streamConfig[name]) { throw new Invalid("A stream named " + name + " exists already."); }
             var entry = Object.assign({ name: name, source: source }, form ? form.read() : {});
-            if (existing && existing.processes) { entry.processes = existing.processes; }
+            if (processes.length) { entry.processes = processes; }
             var command = { addstream: {} };
             command.addstream[name] = entry;
             if (existing && existing.name !== name) { command.deletestream = [existing.name]; }
@@ -682,6 +718,10 @@
       var settings = reply.push_settings || {};
       var wait = h("input", { type: "number", min: "0", step: "1", value: settings.wait !== undefined ? settings.wait : "" });
       var speed = h("input", { type: "number", min: "0", step: "1", value: settings.maxspeed !== undefined ? settings.maxspeed : "" });
+      // Running pushes show their progress as it goes; the page reads the list again while any runs.
+      if (active.length && state.page === "pushes") {
+        state.timers.push(setTimeout(function () { if (state.page === "pushes" && !main.contains(document.activeElement)) { render(); } }, 2000));
+      }
       add(main, [h("h1", { text: "Pushes" }), list,
         section("Active pushes", table(["ID", "Stream", "Target", "Progress", ""], active, "No push is running.")),
         pushForm("Start a push", "Start push", function (stream, target) {
