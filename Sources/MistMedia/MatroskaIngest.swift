@@ -18,8 +18,7 @@ public struct MatroskaIngest {
     /// The EBML header, a Segment start of unknown size and the Segment's elements before the
     /// first cluster, once complete.
     private var head: [UInt8]?
-    private var tracks: [DTSHTrack] = []
-    private var headerTracks = 0
+    private var list = LiveTrackList()
 
     /// The newest frame time handed on.
     public private(set) var lastTime: UInt64 = 0
@@ -117,17 +116,8 @@ public struct MatroskaIngest {
     /// The DTSC frames of one cluster read with the head.
     private mutating func frames(_ file: [UInt8]) throws(MediaError) -> [UInt8] {
         let demuxer = try MatroskaDemuxer(bytes: file)
-        var out: [UInt8] = []
-        while tracks.count < demuxer.tracks.count {
-            tracks.append(DTSHTrack(demuxed: demuxer.tracks[tracks.count], id: UInt64(tracks.count + 1)))
-        }
-        if tracks.count != headerTracks {
-            if let header = try? DTSHHeader(isVOD: false, isLive: true, tracks: tracks).encode(includeTables: false) {
-                out += header
-            }
-            headerTracks = tracks.count
-        }
-        for sample in demuxer.samples where sample.track < tracks.count && sample.size > 0 {
+        var out = list.update(demuxer.tracks)
+        for sample in demuxer.samples where sample.track < list.tracks.count && sample.size > 0 {
             guard sample.position >= 0, sample.position + sample.size <= file.count else { continue }
             let frame = file[sample.position..<(sample.position + sample.size)].withUnsafeBytes { raw in
                 try? DTSCFrameWriter.mediaPacket(

@@ -1,3 +1,4 @@
+import Logging
 import MistCore
 import MistData
 import MistSRT
@@ -79,23 +80,24 @@ public enum OutputPrograms {
 
     /// MistProcFFMPEG: a stream process that encodes a rendition with ffmpeg (started by
     /// MistInBuffer for an entry of its stream's `processes`).
-    public static let ffmpegProcess = MistProgram(FFmpegProcessCapabilities.declaration) { options, logger in
-        guard let text = options.string("config"), let config = try? JSONParser.parse(text), config.isObject else {
-            logger.mist(.fail, "MistProcFFMPEG takes its configuration as one JSON object argument")
-            return 1
-        }
-        let stopSignals = StopSignals.block()
-        return FFmpegProcess.run(config, logger: logger) { stopSignals.arePending }
-    }
+    public static let ffmpegProcess = process(FFmpegProcessCapabilities.declaration, run: FFmpegProcess.run)
 
     /// MistProcMKVExec: a stream process that pipes Matroska through any command.
-    public static let mkvExecProcess = MistProgram(MKVExecProcessCapabilities.declaration) { options, logger in
-        guard let text = options.string("config"), let config = try? JSONParser.parse(text), config.isObject else {
-            logger.mist(.fail, "MistProcMKVExec takes its configuration as one JSON object argument")
-            return 1
+    public static let mkvExecProcess = process(MKVExecProcessCapabilities.declaration, run: MKVExecProcess.run)
+
+    /// A stream process: its one JSON argument read, then `run` until it ends or is stopped.
+    private static func process(
+        _ declaration: Capabilities,
+        run: @escaping @Sendable (JSONValue, Logger, @escaping @Sendable () -> Bool) -> Int32
+    ) -> MistProgram {
+        MistProgram(declaration) { options, logger in
+            guard let text = options.string("config"), let config = try? JSONParser.parse(text), config.isObject else {
+                logger.mist(.fail, "\(declaration.binary) takes its configuration as one JSON object argument")
+                return 1
+            }
+            let stopSignals = StopSignals.block()
+            return run(config, logger) { stopSignals.arePending }
         }
-        let stopSignals = StopSignals.block()
-        return MKVExecProcess.run(config, logger: logger) { stopSignals.arePending }
     }
 
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.

@@ -8,8 +8,7 @@ struct TSIngest {
     /// How long frames wait for the program's other tracks (media milliseconds).
     static let settleMilliseconds: UInt64 = 2000
     private var demuxer = TSDemuxer()
-    private var tracks: [DTSHTrack] = []
-    private var headerTracks = 0
+    private var list = LiveTrackList()
     private var held: [DemuxedSample] = []
     /// Frames dropped because they could not be written (for the log).
     private(set) var refused = 0
@@ -25,23 +24,14 @@ struct TSIngest {
         held += demuxer.drain()
         let span = (held.map(\.time).max() ?? 0) &- (held.map(\.time).min() ?? 0)
         let complete = demuxer.tracks.count >= demuxer.announcedStreams || span >= Self.settleMilliseconds
-        guard (complete && !demuxer.tracks.isEmpty) || headerTracks > 0 else {
+        guard (complete && !demuxer.tracks.isEmpty) || list.announced else {
             if held.count > 20_000 { held.removeFirst(held.count - 20_000) }
             return []
         }
-        var out: [UInt8] = []
-        while tracks.count < demuxer.tracks.count {
-            tracks.append(DTSHTrack(demuxed: demuxer.tracks[tracks.count], id: UInt64(tracks.count + 1)))
-        }
-        if tracks.count != headerTracks {
-            if let header = try? DTSHHeader(isVOD: false, isLive: true, tracks: tracks).encode(includeTables: false) {
-                out += header
-            }
-            headerTracks = tracks.count
-        }
+        var out = list.update(demuxer.tracks)
         held.sort { $0.time != $1.time ? $0.time < $1.time : $0.track < $1.track }
         for sample in held {
-            guard sample.track < tracks.count, let data = sample.data else { continue }
+            guard sample.track < list.tracks.count, let data = sample.data else { continue }
             let frame = data.withUnsafeBytes { raw in
                 try? DTSCFrameWriter.mediaPacket(
                     trackID: UInt32(sample.track + 1), time: sample.time, offset: sample.offset,

@@ -20,39 +20,8 @@ public enum FFmpegProcessCapabilities {
             CapabilityOption(
                 "source_track", name: "Input selection",
                 help: "Track selector for the track to encode; the first of the input type when automatic",
-                default: "automatic", sort: "aaaab"),
-            CapabilityOption(
-                "sink", name: "Target stream",
-                help: "What stream the encoded track should be added to. Defaults to source stream.", sort: "b"),
-            CapabilityOption(
-                "resolution", name: "resolution", help: "Resolution of the output stream, e.g. 1920x1080",
-                default: "keep source resolution", sort: "aca"),
-            CapabilityOption(
-                "x-LSP-rate_or_crf", name: "Quality", help: "Target bitrate or constant rate factor", type: .select,
-                default: "",
-                choices: [("", "automatic"), ("rate", "Target bitrate"), ("crf", "Target constant rate factor")],
-                sort: "caa"),
-            CapabilityOption(
-                "rate", name: "Bitrate", help: "Bitrate of the encoding", type: .unsignedInteger, unit: "bit/s",
-                sort: "cba"),
-            CapabilityOption(
-                "crf", name: "crf",
-                help: "Video quality, ranging from 0 (best) to 51 (worst); around 25 is a reasonable trade-off",
-                type: .integer, sort: "cbb"),
-            CapabilityOption(
-                "inconsequential", name: "Inconsequential process",
-                help: "The stream counts as fully active without this process", type: .bool, default: false),
-            CapabilityOption(
-                "restart_type", name: "Restart behaviour", help: "What to do when the process exits",
-                type: .select, default: "fixed",
-                choices: [("fixed", "Fixed delay"), ("backoff", "Exponential backoff"), ("disabled", "Disabled")]),
-            CapabilityOption(
-                "restart_delay", name: "Restart delay", help: "Milliseconds between restarts (the longest for backoff)",
-                type: .unsignedInteger, default: 0, unit: "ms"),
-            .debug,
-        ],
-        positional: [
-            PositionalArgument("config", help: "The process's configuration as JSON, as MistInBuffer gives it")
-        ],
+                default: "automatic", sort: "aaaab")
+        ] + ProcessOptions.general,
+        positional: [ProcessOptions.configuration],
         extra: ["codecs": [[["H264", "HEVC"], ["AAC", "MP3", "opus"]]]])
 }
