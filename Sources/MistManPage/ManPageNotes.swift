@@ -67,6 +67,39 @@ enum ManPageNotes {
                     + "are checked."
             ),
         ],
+        "MistInBuffer": [
+            (
+                "STREAM PROCESSES",
+                "The stream's configuration may list processes (\"processes\": [{\"process\": \"FFMPEG\", ...}]). "
+                    + "Once the stream has tracks, each entry runs as MistProc<process> beside this binary, given the "
+                    + "entry (with source set to the stream) as its one JSON argument; the list is read again every "
+                    + "second. An entry removed or changed stops its process; a process that exits is started again "
+                    + "at once (restart_type fixed), after restart_delay ms, with a delay doubling up to restart_delay "
+                    + "(backoff), or never (disabled). Processes hand their tracks to the buffer on a local socket of "
+                    + "their own, beside the pushed source, and a restarted process writes into its old tracks again."
+            )
+        ],
+        "MistProcFFMPEG": [
+            (
+                "HOW IT RUNS",
+                "MistInBuffer starts it for an entry of a stream's processes. It picks one track of the source "
+                    + "(x-LSP-kind video or audio; source_track to choose, else the first), pipes it as MPEG-TS "
+                    + "(Matroska for VP9) into ffmpeg (found on PATH, started without a shell) with -copyts and "
+                    + "-force_key_frames source, and hands what ffmpeg writes back to the sink stream's buffer as a "
+                    + "new track, so renditions keep the source's times and keyframes. It reports its status every "
+                    + "5 s to the controller (proc_status_update), which the proc_list API call shows."
+            )
+        ],
+        "MistProcMKVExec": [
+            (
+                "HOW IT RUNS",
+                "MistInBuffer starts it for an entry of a stream's processes. The tracks of track_select go as "
+                    + "Matroska into the stdin of the exec command line (split on spaces, no shell; $stream and the "
+                    + "other stream variables are filled in), and the Matroska the command writes on stdout is added "
+                    + "to the sink stream, cluster by cluster. The command must keep the times it is given (for "
+                    + "ffmpeg: -copyts). It reports its status every 5 s to the controller, shown by proc_list."
+            )
+        ],
         "MistOutHTTPS": [
             (
                 "CERTIFICATES",
