@@ -20,7 +20,22 @@ public enum FFmpegProcessCapabilities {
             CapabilityOption(
                 "source_track", name: "Input selection",
                 help: "Track selector for the track to encode; the first of the input type when automatic",
-                default: "automatic", sort: "aaaab")
+                default: "automatic", sort: "aaaab"),
+            CapabilityOption(
+                "resolution", name: "resolution", help: "Resolution of the output stream, e.g. 1920x1080",
+                default: "keep source resolution", sort: "aca"),
+            CapabilityOption(
+                "x-LSP-rate_or_crf", name: "Quality", help: "Target bitrate or constant rate factor", type: .select,
+                default: "",
+                choices: [("", "automatic"), ("rate", "Target bitrate"), ("crf", "Target constant rate factor")],
+                sort: "caa"),
+            CapabilityOption(
+                "rate", name: "Bitrate", help: "Bitrate of the encoding", type: .unsignedInteger, unit: "bit/s",
+                sort: "cba"),
+            CapabilityOption(
+                "crf", name: "crf",
+                help: "Video quality, ranging from 0 (best) to 51 (worst); around 25 is a reasonable trade-off",
+                type: .integer, sort: "cbb"),
         ] + ProcessOptions.general,
         positional: [ProcessOptions.configuration],
         extra: ["codecs": [[["H264", "HEVC"], ["AAC", "MP3", "opus"]]]])

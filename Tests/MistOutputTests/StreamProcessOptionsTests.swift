@@ -1,0 +1,47 @@
+import MistData
+import Testing
+
+@testable import MistOutput
+
+/// The stream processes' options as MistServer names them, and the ffmpeg command an FFMPEG
+/// entry becomes.
+@Suite struct StreamProcessOptionsTests {
+    @Test func capabilitiesCarryMistServersOptionNames() {
+        let ffmpeg = FFmpegProcessCapabilities.declaration.json(version: "3.10")
+        #expect(Set(ffmpeg["required"].objectValue?.keys.map { $0 } ?? []) == ["x-LSP-kind", "codec"])
+        let optional = Set(ffmpeg["optional"].objectValue?.keys.map { $0 } ?? [])
+        for name in [
+            "source_track", "resolution", "x-LSP-rate_or_crf", "rate", "crf", "sink", "inconsequential", "restart_type",
+            "restart_delay",
+        ] {
+            #expect(optional.contains(name), "\(name)")
+        }
+        let mkv = MKVExecProcessCapabilities.declaration.json(version: "3.10")
+        #expect(mkv["required"].hasMember("exec") && mkv["optional"].hasMember("track_select"))
+    }
+
+    @Test func anEntryBecomesFFmpegArguments() throws {
+        let video = try FFmpegProcess.arguments(
+            ["x-LSP-kind": "video", "codec": "H264", "resolution": "320x180", "rate": 500_000]
+        ).get()
+        #expect(video.contains("scale=320:180") && video.contains("libx264"))
+        #expect(video.joined(separator: " ").contains("-b:v 500000"))
+        #expect(video.joined(separator: " ").contains("-force_key_frames source"))
+        #expect(video.joined(separator: " ").contains("-f mpegts -i pipe:0"))
+        let crf = try FFmpegProcess.arguments(["codec": "H264", "x-LSP-rate_or_crf": "crf", "crf": 99]).get()
+        #expect(crf.joined(separator: " ").contains("-crf 51"))
+        let vp9 = try FFmpegProcess.arguments(["codec": "VP9"]).get()
+        #expect(vp9.contains("libvpx-vp9") && vp9.last == "pipe:1" && vp9.contains("matroska"))
+        let opus = try FFmpegProcess.arguments(["x-LSP-kind": "audio", "codec": "opus"]).get()
+        #expect(opus.contains("libopus") && opus.contains("0:a:0"))
+        // Nonsense is refused with a reason, not passed to ffmpeg.
+        for bad: JSONValue in [
+            ["x-LSP-kind": "subtitle"], ["codec": "MPEG2"], ["x-LSP-kind": "audio", "codec": "H264"],
+            ["resolution": "huge"], ["resolution": "99999x2"],
+        ] {
+            #expect(throws: ProcessPipe.Failure.self) { try FFmpegProcess.arguments(bad).get() }
+        }
+        #expect(MKVExecProcess.query("audio=all&video=all").isEmpty)
+        #expect(MKVExecProcess.query("video=1&audio=none") == ["video": "1", "audio": "none"])
+    }
+}
