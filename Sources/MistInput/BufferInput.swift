@@ -197,18 +197,10 @@ public final class BufferInput {
                     writer.status = .ready
                     announce(newTracks: writer.trackCount != before)
                 case .packetV2, .packetV1:
-                    guard let index = indices[packet.trackID], let data = packet.data else { return }
+                    guard let index = indices[packet.trackID], packet.data != nil else { return }
                     let shift = timeShift ?? shiftFor(firstTime: packet.time)
                     timeShift = shift
-                    do {
-                        try writer.append(
-                            track: index, time: packet.time.addingClamped(shift), offset: packet.offset,
-                            bytePosition: packet.bytePosition, keyframe: packet.isKeyframe, data: data)
-                    } catch StreamWriteError.outOfOrder(let track, let time, let last) {
-                        logger.mist(.high, "Dropped a packet at \(time) ms on track \(track) (last \(last) ms)")
-                    } catch StreamWriteError.noKeyframeYet {
-                        return
-                    }
+                    try append(packet, to: index, shift: shift)
                 case .command:
                     if try packet.json()["cmd"].asString == "ping" {
                         try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "ok", "msg": "Pong!"]))
@@ -380,15 +372,16 @@ public final class BufferInput {
         announce(newTracks: writer.trackCount != before)
     }
 
-    /// Writes a process's packet; one out of order or before its track's first keyframe is dropped.
-    private func append(_ packet: DTSCPacket, to index: Int) throws {
+    /// Writes a packet of the pushed source or of a process, its time moved on by `shift`; one
+    /// out of order or before its track's first keyframe is dropped.
+    private func append(_ packet: DTSCPacket, to index: Int, shift: UInt64 = 0) throws {
         guard let data = packet.data else { return }
         do {
             try writer.append(
-                track: index, time: packet.time, offset: packet.offset, bytePosition: packet.bytePosition,
-                keyframe: packet.isKeyframe, data: data)
+                track: index, time: packet.time.addingClamped(shift), offset: packet.offset,
+                bytePosition: packet.bytePosition, keyframe: packet.isKeyframe, data: data)
         } catch StreamWriteError.outOfOrder(let track, let time, let last) {
-            logger.mist(.high, "Dropped a process packet at \(time) ms on track \(track) (last \(last) ms)")
+            logger.mist(.high, "Dropped a packet at \(time) ms on track \(track) (last \(last) ms)")
         } catch StreamWriteError.noKeyframeYet {
             return
         }

@@ -34,9 +34,6 @@ final class StreamProcessSupervisor {
         self.directory = directory
     }
 
-    /// Whether every process that counts (not `inconsequential`) runs.
-    private(set) var allRunning = true
-
     /// Brings the children in line with `processes` (the configuration's array); `hasTracks`
     /// says whether the stream has tracks to process yet.
     func check(_ processes: JSONValue, hasTracks: Bool) {
@@ -57,7 +54,6 @@ final class StreamProcessSupervisor {
             boots[key] = nil
             nextStart[key] = nil
         }
-        allRunning = true
         let now = monotonicSeconds()
         for (key, entry) in wanted.sorted(by: { $0.key < $1.key }) where running[key] == nil {
             let name = "MistProc" + entry["process"].asString
@@ -69,10 +65,7 @@ final class StreamProcessSupervisor {
                 let factor = restart == "backoff" ? Double(1 << min(booted - 1, 10)) / 1024 : 1
                 nextStart[key] = now + max(0.01, delay * factor)
             }
-            if let at = nextStart[key], at > now {
-                if !entry["inconsequential"].asBool { allRunning = false }
-                continue
-            }
+            if let at = nextStart[key], at > now { continue }
             guard !missing.contains(name) else { continue }
             guard access(directory + name, X_OK) == 0 else {
                 missing.insert(name)
@@ -90,7 +83,6 @@ final class StreamProcessSupervisor {
             } catch {
                 logger.mist(.fail, "Cannot start process \(name) for \(stream): \(error)")
             }
-            if !entry["inconsequential"].asBool { allRunning = false }
         }
     }
 
