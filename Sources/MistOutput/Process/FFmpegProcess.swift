@@ -83,17 +83,9 @@ enum FFmpegProcess {
         if let selector = config["source_track"].stringValue, !selector.isEmpty, selector != "automatic" {
             query[kind] = selector
         }
-        let sink = config["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
         let pipe = ProcessPipe(
-            kind: "FFMPEG", source: source, sink: sink, key: JSONWriter.compact(config), query: query,
-            program: "ffmpeg",
-            arguments: arguments, container: container(codec: config["codec"].stringValue ?? ""), logger: logger)
-        do {
-            try pipe.run(stop: stop)
-            return stop() ? 0 : 1
-        } catch {
-            logger.mist(.fail, "Processing \(source) failed: \(error)")
-            return 1
-        }
+            kind: "FFMPEG", config: config, query: query, program: "ffmpeg", arguments: arguments,
+            container: container(codec: config["codec"].stringValue ?? ""), logger: logger)
+        return pipe.exitStatus(stop: stop)
     }
 }

@@ -26,17 +26,9 @@ enum MKVExecProcess {
             logger.mist(.fail, "MistProcMKVExec needs a source stream and an exec command line")
             return 1
         }
-        let sink = config["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
         let pipe = ProcessPipe(
-            kind: "MKVExec", source: source, sink: sink, key: JSONWriter.compact(config),
-            query: query(config["track_select"].stringValue), program: program, arguments: Array(words.dropFirst()),
-            container: .matroska, logger: logger)
-        do {
-            try pipe.run(stop: stop)
-            return stop() ? 0 : 1
-        } catch {
-            logger.mist(.fail, "Processing \(source) through \(program) failed: \(error)")
-            return 1
-        }
+            kind: "MKVExec", config: config, query: query(config["track_select"].stringValue), program: program,
+            arguments: Array(words.dropFirst()), container: .matroska, logger: logger)
+        return pipe.exitStatus(stop: stop)
     }
 }

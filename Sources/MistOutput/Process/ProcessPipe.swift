@@ -12,8 +12,8 @@ import Synchronization
 #endif
 
 /// What a `MistProc*` that runs a program does: the chosen tracks of the source stream go as
-/// MPEG-TS into the program's stdin (from a keyframe, as they are published), and the TS the
-/// program writes on its stdout comes back as new tracks of the sink stream, handed to that
+/// MPEG-TS or Matroska into the program's stdin (from a keyframe, as they are published), and
+/// what the program writes on its stdout comes back as new tracks of the sink stream, handed to that
 /// stream's buffer on its process socket. Times pass through unchanged (the program is asked
 /// to keep them), so the new tracks line up with the source's.
 struct ProcessPipe {
@@ -32,37 +32,6 @@ struct ProcessPipe {
         }
     }
 
-    /// What reads the program's output back into DTSC frames.
-    private enum Ingest {
-        case ts(TSIngest)
-        case matroska(MatroskaIngest)
-
-        mutating func feed(_ bytes: ArraySlice<UInt8>) throws(MediaError) -> [UInt8] {
-            switch self {
-            case .ts(var ingest):
-                defer { self = .ts(ingest) }
-                return try ingest.feed(bytes)
-            case .matroska(var ingest):
-                defer { self = .matroska(ingest) }
-                return try ingest.feed(bytes)
-            }
-        }
-
-        var lastTime: UInt64 {
-            switch self {
-            case .ts(let ingest): ingest.lastTime
-            case .matroska(let ingest): ingest.lastTime
-            }
-        }
-
-        var warnings: [String] {
-            switch self {
-            case .ts(let ingest): ingest.warnings
-            case .matroska: []
-            }
-        }
-    }
-
     /// The process kind MistServer's `proc_list` names (`FFMPEG`, `MKVExec`).
     var kind: String
     var source: String
@@ -72,8 +41,36 @@ struct ProcessPipe {
     var query: [String: String]
     var program: String
     var arguments: [String]
-    var container: Container = .ts
+    var container: Container
     var logger: Logger
+
+    /// The pipe of process entry `config`: its `source`, and its `sink` (the source when unset).
+    init(
+        kind: String, config: JSONValue, query: [String: String], program: String, arguments: [String],
+        container: Container, logger: Logger
+    ) {
+        self.kind = kind
+        source = config["source"].asString
+        sink = config["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
+        key = JSONWriter.compact(config)
+        self.query = query
+        self.program = program
+        self.arguments = arguments
+        self.container = container
+        self.logger = logger
+    }
+
+    /// Runs the pipe as the process's whole life: its exit status (0 when stopped, 1 when the
+    /// program, the source or the sink ended or failed, which the buffer restarts it for).
+    func exitStatus(stop: @escaping @Sendable () -> Bool) -> Int32 {
+        do {
+            try run(stop: stop)
+            return stop() ? 0 : 1
+        } catch {
+            logger.mist(.fail, "Processing \(source) with \(program) failed: \(error)")
+            return 1
+        }
+    }
 
     /// Runs until the program ends, the source ends, the sink's buffer leaves or `stop()`.
     func run(stop: @escaping @Sendable () -> Bool) throws {
@@ -106,18 +103,17 @@ struct ProcessPipe {
                 ChildProcess.reapWhenDone(child.pid)
             }
         }
-        var ingest: Ingest = container == .ts ? .ts(TSIngest()) : .matroska(MatroskaIngest())
+        var ingest: any PipedIngest = container == .ts ? TSIngest() : MatroskaIngest()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var warned = 0
         let started = monotonicSeconds()
         var reported = 0.0
-        var sinkTime: UInt64 = 0
         while !stop() {
             if monotonicSeconds() - reported >= 5 {
                 reported = monotonicSeconds()
                 report(
                     active: Int64(reported - started), tracks: tracks, child: child.pid, sourceTime: feeder.lastTime,
-                    sinkTime: sinkTime)
+                    sinkTime: ingest.lastTime)
             }
             var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, 500)
@@ -135,7 +131,6 @@ struct ProcessPipe {
                 warned = ingest.warnings.count
             }
             if !frames.isEmpty { try sinkConnection.send(frames) }
-            sinkTime = max(sinkTime, ingest.lastTime)
         }
     }
 
@@ -158,7 +153,7 @@ struct ProcessPipe {
     }
 }
 
-/// Writes the source's packets as TS into the program's stdin, on a thread of its own.
+/// Writes the source's packets (TS or Matroska) into the program's stdin, on a thread of its own.
 private final class Feeder: @unchecked Sendable {
     let reader: StreamReader
     let tracks: [StreamTrack]
