@@ -54,18 +54,12 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let headers = requestHead.headers
-        session.forwarded = headers.contains(name: "X-Forwarded-For") || headers.contains(name: "X-Real-IP")
-        let trust = controller.browserTrust
-        session.browser = BrowserRequest(
-            header: { headers.first(name: $0) }, trustedOrigins: trust.origins, trustedHosts: trust.hosts)
+        session.note(headers, trust: controller.browserTrust)
         let request = APIRequest(
             uri: requestHead.uri, contentType: headers.first(name: "Content-Type"), body: body)
 
         // `Authorization: json {...}` logs in before the body is looked at.
-        if !session.authorized, let authorization = headers.first(name: "Authorization"),
-            authorization.hasPrefix("json ")
-        {
-            let credentials = (try? JSONParser.parse(Array(authorization.utf8.dropFirst(5)))) ?? .null
+        if !session.authorized, let credentials = APISession.credentials(in: headers) {
             var probe = session
             let reply = controller.handleAPI(["authorize": credentials, "minimal": true], session: &probe)
             if probe.authorized {
@@ -124,14 +118,12 @@ final class APIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // Answered on the API's worker threads: a call may wait for a trigger handler or a disk,
         // and the handler may call this API back, which this loop must still take.
         let controller = self.controller
-        let requestError = request.commandError
         let callback = request.callback
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        APIServer.workers.runIfActive(eventLoop: context.eventLoop) { () -> (Controller.APIReply, APISession) in
-            var working = session
-            let reply = controller.handleAPI(command, session: &working, requestError: requestError)
-            return (reply, working)
-        }.whenComplete { result in
+        APIServer.handle(
+            command, session: session, requestError: request.commandError, controller: controller,
+            on: context.eventLoop
+        ).whenComplete { result in
             let (handler, context) = loopBound.value
             guard case .success(let (reply, updated)) = result else {
                 context.close(promise: nil)

@@ -45,17 +45,9 @@ public enum APIServer {
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
-                    let headers = head.headers
                     var session = APISession(host: channel.remoteAddress?.ipAddress ?? "")
-                    session.forwarded = headers.contains(name: "X-Forwarded-For") || headers.contains(name: "X-Real-IP")
-                    let trust = controller.browserTrust
-                    session.browser = BrowserRequest(
-                        header: { headers.first(name: $0) }, trustedOrigins: trust.origins,
-                        trustedHosts: trust.hosts)
-                    var credentials: JSONValue?
-                    if let authorization = headers.first(name: "Authorization"), authorization.hasPrefix("json ") {
-                        credentials = try? JSONParser.parse(Array(authorization.utf8.dropFirst(5)))
-                    }
+                    session.note(head.headers, trust: controller.browserTrust)
+                    let credentials = APISession.credentials(in: head.headers)
                     let query = head.uri.firstIndex(of: "?").map { String(head.uri[head.uri.index(after: $0)...]) }
                     let handler = APIWebSocketHandler(
                         controller: controller, session: session,
@@ -72,6 +64,19 @@ public enum APIServer {
         pool.start()
         return pool
     }()
+
+    /// Runs an API request for `session` on the worker threads: the reply, and the session as
+    /// the call left it (logged in or out).
+    static func handle(
+        _ request: JSONValue, session: APISession, requestError: String? = nil, controller: Controller,
+        on eventLoop: EventLoop
+    ) -> EventLoopFuture<(Controller.APIReply, APISession)> {
+        workers.runIfActive(eventLoop: eventLoop) {
+            var working = session
+            let reply = controller.handleAPI(request, session: &working, requestError: requestError)
+            return (reply, working)
+        }
+    }
 
     /// The CORS and caching headers MistServer puts on API answers.
     static let corsHeaders: [(String, String)] = [

@@ -61,12 +61,11 @@ final class APIWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler 
         // A valid `Authorization: json` header or the local bypass authorises at once.
         var request: JSONValue = ["minimal": true]
         if let credentials { request["authorize"] = credentials }
-        authorize(request, context: context) { handler, context, reply in
+        authorize(request, context: context) { handler, context, _ in
             handler.send(["auth", .bool(handler.authorized)], context: context, always: true)
             if handler.authorized {
                 handler.follow(context: context)
             } else {
-                _ = reply
                 let loopBound = NIOLoopBound((handler, context), eventLoop: context.eventLoop)
                 handler.loginTimer = context.eventLoop.scheduleTask(in: .seconds(APIWebSocketHandler.loginSeconds)) {
                     let (handler, context) = loopBound.value
@@ -85,14 +84,9 @@ final class APIWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler 
         then: @escaping (APIWebSocketHandler, ChannelHandlerContext, JSONValue) -> Void
     ) {
         checking = true
-        let controller = self.controller
-        let session = self.session
         let loopBound = NIOLoopBound((self, context, then), eventLoop: context.eventLoop)
-        APIServer.workers.runIfActive(eventLoop: context.eventLoop) { () -> (Controller.APIReply, APISession) in
-            var working = session
-            let reply = controller.handleAPI(request, session: &working)
-            return (reply, working)
-        }.whenComplete { result in
+        APIServer.handle(request, session: session, controller: controller, on: context.eventLoop).whenComplete {
+            result in
             let (handler, context, then) = loopBound.value
             guard case .success(let (reply, updated)) = result, !handler.closing else { return }
             let finish = {
