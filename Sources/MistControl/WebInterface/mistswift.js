@@ -103,6 +103,15 @@
   function section(title) {
     return h("section.card", h("h2", { text: title }), Array.prototype.slice.call(arguments, 1));
   }
+  // A form card whose buttons act themselves: pressing Enter never reloads the page.
+  function formCard() {
+    return h("form.card", { on: { submit: function (event) { event.preventDefault(); } } }, Array.prototype.slice.call(arguments));
+  }
+  // "key: value, ..." of a configuration entry, leaving out the members named in `skip`.
+  function summary(entry, skip) {
+    return Object.keys(entry).filter(function (key) { return skip.indexOf(key) < 0; })
+      .map(function (key) { return key + ": " + (typeof entry[key] === "object" ? JSON.stringify(entry[key]) : entry[key]); }).join(", ");
+  }
   function bits(value) {
     var units = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s"], n = (value || 0) * 8, unit = 0;
     while (n >= 1000 && unit < units.length - 1) { n /= 1000; unit++; }
@@ -429,7 +438,7 @@
         }
         chooser.addEventListener("change", choose);
         choose();
-        add(main, [h("h1", { text: existing ? "Edit protocol" : "Add protocol" }), h("form.card", { on: { submit: function (e) { e.preventDefault(); } } },
+        add(main, [h("h1", { text: existing ? "Edit protocol" : "Add protocol" }), formCard(
           field("Protocol", chooser), optionsBox, errorBox,
           h("div.actions", button("Save", function () {
             submit(errorBox, function () {
@@ -446,8 +455,7 @@
         return;
       }
       var rows = protocols.map(function (entry, index) {
-        var settings = Object.keys(entry).filter(function (key) { return key !== "connector" && key !== "online"; })
-          .map(function (key) { return key + ": " + (typeof entry[key] === "object" ? JSON.stringify(entry[key]) : entry[key]); }).join(", ");
+        var settings = summary(entry, ["connector", "online"]);
         var online = entry.online === 1 ? "Active" : entry.online === 0 ? "Starting or stopped" : String(entry.online || "");
         return [entry.connector, settings || "defaults", statusBadge(entry.online === 1 || entry.online === "Enabled" ? 4 : 3, online),
           h("span.rowactions", button("Edit", function () { location.hash = "#protocols/edit/" + index; }),
@@ -551,8 +559,7 @@
       Object.keys(kinds).sort().map(function (name) { return h("option", { value: name, text: kinds[name].friendly || name }); }));
     function drawProcesses() {
       clear(processList).appendChild(table(["Process", "Settings", ""], processes.map(function (entry, index) {
-        var settings = Object.keys(entry).filter(function (key) { return key !== "process"; })
-          .map(function (key) { return key + ": " + (typeof entry[key] === "object" ? JSON.stringify(entry[key]) : entry[key]); }).join(", ");
+        var settings = summary(entry, ["process"]);
         return [entry.process, settings, button("Remove", function () { processes.splice(index, 1); drawProcesses(); }, "danger")];
       }), "No process runs for this stream."));
     }
@@ -576,7 +583,7 @@
         });
       })));
     add(main, [h("h1", { text: existing ? "Edit stream " + existing.name : "New stream" }),
-      h("form.card", { on: { submit: function (e) { e.preventDefault(); } } },
+      formCard(
         field("Name", nameInput, "Letters, digits and _ . - only; viewers use it in every URL."),
         field("Source", sourceInput, "push:// to accept pushes, a file or folder path, or a URL such as rtmp://, rtsp://, srt://, http(s)://."),
         optionsBox,
@@ -705,7 +712,7 @@
         var stream = h("input", { type: "text", list: "streamnames", autocomplete: "off" });
         var target = h("input", { type: "text", placeholder: "/recordings/$stream_$datetime.ts or rtmp://host/app/key" });
         var errorBox = h("p.formerror");
-        return h("form.card", { on: { submit: function (e) { e.preventDefault(); } } }, h("h2", { text: title }),
+        return formCard( h("h2", { text: title }),
           field(title === "Start a push" ? "Stream" : "Stream or tag", stream), field("Target", target, "A file path (with variables such as $stream and $datetime) or a URL."),
           errorBox, h("div.actions", button(buttonLabel, function () {
             submit(errorBox, function () {
@@ -734,7 +741,7 @@
         pushForm("Add an automatic push", "Add automatic push", function (stream, target) {
           return call({ push_auto_add: { stream: stream, target: target } }).then(render);
         }),
-        h("form.card", { on: { submit: function (e) { e.preventDefault(); } } }, h("h2", { text: "Push settings" }),
+        formCard( h("h2", { text: "Push settings" }),
           field("Delay before retry (s)", wait), field("Maximum starts per second", speed),
           h("div.actions", button("Save push settings", function () {
             call({ push_settings: { wait: Number(wait.value || 0), maxspeed: Number(speed.value || 0) } }).then(function () { notify("Push settings saved."); });
@@ -773,7 +780,7 @@
         var fallback = h("input", { type: "text", value: entry["default"] || "" });
         var errorBox = h("p.formerror");
         add(main, [h("h1", { text: editing ? "Edit trigger" : "Add trigger" }),
-          h("form.card", { on: { submit: function (e) { e.preventDefault(); } } },
+          formCard(
             field("Trigger", chooser), about,
             field("Handler", handler, "A URL that gets the payload as a POST, or an executable that reads it on standard input."),
             field("Blocking", sync, "Wait for the handler's answer, which can refuse the action."),
@@ -829,7 +836,7 @@
       var errorBox = h("p.formerror");
       add(main, [h("h1", { text: "Variables" }),
         section("Custom variables", table(["Variable", "Value", "Target", "Interval", "Updated", ""], rows, "No custom variable.")),
-        h("form.card", { on: { submit: function (e) { e.preventDefault(); } } }, h("h2", { text: "Add a variable" }),
+        formCard( h("h2", { text: "Add a variable" }),
           field("Variable name", name, "Used as $name in push targets and triggers."),
           field("Value", value, "A fixed value (leave the target empty)."),
           field("Target", target, "A command or http(s):// URL whose output becomes the value."),
@@ -863,7 +870,7 @@
       var errorBox = h("p.formerror");
       add(main, [h("h1", { text: "External writers" }),
         section("Configured writers", table(["Name", "Command line", "Protocols", ""], rows, "No external writer.")),
-        h("form.card", { on: { submit: function (e) { e.preventDefault(); } } }, h("h2", { text: "Add an external writer" }),
+        formCard( h("h2", { text: "Add an external writer" }),
           field("Writer name", name), field("Command line", command, "Gets the bytes on standard input; the target URL is its last argument."),
           field("URL protocols", schemes, "Comma-separated schemes without ://, such as s3, gs."), errorBox,
           h("div.actions", button("Add writer", function () {
@@ -1030,7 +1037,7 @@
       }));
       infoMode.value = String(config.sessionStreamInfoMode || 1);
       var errorBox = h("p.formerror");
-      add(main, [h("h1", { text: "General settings" }), h("form.card", { on: { submit: function (e) { e.preventDefault(); } } },
+      add(main, [h("h1", { text: "General settings" }), formCard(
         field("Human readable name", serverName), field("Debug level", debug, "0 (silent) to 10 (everything); empty for the default."),
         field("Access log", accessLog, "LOG to write ended sessions into the log, a file path, or empty for none."),
         field("Prometheus stats output", prometheus, "A passphrase: the metrics answer on /<passphrase> of this port. Empty disables."),
