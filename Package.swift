@@ -31,6 +31,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistUtilCertbot", "MistUtil"),
     ("MistProcFFMPEG", "MistOutput"),
     ("MistProcMKVExec", "MistOutput"),
+    ("MistProcLivepeer", "MistOutput"),
 ]
 
 let package = Package(

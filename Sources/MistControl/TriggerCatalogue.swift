@@ -62,6 +62,14 @@ enum TriggerCatalogue {
             payload: ["stream name", "tracks (JSON, as meta.tracks of stream info)"], response: "ignored",
             action: "none"),
         Entry(
+            name: "LIVEPEER_SEGMENT_REJECTED",
+            when: "A Livepeer process had a segment refused (422) by two broadcasters in a row, or by the only one",
+            streamSpecific: true,
+            payload: [
+                "process configuration (JSON)", "the segment (base64)", "its width, height and duration (JSON)",
+                "first broadcaster URL", "second broadcaster URL, or N/A",
+            ], response: "ignored", action: "none"),
+        Entry(
             name: "STREAM_PUSH", when: "An incoming push is about to be accepted", streamSpecific: true,
             payload: ["stream name", "pusher address", "connector", "request URL"], response: "always",
             action: "false refuses the push"),

@@ -8,6 +8,8 @@ public enum OptionType: String, Sendable {
     case inputList = "inputlist"
     case json
     case bool = "boolean"
+    /// A list of objects, each with options of its own (Livepeer's `target_profiles`).
+    case sublist
 
     /// Whether the command line value must parse as an integer.
     public var isNumeric: Bool {

@@ -90,6 +90,27 @@ enum ManPageNotes {
                     + "5 s to the controller (proc_status_update), which the proc_list API call shows."
             )
         ],
+        "MistProcLivepeer": [
+            (
+                "HOW IT RUNS",
+                "MistInBuffer starts it for an entry of a stream's processes. The source video (source_track, "
+                    + "default maxbps; audio_select audio, default none) is cut at keyframes into segments of at "
+                    + "least a second of MPEG-TS, and two workers POST them to <broadcaster>/live/<id>/<seq>.ts "
+                    + "with Accept: multipart/mixed, Content-Duration and Content-Resolution. With access_token the "
+                    + "broadcasters come from <custom_url>/broadcaster and the transcode from <custom_url>/stream; "
+                    + "without, from hardcoded_broadcasters and a Livepeer-Transcode-Configuration header on each "
+                    + "segment. Each video/mp2t part of the answer (by Rendition-Name) becomes a track of the sink "
+                    + "stream on the source's clock, in segment order."
+            ),
+            (
+                "FAILURES",
+                "A failed upload moves to another broadcaster; five failed attempts at one segment end the process "
+                    + "(MistInBuffer restarts it). A segment refused with 422 twice in a row, or once when there is "
+                    + "no other broadcaster, is skipped and fires LIVEPEER_SEGMENT_REJECTED: the configuration, the "
+                    + "segment in base64, its width, height and duration, and both broadcaster URLs (or N/A). "
+                    + "proc_list shows lp_id, bc, switches and the fail_* counters."
+            ),
+        ],
         "MistProcMKVExec": [
             (
                 "HOW IT RUNS",

@@ -111,7 +111,8 @@ public enum HTTPClient {
         let hostHeader = port == (secure ? 443 : 80) ? host : "\(host):\(port)"
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
         if !extra.contains(where: { $0.0.lowercased() == "user-agent" }) { head += "User-Agent: MistSwift\r\n" }
-        head += "Accept: */*\r\nConnection: close\r\n"
+        if !extra.contains(where: { $0.0.lowercased() == "accept" }) { head += "Accept: */*\r\n" }
+        head += "Connection: close\r\n"
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
         if method != "GET" || !requestBody.isEmpty { head += "Content-Length: \(requestBody.count)\r\n" }
         try connection.send(Array((head + "\r\n").utf8) + requestBody, timeoutMilliseconds: timeoutMilliseconds)

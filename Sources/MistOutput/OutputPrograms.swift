@@ -85,6 +85,9 @@ public enum OutputPrograms {
     /// MistProcMKVExec: a stream process that pipes Matroska through any command.
     public static let mkvExecProcess = process(MKVExecProcessCapabilities.declaration, run: MKVExecProcess.run)
 
+    /// MistProcLivepeer: a stream process that transcodes on Livepeer broadcasters.
+    public static let livepeerProcess = process(LivepeerProcessCapabilities.declaration, run: LivepeerProcess.run)
+
     /// A stream process: its one JSON argument read, then `run` until it ends or is stopped.
     private static func process(
         _ declaration: Capabilities,
@@ -131,6 +134,7 @@ public enum OutputPrograms {
     /// Every output program.
     public static let all: [MistProgram] = [
         rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, ffmpegProcess, mkvExecProcess,
+        livepeerProcess,
     ]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {

@@ -13,11 +13,12 @@ struct LivePushSuite {
     /// Starts it all and waits until `live` is active; `files` maps stream names to their sources,
     /// `extraConfig` holds more top-level members of the configuration (each followed by a comma),
     /// `environment` the controller's extra environment, `credentials` the account the test's API
-    /// calls log in with, `liveExtra` more members of the `live` stream (each after a comma).
+    /// calls log in with, `liveExtra` more members of the `live` stream (each after a comma),
+    /// `settings` more members of `config` (each after a comma), such as triggers.
     init(
         folder: URL, files: [String: String] = [:], pushSeconds: Int = 60, extraConfig: String = "",
         environment: [String: String] = [:], credentials: (user: String, password: String)? = nil,
-        liveExtra: String = ""
+        liveExtra: String = "", settings: String = ""
     ) throws {
         rtmpPort = ControllerHarness.freePort()
         httpPort = ControllerHarness.freePort()
@@ -29,7 +30,7 @@ struct LivePushSuite {
             config: """
                 {\(extraConfig)"config": {"protocols": [
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]\(settings)},
                  "streams": {\(streams)}}
                 """, environment: environment)
         controller.credentials = credentials

@@ -78,12 +78,8 @@ struct ProcessPipe {
             source, videoCodecs: container.videoCodecs, audioCodecs: container.audioCodecs, query: query, logger: logger
         )
         let tracks = [opened.video, opened.audio].compactMap { $0 }
-        let sinkConnection = try LocalListener.connect(name: StreamPageNames.processSocket(sink))
+        let sinkConnection = try Self.connect(sink: sink, key: key)
         defer { sinkConnection.close() }
-        try sinkConnection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "process", "key": .string(key)]))
-        if let refusal = BufferPushClient.awaitAcceptance(sinkConnection) {
-            throw Failure(description: "the buffer of \(sink) refused the process: \(refusal)")
-        }
         let child = try ChildProcess.spawnPiped(program, arguments: arguments, captureOutput: true)
         guard let output = child.output else { throw Failure(description: "\(program) has no output pipe") }
         let described = tracks.map { "\($0.info.type) \($0.info.codec)" }.joined(separator: ", ")
@@ -132,6 +128,22 @@ struct ProcessPipe {
             }
             if !frames.isEmpty { try sinkConnection.send(frames) }
         }
+    }
+
+    /// A connection to the buffer of `sink` that takes the tracks of process entry `key`.
+    static func connect(sink: String, key: String) throws -> TCPConnection {
+        let connection = try LocalListener.connect(name: StreamPageNames.processSocket(sink))
+        do {
+            try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "process", "key": .string(key)]))
+        } catch {
+            connection.close()
+            throw error
+        }
+        if let refusal = BufferPushClient.awaitAcceptance(connection) {
+            connection.close()
+            throw Failure(description: "the buffer of \(sink) refused the process: \(refusal)")
+        }
+        return connection
     }
 
     /// Tells the controller how the process goes (MistServer's `proc_status_update`, every five
