@@ -36,6 +36,8 @@ public final class BufferInput {
     /// Tracks processes made, by the process entry that made them (a restarted process writes
     /// into its old tracks again); the pushed source never takes these over.
     private var processTracks: [String: [Int]] = [:]
+    /// The buffer's own view of its tracks (every mask), for the processes' selectors.
+    private var ownReader: StreamReader?
     private var source: TCPConnection?
     private var buffer = DTSCStreamBuffer()
     /// Pushed track id → our track index, for the current source.
@@ -145,9 +147,7 @@ public final class BufferInput {
             if monotonicSeconds() - lastHealthCheck >= 1 {
                 lastHealthCheck = monotonicSeconds()
                 checkHealth()
-                let configuration = ConfigPage.read(
-                    StreamPageNames.configuration(String(StreamName.baseName(stream))))
-                processes.check(configuration?["processes"] ?? .null, hasTracks: writer.trackCount > 0)
+                checkProcesses()
             }
             guard source == nil else { continue }
             let waitLimit: Int
@@ -296,6 +296,27 @@ public final class BufferInput {
 
     // MARK: stream processes
 
+    /// Once a second: the configured processes started or stopped (MistServer's rules, see
+    /// `StreamProcessSupervisor`), and the input tracks of one that ended with `exit_unmask`
+    /// shown to everyone again.
+    private func checkProcesses() {
+        let configuration = ConfigPage.read(StreamPageNames.configuration(String(StreamName.baseName(stream))))
+        let entries = configuration?["processes"] ?? .null
+        var tracks: [StreamTrack] = []
+        if !(entries.arrayValue ?? []).isEmpty && writer.trackCount > 0 {
+            if ownReader == nil { ownReader = try? StreamReader(stream: stream, waitMilliseconds: 0) }
+            tracks = ownReader?.tracks() ?? []
+        }
+        let tags = Set((Triggers.setting("stream_tags")[stream].arrayValue ?? []).compactMap(\.stringValue))
+        let ended = processes.check(entries, tracks: tracks, made: processTracks, tags: tags)
+        guard ended.contains(where: { $0["exit_unmask"].asBool }) else { return }
+        let made = Set(processTracks.values.joined())
+        for index in 0..<writer.trackCount where !made.contains(index) {
+            writer.setMask(TrackMask.all, track: index)
+        }
+        logger.mist(.info, "A process of \(stream) with exit_unmask ended: its input tracks are unmasked")
+    }
+
     /// A connected stream process: its frames, and its track ids mapped onto the stream's.
     private struct ProcessSource {
         var connection: TCPConnection
@@ -303,6 +324,8 @@ public final class BufferInput {
         var indices: [UInt32: Int] = [:]
         /// The process entry it said it runs (its first command), which keys its tracks.
         var key = ""
+        /// Which kinds of readers see the tracks it adds.
+        var targetMask = TrackMask.processOutput
     }
 
     /// Takes new process connections and what the connected ones sent.
@@ -340,7 +363,15 @@ public final class BufferInput {
                 switch packet.kind {
                 case .command:
                     let command = try packet.json()
-                    if command["cmd"].asString == "process" { process.key = command["key"].asString }
+                    if command["cmd"].asString == "process" {
+                        process.key = command["key"].asString
+                        // The entry's `target_mask`, else viewers and pushes (not other processes).
+                        let entry = try? JSONParser.parse(process.key)
+                        let option = entry?["target_mask"]
+                        process.targetMask =
+                            TrackMask.option(option?.stringValue ?? option?.intValue.map { String($0) })
+                            ?? TrackMask.processOutput
+                    }
                 case .header:
                     try addProcessTracks(DTSHHeader(packet), of: &process)
                 case .packetV2, .packetV1:
@@ -362,7 +393,7 @@ public final class BufferInput {
                 process.indices[info.id] = free
                 reused.insert(free)
             } else {
-                let index = try writer.addTrack(info)
+                let index = try writer.addTrack(info, mask: process.targetMask)
                 process.indices[info.id] = index
                 owned.append(index)
                 reused.insert(index)

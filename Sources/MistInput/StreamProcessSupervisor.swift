@@ -1,6 +1,8 @@
 import Logging
 import MistCore
 import MistData
+import MistShm
+import MistStream
 
 #if canImport(Glibc)
     import Glibc
@@ -11,11 +13,13 @@ import MistData
 /// child given that JSON as its argument. A process starts once the stream has tracks, stops
 /// when its entry is removed or changed, and is restarted when it exits: at once (`fixed`,
 /// after `restart_delay` ms when set), with a delay growing up to `restart_delay` (`backoff`),
-/// or never again (`disabled`). A binary that is missing is logged once, not retried.
+/// or never again (`disabled`). A binary that is missing is logged once, not retried. An entry
+/// may wait for tracks it selects, or be held back by the stream's tags or tracks.
 final class StreamProcessSupervisor {
     private struct Running {
         var pid: pid_t
         var name: String
+        var entry: JSONValue
     }
 
     private let stream: String
@@ -34,25 +38,37 @@ final class StreamProcessSupervisor {
         self.directory = directory
     }
 
-    /// Brings the children in line with `processes` (the configuration's array); `hasTracks`
-    /// says whether the stream has tracks to process yet.
-    func check(_ processes: JSONValue, hasTracks: Bool) {
-        reapEnded()
+    /// Brings the children in line with `processes` (the configuration's array), given the
+    /// stream's `tracks`, the tracks each running entry made (`made`, by entry) and the stream's
+    /// `tags`. An entry runs only when its `source_track` or `track_select` selects a track, no
+    /// tag of `tags_inhibit` is the stream's, and its `track_inhibit` selects no track but its
+    /// own. The entries whose process ended or was stopped since the last check are returned.
+    @discardableResult
+    func check(_ processes: JSONValue, tracks: [StreamTrack], made: [String: [Int]], tags: Set<String>)
+        -> [JSONValue]
+    {
+        var ended = reapEnded()
         var wanted: [String: JSONValue] = [:]
-        if hasTracks {
+        if !tracks.isEmpty {
             for entry in processes.arrayValue ?? [] where entry.isObject && !entry["process"].asString.isEmpty {
                 var argument = entry
                 argument["source"] = .string(stream)
-                wanted[JSONWriter.compact(argument)] = argument
+                let key = JSONWriter.compact(argument)
+                if ProcessGate.admits(
+                    argument, tracks: tracks, own: made[key] ?? [], running: running[key] != nil, tags: tags)
+                {
+                    wanted[key] = argument
+                }
             }
         }
         for (key, child) in running where wanted[key] == nil {
-            logger.mist(.info, "Stopping process \(child.name) (pid \(child.pid)) of \(stream): no longer configured")
+            logger.mist(.info, "Stopping process \(child.name) (pid \(child.pid)) of \(stream): no longer wanted")
             kill(child.pid, SIGTERM)
             ChildProcess.reapWhenDone(child.pid)
             running[key] = nil
             boots[key] = nil
             nextStart[key] = nil
+            ended.append(child.entry)
         }
         let now = monotonicSeconds()
         for (key, entry) in wanted.sorted(by: { $0.key < $1.key }) where running[key] == nil {
@@ -76,7 +92,7 @@ final class StreamProcessSupervisor {
             if let debug = entry["debug"].intValue { arguments += ["--debug", String(debug)] }
             do {
                 let pid = try ChildProcess.spawn(directory + name, arguments: arguments)
-                running[key] = Running(pid: pid, name: name)
+                running[key] = Running(pid: pid, name: name, entry: entry)
                 boots[key] = booted + 1
                 nextStart[key] = nil
                 logger.mist(.info, "Started process \(name) (pid \(pid)) for \(stream)")
@@ -84,15 +100,20 @@ final class StreamProcessSupervisor {
                 logger.mist(.fail, "Cannot start process \(name) for \(stream): \(error)")
             }
         }
+        return ended
     }
 
-    /// Forgets children that ended, saying how (their next start follows the restart rules).
-    private func reapEnded() {
+    /// Forgets children that ended, saying how (their next start follows the restart rules);
+    /// their entries.
+    private func reapEnded() -> [JSONValue] {
+        var ended: [JSONValue] = []
         for (key, child) in running {
             guard let status = ChildProcess.reap(child.pid) else { continue }
             logger.mist(.warn, "Process \(child.name) (pid \(child.pid)) of \(stream) ended with status \(status)")
             running[key] = nil
+            ended.append(child.entry)
         }
+        return ended
     }
 
     /// Stops every child (the buffer is closing).

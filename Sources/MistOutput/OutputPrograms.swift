@@ -2,13 +2,14 @@ import Logging
 import MistCore
 import MistData
 import MistSRT
+import MistShm
 import MistTLS
 
 /// The outputs' programs, one per `MistOut<Protocol>` binary. Each also takes MistServer's push
 /// command line (`--stream <s> <target>`) where the protocol can push.
 public enum OutputPrograms {
     /// MistOutRTMP: RTMP publishers and players; pushes to `rtmp://`.
-    public static let rtmp = MistProgram(RTMPCapabilities.declaration) { options, logger in
+    public static let rtmp = output(RTMPCapabilities.declaration) { options, logger in
         if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "RTMP", logger: logger) }
         var configured = RTMPSettings()
         configured.acceptable = Int(options.integer("acceptable") ?? 0)
@@ -22,7 +23,7 @@ public enum OutputPrograms {
     }
 
     /// MistOutDTSC: DTSC players and pushers; pushes to `dtsc://`.
-    public static let dtsc = MistProgram(DTSCCapabilities.declaration) { options, logger in
+    public static let dtsc = output(DTSCCapabilities.declaration) { options, logger in
         if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "DTSC", logger: logger) }
         return try EventLoopListener.run(options, logger: logger) { channel in
             try DTSCOutputHandler.pipeline(channel, logger: logger)
@@ -30,7 +31,7 @@ public enum OutputPrograms {
     }
 
     /// MistOutRTSP: RTSP publishers.
-    public static let rtsp = MistProgram(RTSPCapabilities.declaration) { options, logger in
+    public static let rtsp = output(RTSPCapabilities.declaration) { options, logger in
         try EventLoopListener.run(options, logger: logger) { channel in
             try RTSPOutputHandler.pipeline(channel, logger: logger)
         }
@@ -38,7 +39,7 @@ public enum OutputPrograms {
 
     /// MistOutTSSRT: MPEG-TS over SRT, pushes in and playback out (one relay thread for every
     /// SRT connection, served on the event loops); pushes to `srt://`.
-    public static let tssrt = MistProgram(TSSRTCapabilities.declaration) { options, logger in
+    public static let tssrt = output(TSSRTCapabilities.declaration) { options, logger in
         if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "TSSRT", logger: logger) }
         let stopSignals = StopSignals.block()
         var settings = TSSRTOutputHandler.Settings()
@@ -69,7 +70,7 @@ public enum OutputPrograms {
     }
 
     /// MistOutTS: TS pushes over UDP, RTP, TCP and into commands.
-    public static let ts = MistProgram(TSPushCapabilities.declaration) { options, logger in
+    public static let ts = output(TSPushCapabilities.declaration) { options, logger in
         guard PushOutput.target(options) != nil else {
             logger.mist(
                 .fail, "MistOutTS only pushes: give it --stream and a tsudp://, tsrtp://, tstcp:// or ts-exec: target")
@@ -99,12 +100,13 @@ public enum OutputPrograms {
                 return 1
             }
             let stopSignals = StopSignals.block()
+            TrackMask.ofThisProcess = TrackMask.processes
             return run(config, logger) { stopSignals.arePending }
         }
     }
 
     /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
-    public static let http = MistProgram(HTTPCapabilities.declaration) { options, logger in
+    public static let http = output(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
         return try EventLoopListener.run(options, logger: logger) { channel in
             try EventLoopListener.http(channel, logger: logger, formats: Set(HTTPFormat.allCases))
@@ -112,7 +114,7 @@ public enum OutputPrograms {
     }
 
     /// MistOutHTTPS: what MistOutHTTP serves, over TLS.
-    public static let https = MistProgram(HTTPSCapabilities.declaration) { options, logger in
+    public static let https = output(HTTPSCapabilities.declaration) { options, logger in
         guard let tls = try TLSCertificates(options: options, http11: true, logger: logger) else {
             throw TLSError.noCertificate
         }
@@ -131,6 +133,17 @@ public enum OutputPrograms {
     /// MistOutEBML: Matroska and WebM.
     public static let ebml = format(.ebml, connector: "EBML")
 
+    /// An output program: it serves viewers, so it sees the tracks masked for viewers (a push it
+    /// runs instead sees those for pushes).
+    private static func output(
+        _ capabilities: Capabilities, body: @escaping @Sendable (ParsedOptions, Logger) throws -> Int32
+    ) -> MistProgram {
+        MistProgram(capabilities) { options, logger in
+            TrackMask.ofThisProcess = TrackMask.viewers
+            return try body(options, logger)
+        }
+    }
+
     /// Every output program.
     public static let all: [MistProgram] = [
         rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, ffmpegProcess, mkvExecProcess,
@@ -138,7 +151,7 @@ public enum OutputPrograms {
     ]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {
-        MistProgram(format.capabilities) { options, logger in
+        output(format.capabilities) { options, logger in
             if PushOutput.target(options) != nil {
                 return PushOutput.run(options, connector: connector, logger: logger)
             }

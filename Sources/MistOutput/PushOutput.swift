@@ -48,6 +48,11 @@ public enum PushOutput {
         // SIGHUP (`push_stop_graceful`) ends a push as cleanly as SIGTERM: what is in flight is
         // sent and the remote end is told before the connection closes.
         let stopSignals = StopSignals.block(hangup: true)
+        // A push sees the tracks masked for pushes, or every track when its target says `unmask`.
+        let unmask = target.split(separator: "?", maxSplits: 1).dropFirst().first.map { query in
+            URLQuery.parse(Array(query.utf8)).contains { $0.name == "unmask" }
+        }
+        TrackMask.ofThisProcess = unmask == true ? TrackMask.all : TrackMask.pushes
         // The connection triggers, as MistServer's outputs fire them for pushes: no address and
         // no request URL; CONN_PLAY only for pushes to another server (not files).
         let admission = PlayAdmission(host: "", connector: connector, url: "", token: "", logger: logger)

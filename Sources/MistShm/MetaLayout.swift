@@ -59,6 +59,4 @@ enum MetaLayout {
     static let flipPageDuration: UInt64 = 60000
     /// Non-video tracks get a key at least this often (milliseconds).
     static let audioKeyInterval: UInt64 = 2047
-    /// Track list value meaning "valid for every kind of process".
-    static let validForAll: UInt64 = 0xFF
 }

@@ -17,6 +17,8 @@ public final class StreamReader {
     /// This reader's records in the stream's users table, so the input counts it as a viewer.
     private var users: StreamUsers?
     private var userRecords: [UInt64] = []
+    /// The kinds of reader this is (`TrackMask`): tracks masked from all of them are not seen.
+    public var mask: UInt8 = TrackMask.ofThisProcess
 
     /// Opens the stream's metadata, waiting up to `waitMilliseconds` for an input to create it.
     public init(stream: String, waitMilliseconds: Int = 5000) throws(SharedMemoryError) {
@@ -58,11 +60,16 @@ public final class StreamReader {
         return anyOwner || StreamCleanup.inputIsGone(stream)
     }
 
-    /// The valid tracks the input has added so far.
+    /// Whether this reader sees track list record `record` (its mask shares a bit with ours).
+    private func sees(_ record: UInt64) -> Bool {
+        tables.trackList.int(tables.valid, record) & UInt64(mask) != 0
+    }
+
+    /// The tracks the input has added so far that this reader sees.
     public func tracks() -> [StreamTrack] {
         let list = tables.trackList
         var result: [StreamTrack] = []
-        for record in list.presentRange where list.int(tables.valid, record) != 0 {
+        for record in list.presentRange where sees(record) {
             guard let cursor = try? cursor(Int(clamping: record)) else { continue }
             let t = cursor.tables
             let track = t.track
@@ -139,7 +146,7 @@ public final class StreamReader {
     /// (its complete keys) stays right while the window does not change.
     public func keyWindow(of index: Int) -> KeyWindow? {
         let list = tables.trackList
-        guard list.isAvailable(UInt64(index)), list.int(tables.valid, UInt64(index)) != 0 else { return nil }
+        guard list.isAvailable(UInt64(index)), sees(UInt64(index)) else { return nil }
         // A track removed and added again under the same index has a page of another name.
         let page = list.string(tables.page, UInt64(index))
         if let known = cursors[index], known.page.name != page { cursors[index] = nil }
@@ -166,7 +173,7 @@ public final class StreamReader {
     public func progress() -> UInt64 {
         let list = tables.trackList
         var sum: UInt64 = list.endPosition
-        for record in list.presentRange where list.int(tables.valid, record) != 0 {
+        for record in list.presentRange where sees(record) {
             guard let t = try? cursor(Int(clamping: record)).tables else { continue }
             sum = sum &+ t.parts.endPosition &+ t.keys.deleted &+ t.track.int(t.lastms, 0)
             for page in t.pages.presentRange { sum = sum &+ t.pages.int(t.pageAvail, page) }

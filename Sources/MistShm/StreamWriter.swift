@@ -110,7 +110,10 @@ public final class StreamWriter {
     public func viewerCount() -> Int { users.sweep() }
 
     /// Adds a track and returns its index (the track id packets are written with).
-    public func addTrack(_ info: TrackInfo, capacity: TrackCapacity = .live) throws(StreamWriteError) -> Int {
+    /// `mask` says which kinds of readers see it (`TrackMask`).
+    public func addTrack(_ info: TrackInfo, capacity: TrackCapacity = .live, mask: UInt8 = TrackMask.all)
+        throws(StreamWriteError) -> Int
+    {
         let list = tables.trackList
         let index = tracks.count
         guard index < Int(list.recordCount) else { throw .tooManyTracks(Int(list.recordCount)) }
@@ -150,10 +153,17 @@ public final class StreamWriter {
         list.setBytes(tables.codec, UInt64(index), info.codec.utf8)
         list.setBytes(tables.page, UInt64(index), name.utf8)
         list.setInt(tables.pid, UInt64(index), UInt64(getpid()))
-        list.setInt(tables.valid, UInt64(index), MetaLayout.validForAll)
+        list.setInt(tables.valid, UInt64(index), UInt64(mask))
         list.addRecords(1)
         tracks.append(TrackWriter(stream: stream, index: index, info: info, page: page, tables: trackTables))
         return index
+    }
+
+    /// Changes which kinds of readers see a track (a process's `target_mask`, or its source
+    /// tracks' masks undone when it ends).
+    public func setMask(_ mask: UInt8, track index: Int) {
+        guard index >= 0 && index < tracks.count else { return }
+        tables.trackList.setInt(tables.valid, UInt64(index), UInt64(mask))
     }
 
     /// Appends one packet to a track. Live packets older than the track's last are refused, as is

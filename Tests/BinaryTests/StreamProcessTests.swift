@@ -192,4 +192,53 @@ import Testing
         #expect(copyStatus == 0 && copyErrors.isEmpty, "\(copyErrors)")
         #expect(suite.controller.log.contains("with cat (pid"))
     }
+
+    static let masked =
+        #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "codec": "H264", "resolution": "320x180", "#
+        + #""target_mask": "4"}, {"process": "MKVExec", "track_select": "video=320x180&audio=none", "exec": "cat"}, "#
+        + #"{"process": "FFMPEG", "x-LSP-kind": "audio", "codec": "opus", "source_mask": 4, "exit_unmask": true, "#
+        + #""tags_inhibit": ["noopus"]}]"#
+
+    /// `json_`'s tracks as "type codec WIDTHxHEIGHT" → count.
+    static func listed(_ port: Int) -> [String: Int] {
+        guard let body = try? HTTPTestClient(port: port).get("/json_live.js").body,
+            let tracks = (try? JSONParser.parse(body))?["meta"]["tracks"].objectValue
+        else { return [:] }
+        var found: [String: Int] = [:]
+        for (_, track) in tracks {
+            let size = track["type"] == "video" ? " \(track["width"].asString)x\(track["height"].asString)" : ""
+            found["\(track["type"].asString) \(track["codec"].asString)\(size)", default: 0] += 1
+        }
+        return found
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func masksAndInhibitorsDecideWhoSeesWhatAndWhatRuns() throws {
+        let folder = try MediaTools.temporaryFolder("masks")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let suite = try LivePushSuite(folder: folder, pushSeconds: 120, liveExtra: Self.masked)
+        defer { suite.stop() }
+        let port = suite.httpPort
+        // The rendition is for processes only: viewers see MKVExec's copy of it (which only a
+        // process could read) and not the rendition itself. The AAC it encodes to Opus is
+        // masked for processes only while the Opus process runs.
+        let expected = ["video H264 640x360": 1, "video H264 320x180": 1, "audio opus": 1]
+        #expect(
+            waitFor(seconds: 40) { Self.listed(port) == expected },
+            "\(Self.listed(port)) \(suite.controller.log.suffix(3000))")
+        let (status, errors) = try Self.decode(port, "video=320x180&audio=opus", folder: folder, name: "copy")
+        #expect(status == 0 && errors.isEmpty, "\(errors)")
+
+        // A tag of tags_inhibit stops the Opus process; exit_unmask shows the AAC again.
+        _ = try suite.controller.call(#"{"tag_stream": {"live": "noopus"}}"#)
+        #expect(
+            waitFor(seconds: 15) { Self.listed(port)["audio AAC"] == 1 },
+            "\(Self.listed(port)) \(suite.controller.log.suffix(2000))")
+        #expect(suite.controller.log.contains("no longer wanted"))
+        #expect(suite.controller.log.contains("exit_unmask"))
+        // Without the tag it runs again, and masks the AAC again.
+        _ = try suite.controller.call(#"{"untag_stream": {"live": "noopus"}}"#)
+        #expect(
+            waitFor(seconds: 20) { Self.listed(port)["audio AAC"] == nil },
+            "\(Self.listed(port)) \(suite.controller.log.suffix(2000))")
+    }
 }

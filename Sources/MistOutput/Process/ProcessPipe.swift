@@ -43,6 +43,8 @@ struct ProcessPipe {
     var arguments: [String]
     var container: Container
     var logger: Logger
+    /// The entry's `source_mask`, applied to the tracks it reads.
+    var config: JSONValue
 
     /// The pipe of process entry `config`: its `source`, and its `sink` (the source when unset).
     init(
@@ -58,6 +60,7 @@ struct ProcessPipe {
         self.arguments = arguments
         self.container = container
         self.logger = logger
+        self.config = config
     }
 
     /// Runs the pipe as the process's whole life: its exit status (0 when stopped, 1 when the
@@ -78,6 +81,7 @@ struct ProcessPipe {
             source, videoCodecs: container.videoCodecs, audioCodecs: container.audioCodecs, query: query, logger: logger
         )
         let tracks = [opened.video, opened.audio].compactMap { $0 }
+        ProcessOptions.maskSources(config, tracks: tracks, source: source, logger: logger)
         let sinkConnection = try Self.connect(sink: sink, key: key)
         defer { sinkConnection.close() }
         let child = try ChildProcess.spawnPiped(program, arguments: arguments, captureOutput: true)

@@ -62,7 +62,8 @@ final class LivepeerTranscode: @unchecked Sendable {
         reader = opened.reader
         tracks = [opened.video, opened.audio].compactMap { $0 }
         video = 0
-        if entry["leastlive"].boolValue == true { try reader.select(tracks.map(\.index)) }
+        if entry["leastlive"].asBool { try reader.select(tracks.map(\.index)) }
+        ProcessOptions.maskSources(entry, tracks: tracks, source: source, logger: logger)
 
         profiles = LivepeerProfiles.resolve(
             entry["target_profiles"], source: sourceVideo, tracks: reader.tracks())
