@@ -70,6 +70,14 @@ enum TriggerCatalogue {
                 "first broadcaster URL", "second broadcaster URL, or N/A",
             ], response: "ignored", action: "none"),
         Entry(
+            name: "PROCESS_SWITCH_SOURCE",
+            when: "The source of a stream process that feeds another stream ended, and the process may go on from "
+                + "another (its fallback_stream)", streamSpecific: true,
+            payload: [
+                "sink stream", "current source stream", "intended new source (may be empty)",
+                "the process's newest media time (ms)", "process configuration (JSON)",
+            ], response: "when-blocking", action: "the answer is the new source; empty ends the process"),
+        Entry(
             name: "STREAM_PUSH", when: "An incoming push is about to be accepted", streamSpecific: true,
             payload: ["stream name", "pusher address", "connector", "request URL"], response: "always",
             action: "false refuses the push"),

@@ -135,6 +135,9 @@ public final class BufferInput {
                     buffer = DTSCStreamBuffer()
                     lastSourceMilliseconds = 0
                 }
+            } else if processSources.contains(where: \.external) {
+                // A process of another stream feeds this one: it counts as a source.
+                lastSourceMilliseconds = 0
             } else {
                 lastSourceMilliseconds += tick
             }
@@ -326,6 +329,8 @@ public final class BufferInput {
         var key = ""
         /// Which kinds of readers see the tracks it adds.
         var targetMask = TrackMask.processOutput
+        /// Whether it is a process of another stream (its source is not this stream).
+        var external = false
     }
 
     /// Takes new process connections and what the connected ones sent.
@@ -353,6 +358,17 @@ public final class BufferInput {
                 processSources.remove(at: index)
             }
         }
+        // A process that came back for an entry (restarted, or switched back to its source)
+        // replaces the connection the entry had.
+        var keys: Set<String> = []
+        for index in processSources.indices.reversed() where !processSources[index].key.isEmpty {
+            guard keys.insert(processSources[index].key).inserted else {
+                logger.mist(.info, "A newer process of \(stream) took over the tracks of an older one")
+                processSources[index].connection.close()
+                processSources.remove(at: index)
+                continue
+            }
+        }
     }
 
     private func consumeProcessFrames(_ process: inout ProcessSource) throws {
@@ -367,6 +383,7 @@ public final class BufferInput {
                         process.key = command["key"].asString
                         // The entry's `target_mask`, else viewers and pushes (not other processes).
                         let entry = try? JSONParser.parse(process.key)
+                        process.external = entry.map { $0["source"].asString != stream } ?? false
                         let option = entry?["target_mask"]
                         process.targetMask =
                             TrackMask.option(option?.stringValue ?? option?.intValue.map { String($0) })
@@ -400,6 +417,7 @@ public final class BufferInput {
             }
         }
         processTracks[process.key] = owned
+        writer.status = .ready
         announce(newTracks: writer.trackCount != before)
     }
 

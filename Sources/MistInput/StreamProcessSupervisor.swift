@@ -116,9 +116,15 @@ final class StreamProcessSupervisor {
         return ended
     }
 
-    /// Stops every child (the buffer is closing).
+    /// Stops every child (the buffer is closing), except those that feed another stream: they
+    /// may go on from another source (PROCESS_SWITCH_SOURCE) and end by themselves.
     func stopAll() {
         for child in running.values {
+            let sink = ProcessSink.name(of: child.entry)
+            if sink != stream {
+                logger.mist(.info, "Leaving process \(child.name) (pid \(child.pid)) running: it feeds \(sink)")
+                continue
+            }
             kill(child.pid, SIGTERM)
             ChildProcess.reapWhenDone(child.pid)
         }

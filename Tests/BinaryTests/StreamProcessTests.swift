@@ -241,4 +241,73 @@ import Testing
             waitFor(seconds: 20) { Self.listed(port)["audio AAC"] == nil },
             "\(Self.listed(port)) \(suite.controller.log.suffix(2000))")
     }
+
+    /// `json_` of `stream`: its video tracks' "WIDTHxHEIGHT" → lastms.
+    static func videoLast(_ port: Int, _ stream: String) -> [String: Int64] {
+        guard let body = try? HTTPTestClient(port: port).get("/json_\(stream).js").body,
+            let tracks = (try? JSONParser.parse(body))?["meta"]["tracks"].objectValue
+        else { return [:] }
+        var found: [String: Int64] = [:]
+        for (_, track) in tracks where track["type"] == "video" {
+            found["\(track["width"].asString)x\(track["height"].asString)"] = track["lastms"].intValue ?? 0
+        }
+        return found
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func aProcessFeedingAnotherStreamSwitchesToTheFallbackSource() throws {
+        let folder = try MediaTools.temporaryFolder("switch")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorder = try TriggerRecorder { call in call.trigger == "PROCESS_SWITCH_SOURCE" ? "backup" : "" }
+        let live =
+            #", "fallback_stream": "backup", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "#
+            + #""codec": "H264", "resolution": "320x180", "sink": "out"}]"#
+        let settings = #", "triggers": {"PROCESS_SWITCH_SOURCE": [{"handler": "\#(recorder.url)", "sync": true}]}"#
+        let suite = try LivePushSuite(
+            folder: folder, files: ["out": "push://", "backup": "push://"], pushSeconds: 120, liveExtra: live,
+            settings: settings)
+        defer { suite.stop() }
+        let port = suite.httpPort
+        let backup = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(suite.rtmpPort)/live/backup", seconds: 120,
+            log: folder.appendingPathComponent("backup.log"))
+        defer { BoundedWait.stop(backup) }
+
+        // The process of `live` feeds `out`, a stream of its own.
+        #expect(
+            waitFor(seconds: 40) { (Self.videoLast(port, "out")["320x180"] ?? 0) > 3000 },
+            "\(Self.videoLast(port, "out")) \(suite.controller.log.suffix(3000))")
+        #expect(Self.videoLast(port, "out").count == 1)
+
+        // `live` ends: the process asks PROCESS_SWITCH_SOURCE and goes on from `backup`.
+        BoundedWait.stop(suite.push)
+        #expect(
+            waitFor(seconds: 40) { !recorder.calls("PROCESS_SWITCH_SOURCE").isEmpty },
+            "\(suite.controller.log.suffix(3000))")
+        let lines = recorder.calls("PROCESS_SWITCH_SOURCE").first?.lines ?? []
+        #expect(lines.count == 5 && Array(lines.prefix(3)) == ["out", "live", "backup"], "\(lines)")
+        let switchedAt = Int64(lines.count > 3 ? lines[3] : "") ?? -1
+        #expect(switchedAt > 3000, "\(lines)")
+        let config = (try? JSONParser.parse(lines.last ?? "")) ?? .null
+        #expect(config["process"] == "FFMPEG" && config["sink"] == "out" && config["source"] == "live", "\(config)")
+        #expect(
+            waitFor(seconds: 30) { (Self.videoLast(port, "out")["320x180"] ?? 0) > switchedAt + 5000 },
+            "\(switchedAt) \(Self.videoLast(port, "out")) \(suite.controller.log.suffix(3000))")
+        #expect(suite.controller.log.contains("from live to backup"))
+        // The same track goes on, and it plays.
+        #expect(Self.videoLast(port, "out").count == 1)
+        let probed = try MediaTools.probe(
+            "http://127.0.0.1:\(port)/out.ts", arguments: ["-read_intervals", "%+2", "-show_streams"])
+        #expect(probed["streams"][0]["width"] == 320 && probed["streams"][0]["height"] == 180, "\(probed)")
+
+        // `backup` ends too: nothing to go on with (the handler names the same stream), so it ends.
+        BoundedWait.stop(backup)
+        #expect(
+            waitFor(seconds: 40) { recorder.calls("PROCESS_SWITCH_SOURCE").count >= 2 },
+            "\(suite.controller.log.suffix(3000))")
+        let again = recorder.calls("PROCESS_SWITCH_SOURCE").last?.lines ?? []
+        #expect(Array(again.prefix(3)) == ["out", "backup", ""], "\(again)")
+        #expect(
+            waitFor(seconds: 20) { suite.controller.log.contains("Not switching the process into out from backup") },
+            "\(suite.controller.log.suffix(3000))")
+    }
 }

@@ -53,7 +53,7 @@ struct ProcessPipe {
     ) {
         self.kind = kind
         source = config["source"].asString
-        sink = config["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
+        sink = ProcessSink.name(of: config)
         key = JSONWriter.compact(config)
         self.query = query
         self.program = program
@@ -75,22 +75,49 @@ struct ProcessPipe {
         }
     }
 
-    /// Runs until the program ends, the source ends, the sink's buffer leaves or `stop()`.
+    /// Runs until the program ends, the source ends, the sink's buffer leaves or `stop()`. A
+    /// process that feeds another stream goes on from another source when its own ends (see
+    /// `ProcessSourceSwitch`), its times continuing where the last source's stopped.
     func run(stop: @escaping @Sendable () -> Bool) throws {
+        let sinkConnection = try Self.connect(sink: sink, key: key, logger: logger)
+        defer { sinkConnection.close() }
+        let started = monotonicSeconds()
+        var current = source
+        var continueAfter: UInt64?
+        while true {
+            guard
+                let last = try pipe(
+                    from: current, continuing: continueAfter, into: sinkConnection, started: started, stop: stop),
+                sink != source, !stop(),
+                let next = ProcessSourceSwitch.next(
+                    sink: sink, current: current, time: last, config: config, logger: logger)
+            else { return }
+            logger.mist(.info, "Switching the \(kind) process into \(sink) from \(current) to \(next)")
+            current = next
+            continueAfter = last
+        }
+    }
+
+    /// One run of the program on `source`: nil when it ended by itself or was stopped, else
+    /// (the source ended) the newest media time handed to it. `continuing` moves the source's
+    /// times to just after that time.
+    private func pipe(
+        from source: String, continuing: UInt64?, into sinkConnection: TCPConnection, started: Double,
+        stop: @escaping @Sendable () -> Bool
+    ) throws -> UInt64? {
         let opened = try TrackChoice.open(
             source, videoCodecs: container.videoCodecs, audioCodecs: container.audioCodecs, query: query, logger: logger
         )
         let tracks = [opened.video, opened.audio].compactMap { $0 }
         ProcessOptions.maskSources(config, tracks: tracks, source: source, logger: logger)
-        let sinkConnection = try Self.connect(sink: sink, key: key)
-        defer { sinkConnection.close() }
         let child = try ChildProcess.spawnPiped(program, arguments: arguments, captureOutput: true)
         guard let output = child.output else { throw Failure(description: "\(program) has no output pipe") }
         let described = tracks.map { "\($0.info.type) \($0.info.codec)" }.joined(separator: ", ")
         logger.mist(.info, "Processing \(described) of \(source) with \(program) (pid \(child.pid)) into \(sink)")
         let feeding = Atomic<Bool>(true)
         let feeder = Feeder(
-            reader: opened.reader, tracks: tracks, container: container, input: child.input, logger: logger)
+            reader: opened.reader, tracks: tracks, container: container, input: child.input, continuing: continuing,
+            logger: logger)
         startDetachedThread {
             feeder.run { stop() || !feeding.load(ordering: .relaxed) }
             close(child.input)
@@ -106,7 +133,6 @@ struct ProcessPipe {
         var ingest: any PipedIngest = container == .ts ? TSIngest() : MatroskaIngest()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var warned = 0
-        let started = monotonicSeconds()
         var reported = 0.0
         while !stop() {
             if monotonicSeconds() - reported >= 5 {
@@ -123,7 +149,7 @@ struct ProcessPipe {
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
                 logger.mist(.warn, "\(program) (pid \(child.pid)) of \(source) ended")
-                return
+                return feeder.sourceEnded ? feeder.lastTime : nil
             }
             let frames = try ingest.feed(chunk[0..<count])
             if ingest.warnings.count > warned {
@@ -132,11 +158,23 @@ struct ProcessPipe {
             }
             if !frames.isEmpty { try sinkConnection.send(frames) }
         }
+        return nil
     }
 
-    /// A connection to the buffer of `sink` that takes the tracks of process entry `key`.
-    static func connect(sink: String, key: String) throws -> TCPConnection {
-        let connection = try LocalListener.connect(name: StreamPageNames.processSocket(sink))
+    /// A connection to the buffer of `sink` that takes the tracks of process entry `key`; the
+    /// buffer is started when the sink is another stream that is not active yet.
+    static func connect(sink: String, key: String, logger: Logger) throws -> TCPConnection {
+        let name = StreamPageNames.processSocket(sink)
+        var opened = try? LocalListener.connect(name: name)
+        if opened == nil && StreamStarter.controllerIsRunning {
+            try StreamStarter.start(sink, isProvider: true, timeoutSeconds: 10, logger: logger)
+            let deadline = monotonicSeconds() + 10
+            while opened == nil && monotonicSeconds() < deadline {
+                opened = try? LocalListener.connect(name: name)
+                if opened == nil { usleepMilliseconds(50) }
+            }
+        }
+        let connection = try opened ?? LocalListener.connect(name: name)
         do {
             try connection.send(DTSCFrameWriter.frame(.command, object: ["cmd": "process", "key": .string(key)]))
         } catch {
@@ -176,15 +214,24 @@ private final class Feeder: @unchecked Sendable {
     let container: ProcessPipe.Container
     let input: Int32
     let logger: Logger
+    /// The time the last source's media reached, which this source's continues after.
+    let continuing: UInt64?
     /// The newest media time handed to the program (read by the status reports).
     private let newest = Atomic<UInt64>(0)
     var lastTime: UInt64 { newest.load(ordering: .relaxed) }
+    private let ended = Atomic<Bool>(false)
+    /// Whether the source ended (rather than the program or a stop).
+    var sourceEnded: Bool { ended.load(ordering: .relaxed) }
 
-    init(reader: StreamReader, tracks: [StreamTrack], container: ProcessPipe.Container, input: Int32, logger: Logger) {
+    init(
+        reader: StreamReader, tracks: [StreamTrack], container: ProcessPipe.Container, input: Int32,
+        continuing: UInt64?, logger: Logger
+    ) {
         self.reader = reader
         self.tracks = tracks
         self.container = container
         self.input = input
+        self.continuing = continuing
         self.logger = logger
     }
 
@@ -195,16 +242,34 @@ private final class Feeder: @unchecked Sendable {
             guard writeAll(muxer.header) else { return }
             var keyframeStart = KeyframeStart(tracks: tracks)
             var piece: [UInt8] = []
+            var shift: Int64?
             while !stop() {
                 switch try reader.next(timeoutMilliseconds: 500) {
-                case .end: return
+                case .end:
+                    ended.store(true, ordering: .relaxed)
+                    return
                 case .timeout: continue
                 case .packet(let packet):
                     guard let (position, data) = keyframeStart.admit(packet) else { continue }
                     piece.removeAll(keepingCapacity: true)
-                    _ = try muxer.add(position: position, packet: packet, data: data, into: &piece)
+                    // A later source starts a frame's time after the last one's.
+                    let moved = shift ?? continuing.map { Int64(clamping: $0) + 40 - Int64(clamping: packet.time) } ?? 0
+                    shift = moved
+                    let time = packet.time.shifted(by: moved)
+                    if moved == 0 {
+                        _ = try muxer.add(position: position, packet: packet, data: data, into: &piece)
+                    } else {
+                        let frame = try DTSCFrameWriter.mediaPacket(
+                            trackID: packet.trackID, time: time, offset: packet.offset, keyframe: packet.isKeyframe,
+                            data: data)
+                        try frame.withUnsafeBytes { raw in
+                            let copy = try DTSCPacket(raw)
+                            guard let moved = copy.data else { return }
+                            _ = try muxer.add(position: position, packet: copy, data: moved, into: &piece)
+                        }
+                    }
                     guard writeAll(piece) else { return }
-                    newest.store(packet.time, ordering: .relaxed)
+                    newest.store(time, ordering: .relaxed)
                 }
             }
         } catch {
@@ -222,5 +287,12 @@ private final class Feeder: @unchecked Sendable {
             offset += written
         }
         return true
+    }
+}
+
+extension UInt64 {
+    /// This time moved by `shift` milliseconds, clamped to the type's range.
+    fileprivate func shifted(by shift: Int64) -> UInt64 {
+        shift >= 0 ? addingClamped(shift.magnitude) : (self > shift.magnitude ? self - shift.magnitude : 0)
     }
 }

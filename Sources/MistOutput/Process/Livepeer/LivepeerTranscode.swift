@@ -45,7 +45,7 @@ final class LivepeerTranscode: @unchecked Sendable {
 
     init(config entry: JSONValue, logger: Logger) throws {
         source = entry["source"].asString
-        sink = entry["sink"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? source
+        sink = ProcessSink.name(of: entry)
         key = JSONWriter.compact(entry)
         self.logger = logger
         token = entry["access_token"].stringValue.flatMap { $0.isEmpty ? nil : $0 }
@@ -114,7 +114,7 @@ final class LivepeerTranscode: @unchecked Sendable {
     func run(stop: @escaping @Sendable () -> Bool) -> Int32 {
         let sinkConnection: TCPConnection
         do {
-            sinkConnection = try ProcessPipe.connect(sink: sink, key: key)
+            sinkConnection = try ProcessPipe.connect(sink: sink, key: key, logger: logger)
         } catch {
             logger.mist(.fail, "Cannot reach the buffer of \(sink): \(error)")
             return 1
