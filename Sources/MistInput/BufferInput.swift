@@ -300,7 +300,8 @@ public final class BufferInput {
     // MARK: stream processes
 
     /// Once a second: the configured processes started or stopped (MistServer's rules, see
-    /// `StreamProcessSupervisor`), and the input tracks of one that ended with `exit_unmask`
+    /// `StreamProcessSupervisor`), the stream waiting for data while one it waits for starts,
+    /// and the input tracks of one that ended with `exit_unmask`
     /// shown to everyone again.
     private func checkProcesses() {
         let configuration = ConfigPage.read(StreamPageNames.configuration(String(StreamName.baseName(stream))))
@@ -311,7 +312,8 @@ public final class BufferInput {
             tracks = ownReader?.tracks() ?? []
         }
         let tags = Set((Triggers.setting("stream_tags")[stream].arrayValue ?? []).compactMap(\.stringValue))
-        let ended = processes.check(entries, tracks: tracks, made: processTracks, tags: tags)
+        let (ended, starting) = processes.check(entries, tracks: tracks, made: processTracks, tags: tags)
+        if writer.trackCount > 0 { writer.status = starting ? .waiting : .ready }
         guard ended.contains(where: { $0["exit_unmask"].asBool }) else { return }
         let made = Set(processTracks.values.joined())
         for index in 0..<writer.trackCount where !made.contains(index) {

@@ -42,11 +42,14 @@ final class StreamProcessSupervisor {
     /// stream's `tracks`, the tracks each running entry made (`made`, by entry) and the stream's
     /// `tags`. An entry runs only when its `source_track` or `track_select` selects a track, no
     /// tag of `tags_inhibit` is the stream's, and its `track_inhibit` selects no track but its
-    /// own. The entries whose process ended or was stopped since the last check are returned.
+    /// own. Returned: the entries whose process ended or was stopped since the last check, and
+    /// whether a process the stream waits for (not `inconsequential`) was started now, which
+    /// keeps the stream "waiting for data" for this round as in MistServer.
     @discardableResult
     func check(_ processes: JSONValue, tracks: [StreamTrack], made: [String: [Int]], tags: Set<String>)
-        -> [JSONValue]
+        -> (ended: [JSONValue], starting: Bool)
     {
+        var starting = false
         var ended = reapEnded()
         var wanted: [String: JSONValue] = [:]
         if !tracks.isEmpty {
@@ -93,6 +96,7 @@ final class StreamProcessSupervisor {
             do {
                 let pid = try ChildProcess.spawn(directory + name, arguments: arguments)
                 running[key] = Running(pid: pid, name: name, entry: entry)
+                if !entry["inconsequential"].asBool { starting = true }
                 boots[key] = booted + 1
                 nextStart[key] = nil
                 logger.mist(.info, "Started process \(name) (pid \(pid)) for \(stream)")
@@ -100,7 +104,7 @@ final class StreamProcessSupervisor {
                 logger.mist(.fail, "Cannot start process \(name) for \(stream): \(error)")
             }
         }
-        return ended
+        return (ended, starting)
     }
 
     /// Forgets children that ended, saying how (their next start follows the restart rules);

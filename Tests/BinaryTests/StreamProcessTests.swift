@@ -194,8 +194,8 @@ import Testing
     }
 
     static let masked =
-        #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "codec": "H264", "resolution": "320x180", "#
-        + #""target_mask": "4"}, {"process": "MKVExec", "track_select": "video=320x180&audio=none", "exec": "cat"}, "#
+        #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "codec": "H264", "resolution": "352x200", "#
+        + #""target_mask": "4"}, {"process": "MKVExec", "track_select": "video=352x200&audio=none", "exec": "cat"}, "#
         + #"{"process": "FFMPEG", "x-LSP-kind": "audio", "codec": "opus", "source_mask": 4, "exit_unmask": true, "#
         + #""tags_inhibit": ["noopus"]}]"#
 
@@ -212,6 +212,7 @@ import Testing
         return found
     }
 
+    /// (A size of its own: the kill test looks for its ffmpeg by its scale.)
     @Test(.enabled(if: MediaTools.available)) func masksAndInhibitorsDecideWhoSeesWhatAndWhatRuns() throws {
         let folder = try MediaTools.temporaryFolder("masks")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -221,11 +222,11 @@ import Testing
         // The rendition is for processes only: viewers see MKVExec's copy of it (which only a
         // process could read) and not the rendition itself. The AAC it encodes to Opus is
         // masked for processes only while the Opus process runs.
-        let expected = ["video H264 640x360": 1, "video H264 320x180": 1, "audio opus": 1]
+        let expected = ["video H264 640x360": 1, "video H264 352x200": 1, "audio opus": 1]
         #expect(
             waitFor(seconds: 40) { Self.listed(port) == expected },
             "\(Self.listed(port)) \(suite.controller.log.suffix(3000))")
-        let (status, errors) = try Self.decode(port, "video=320x180&audio=opus", folder: folder, name: "copy")
+        let (status, errors) = try Self.decode(port, "video=352x200&audio=opus", folder: folder, name: "copy")
         #expect(status == 0 && errors.isEmpty, "\(errors)")
 
         // A tag of tags_inhibit stops the Opus process; exit_unmask shows the AAC again.
@@ -260,7 +261,7 @@ import Testing
         let recorder = try TriggerRecorder { call in call.trigger == "PROCESS_SWITCH_SOURCE" ? "backup" : "" }
         let live =
             #", "fallback_stream": "backup", "processes": [{"process": "FFMPEG", "x-LSP-kind": "video", "#
-            + #""codec": "H264", "resolution": "320x180", "sink": "out"}]"#
+            + #""codec": "H264", "resolution": "288x160", "sink": "out"}]"#
         let settings = #", "triggers": {"PROCESS_SWITCH_SOURCE": [{"handler": "\#(recorder.url)", "sync": true}]}"#
         let suite = try LivePushSuite(
             folder: folder, files: ["out": "push://", "backup": "push://"], pushSeconds: 120, liveExtra: live,
@@ -274,7 +275,7 @@ import Testing
 
         // The process of `live` feeds `out`, a stream of its own.
         #expect(
-            waitFor(seconds: 40) { (Self.videoLast(port, "out")["320x180"] ?? 0) > 3000 },
+            waitFor(seconds: 40) { (Self.videoLast(port, "out")["288x160"] ?? 0) > 3000 },
             "\(Self.videoLast(port, "out")) \(suite.controller.log.suffix(3000))")
         #expect(Self.videoLast(port, "out").count == 1)
 
@@ -290,14 +291,14 @@ import Testing
         let config = (try? JSONParser.parse(lines.last ?? "")) ?? .null
         #expect(config["process"] == "FFMPEG" && config["sink"] == "out" && config["source"] == "live", "\(config)")
         #expect(
-            waitFor(seconds: 30) { (Self.videoLast(port, "out")["320x180"] ?? 0) > switchedAt + 5000 },
+            waitFor(seconds: 30) { (Self.videoLast(port, "out")["288x160"] ?? 0) > switchedAt + 5000 },
             "\(switchedAt) \(Self.videoLast(port, "out")) \(suite.controller.log.suffix(3000))")
         #expect(suite.controller.log.contains("from live to backup"))
         // The same track goes on, and it plays.
         #expect(Self.videoLast(port, "out").count == 1)
         let probed = try MediaTools.probe(
             "http://127.0.0.1:\(port)/out.ts", arguments: ["-read_intervals", "%+2", "-show_streams"])
-        #expect(probed["streams"][0]["width"] == 320 && probed["streams"][0]["height"] == 180, "\(probed)")
+        #expect(probed["streams"][0]["width"] == 288 && probed["streams"][0]["height"] == 160, "\(probed)")
 
         // `backup` ends too: nothing to go on with (the handler names the same stream), so it ends.
         BoundedWait.stop(backup)
@@ -309,5 +310,42 @@ import Testing
         #expect(
             waitFor(seconds: 20) { suite.controller.log.contains("Not switching the process into out from backup") },
             "\(suite.controller.log.suffix(3000))")
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func aStreamWaitsForDataWhileAProcessItNeedsRestarts() throws {
+        let folder = try MediaTools.temporaryFolder("consequential")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let suite = try LivePushSuite(folder: folder, pushSeconds: 90)
+        defer { suite.stop() }
+        func status() -> JSONValue {
+            let reply = try? suite.controller.call(#"{"active_streams": {"fields": ["status"]}}"#, path: "/api2")
+            return reply?["active_streams"]["data"]["live"][0] ?? .null
+        }
+        func statuses(seconds: Double) -> [String] {
+            var seen: [String] = []
+            let end = Date().addingTimeInterval(seconds)
+            while Date() < end {
+                seen.append(status().asString)
+                usleep(100_000)
+            }
+            return seen
+        }
+        // A process whose command fails at once is started again every second: the stream waits.
+        func configure(_ extra: String) throws {
+            let call =
+                #"{"addstream": {"live": {"source": "push://", "processes": [{"process": "MKVExec", "exec": "false""#
+                + extra + "}]}}}"
+            _ = try suite.controller.call(call)
+        }
+        try configure("")
+        #expect(waitFor(seconds: 15) { status() == "Waiting for data" }, "\(status())")
+        #expect(suite.controller.log.contains("Started process MistProcMKVExec"))
+        // The same process marked inconsequential: the stream stays online while it restarts.
+        try configure(#", "inconsequential": true"#)
+        #expect(waitFor(seconds: 15) { status() == "Online" }, "\(status())")
+        let seen = statuses(seconds: 4)
+        #expect(seen.allSatisfy { $0 == "Online" }, "\(seen)")
+        let starts = suite.controller.log.components(separatedBy: "Started process MistProcMKVExec").count - 1
+        #expect(starts >= 3, "\(starts)")
     }
 }
