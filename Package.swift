@@ -130,7 +130,7 @@ let package = Package(
                 dependencies: [
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
                     "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistOutTSSRT", "MistOutRTSP", "MistControl",
-                    "MistOutput",
+                    "MistOutput", "MistProcFFMPEG",
                     "MistTLS",
                     "MistSRT", "MistRTP",
                     .product(name: "Logging", package: "swift-log"),

@@ -3,7 +3,7 @@ import MistData
 
 /// `make bench`: throughput of the data-plane formats, measured in a release build.
 /// Figures are printed, not asserted: speed targets live here, not in unit tests.
-/// `MistBench rtmp`, `MistBench http` or `MistBench statistics` runs only that one.
+/// `MistBench rtmp`, `MistBench http`, `MistBench statistics` or `MistBench process` runs only that one.
 
 struct Measurement {
     let name: String
@@ -143,6 +143,7 @@ if only == nil {
 if only == nil || only == "rtmp" { try RTMPFanOutBench.run() }
 if only == nil || only == "http" { try HTTPFanOutBench.run() }
 if only == nil || only == "statistics" { try StatisticsBench.run() }
+if only == nil || only == "process" { try ProcessBench.run() }
 if only == nil || ["live", "latency", "fanout", "hls"].contains(only ?? "") {
     try LiveEdgeBench.run(only: only == "live" ? nil : only)
 }

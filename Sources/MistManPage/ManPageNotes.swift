@@ -1,5 +1,25 @@
 /// Sections of a man page that no capability declares: how a binary behaves beyond its flags.
 enum ManPageNotes {
+    /// What every stream process's masks and inhibitors do.
+    static let masks = (
+        title: "MASKS AND INHIBITORS",
+        text: "source_mask sets which readers see the tracks the process reads, target_mask those it makes (by "
+            + "default viewers and pushes, not other processes): 1 viewers, 2 pushes, 4 processes, 255 all. "
+            + "exit_unmask shows the input tracks to all again when the process ends. MistInBuffer starts the "
+            + "entry only while its source_track or track_select selects a track, no tag of tags_inhibit is the "
+            + "stream's and its track_inhibit selects no track but its own; unless inconsequential, the stream is "
+            + "waiting for data while the process starts."
+    )
+
+    /// What a process that feeds another stream does when its source ends.
+    static let sourceSwitch = (
+        title: "SOURCE SWITCH",
+        text: "A process whose sink is another stream keeps running when its source ends: it goes on from the "
+            + "source's fallback_stream (else the server's default stream), or from what a blocking "
+            + "PROCESS_SWITCH_SOURCE handler answers (payload: sink, source, intended source, media time in ms, "
+            + "the entry); an empty answer ends it. Its times continue where the last source's stopped."
+    )
+
     /// Titled paragraphs per binary, written after the options.
     static let sections: [String: [(title: String, text: String)]] = [
         "MistController": [
@@ -88,7 +108,8 @@ enum ManPageNotes {
                     + "-force_key_frames source, and hands what ffmpeg writes back to the sink stream's buffer as a "
                     + "new track, so renditions keep the source's times and keyframes. It reports its status every "
                     + "5 s to the controller (proc_status_update), which the proc_list API call shows."
-            )
+            ),
+            masks, sourceSwitch,
         ],
         "MistProcLivepeer": [
             (
@@ -119,7 +140,8 @@ enum ManPageNotes {
                     + "other stream variables are filled in), and the Matroska the command writes on stdout is added "
                     + "to the sink stream, cluster by cluster. The command must keep the times it is given (for "
                     + "ffmpeg: -copyts). It reports its status every 5 s to the controller, shown by proc_list."
-            )
+            ),
+            masks, sourceSwitch,
         ],
         "MistOutHTTPS": [
             (
