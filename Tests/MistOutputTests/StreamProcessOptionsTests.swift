@@ -18,6 +18,25 @@ import Testing
         }
         let mkv = MKVExecProcessCapabilities.declaration.json(version: "3.10")
         #expect(mkv["required"].hasMember("exec") && mkv["optional"].hasMember("track_select"))
+        // The general options every process shares, MistServer's masks and inhibitors among them.
+        for name in ["source_mask", "target_mask", "exit_unmask", "track_inhibit", "tags_inhibit"] {
+            #expect(mkv["optional"].hasMember(name) && ffmpeg["optional"].hasMember(name), "\(name)")
+        }
+        #expect(ffmpeg["optional"]["target_mask"]["select"].arrayValue?.count == 8)
+
+        let livepeer = LivepeerProcessCapabilities.declaration.json(version: "3.10")
+        #expect(Set(livepeer["required"].objectValue?.keys.map { $0 } ?? []) == ["access_token", "target_profiles"])
+        let profiles = livepeer["required"]["target_profiles"]
+        #expect(profiles["type"] == "sublist" && profiles["itemLabel"] == "profile")
+        #expect(profiles["required"].hasMember("name") && profiles["required"].hasMember("bitrate"))
+        for name in ["width", "height", "fps", "gop", "profile", "track_inhibit"] {
+            #expect(profiles["optional"].hasMember(name), "\(name)")
+        }
+        for name in ["source_track", "audio_select", "leastlive", "custom_url", "hardcoded_broadcasters", "sink"] {
+            #expect(livepeer["optional"].hasMember(name), "\(name)")
+        }
+        #expect(livepeer["optional"]["custom_url"]["default"] == "https://livepeer.live/api")
+        #expect(livepeer["ainfo"].hasMember("lp_id") && livepeer["ainfo"].hasMember("fail_non200"))
     }
 
     @Test func anEntryBecomesFFmpegArguments() throws {
