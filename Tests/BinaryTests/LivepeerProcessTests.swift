@@ -164,4 +164,39 @@ import Testing
         let configuration = try JSONParser.parse(sent ?? "")
         #expect(configuration["profiles"][0]["name"] == "P180" && configuration["profiles"][0]["height"] == 176)
     }
+
+    @Test(.enabled(if: MediaTools.available)) func aLivepeerProcessFeedingAnotherStreamGoesOnFromTheFallback() throws {
+        let folder = try MediaTools.temporaryFolder("livepeer-switch")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let standIn = try LivepeerStandIn(folder: folder)
+        let live =
+            #", "fallback_stream": "backup", "processes": [{"process": "Livepeer", "sink": "out", "#
+            + #""hardcoded_broadcasters": "\#(standIn.broadcaster("b1"))", "#
+            + #""target_profiles": [{"name": "P144", "bitrate": 200000, "height": 144}]}]"#
+        let suite = try LivePushSuite(
+            folder: folder, files: ["out": "push://", "backup": "push://"], pushSeconds: 120, liveExtra: live)
+        defer { suite.stop() }
+        let port = suite.httpPort
+        let backup = try MediaTools.pushTestPattern(
+            to: "rtmp://127.0.0.1:\(suite.rtmpPort)/live/backup", seconds: 120,
+            log: folder.appendingPathComponent("backup.log"))
+        defer { BoundedWait.stop(backup) }
+        func rendition() -> Int64 { StreamProcessTests.videoLast(port, "out")["256x144"] ?? 0 }
+        #expect(waitFor(seconds: 40) { rendition() > 3000 }, "\(Self.summary(standIn))")
+
+        // `live` ends; with no handler the process takes its fallback, and `out` goes on.
+        BoundedWait.stop(suite.push)
+        #expect(
+            waitFor(seconds: 40) { suite.controller.log.contains("Switching the Livepeer process into out") },
+            "\(suite.controller.log.suffix(3000))")
+        let switchedAt = rendition()
+        #expect(
+            waitFor(seconds: 30) { rendition() > switchedAt + 5000 },
+            "\(switchedAt) \(rendition()) \(Self.summary(standIn))")
+        // One transcode, its segments numbered on across the switch.
+        let numbers = standIn.uploads.map(\.number).sorted()
+        #expect(Set(standIn.uploads.map(\.id)).count == 1)
+        #expect(numbers == Array(0..<UInt64(numbers.count)), "\(numbers)")
+        #expect(StreamProcessTests.videoLast(port, "out").count == 1)
+    }
 }

@@ -242,7 +242,7 @@ private final class Feeder: @unchecked Sendable {
             guard writeAll(muxer.header) else { return }
             var keyframeStart = KeyframeStart(tracks: tracks)
             var piece: [UInt8] = []
-            var shift: Int64?
+            var shift = PacketShift(continuing: continuing)
             while !stop() {
                 switch try reader.next(timeoutMilliseconds: 500) {
                 case .end:
@@ -252,21 +252,10 @@ private final class Feeder: @unchecked Sendable {
                 case .packet(let packet):
                     guard let (position, data) = keyframeStart.admit(packet) else { continue }
                     piece.removeAll(keepingCapacity: true)
-                    // A later source starts a frame's time after the last one's.
-                    let moved = shift ?? continuing.map { Int64(clamping: $0) + 40 - Int64(clamping: packet.time) } ?? 0
-                    shift = moved
-                    let time = packet.time.shifted(by: moved)
-                    if moved == 0 {
+                    // A later source's times continue after the last one's.
+                    let time = try shift.apply(packet, data: data) { packet, data in
                         _ = try muxer.add(position: position, packet: packet, data: data, into: &piece)
-                    } else {
-                        let frame = try DTSCFrameWriter.mediaPacket(
-                            trackID: packet.trackID, time: time, offset: packet.offset, keyframe: packet.isKeyframe,
-                            data: data)
-                        try frame.withUnsafeBytes { raw in
-                            let copy = try DTSCPacket(raw)
-                            guard let moved = copy.data else { return }
-                            _ = try muxer.add(position: position, packet: copy, data: moved, into: &piece)
-                        }
+                        return packet.time
                     }
                     guard writeAll(piece) else { return }
                     newest.store(time, ordering: .relaxed)
@@ -287,12 +276,5 @@ private final class Feeder: @unchecked Sendable {
             offset += written
         }
         return true
-    }
-}
-
-extension UInt64 {
-    /// This time moved by `shift` milliseconds, clamped to the type's range.
-    fileprivate func shifted(by shift: Int64) -> UInt64 {
-        shift >= 0 ? addingClamped(shift.magnitude) : (self > shift.magnitude ? self - shift.magnitude : 0)
     }
 }

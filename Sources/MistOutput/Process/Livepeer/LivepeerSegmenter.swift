@@ -13,12 +13,18 @@ struct LivepeerSegmenter {
     let video: Int
     private var muxer: TSLiveMuxer?
     private var current: LivepeerSegment?
-    private var next: UInt64 = 0
+    private var next: UInt64
 
-    init(tracks: [StreamTrack], video: Int) {
+    /// `firstNumber`: the number of its first segment (a segmenter that takes over from another
+    /// numbers on).
+    init(tracks: [StreamTrack], video: Int, firstNumber: UInt64 = 0) {
         self.tracks = tracks
         self.video = video
+        next = firstNumber
     }
+
+    /// The number the next segment gets (the one being cut is never sent if the source ends).
+    var nextNumber: UInt64 { next }
 
     /// Adds one frame of the source (at `position` among `tracks`); a finished segment when
     /// this frame started the next one.

@@ -35,6 +35,8 @@ final class LivepeerTranscode: @unchecked Sendable {
     /// The transcode's id in upload URLs.
     let id: String
     let logger: Logger
+    /// The `video=` and `audio=` selectors of the source tracks.
+    let query: [String: String]
     private let reader: StreamReader
     private let tracks: [StreamTrack]
     private let video: Int
@@ -53,9 +55,9 @@ final class LivepeerTranscode: @unchecked Sendable {
 
         let selector = entry["source_track"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "maxbps"
         let audio = entry["audio_select"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "none"
+        query = ["video": selector, "audio": audio]
         let opened = try TrackChoice.open(
-            source, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC"], query: ["video": selector, "audio": audio],
-            logger: logger)
+            source, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC"], query: query, logger: logger)
         guard let sourceVideo = opened.video, sourceVideo.info.width > 0, sourceVideo.info.height > 0 else {
             throw Failure(description: "no valid source track (H.264 or HEVC with a size) for \(selector)")
         }
@@ -166,26 +168,49 @@ final class LivepeerTranscode: @unchecked Sendable {
         return 0
     }
 
-    /// The segmenter's thread: source frames into segments, each queued for upload.
+    /// The segmenter's thread: source frames into segments, each queued for upload. When the
+    /// source ends and the process feeds another stream, it goes on from another source (see
+    /// `ProcessSourceSwitch`), its times continuing and its segments numbered on.
     private func segment(stop: @Sendable () -> Bool) {
         defer { uploads.endSource() }
+        var (reader, tracks, current) = (self.reader, self.tracks, source)
         var segmenter = LivepeerSegmenter(tracks: tracks, video: video)
-        var start = KeyframeStart(tracks: tracks)
+        var shift = PacketShift(continuing: nil)
         do {
             while !stop() {
-                switch try reader.next(timeoutMilliseconds: 500) {
-                case .end: return
-                case .timeout: continue
-                case .packet(let packet):
-                    guard let (position, data) = start.admit(packet) else { continue }
-                    sourceTime.store(packet.time, ordering: .relaxed)
-                    if let done = try segmenter.add(position: position, packet: packet, data: data) {
-                        guard uploads.queue(done, stop: stop) else { return }
+                var start = KeyframeStart(tracks: tracks)
+                reading: while !stop() {
+                    switch try reader.next(timeoutMilliseconds: 500) {
+                    case .end: break reading
+                    case .timeout: continue
+                    case .packet(let packet):
+                        guard let (position, data) = start.admit(packet) else { continue }
+                        let done = try shift.apply(packet, data: data) { packet, data in
+                            sourceTime.store(packet.time, ordering: .relaxed)
+                            return try segmenter.add(position: position, packet: packet, data: data)
+                        }
+                        if let done { guard uploads.queue(done, stop: stop) else { return } }
                     }
                 }
+                let last = sourceTime.load(ordering: .relaxed)
+                guard sink != source, !stop(),
+                    let next = ProcessSourceSwitch.next(
+                        sink: sink, current: current, time: last, config: config, logger: logger)
+                else { return }
+                let opened = try TrackChoice.open(
+                    next, videoCodecs: ["H264", "HEVC"], audioCodecs: ["AAC"], query: query, logger: logger)
+                guard opened.video != nil else {
+                    logger.mist(.warn, "\(next) has no video to transcode with Livepeer")
+                    return
+                }
+                logger.mist(.info, "Switching the Livepeer process into \(sink) from \(current) to \(next)")
+                (reader, tracks, current) = (opened.reader, [opened.video, opened.audio].compactMap { $0 }, next)
+                ProcessOptions.maskSources(config, tracks: tracks, source: next, logger: logger)
+                segmenter = LivepeerSegmenter(tracks: tracks, video: video, firstNumber: segmenter.nextNumber)
+                shift = PacketShift(continuing: last)
             }
         } catch {
-            logger.mist(.warn, "Reading \(source) for Livepeer ended: \(error)")
+            logger.mist(.warn, "Reading \(current) for Livepeer ended: \(error)")
         }
     }
 
