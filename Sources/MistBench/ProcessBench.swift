@@ -5,16 +5,27 @@ import Foundation
 #endif
 
 /// A stream process's overhead on top of the encoder it runs: one 720p30 2 Mbit/s push into a
-/// standalone MistOutRTMP, a MistProcFFMPEG making a 640x360 H.264 rendition of it, and the CPU
-/// and memory of the process itself beside those of its ffmpeg; then the same ffmpeg command
-/// alone on the same input (read over RTMP), which is what the process saves nobody.
+/// standalone MistOutRTMP, then a MistProcFFMPEG and a MistProcMKVExec in turn making a 640x360
+/// H.264 rendition of it with ffmpeg, and the CPU and memory of the process itself beside those
+/// of its ffmpeg; then the same ffmpeg command alone on the same input (read over RTMP).
 /// `MIST_BENCH_PROCESS=<rtmp port>` measures a server already running instead (MistServer, with a
-/// `bench` stream whose source is push:// and whose processes hold that FFMPEG entry): its
-/// MistProcFFMPEG is found by name.
+/// `bench` stream whose source is push:// and whose processes hold such an entry): its
+/// MistProcFFMPEG or MistProcMKVExec with an ffmpeg child is found by name.
 enum ProcessBench {
     static let sampleSeconds = 20.0
-    static let entry =
-        #"{"process": "FFMPEG", "source": "bench", "x-LSP-kind": "video", "codec": "H264", "resolution": "640x360"}"#
+    static let entries = [
+        (
+            "MistProcFFMPEG",
+            #"{"process": "FFMPEG", "source": "bench", "x-LSP-kind": "video", "codec": "H264", "resolution": "640x360"}"#
+        ),
+        (
+            "MistProcMKVExec",
+            #"{"process": "MKVExec", "source": "bench", "track_select": "video=all&audio=none", "exec": "ffmpeg "#
+                + #"-hide_banner -loglevel error -f matroska -i - -map 0:v:0 -copyts -c:v libx264 -preset medium "#
+                + #"-tune zerolatency -force_key_frames source -fps_mode passthrough -enc_time_base -1 "#
+                + #"-vf scale=640:360 -f matroska -"}"#
+        ),
+    ]
 
     static func run() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else {
@@ -36,17 +47,30 @@ enum ProcessBench {
         defer { push.terminate() }
         usleep(3_000_000)
 
+        print(
+            "\nStream processes: 720p30 2 Mbit/s push, a 640x360 H.264 rendition with ffmpeg "
+                + "(\(external == nil ? "ours" : "external server"), release build)")
+        print("process          process cpu%  its ffmpeg cpu%  ffmpeg alone cpu%  process RSS MiB")
+        for (name, entry) in entries {
+            try measure(name: name, entry: entry, directory: directory, port: port, external: external != nil)
+        }
+    }
+
+    /// One process: started with `entry` (or found running, for another server), then sampled.
+    static func measure(name: String, entry: String, directory: URL, port: Int, external: Bool) throws {
         let process = Process()
-        if external == nil {
-            process.executableURL = directory.appendingPathComponent("MistProcFFMPEG")
+        if !external {
+            process.executableURL = directory.appendingPathComponent(name)
             process.arguments = [entry]
             try process.run()
         }
         defer { if process.isRunning { process.terminate() } }
-        usleep(6_000_000)
-        let processPID = external == nil ? process.processIdentifier : pids(named: "MistProcFFMPEG").first ?? 0
+        usleep(external ? 0 : 6_000_000)
+        let processPID =
+            external
+            ? pids(named: name).first { !children(of: $0).isEmpty } ?? 0 : process.processIdentifier
         guard processPID > 0, let encoder = children(of: processPID).first else {
-            print("Stream processes: skipped, no MistProcFFMPEG with an ffmpeg child found")
+            print("\(name.padding(to: 15))  not running with an ffmpeg child")
             return
         }
         let command = commandLine(encoder)
@@ -57,7 +81,7 @@ enum ProcessBench {
         let processCPU = (RTMPFanOutBench.cpuSeconds(processPID) - before.0) / elapsed
         let encoderCPU = (RTMPFanOutBench.cpuSeconds(encoder) - before.1) / elapsed
         let rss = RTMPFanOutBench.residentKiB(processPID)
-        if external == nil { process.terminate() }
+        if !external { process.terminate() }
         usleep(1_000_000)
 
         // The same encoder alone: its arguments, reading the stream over RTMP and writing nowhere.
@@ -74,17 +98,12 @@ enum ProcessBench {
         usleep(UInt32(sampleSeconds * 1_000_000))
         let aloneCPU =
             (RTMPFanOutBench.cpuSeconds(alone.processIdentifier) - aloneBefore) / Date().timeIntervalSince(aloneStarted)
-
         print(
-            "\nStream processes: 720p30 2 Mbit/s push, MistProcFFMPEG to 640x360 H.264 (\(external == nil ? "ours" : "external server"), release build)"
-        )
-        print("MistProcFFMPEG cpu%  its ffmpeg cpu%  ffmpeg alone cpu%  MistProcFFMPEG RSS MiB")
-        print(
-            "\(format(processCPU * 100, digits: 1).leftPadding(to: 18))  "
+            "\(name.padding(to: 15))  \(format(processCPU * 100, digits: 1).leftPadding(to: 12))  "
                 + "\(format(encoderCPU * 100, digits: 1).leftPadding(to: 15))  "
                 + "\(format(aloneCPU * 100, digits: 1).leftPadding(to: 17))  "
-                + "\(format(Double(rss) / 1024, digits: 1).leftPadding(to: 22))")
-        print("ffmpeg: \(command.joined(separator: " "))")
+                + "\(format(Double(rss) / 1024, digits: 1).leftPadding(to: 15))")
+        print("  ffmpeg: \(command.joined(separator: " "))")
     }
 
     /// The encoder's arguments with its piped input replaced by `input` and its output discarded.

@@ -257,14 +257,17 @@ public final class StreamReader {
     private var completeFile = false
 
     /// The next packet across the selected tracks in timestamp order (ties by track index),
-    /// waiting up to `timeoutMilliseconds` for the input to write it.
-    public func next(timeoutMilliseconds: Int) throws(DTMIError) -> ReadResult {
+    /// waiting up to `timeoutMilliseconds` for the input to write it, looking again every
+    /// `pollMilliseconds` (a reader whose consumer adds more delay anyway, such as a stream
+    /// process's encoder, wakes less often).
+    public func next(timeoutMilliseconds: Int, pollMilliseconds: Int = 2) throws(DTMIError) -> ReadResult {
         advancePastPending()
+        let poll = min(100, max(1, pollMilliseconds))
         var waited = 0
         while true {
             if let result = try attempt(force: waited >= timeoutMilliseconds) { return result }
-            usleep(2_000)
-            waited += 2
+            usleep(useconds_t(poll * 1000))
+            waited += poll
         }
     }
 

@@ -12,7 +12,7 @@ import Testing
         let optional = Set(ffmpeg["optional"].objectValue?.keys.map { $0 } ?? [])
         for name in [
             "source_track", "resolution", "x-LSP-rate_or_crf", "rate", "crf", "sink", "inconsequential", "restart_type",
-            "restart_delay",
+            "restart_delay", "min_rate", "max_rate", "profile", "preset", "keys", "keyfrms", "keysecs", "flags",
         ] {
             #expect(optional.contains(name), "\(name)")
         }
@@ -47,6 +47,20 @@ import Testing
         #expect(video.joined(separator: " ").contains("-b:v 500000"))
         #expect(video.joined(separator: " ").contains("-force_key_frames source"))
         #expect(video.joined(separator: " ").contains("-f mpegts -i pipe:0"))
+        // MistServer's defaults and its other video options.
+        #expect(video.joined(separator: " ").contains("-preset medium") && !video.contains("-maxrate"))
+        let tuned = try FFmpegProcess.arguments(
+            [
+                "codec": "H264", "preset": "veryfast", "profile": "main", "rate": 800_000, "min_rate": 400_000,
+                "max_rate": 1_000_000, "keys": "frames", "keyfrms": 48, "flags": "-bf 0  -refs 2",
+            ]
+        ).get().joined(separator: " ")
+        #expect(tuned.contains("-preset veryfast") && tuned.contains("-profile:v main"), "\(tuned)")
+        #expect(tuned.contains("-b:v 800000 -minrate 400000 -maxrate 1000000 -bufsize 1000000"), "\(tuned)")
+        #expect(tuned.contains("-g 48") && !tuned.contains("force_key_frames"), "\(tuned)")
+        #expect(tuned.hasSuffix("-bf 0 -refs 2 -f mpegts pipe:1"), "\(tuned)")
+        let seconds = try FFmpegProcess.arguments(["codec": "H264", "keys": "secs", "keysecs": 2.5]).get()
+        #expect(seconds.contains("expr:gte(t,n_forced*2.5)"))
         let crf = try FFmpegProcess.arguments(["codec": "H264", "x-LSP-rate_or_crf": "crf", "crf": 99]).get()
         #expect(crf.joined(separator: " ").contains("-crf 51"))
         let vp9 = try FFmpegProcess.arguments(["codec": "VP9"]).get()
@@ -56,7 +70,8 @@ import Testing
         // Nonsense is refused with a reason, not passed to ffmpeg.
         for bad: JSONValue in [
             ["x-LSP-kind": "subtitle"], ["codec": "MPEG2"], ["x-LSP-kind": "audio", "codec": "H264"],
-            ["resolution": "huge"], ["resolution": "99999x2"],
+            ["resolution": "huge"], ["resolution": "99999x2"], ["preset": "ludicrous"], ["profile": "extreme"],
+            ["keys": "frames", "keyfrms": 0], ["keys": "secs", "keysecs": -1], ["keys": "secs"],
         ] {
             #expect(throws: ProcessPipe.Failure.self) { try FFmpegProcess.arguments(bad).get() }
         }

@@ -23,16 +23,40 @@ enum FFmpegProcess {
         if kind == "video" {
             switch codec {
             case "H264":
-                arguments += ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
+                let preset = config["preset"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "medium"
+                guard presets.contains(preset) else {
+                    return .failure(
+                        .init(description: "preset \(preset) is not one of \(presets.joined(separator: ", "))"))
+                }
+                arguments += ["-c:v", "libx264", "-preset", preset, "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
+                if let profile = config["profile"].stringValue, !profile.isEmpty {
+                    guard profiles.contains(profile) else {
+                        return .failure(
+                            .init(description: "profile \(profile) is not one of \(profiles.joined(separator: ", "))"))
+                    }
+                    arguments += ["-profile:v", profile]
+                }
             case "VP9":
                 arguments += ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1"]
             default:
                 return .failure(.init(description: "video codec \(codec) is not one of H264, VP9"))
             }
-            arguments += [
-                "-force_key_frames", "source", "-sc_threshold", "0", "-fps_mode", "passthrough", "-enc_time_base:v",
-                "-1",
-            ]
+            switch config["keys"].stringValue ?? "" {
+            case "frames":
+                guard let frames = config["keyfrms"].intValue, (1...10_000).contains(frames) else {
+                    return .failure(.init(description: "keyfrms must be a number of frames from 1 to 10000"))
+                }
+                arguments += ["-g", String(frames), "-keyint_min", String(frames)]
+            case "secs":
+                guard let seconds = config["keysecs"].doubleValue, seconds > 0, seconds <= 3600 else {
+                    return .failure(.init(description: "keysecs must be seconds from above 0 to 3600"))
+                }
+                arguments += ["-force_key_frames", "expr:gte(t,n_forced*\(seconds))"]
+            default:
+                // The source's keyframes, so the rendition's segments line up with the source's.
+                arguments += ["-force_key_frames", "source", "-sc_threshold", "0"]
+            }
+            arguments += ["-fps_mode", "passthrough", "-enc_time_base:v", "-1"]
             if let resolution = config["resolution"].stringValue, !resolution.isEmpty,
                 resolution != "keep source resolution"
             {
@@ -44,8 +68,8 @@ enum FFmpegProcess {
             }
             if let crf = config["crf"].intValue, config["x-LSP-rate_or_crf"].asString == "crf" || rate == nil {
                 arguments += ["-crf", String(min(51, max(0, crf)))]
-            } else if let rate {
-                arguments += ["-b:v", rate, "-maxrate", rate, "-bufsize", rate]
+            } else {
+                arguments += bitrate("v", rate: rate, config: config)
             }
         } else {
             switch codec {
@@ -54,11 +78,31 @@ enum FFmpegProcess {
             case "opus": arguments += ["-c:a", "libopus", "-ar", "48000"]
             default: return .failure(.init(description: "audio codec \(codec) is not one of AAC, MP3, opus"))
             }
-            if let rate { arguments += ["-b:a", rate] }
+            arguments += bitrate("a", rate: rate, config: config)
         }
+        // MistServer's `flags`: more ffmpeg options, split on spaces (no shell), before the output.
+        arguments += (config["flags"].stringValue ?? "").split(separator: " ").map(String.init)
         // Matroska clusters reach the buffer whole; short ones keep the rendition close to the source.
         let clusters = format == "matroska" ? ["-cluster_time_limit", "500"] : []
         return .success(arguments + clusters + ["-f", format, "pipe:1"])
+    }
+
+    /// x264's presets, MistServer's choices.
+    static let presets = [
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+    ]
+    static let profiles = ["baseline", "main", "high", "high10", "high422", "high444"]
+
+    /// MistServer's bitrate settings: `rate` as the target, `min_rate` and `max_rate` as bounds
+    /// (a maximum gets a buffer of the same size, which x264 needs to honour it).
+    private static func bitrate(_ stream: String, rate: String?, config: JSONValue) -> [String] {
+        var arguments: [String] = []
+        if let rate { arguments += ["-b:\(stream)", rate] }
+        if let minimum = config["min_rate"].intValue, minimum > 0 { arguments += ["-minrate", String(minimum)] }
+        if let maximum = config["max_rate"].intValue, maximum > 0 {
+            arguments += ["-maxrate", String(maximum), "-bufsize", String(maximum)]
+        }
+        return arguments
     }
 
     /// How media goes through ffmpeg's pipes: MPEG-TS, or Matroska for what TS cannot carry (VP9).

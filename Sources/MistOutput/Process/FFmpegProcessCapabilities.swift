@@ -33,6 +33,34 @@ public enum FFmpegProcessCapabilities {
                 "rate", name: "Bitrate", help: "Bitrate of the encoding", type: .unsignedInteger, unit: "bit/s",
                 sort: "cba"),
             CapabilityOption(
+                "min_rate", name: "Minimum bitrate", help: "Minimum bitrate of the encoding", type: .unsignedInteger,
+                unit: "bit/s", sort: "cbb"),
+            CapabilityOption(
+                "max_rate", name: "Maximum bitrate", help: "Maximum bitrate of the encoding", type: .unsignedInteger,
+                unit: "bit/s", sort: "cbc"),
+            CapabilityOption(
+                "profile", name: "Transcode profile", help: "Limits the output to a specific H.264 profile",
+                type: .select, default: "",
+                choices: [("", "automatic")] + FFmpegProcess.profiles.map { (.string($0), $0) }, sort: "cca"),
+            CapabilityOption(
+                "preset", name: "Transcode preset", help: "Preset for encoding speed and compression ratio",
+                type: .select, default: "medium", choices: FFmpegProcess.presets.map { (.string($0), $0) },
+                sort: "ccb"),
+            CapabilityOption(
+                "keys", name: "Keyframes", help: "What to do with keyframes", type: .select, default: "",
+                choices: [("", "Match input keyframes"), ("frames", "Every X frames"), ("secs", "Every X seconds")],
+                sort: "cda"),
+            CapabilityOption(
+                "keyfrms", name: "Key interval", help: "Key interval in frames", type: .integer, unit: "frames",
+                sort: "cdb"),
+            CapabilityOption(
+                "keysecs", name: "Key interval", help: "Key interval in seconds", type: .string, unit: "seconds",
+                sort: "cdb", extra: ["type": "float"]),
+            CapabilityOption(
+                "flags", name: "Flags",
+                help: "Extra flags to add to the end of the transcode command (split on spaces, no shell)",
+                sort: "cea"),
+            CapabilityOption(
                 "crf", name: "crf",
                 help: "Video quality, ranging from 0 (best) to 51 (worst); around 25 is a reasonable trade-off",
                 type: .integer, sort: "cbb"),

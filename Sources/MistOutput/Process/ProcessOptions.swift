@@ -72,6 +72,10 @@ enum ProcessOptions {
         }
     }
 
+    /// How often a process's reader looks for the source's next frame (ms): its encoder adds far
+    /// more delay than this, and waking less often is most of what a process costs.
+    static let pollMilliseconds = 8
+
     static let configuration = PositionalArgument(
         "config", help: "The process's configuration as JSON, as MistInBuffer gives it")
 }

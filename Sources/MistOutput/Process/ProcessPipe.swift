@@ -244,7 +244,7 @@ private final class Feeder: @unchecked Sendable {
             var piece: [UInt8] = []
             var shift = PacketShift(continuing: continuing)
             while !stop() {
-                switch try reader.next(timeoutMilliseconds: 500) {
+                switch try reader.next(timeoutMilliseconds: 500, pollMilliseconds: ProcessOptions.pollMilliseconds) {
                 case .end:
                     ended.store(true, ordering: .relaxed)
                     return

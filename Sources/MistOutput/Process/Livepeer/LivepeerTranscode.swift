@@ -180,7 +180,8 @@ final class LivepeerTranscode: @unchecked Sendable {
             while !stop() {
                 var start = KeyframeStart(tracks: tracks)
                 reading: while !stop() {
-                    switch try reader.next(timeoutMilliseconds: 500) {
+                    switch try reader.next(timeoutMilliseconds: 500, pollMilliseconds: ProcessOptions.pollMilliseconds)
+                    {
                     case .end: break reading
                     case .timeout: continue
                     case .packet(let packet):
