@@ -71,16 +71,8 @@ import Testing
             "http://127.0.0.1:\(port)/live.ts?video=320x176&audio=none",
             arguments: ["-read_intervals", "%+2", "-show_streams"])
         #expect(probed["streams"][0]["width"] == 320 && probed["streams"][0]["height"] == 176, "\(probed)")
-        let log = folder.appendingPathComponent("decode.log")
-        let decoder = try MediaTools.ffmpeg(
-            [
-                "-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.ts?video=256x144", "-f", "null",
-                "-",
-            ],
-            log: log)
-        BoundedWait.exit(decoder, seconds: 60, "ffmpeg decoding the Livepeer rendition")
-        #expect(decoder.terminationStatus == 0)
-        #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "x").isEmpty)
+        let (status, errors) = try StreamProcessTests.decode(port, "video=256x144", folder: folder, name: "decode")
+        #expect(status == 0 && errors.isEmpty, "\(errors)")
         let sizes = Self.videoSizes(port)
         let behind = (sizes["640x360"] ?? 0) - (sizes["320x176"] ?? 0)
         #expect(behind >= 0 && behind < 10_000, "\(sizes)")

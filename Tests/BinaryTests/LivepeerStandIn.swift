@@ -59,33 +59,13 @@ final class LivepeerStandIn: @unchecked Sendable {
     private func serve(_ client: Int32) {
         let connection = TCPConnection(descriptor: client, peer: "client")
         defer { connection.close() }
-        var bytes: [UInt8] = []
-        func more() -> Bool { ((try? connection.receive(into: &bytes, timeoutMilliseconds: 10_000)) ?? 0) > 0 }
-        var end: Int?
-        while end == nil {
-            guard more() else { return }
-            end = bytes.firstRange(of: [13, 10, 13, 10])?.lowerBound
-        }
-        guard let end else { return }
-        let lines = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let words = lines.first?.split(separator: " ").map(String.init) ?? []
-        guard words.count >= 2 else { return }
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        while bytes.count < end + 4 + length {
-            guard more() else { return }
-        }
-        let body = Array(bytes[(end + 4)..<(end + 4 + length)])
-        let (status, type, answer) = respond(method: words[0], path: words[1], headers: headers, body: body)
+        guard let request = TestHTTPRequest.read(from: connection) else { return }
+        let (status, type, answer) = respond(
+            method: request.method, path: request.path, headers: request.headers, body: request.body)
         let reason = status == 200 ? "OK" : status == 422 ? "Unprocessable Entity" : "Not Found"
         var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Length: \(answer.count)\r\nConnection: close\r\n"
         head += "Content-Type: \(type)\r\n"
-        if status == 200 && words[1].contains("/live/") { head += "Set-Cookie: standin=\(port); Path=/\r\n" }
+        if status == 200 && request.path.contains("/live/") { head += "Set-Cookie: standin=\(port); Path=/\r\n" }
         try? connection.send(Array((head + "\r\n").utf8) + answer)
     }
 

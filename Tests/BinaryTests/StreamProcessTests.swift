@@ -89,16 +89,8 @@ import Testing
             arguments: ["-read_intervals", "%+2", "-show_streams"])
         let stream = probed["streams"][0]
         #expect(stream["codec_name"] == "h264" && stream["width"] == 320 && stream["height"] == 180, "\(probed)")
-        let decoding = folder.appendingPathComponent("decode.log")
-        let decoder = try MediaTools.ffmpeg(
-            [
-                "-loglevel", "error", "-t", "3", "-i", "http://127.0.0.1:\(port)/live.ts?video=320x180", "-f", "null",
-                "-",
-            ],
-            log: decoding)
-        BoundedWait.exit(decoder, seconds: 60, "ffmpeg decoding the rendition")
-        #expect(decoder.terminationStatus == 0)
-        #expect(((try? String(contentsOf: decoding, encoding: .utf8)) ?? "x").isEmpty)
+        let (status, errors) = try Self.decode(port, "video=320x180", folder: folder, name: "decode")
+        #expect(status == 0 && errors.isEmpty, "\(errors)")
 
         // Two HLS variants whose segments start together (the rendition keeps the keyframes).
         let master = String(decoding: try HTTPTestClient(port: port).get("/hls/live/index.m3u8").body, as: UTF8.self)

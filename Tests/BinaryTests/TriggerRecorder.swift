@@ -55,31 +55,10 @@ final class TriggerRecorder: @unchecked Sendable {
             connection = tcp
         }
         defer { connection.close() }
-        var bytes: [UInt8] = []
-        func headEnd() -> Int? {
-            guard bytes.count >= 4 else { return nil }
-            return (0...(bytes.count - 4)).first { bytes[$0..<($0 + 4)] == [13, 10, 13, 10] }
-        }
-        func more() -> Bool { ((try? connection.receive(into: &bytes, timeoutMilliseconds: 10_000)) ?? 0) > 0 }
-        while headEnd() == nil {
-            if !more() { return }
-        }
-        guard let end = headEnd() else { return }
-        var headers: [String: String] = [:]
-        let lines = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let path = lines.first?.split(separator: " ").dropFirst().first.map(String.init) ?? ""
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        while bytes.count < end + 4 + length {
-            if !more() { return }
-        }
+        guard let request = TestHTTPRequest.read(from: connection) else { return }
         let call = Call(
-            trigger: headers["x-trigger"] ?? "", path: path, headers: headers,
-            payload: String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self))
+            trigger: request.headers["x-trigger"] ?? "", path: request.path, headers: request.headers,
+            payload: String(decoding: request.body, as: UTF8.self))
         calls.withLock { $0.append(call) }
         let body = Array(answer(call).utf8)
         let response =
