@@ -275,10 +275,15 @@
         } else if (!type || type === "boolean") {
           control = h("input", { type: "checkbox" });
           control.checked = !!current;
-        } else if (type === "json" || type === "inputlist" || type === "list") {
+        } else if (type === "json" || type === "sublist" || type === "inputlist" || type === "list") {
+          // A sublist (Livepeer's profiles) is a JSON array of objects with the fields it lists.
           control = h("textarea", { rows: 3 });
+          var asJSON = type === "json" || type === "sublist";
           if (current !== undefined) {
-            control.value = type === "json" ? JSON.stringify(current, null, 2) : [].concat(current).join("\n");
+            control.value = asJSON ? JSON.stringify(current, null, 2) : [].concat(current).join("\n");
+          } else if (type === "sublist") {
+            var fields = Object.keys((option.required || {})).concat(Object.keys(option.optional || {}));
+            control.placeholder = "[{" + fields.map(function (f) { return "\"" + f + "\": …"; }).join(", ") + "}]";
           }
         } else {
           var numeric = type === "uint" || type === "int" || type === "debug";
@@ -315,8 +320,14 @@
               throw new Invalid(entry.label + " must be a whole number" + (type === "int" ? "." : " of 0 or more."));
             }
             result[entry.key] = Number(text);
-          } else if (type === "json") {
+          } else if (type === "json" || type === "sublist") {
             try { result[entry.key] = JSON.parse(text); } catch (e) { throw new Invalid(entry.label + " is not valid JSON."); }
+            if (type === "sublist" && !Array.isArray(result[entry.key])) {
+              throw new Invalid(entry.label + " must be a JSON list of " + (entry.option.itemLabel || "item") + "s.");
+            }
+          } else if (type === "float") {
+            if (!isFinite(Number(text))) { throw new Invalid(entry.label + " must be a number."); }
+            result[entry.key] = Number(text);
           } else if (type === "inputlist" || type === "list") {
             result[entry.key] = text.split(/\n+/).map(function (item) { return item.trim(); }).filter(Boolean);
           } else if (entry.option.select && /^\d+$/.test(text) && typeof entry.option["default"] === "number") {
