@@ -96,7 +96,12 @@ enum ManPageNotes {
                     + "second. An entry removed or changed stops its process; a process that exits is started again "
                     + "at once (restart_type fixed), after restart_delay ms, with a delay doubling up to restart_delay "
                     + "(backoff), or never (disabled). Processes hand their tracks to the buffer on a local socket of "
-                    + "their own, beside the pushed source, and a restarted process writes into its old tracks again."
+                    + "their own, beside the pushed source, and a restarted process writes into its old tracks again. "
+                    + "An entry runs only while its source_track or track_select selects a track, no tag of "
+                    + "tags_inhibit is the stream's and its track_inhibit selects no track but its own; while one the "
+                    + "stream waits for starts (not inconsequential), the stream is waiting for data. When the buffer "
+                    + "closes, processes that feed another stream are left running (see PROCESS_SWITCH_SOURCE); a "
+                    + "process of another stream that feeds this one keeps it open."
             )
         ],
         "MistProcFFMPEG": [
