@@ -154,7 +154,7 @@ let package = Package(
             .testTarget(name: "MistMediaTests", dependencies: ["MistMedia"]),
             .testTarget(name: "MistNetTests", dependencies: ["MistNet", "MistTLS"]),
             .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
-            .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet", "MistData"]),
+            .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet", "MistData", "COpenSSL"]),
             .testTarget(name: "MistSRTTests", dependencies: ["MistSRT"]),
             .testTarget(name: "MistRTSPTests", dependencies: ["MistRTSP", "MistRTP"]),
             // Test helper: a CA and server certificates made at test time.

@@ -1,5 +1,5 @@
-// libFuzzer target: datagrams as RTP packets and their H.264, HEVC, AAC and LATM payloads, the whole input
-// as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
+// libFuzzer target: datagrams as RTP packets and their H.264, HEVC, AAC and LATM payloads, and as
+// STUN messages, the whole input as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
 // packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
 // yield a unit over their limits; packets and descriptions written back read the same.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -13,6 +13,16 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for media in description.media {
             for format in media.formats { _ = media.rtpmap(format) ?? nil; _ = media.fmtp(format) }
         }
+    }
+    // The whole input as a STUN message: its attributes stay inside it, and its checks and
+    // addresses read without trapping (a stand-in HMAC keeps this free of a crypto library).
+    if let message = try? STUNMessage(parsing: bytes) {
+        for attribute in message.attributes
+        where attribute.offset < 20 || attribute.value.endIndex > bytes.count {
+            fatalError("a STUN attribute outside its message")
+        }
+        _ = message.integrityIsValid(key: [1, 2, 3]) { key, data in Array((key + data).suffix(20)) }
+        _ = (message.fingerprintIsValid, message.xorMappedAddress, message.iceRole, message.priority, message.username)
     }
     // RTCP report blocks: whatever they say, they never claim more than the bytes hold.
     if RTCPReportBlock.blocks(in: bytes[...]).count * 24 > bytes.count { fatalError("more report blocks than bytes") }
