@@ -83,6 +83,20 @@ public final class SRTSocket: @unchecked Sendable {
         return socket
     }
 
+    /// The port the socket is bound to (a listener on port 0 gets one from the system); 0 when
+    /// the library cannot tell.
+    public var localPort: UInt16 {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let found = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { srt_getsockname(handle, $0, &length) }
+        }
+        guard found != SRT_ERROR else { return 0 }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+        }
+    }
+
     /// The next connection a listener has, waiting at most `timeoutMilliseconds`; nil if none came.
     public func accept(timeoutMilliseconds: Int) throws(SRTError) -> SRTSocket? {
         // A connection that came before the wait began is not reported by it: take it first.

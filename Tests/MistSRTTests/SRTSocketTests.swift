@@ -3,12 +3,16 @@ import MistSRT
 import Testing
 
 @Suite struct SRTSocketTests {
-    /// A UDP port below the ephemeral range and above the one the end-to-end tests take theirs from.
+    /// A UDP port nothing listens on (below the ephemeral range and above the one the
+    /// end-to-end tests take theirs from), for callers that must fail; listeners take one the
+    /// system picks.
     static func port(_ offset: Int) -> UInt16 { UInt16(31000 + (Int(getpid()) % 400) * 4 + offset) }
 
     @Test func callerReachesListenerWithStreamIDAndMessages() throws {
-        let port = Self.port(0)
-        let listener = try SRTSocket.listen(host: "127.0.0.1", port: port, options: ["latency": "50"])
+        // A port the system picks, so no other process's socket can be in the way.
+        let listener = try SRTSocket.listen(host: "127.0.0.1", port: 0, options: ["latency": "50"])
+        let port = listener.localPort
+        #expect(port > 0)
         let caller = try SRTSocket.connect(
             host: "127.0.0.1", port: port, options: ["streamid": "#!::r=live,m=publish", "latency": "50"])
         let accepted = try #require(try listener.accept(timeoutMilliseconds: 3000))
@@ -32,9 +36,9 @@ import Testing
     }
 
     @Test func wrongPassphraseIsRefused() throws {
-        let port = Self.port(1)
         let listener = try SRTSocket.listen(
-            host: "127.0.0.1", port: port, options: ["passphrase": "correct horse battery"])
+            host: "127.0.0.1", port: 0, options: ["passphrase": "correct horse battery"])
+        let port = listener.localPort
         #expect(throws: SRTError.self) {
             try SRTSocket.connect(
                 host: "127.0.0.1", port: port, options: ["passphrase": "wrong passphrase"], timeoutMilliseconds: 1000)
@@ -58,8 +62,8 @@ import Testing
     }
 
     @Test func pollerReportsAcceptsAndReads() throws {
-        let port = Self.port(3)
-        let listener = try SRTSocket.listen(host: "127.0.0.1", port: port, options: [:])
+        let listener = try SRTSocket.listen(host: "127.0.0.1", port: 0, options: [:])
+        let port = listener.localPort
         listener.setNonBlocking()
         let poller = try SRTPoller()
         try poller.add(listener, read: true, write: false)
