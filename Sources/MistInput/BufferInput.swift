@@ -364,11 +364,10 @@ public final class BufferInput {
         // replaces the connection the entry had.
         var keys: Set<String> = []
         for index in processSources.indices.reversed() where !processSources[index].key.isEmpty {
-            guard keys.insert(processSources[index].key).inserted else {
+            if !keys.insert(processSources[index].key).inserted {
                 logger.mist(.info, "A newer process of \(stream) took over the tracks of an older one")
                 processSources[index].connection.close()
                 processSources.remove(at: index)
-                continue
             }
         }
     }
@@ -386,10 +385,8 @@ public final class BufferInput {
                         // The entry's `target_mask`, else viewers and pushes (not other processes).
                         let entry = try? JSONParser.parse(process.key)
                         process.external = entry.map { $0["source"].asString != stream } ?? false
-                        let option = entry?["target_mask"]
                         process.targetMask =
-                            TrackMask.option(option?.stringValue ?? option?.intValue.map { String($0) })
-                            ?? TrackMask.processOutput
+                            entry.flatMap { TrackMask.option($0["target_mask"]) } ?? TrackMask.processOutput
                     }
                 case .header:
                     try addProcessTracks(DTSHHeader(packet), of: &process)

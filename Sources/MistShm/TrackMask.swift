@@ -1,3 +1,4 @@
+import MistData
 import Synchronization
 
 /// Which kinds of readers see a track: the `valid` field of a stream's track list, in
@@ -31,6 +32,11 @@ public enum TrackMask {
     public static func option(_ text: String?) -> UInt8? {
         guard let text, !text.isEmpty, let value = Int(text), (0...255).contains(value) else { return nil }
         return UInt8(value)
+    }
+
+    /// A mask option as it stands in a process entry: a number, or its text.
+    public static func option(_ value: JSONValue) -> UInt8? {
+        option(value.stringValue ?? value.intValue.map { String($0) })
     }
 
     /// Sets the mask of `track` of `stream` in its track list (from any process, as MistServer's

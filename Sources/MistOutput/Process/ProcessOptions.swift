@@ -53,15 +53,10 @@ enum ProcessOptions {
         .debug,
     ]
 
-    /// A mask option of an entry (`source_mask`, `target_mask`), as a number or its text.
-    static func mask(_ value: JSONValue) -> UInt8? {
-        TrackMask.option(value.stringValue ?? value.intValue.map { String($0) })
-    }
-
     /// Applies the entry's `source_mask` to the tracks the process reads, as MistServer's
     /// processes do when they start.
     static func maskSources(_ config: JSONValue, tracks: [StreamTrack], source: String, logger: Logger) {
-        guard let mask = mask(config["source_mask"]) else { return }
+        guard let mask = TrackMask.option(config["source_mask"]) else { return }
         for track in tracks {
             do {
                 try TrackMask.set(mask, track: track.index, of: source)
