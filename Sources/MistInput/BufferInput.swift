@@ -36,6 +36,8 @@ public final class BufferInput {
     /// Tracks processes made, by the process entry that made them (a restarted process writes
     /// into its old tracks again); the pushed source never takes these over.
     private var processTracks: [String: [Int]] = [:]
+    /// A process named its entry since connections were last checked for one entry twice.
+    private var namedEntry = false
     /// The buffer's own view of its tracks (every mask), for the processes' selectors.
     private var ownReader: StreamReader?
     private var source: TCPConnection?
@@ -361,7 +363,9 @@ public final class BufferInput {
             }
         }
         // A process that came back for an entry (restarted, or switched back to its source)
-        // replaces the connection the entry had.
+        // replaces the connection the entry had: checked when a process named its entry.
+        guard namedEntry else { return }
+        namedEntry = false
         var keys: Set<String> = []
         for index in processSources.indices.reversed() where !processSources[index].key.isEmpty {
             if !keys.insert(processSources[index].key).inserted {
@@ -382,6 +386,7 @@ public final class BufferInput {
                     let command = try packet.json()
                     if command["cmd"].asString == "process" {
                         process.key = command["key"].asString
+                        namedEntry = true
                         // The entry's `target_mask`, else viewers and pushes (not other processes).
                         let entry = try? JSONParser.parse(process.key)
                         process.external = entry.map { $0["source"].asString != stream } ?? false

@@ -6,17 +6,8 @@ import Testing
 /// ffmpeg: renditions come back as tracks of the stream and play, and a segment refused with
 /// 422 fires LIVEPEER_SEGMENT_REJECTED with MistServer's payload.
 @Suite struct LivepeerProcessTests {
-    /// The stream's video tracks from `json_`: "WIDTHxHEIGHT" → lastms.
-    static func videoSizes(_ port: Int) -> [String: Int64] {
-        guard let body = try? HTTPTestClient(port: port).get("/json_live.js").body,
-            let tracks = (try? JSONParser.parse(body))?["meta"]["tracks"].objectValue
-        else { return [:] }
-        var sizes: [String: Int64] = [:]
-        for (_, track) in tracks where track["type"] == "video" {
-            sizes["\(track["width"].intValue ?? 0)x\(track["height"].intValue ?? 0)"] = track["lastms"].intValue ?? 0
-        }
-        return sizes
-    }
+    /// The `live` stream's video tracks from `json_`: "WIDTHxHEIGHT" → lastms.
+    static func videoSizes(_ port: Int) -> [String: Int64] { StreamProcessTests.videoLast(port, "live") }
 
     /// Each upload the stand-in saw, for failure messages.
     static func summary(_ standIn: LivepeerStandIn) -> String {
