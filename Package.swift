@@ -57,6 +57,9 @@ let package = Package(
             name: "CSRT", path: "Sources/CSRT", pkgConfig: "srt",
             providers: [.apt(["libsrt-openssl-dev"])]),
         .systemLibrary(
+            name: "CSRTP", path: "Sources/CSRTP", pkgConfig: "libsrtp2",
+            providers: [.apt(["libsrtp2-dev"])]),
+        .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         // What Swift cannot import from Glibc directly (variadic or GNU-only calls, macros).
@@ -100,6 +103,9 @@ let package = Package(
         .target(name: "MistMedia", dependencies: ["MistData"]),
         // RTP (RFC 3550) and its H.264 payload format (RFC 6184), for RTSP and WebRTC. Byte-testable.
         .target(name: "MistRTP"),
+        // WebRTC's transport: SRTP on Debian's libsrtp2, DTLS records into datagrams, SDP offers
+        // and answers, ICE-lite credentials. Byte-testable without sockets.
+        .target(name: "MistWebRTC", dependencies: ["MistRTP", "MistTLS", "MistData", "CSRTP"]),
         // RTMP's wire codec: handshake, chunk stream, control messages. Byte-testable without sockets.
         .target(name: "MistRTMP", dependencies: ["MistMedia", "COpenSSL"]),
         // RTSP above the RTP codecs: a publisher's or camera's tracks into DTSC, Basic and Digest auth.
@@ -117,7 +123,7 @@ let package = Package(
             name: "MistOutput",
             dependencies: [
                 "MistCore", "MistShm", "MistNet", "MistStream", "MistMedia", "MistRTMP", "MistTLS", "MistRTP",
-                "MistSRT", "MistRTSP", .product(name: "NIOCore", package: "swift-nio"),
+                "MistSRT", "MistRTSP", "MistWebRTC", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -155,6 +161,7 @@ let package = Package(
             .testTarget(name: "MistNetTests", dependencies: ["MistNet", "MistTLS"]),
             .testTarget(name: "MistTLSTests", dependencies: ["MistTLS", "TLSTestSupport"]),
             .testTarget(name: "MistRTPTests", dependencies: ["MistRTP", "MistNet", "MistData", "COpenSSL"]),
+            .testTarget(name: "MistWebRTCTests", dependencies: ["MistWebRTC", "MistTLS", "MistRTP"]),
             .testTarget(name: "MistSRTTests", dependencies: ["MistSRT"]),
             .testTarget(name: "MistRTSPTests", dependencies: ["MistRTSP", "MistRTP"]),
             // Test helper: a CA and server certificates made at test time.

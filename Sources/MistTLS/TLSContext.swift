@@ -26,11 +26,16 @@ public final class TLSContext: @unchecked Sendable {
     let verifiesPeer: Bool
     /// The pairs this context was made from, for logs.
     public var certificates: [TLSCertificatePair] { alternatives.map(\.pair) }
+    /// Whether connections are DTLS (datagrams) rather than TLS.
+    public let isDatagram: Bool
+    /// DTLS: the SHA-256 fingerprint of this side's certificate, as SDP's `a=fingerprint` gives it.
+    public internal(set) var fingerprint = ""
 
-    private init(context: OpaquePointer, isServer: Bool, verifiesPeer: Bool) {
+    init(context: OpaquePointer, isServer: Bool, verifiesPeer: Bool, isDatagram: Bool = false) {
         self.context = context
         self.isServer = isServer
         self.verifiesPeer = verifiesPeer
+        self.isDatagram = isDatagram
     }
 
     deinit {

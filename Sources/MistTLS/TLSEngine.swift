@@ -20,7 +20,7 @@ public final class TLSEngine: @unchecked Sendable {
 
     /// Kept alive while the connection uses its certificates and callbacks.
     private let context: TLSContext
-    private let ssl: OpaquePointer
+    let ssl: OpaquePointer
     /// Network bytes from the peer, waiting for OpenSSL.
     private let incoming: OpaquePointer
     /// Bytes OpenSSL wrote for the peer, waiting to be sent.
@@ -46,6 +46,8 @@ public final class TLSEngine: @unchecked Sendable {
         self.incoming = incoming
         self.outgoing = outgoing
         self.serverName = serverName
+        // WebRTC's datagrams stay well under every path's MTU (what browsers use too).
+        if context.isDatagram { mist_DTLS_set_mtu(ssl, 1200) }
         if context.isServer {
             SSL_set_accept_state(ssl)
         } else {
