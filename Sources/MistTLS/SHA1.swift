@@ -11,3 +11,13 @@ public enum SHA1 {
         return Array(digest.prefix(Int(length)))
     }
 }
+
+extension SHA1 {
+    /// HMAC-SHA1 (RFC 2104): STUN's MESSAGE-INTEGRITY under ICE's short-term password.
+    public static func hmac(key: [UInt8], data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        _ = HMAC(EVP_sha1(), key, Int32(clamping: key.count), data, data.count, &out, &length)
+        return Array(out.prefix(Int(length)))
+    }
+}

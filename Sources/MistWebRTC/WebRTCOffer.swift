@@ -1,0 +1,122 @@
+import MistRTP
+
+/// A peer's SDP offer as a WebRTC server reads it (RFC 8829): per media section its kind, `mid`,
+/// direction and codecs, and the ICE credentials and DTLS fingerprint the peer will use.
+public struct WebRTCOffer: Sendable {
+    /// One codec the offer lists for a media section.
+    public struct Codec: Sendable, Equatable {
+        public var payloadType: UInt8
+        /// Upper-cased encoding name: `H264`, `VP8`, `OPUS` ...
+        public var name: String
+        public var clockRate: Int
+        public var channels: Int?
+        /// The codec's `a=fmtp` parameters, names lower-cased.
+        public var parameters: [String: String]
+        /// The codec's `a=fmtp` line as offered (after the payload type).
+        public var fmtpLine: String?
+        /// `a=rtcp-fb` values for this payload type (`nack`, `nack pli`, `ccm fir` ...).
+        public var feedback: [String]
+    }
+
+    /// One `m=` section.
+    public struct Media: Sendable {
+        public var kind: String
+        public var mid: String
+        /// `sendrecv`, `sendonly`, `recvonly` or `inactive` (as the offerer sees it).
+        public var direction: String
+        public var codecs: [Codec]
+        public var transport: String
+        /// The section's `a=extmap` lines, as offered.
+        public var extensions: [String]
+        /// The offerer's SSRCs for what it sends here.
+        public var ssrcs: [UInt32]
+    }
+
+    public var media: [Media]
+    public var iceUsername: String
+    public var icePassword: String
+    /// `sha-256` fingerprint of the peer's certificate, upper-cased hex with colons.
+    public var fingerprint: String
+    /// The peer's `a=setup` (`actpass`, `active` or `passive`).
+    public var setup: String
+
+    /// The most media sections taken.
+    public static let maximumMedia = 16
+
+    public init(parsing text: String) throws(WebRTCError) {
+        let description: SessionDescription
+        do {
+            description = try SessionDescription(parsing: text)
+        } catch {
+            throw .badDescription(error)
+        }
+        func value(_ name: String, _ section: SessionDescription.Media?) -> String? {
+            section?.attribute(name) ?? description.attribute(name)
+        }
+        let sections = Array(description.media.prefix(Self.maximumMedia))
+        var username: String?
+        var password: String?
+        var fingerprint: String?
+        var setup = "actpass"
+        var media: [Media] = []
+        for (index, section) in sections.enumerated() {
+            username = username ?? value("ice-ufrag", section)
+            password = password ?? value("ice-pwd", section)
+            if fingerprint == nil, let print = value("fingerprint", section) {
+                let parts = print.split(separator: " ", maxSplits: 1)
+                if parts.count == 2, parts[0].lowercased() == "sha-256" { fingerprint = parts[1].uppercased() }
+            }
+            setup = value("setup", section) ?? setup
+            var codecs: [Codec] = []
+            for format in section.formats.prefix(64) {
+                guard let type = UInt8(format), type < 128, let map = section.rtpmap(format) else { continue }
+                let fmtpLine = section.attributes.first { attribute in
+                    attribute.name == "fmtp" && attribute.value?.split(separator: " ").first.map(String.init) == format
+                }?.value.map { String($0.drop { $0 != " " }.dropFirst()) }
+                let feedback = section.attributes.compactMap { attribute -> String? in
+                    guard attribute.name == "rtcp-fb", let value = attribute.value else { return nil }
+                    let parts = value.split(separator: " ", maxSplits: 1)
+                    guard parts.count == 2, parts[0] == format || parts[0] == "*" else { return nil }
+                    return String(parts[1])
+                }
+                codecs.append(
+                    Codec(
+                        payloadType: type, name: map.encoding.uppercased(), clockRate: map.clockRate,
+                        channels: map.channels, parameters: section.fmtp(format), fmtpLine: fmtpLine,
+                        feedback: feedback))
+            }
+            let direction =
+                ["sendrecv", "sendonly", "recvonly", "inactive"].first { name in
+                    section.attributes.contains { $0.name == name }
+                } ?? "sendrecv"
+            let ssrcs = section.attributes.compactMap { attribute -> UInt32? in
+                guard attribute.name == "ssrc", let value = attribute.value else { return nil }
+                return UInt32(value.prefix { $0 != " " })
+            }
+            media.append(
+                Media(
+                    kind: section.kind, mid: section.attribute("mid") ?? "\(index)", direction: direction,
+                    codecs: codecs, transport: section.transport,
+                    extensions: section.attributes.filter { $0.name == "extmap" }.compactMap(\.value),
+                    ssrcs: Array(Set(ssrcs)).sorted()))
+        }
+        // RFC 8839 5.4: ufrag 4-256 and pwd 22-256 ice-chars.
+        func iceChars(_ text: String?, _ range: ClosedRange<Int>) -> String? {
+            guard let text, range.contains(text.utf8.count),
+                text.utf8.allSatisfy({
+                    $0 == 0x2B || $0 == 0x2F || (0x30...0x39).contains($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
+                })
+            else { return nil }
+            return text
+        }
+        guard let username = iceChars(username, 4...256), let password = iceChars(password, 22...256) else {
+            throw .noICECredentials
+        }
+        guard let fingerprint else { throw .noFingerprint }
+        self.media = media
+        self.iceUsername = username
+        self.icePassword = password
+        self.fingerprint = fingerprint
+        self.setup = setup
+    }
+}
