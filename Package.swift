@@ -28,6 +28,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutMP4", "MistOutput"),
     ("MistOutCMAF", "MistOutput"),
     ("MistOutEBML", "MistOutput"),
+    ("MistOutWebRTC", "MistOutput"),
     ("MistUtilCertbot", "MistUtil"),
     ("MistProcFFMPEG", "MistOutput"),
     ("MistProcMKVExec", "MistOutput"),

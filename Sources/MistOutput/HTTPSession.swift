@@ -40,7 +40,7 @@ final class HTTPSession: @unchecked Sendable {
     static let corsHeaders =
         "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Credentials: true\r\n"
         + "Access-Control-Expose-Headers: *\r\nAccess-Control-Max-Age: 600\r\n"
-        + "Access-Control-Allow-Methods: GET, POST, OPTIONS, HEAD\r\nAccess-Control-Allow-Headers: *\r\n"
+        + "Access-Control-Allow-Methods: GET, POST, OPTIONS, HEAD, DELETE, PATCH\r\nAccess-Control-Allow-Headers: *\r\n"
         + "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache\r\nExpires: 0\r\n"
 
     /// How long an idle keep-alive connection stays open.
@@ -48,10 +48,19 @@ final class HTTPSession: @unchecked Sendable {
     /// The largest request body taken (and dropped: no URL here uses one).
     static let maximumBody = 1 << 20
 
-    init(connection: ChannelConnection, logger: Logger, formats: Set<HTTPFormat> = Set(HTTPFormat.allCases)) {
+    /// The WebRTC sessions this process answers signalling for, if any.
+    let webRTC: WebRTCService?
+    /// The request's body, for the URLs that take one (WHEP's offer).
+    var requestBody: [UInt8] = []
+
+    init(
+        connection: ChannelConnection, logger: Logger, formats: Set<HTTPFormat> = Set(HTTPFormat.allCases),
+        webRTC: WebRTCService? = nil
+    ) {
         self.connection = connection
         self.logger = logger
         self.formats = formats
+        self.webRTC = webRTC
     }
 
     /// Answers one request; says what the connection does next.
@@ -81,6 +90,7 @@ final class HTTPSession: @unchecked Sendable {
     private func answer(_ head: HTTPRequestHead) throws -> Bool {
         takeRequest(head)
         logger.mist(.high, "Received request \(head.method) \(head.target) from \(connection.peer)")
+        if let webRTC, let answered = try answerSignalling(head, service: webRTC) { return answered }
         if head.method == "OPTIONS" {
             // A browser's preflight: the CORS headers say what is allowed.
             try respond(status: "200 OK", contentType: "text/plain", body: [], keepAlive: true)

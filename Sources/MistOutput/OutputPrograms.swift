@@ -105,11 +105,21 @@ public enum OutputPrograms {
         }
     }
 
-    /// MistOutHTTP: every HTTP format, the player and the stream info on one port.
+    /// MistOutHTTP: every HTTP format, the player and the stream info on one port; WHEP too
+    /// while the WebRTC connector is enabled.
     public static let http = output(HTTPCapabilities.declaration) { options, logger in
         ACMEChallenges.shared.configure(options.all("certbot"))
+        let webRTC = WebRTCService.fromProtocols(logger: logger)
         return try EventLoopListener.run(options, logger: logger) { channel in
-            try EventLoopListener.http(channel, logger: logger, formats: Set(HTTPFormat.allCases))
+            try EventLoopListener.http(channel, logger: logger, formats: Set(HTTPFormat.allCases), webRTC: webRTC)
+        }
+    }
+
+    /// MistOutWebRTC: WHEP signalling on its port, each session's media on a UDP port of its own.
+    public static let webRTC = output(WebRTCCapabilities.declaration) { options, logger in
+        let service = try WebRTCService(settings: WebRTCSettings(options: options))
+        return try EventLoopListener.run(options, logger: logger) { channel in
+            try EventLoopListener.http(channel, logger: logger, formats: [], webRTC: service)
         }
     }
 
@@ -146,8 +156,8 @@ public enum OutputPrograms {
 
     /// Every output program.
     public static let all: [MistProgram] = [
-        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, ffmpegProcess, mkvExecProcess,
-        livepeerProcess,
+        rtmp, rtsp, tssrt, ts, dtsc, http, https, hls, httpTS, flv, mp4, cmaf, ebml, webRTC, ffmpegProcess,
+        mkvExecProcess, livepeerProcess,
     ]
 
     private static func format(_ format: HTTPFormat, connector: String) -> MistProgram {

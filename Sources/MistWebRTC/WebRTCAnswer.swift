@@ -16,6 +16,8 @@ public struct WebRTCAnswer: Sendable {
         /// The feedback kept from the offer (what this server answers or sends).
         public var feedback: [String]
         public var direction: String
+        /// A rejected section's format: the first the offer listed (some stacks look for it).
+        public var rejectedFormat: WebRTCOffer.Codec?
 
         public init(
             mid: String, kind: String, codec: WebRTCOffer.Codec?, ssrc: UInt32, feedback: [String], direction: String
@@ -76,6 +78,7 @@ public struct WebRTCAnswer: Sendable {
         return offer.media.map { media in
             var section = Section(
                 mid: media.mid, kind: media.kind, codec: nil, ssrc: 0, feedback: [], direction: "inactive")
+            section.rejectedFormat = media.codecs.first
             guard media.transport.uppercased().contains("SAVPF"), !used.contains(media.kind),
                 media.direction == "recvonly" || media.direction == "sendrecv"
             else { return section }
@@ -132,10 +135,16 @@ public struct WebRTCAnswer: Sendable {
         ]
         for section in sections {
             guard let codec = section.codec else {
+                let format = section.rejectedFormat
                 lines += [
-                    "m=\(section.kind) 0 UDP/TLS/RTP/SAVPF 0", "c=IN IP4 0.0.0.0", "a=mid:\(section.mid)",
-                    "a=inactive",
+                    "m=\(section.kind) 0 UDP/TLS/RTP/SAVPF \(format?.payloadType ?? 0)", "c=IN IP4 0.0.0.0",
+                    "a=mid:\(section.mid)", "a=inactive",
                 ]
+                if let format {
+                    lines.append(
+                        "a=rtpmap:\(format.payloadType) \(rtpName(format))/\(format.clockRate)"
+                            + (format.channels.map { "/\($0)" } ?? ""))
+                }
                 continue
             }
             let pt = codec.payloadType

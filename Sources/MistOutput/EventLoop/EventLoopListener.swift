@@ -53,7 +53,7 @@ public enum EventLoopListener {
     /// The HTTP pipeline: head limits, NIOHTTP1's request decoder, then the output's handler.
     static func http(
         _ channel: any Channel, logger: Logger, formats: Set<HTTPFormat>, headSeconds: Double = 10,
-        isSecure: Bool = false
+        isSecure: Bool = false, webRTC: WebRTCService? = nil
     ) throws {
         let connection = ChannelConnection(channel: channel, isSecure: isSecure)
         logger.mist(.medium, "Connection from \(connection.peer)")
@@ -64,6 +64,7 @@ public enum EventLoopListener {
         try sync.addHandler(
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)), name: httpDecoderName)
         try sync.addHandler(
-            HTTPOutputHandler(connection: connection, headGuard: headGuard, logger: logger, formats: formats))
+            HTTPOutputHandler(
+                connection: connection, headGuard: headGuard, logger: logger, formats: formats, webRTC: webRTC))
     }
 }

@@ -17,7 +17,7 @@ final class HTTPOutputHandler: ChannelInboundHandler, RemovableChannelHandler {
     private enum State {
         /// Waiting for (or reading) a request.
         case reading
-        /// A request head arrived; its body is read and dropped.
+        /// A request head arrived; its body is read (kept for the URLs that take one, else dropped).
         case receiving(MistNet.HTTPRequestHead)
         /// A request is being answered on the pool.
         case answering
@@ -30,16 +30,23 @@ final class HTTPOutputHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let headGuard: HTTPHeadGuard
     private let logger: Logger
     private let formats: Set<HTTPFormat>
+    private let webRTC: WebRTCService?
     private var state = State.reading
+    /// The body of the request being read, when its URL takes one.
+    private var body: [UInt8] = []
     /// Parts that arrived while a request was being answered (pipelining).
     private var queued: [HTTPServerRequestPart] = []
     private var context: ChannelHandlerContext?
 
-    init(connection: ChannelConnection, headGuard: HTTPHeadGuard, logger: Logger, formats: Set<HTTPFormat>) {
+    init(
+        connection: ChannelConnection, headGuard: HTTPHeadGuard, logger: Logger, formats: Set<HTTPFormat>,
+        webRTC: WebRTCService? = nil
+    ) {
         self.connection = connection
         self.headGuard = headGuard
         self.logger = logger
         self.formats = formats
+        self.webRTC = webRTC
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -71,8 +78,13 @@ final class HTTPOutputHandler: ChannelInboundHandler, RemovableChannelHandler {
                         return refuse("413 Content Too Large", HTTPSessionError.bodyTooLarge(length))
                     }
                 }
+                body = []
                 state = .receiving(head)
-            case (.body, .receiving):
+            case (.body(var bytes), .receiving(let head)):
+                // Only signalling (an SDP offer) reads a body; the length was checked above.
+                if webRTC != nil && HTTPSession.takesBody(head), body.count + bytes.readableBytes <= HTTPSession.maximumBody {
+                    body += bytes.readBytes(length: bytes.readableBytes) ?? []
+                }
                 continue
             case (.end, .receiving(let head)):
                 answer(head)
@@ -93,7 +105,9 @@ final class HTTPOutputHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func answer(_ head: MistNet.HTTPRequestHead) {
         guard let context else { return }
         state = .answering
-        let session = HTTPSession(connection: connection, logger: logger, formats: formats)
+        let session = HTTPSession(connection: connection, logger: logger, formats: formats, webRTC: webRTC)
+        session.requestBody = body
+        body = []
         if let answer = session.answerFromCache(head) {
             // Answered here: `process` goes on with any pipelined request.
             if case .keepAlive = answer {

@@ -44,12 +44,14 @@ struct RTSPLiveMuxer: LiveMuxer {
     /// The wall clock (Unix ms) of media time 0, fixed at the first packet.
     private var wallClockBase: Int64?
 
-    static let maximumPayload = 1400
+    /// The largest RTP payload: 1400 for RTSP, what `maxpktsize` leaves for WebRTC.
+    private let maximumPayload: Int
     private var tracks: [Track]
     private let hasVideo: Bool
 
     /// `channels[i]` is the interleaved RTP channel of `tracks[i]`.
-    init(tracks streamTracks: [StreamTrack], channels: [UInt8]) throws {
+    init(tracks streamTracks: [StreamTrack], channels: [UInt8], maximumPayload: Int = 1400) throws {
+        self.maximumPayload = max(200, maximumPayload)
         var made: [Track] = []
         for (track, channel) in zip(streamTracks, channels) {
             if track.info.type == "video" && track.info.codec == "HEVC" {
@@ -112,16 +114,16 @@ struct RTSPLiveMuxer: LiveMuxer {
                 }
                 nals.append(nal)
             }
-            payloads = NALUnitRTPPacketizer(maximumPayload: Self.maximumPayload, format: track.format).payloads(nals)
+            payloads = NALUnitRTPPacketizer(maximumPayload: maximumPayload, format: track.format).payloads(nals)
         } else if track.codec == "AAC" {
-            payloads = AACRTPPacketizer(maximumPayload: Self.maximumPayload).payloads([Array(data)[...]])
+            payloads = AACRTPPacketizer(maximumPayload: maximumPayload).payloads([Array(data)[...]])
                 .map(\.payload)
         } else if track.codec == "opus" {
             payloads = data.isEmpty ? [] : [Array(data)]
         } else {
             // G.711: a frame larger than a packet goes in pieces of whole sample periods.
             let bytes = Array(data)
-            let step = Self.maximumPayload / Int(track.channels) * Int(track.channels)
+            let step = maximumPayload / Int(track.channels) * Int(track.channels)
             payloads = stride(from: 0, to: bytes.count, by: max(1, step)).map {
                 Array(bytes[$0..<min(bytes.count, $0 + step)])
             }

@@ -1,0 +1,4 @@
+import MistCore
+import MistOutput
+
+MistProcess.main(OutputPrograms.webRTC)

@@ -1,0 +1,54 @@
+import MistCore
+import MistData
+
+/// MistOutWebRTC: WebRTC playback with WHEP signalling (and MistServer's connector name and
+/// options). It answers on its own port (18203, MistServer's default for the connector) and,
+/// while the connector is enabled, MistOutHTTP answers the same URLs on the HTTP port; each
+/// session's media then runs on a UDP port of its own on `interface`.
+public enum WebRTCCapabilities {
+    public static let declaration = Capabilities.output(
+        name: "WebRTC", friendlyName: "WebRTC",
+        description: "Real-time playback in browsers over WebRTC (WHEP signalling), sub-second latency",
+        port: 18203,
+        optional: [
+            CapabilityOption(
+                "pubhost", name: "Override external host/ip",
+                help:
+                    "What host and/or IP addresses to pass on in the SDP (comma-separated). Defaults to the address the signalling request reached.",
+                long: "pubhost", short: "H", default: ""),
+            CapabilityOption(
+                "override_port", name: "Override external port",
+                help: "What port to pass on in the SDP (a port mapped through a firewall). Defaults to the bound port.",
+                type: .unsignedInteger, long: "override_port", short: "Q", default: 0),
+            CapabilityOption(
+                "ctrlprefix", name: "Prefix for control URL (DELETE/PATCH requests)",
+                help: "Returned in the Location header for controlling WebRTC sessions", long: "ctrlprefix",
+                short: "F", default: ""),
+            CapabilityOption(
+                "nackdisable", name: "Disallow NACKs for viewers",
+                help: "Disallows viewers to send NACKs for lost packets", type: nil, long: "nackdisable",
+                short: "n", default: 0),
+            CapabilityOption(
+                "maxpktsize", name: "Max RTP packet size",
+                help: "Maximum size of RTP packets, before SRTP adds up to 28 bytes", type: .unsignedInteger,
+                long: "maxpktsize", short: "M", default: .int(WebRTCSettings.defaultPacketSize), unit: "bytes"),
+            CapabilityOption(
+                "iceservers", name: "STUN/TURN config",
+                help:
+                    "An array of RTCIceServer objects (STUN and/or TURN servers), passed verbatim to the player's RTCPeerConnection as its 'iceServers'",
+                type: .json, long: "iceservers", short: "z", default: ""),
+        ],
+        extra: [
+            "codecs": [[["H264"], ["opus", "ALAW", "ULAW"]]],
+            "deps": "HTTP",
+            "provides_dependency": true,
+            "url_rel": "/webrtc/$",
+            "url_prefix": ["/webrtc/$", "/whip/$", "/whep/$"],
+            "methods": [
+                [
+                    "handler": "http", "type": "whep", "hrn": "WebRTC with WHEP signalling", "priority": 5,
+                    "nobframes": 1, "url_rel": "/whep/$",
+                ]
+            ],
+        ])
+}

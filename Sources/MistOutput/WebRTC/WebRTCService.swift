@@ -1,0 +1,162 @@
+import Logging
+import MistCore
+import MistData
+import MistShm
+import MistStream
+import MistTLS
+import MistWebRTC
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The WebRTC sessions of one process: answers WHEP offers (each session on a UDP port of its
+/// own), finds sessions for DELETE, and holds the DTLS certificate every session presents.
+final class WebRTCService: Sendable {
+    /// The codecs a viewer can get, in MistServer's spelling.
+    static let videoCodecs: Set<String> = ["H264"]
+    static let audioCodecs: Set<String> = ["opus", "ALAW", "ULAW"]
+    /// The most sessions one process holds.
+    static let maximumSessions = 4096
+
+    let settings: WebRTCSettings
+    private let tls: TLSContext
+    /// Each session's channel, by session id.
+    private let channels = Mutex<[String: any Channel]>([:])
+
+    init(settings: WebRTCSettings) throws {
+        self.settings = settings
+        tls = try TLSContext.datagram(isServer: true)
+    }
+
+    /// The service MistOutHTTP runs while the controller's protocols enable the WebRTC connector
+    /// (with that entry's settings); nil otherwise.
+    static func fromProtocols(logger: Logger) -> WebRTCService? {
+        guard let protocols = ConfigPage.read(StreamPageNames.protocols)?.arrayValue,
+            let entry = protocols.first(where: { $0["connector"].asString == "WebRTC" })
+        else { return nil }
+        do {
+            return try WebRTCService(settings: WebRTCSettings(entry: entry))
+        } catch {
+            logger.mist(.warn, "WebRTC over the HTTP port is off: \(error)")
+            return nil
+        }
+    }
+
+    /// What an offer got.
+    enum Outcome {
+        case answered(sdp: String, session: String)
+        case refused(status: String, reason: String)
+    }
+
+    /// Answers a WHEP offer for `stream` (blocking: opens the stream and binds a socket). The
+    /// session's candidates are `settings.publicHosts`, else `localHost` (where the signalling
+    /// request arrived).
+    func answer(
+        offer text: String, requested: String, query: [String: String], admission: PlayAdmission,
+        localHost: String, url: String, userAgent: String, logger: Logger
+    ) -> Outcome {
+        let offer: WebRTCOffer
+        do {
+            offer = try WebRTCOffer(parsing: text)
+        } catch {
+            return .refused(status: "400 Bad Request", reason: "\(error)")
+        }
+        guard offer.setup != "passive" else {
+            return .refused(status: "400 Bad Request", reason: "the offer wants this server to be the DTLS client")
+        }
+        guard channels.withLock({ $0.count }) < Self.maximumSessions else {
+            return .refused(status: "503 Service Unavailable", reason: "too many WebRTC sessions")
+        }
+        guard let stream = admission.admit(requested) else {
+            return .refused(status: "403 Forbidden", reason: "refused by a trigger")
+        }
+        let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
+        do {
+            opened = try TrackChoice.open(
+                stream, videoCodecs: Self.videoCodecs, audioCodecs: Self.audioCodecs, query: query, logger: logger)
+        } catch {
+            return .refused(status: "404 Not Found", reason: "\(error)")
+        }
+        guard opened.reader.isLive else {
+            return .refused(status: "415 Unsupported Media Type", reason: "WebRTC plays live streams only")
+        }
+        let profile = opened.video.flatMap { $0.info.initData.count > 1 ? $0.info.initData[1] : nil }
+        let sections = WebRTCAnswer.playbackSections(
+            offer: offer, video: opened.video?.info.codec, audio: opened.audio?.info.codec, h264Profile: profile)
+        var tracks: [StreamTrack] = []
+        var peerTracks: [WebRTCPeer.Track] = []
+        for (kind, track) in [("video", opened.video), ("audio", opened.audio)] {
+            guard let track, let section = sections.first(where: { $0.kind == kind && $0.codec != nil }),
+                let codec = section.codec
+            else { continue }
+            tracks.append(track)
+            peerTracks.append(WebRTCPeer.Track(payloadType: codec.payloadType, ssrc: section.ssrc, isVideo: kind == "video"))
+        }
+        if let audio = opened.audio, !tracks.contains(where: { $0.index == audio.index }) {
+            logger.mist(.info, "WebRTC viewer of \(stream) gets no audio: the offer takes no \(audio.info.codec)")
+        }
+        guard !tracks.isEmpty else {
+            return .refused(
+                status: "406 Not Acceptable",
+                reason: "the offer accepts none of the codecs of \(stream) WebRTC can send")
+        }
+        do {
+            try opened.reader.select(tracks.map(\.index))
+            if opened.reader.isLive { try opened.reader.seekToLiveEdge() }
+        } catch {
+            return .refused(status: "500 Internal Server Error", reason: "\(error)")
+        }
+        guard admission.play(stream) else {
+            return .refused(status: "403 Forbidden", reason: "playback refused by a trigger")
+        }
+        let credentials = ICECredentials.random()
+        let id = Self.sessionID()
+        do {
+            let engine = try TLSEngine(context: tls)
+            let peer = WebRTCPeer(
+                id: id, credentials: credentials, remoteFingerprint: offer.fingerprint, engine: engine,
+                tracks: peerTracks, settings: settings,
+                playback: WebRTCPlayback(
+                    stream: stream, reader: opened.reader, tracks: tracks, admission: admission,
+                    host: admission.host, url: url, userAgent: userAgent),
+                logger: logger)
+            let channel = try DatagramBootstrap(group: OutputEventLoops.group)
+                .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(peer) }
+                }
+                .bind(host: settings.interface, port: 0).wait()
+            let port = settings.overridePort > 0 ? settings.overridePort : channel.localAddress?.port ?? 0
+            let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
+            channels.withLock { $0[id] = channel }
+            peer.onClosed = { [weak self] in self?.channels.withLock { _ = $0.removeValue(forKey: id) } }
+            let answer = WebRTCAnswer(
+                sections: sections, iceUsername: credentials.username, icePassword: credentials.password,
+                fingerprint: tls.fingerprint,
+                candidates: hosts.map { WebRTCAnswer.Candidate(address: $0, port: port) }, streamName: stream)
+            logger.mist(
+                .info,
+                "WebRTC viewer \(admission.host) plays \(stream) (session \(id), UDP \(settings.interface):\(channel.localAddress?.port ?? 0))"
+            )
+            return .answered(sdp: answer.text, session: id)
+        } catch {
+            admission.close(stream)
+            return .refused(status: "500 Internal Server Error", reason: "\(error)")
+        }
+    }
+
+    /// Ends session `id`; false when there is none.
+    func end(_ id: String) -> Bool {
+        guard let channel = channels.withLock({ $0[id] }) else { return false }
+        channel.close(promise: nil)
+        return true
+    }
+
+    /// Whether session `id` exists (PATCH).
+    func has(_ id: String) -> Bool { channels.withLock { $0[id] != nil } }
+
+    private static func sessionID() -> String {
+        let hex = Array("0123456789abcdef")
+        return String((0..<16).map { _ in hex[Int.random(in: 0..<16)] })
+    }
+}

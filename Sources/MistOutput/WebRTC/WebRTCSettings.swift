@@ -1,0 +1,51 @@
+import MistCore
+import MistData
+
+/// The WebRTC connector's settings, from MistOutWebRTC's command line or, in MistOutHTTP, from
+/// the connector's entry in the controller's protocols.
+struct WebRTCSettings: Sendable {
+    /// MistServer's default `maxpktsize`: a packet and SRTP's additions within 1350 bytes.
+    static let defaultPacketSize: Int64 = 1350 - 28
+
+    /// Where each session's UDP socket binds.
+    var interface = "0.0.0.0"
+    /// The addresses offered as host candidates; empty: the one the signalling reached.
+    var publicHosts: [String] = []
+    /// The port offered instead of the bound one (0: the bound one).
+    var overridePort = 0
+    /// Prefix of the session URL given in `Location`.
+    var controlPrefix = ""
+    var nackDisabled = false
+    var maximumPacket = Int(defaultPacketSize)
+
+    init() {}
+
+    init(options: ParsedOptions) {
+        interface = options.string("interface") ?? interface
+        publicHosts = Self.hosts(options.string("pubhost") ?? "")
+        overridePort = Int(clamping: options.integer("override_port") ?? 0)
+        controlPrefix = options.string("ctrlprefix") ?? ""
+        nackDisabled = options.flag("nackdisable")
+        maximumPacket = Self.packetSize(options.integer("maxpktsize"))
+    }
+
+    /// From a protocols entry (`{"connector":"WebRTC","pubhost":...}`).
+    init(entry: JSONValue) {
+        if let text = entry["interface"].stringValue, !text.isEmpty { interface = text }
+        publicHosts = Self.hosts(entry["pubhost"].asString)
+        overridePort = Int(clamping: entry["override_port"].intValue ?? 0)
+        controlPrefix = entry["ctrlprefix"].asString
+        nackDisabled = entry["nackdisable"].asBool
+        maximumPacket = Self.packetSize(entry["maxpktsize"].intValue)
+    }
+
+    private static func hosts(_ text: String) -> [String] {
+        text.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
+    }
+
+    /// `maxpktsize` bounded to what RTP over UDP can use; unset or 0 is the default.
+    private static func packetSize(_ value: Int64?) -> Int {
+        guard let value, value > 0 else { return Int(defaultPacketSize) }
+        return Int(min(max(value, 300), 1472 - 28))
+    }
+}

@@ -1,0 +1,111 @@
+# A WHEP viewer on aiortc (Debian's python3-aiortc), the WebRTC stack the end-to-end tests play
+# with. Usage: whep_client.py <whep url> <seconds> [--no-audio]
+# Prints one JSON object: the HTTP status and Location of the offer's answer, the answer, and
+# what arrived per track kind (frames, their times, the video's size).
+import asyncio
+import json
+import sys
+import time
+import urllib.request
+
+import aioice.ice
+
+# aioice leaves loopback out of its host candidates; the tests stay on loopback.
+aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: ["127.0.0.1"]
+
+from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
+
+
+def normalise(answer):
+    """aiortc 1.4 wants ICE credentials, a fingerprint and a setup role in every media section,
+    rejected ones included, and rtcp-mux there too; the server writes them (as the RFCs ask) only where media flows."""
+    lines = answer.strip().split("\r\n")
+    shared = [line for line in lines if line.split(":", 1)[0] in
+              ("a=ice-ufrag", "a=ice-pwd", "a=fingerprint", "a=setup", "a=rtcp-mux")]
+    shared = list(dict.fromkeys(shared))
+    out, section = [], []
+
+    def finish():
+        if section and not any(line.startswith("a=ice-ufrag") for line in section):
+            section.extend(shared)
+        out.extend(section)
+
+    for line in lines:
+        if line.startswith("m="):
+            finish()
+            section = [line]
+        elif section:
+            section.append(line)
+        else:
+            out.append(line)
+    finish()
+    return "\r\n".join(out) + "\r\n"
+
+
+def post(url, body):
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/sdp"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, response.headers.get("Location"), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, None, error.read().decode()
+
+
+def delete(url):
+    request = urllib.request.Request(url, method="DELETE")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def main():
+    url, seconds = sys.argv[1], float(sys.argv[2])
+    audio = "--no-audio" not in sys.argv
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    if audio:
+        pc.addTransceiver("audio", direction="recvonly")
+    arrived = {"video": [], "audio": []}
+    size = {}
+
+    @pc.on("track")
+    def on_track(track):
+        async def consume():
+            while True:
+                try:
+                    frame = await track.recv()
+                except Exception:
+                    return
+                arrived[track.kind].append(time.monotonic())
+                if track.kind == "video":
+                    size["width"], size["height"] = frame.width, frame.height
+
+        asyncio.ensure_future(consume())
+
+    await pc.setLocalDescription(await pc.createOffer())
+    loop = asyncio.get_running_loop()
+    status, location, answer = await loop.run_in_executor(None, post, url, pc.localDescription.sdp)
+    result = {"status": status, "location": location, "answer": answer}
+    if status == 201:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=normalise(answer), type="answer"))
+        start = time.monotonic()
+        await asyncio.sleep(seconds)
+        result["connection"] = pc.connectionState
+        for kind, times in arrived.items():
+            result[kind] = {"frames": len(times)}
+            if times:
+                result[kind]["first"] = times[0] - start
+                result[kind]["span"] = times[-1] - times[0]
+        result.update(size)
+        if location:
+            base = url.split("/", 3)
+            target = location if location.startswith("http") else base[0] + "//" + base[2] + location
+            result["delete"] = await loop.run_in_executor(None, delete, target)
+    await pc.close()
+    print(json.dumps(result))
+
+
+asyncio.run(main())
