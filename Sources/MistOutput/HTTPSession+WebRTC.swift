@@ -33,7 +33,9 @@ extension HTTPSession {
         case ("POST", nil):
             let type = head.header("content-type")?.lowercased() ?? ""
             guard type.hasPrefix("application/sdp") else {
-                try respond(status: "415 Unsupported Media Type", body: "WHEP takes an application/sdp offer\n", keepAlive: true)
+                try respond(
+                    status: "415 Unsupported Media Type", body: "WHEP takes an application/sdp offer\n", keepAlive: true
+                )
                 return true
             }
             let stream = StreamName.sanitize(requested)

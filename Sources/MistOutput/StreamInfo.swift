@@ -41,7 +41,7 @@ enum StreamInfo {
             info["width"] = 0
             info["height"] = 0
         }
-        var sources = Self.sources(stream: stream, tracks: tracks, baseURL: baseURL)
+        var sources = Self.sources(stream: stream, tracks: tracks, baseURL: baseURL, live: reader.isLive)
         // Subtitle tracks, as MistServer's SubRip output offers them (players that show video
         // pass over these types).
         let subtitles = Int64(tracks.filter { $0.info.codec == "subtitle" }.count)
@@ -81,6 +81,7 @@ enum StreamInfo {
         "html5/video/mpeg": (["H264", "HEVC"], ["AAC", "MP3", "opus"]),
         "html5/video/x-matroska": MatroskaLiveMuxer.codecs(webm: false),
         "html5/video/webm": MatroskaLiveMuxer.codecs(webm: true),
+        "whep": (WebRTCService.videoCodecs, WebRTCService.audioCodecs),
     ]
 
     /// The sources of the HTTP formats whose connectors are enabled, each method a format's
@@ -88,15 +89,20 @@ enum StreamInfo {
     /// source of no track it can carry is left out. All formats count as enabled when the
     /// protocols name none of them (HTTP alone serves every format) or when no controller
     /// publishes its protocols (a binary run by hand).
-    static func sources(stream: String, tracks: [StreamTrack], baseURL: String) -> [JSONValue] {
+    /// WebRTC (WHEP on the HTTP port) is listed for live streams while its connector is enabled.
+    static func sources(stream: String, tracks: [StreamTrack], baseURL: String, live: Bool = true) -> [JSONValue] {
         var enabled = Set(HTTPFormat.allCases)
+        var webRTC = false
         if let protocols = ConfigPage.read(StreamPageNames.protocols)?.arrayValue {
             let named = Set(protocols.compactMap { HTTPFormat(rawValue: $0["connector"].asString) })
             if !named.isEmpty { enabled = named }
+            webRTC = live && protocols.contains { $0["connector"].asString == "WebRTC" }
         }
         var sources: [JSONValue] = []
-        for format in HTTPFormat.allCases where enabled.contains(format) {
-            let declared = format.capabilities.extra
+        let declarations =
+            HTTPFormat.allCases.filter { enabled.contains($0) }.map(\.capabilities.extra)
+            + (webRTC ? [WebRTCCapabilities.declaration.extra] : [])
+        for declared in declarations {
             for method in declared["methods"]?.arrayValue ?? [] {
                 let type = method["type"].asString
                 guard let codecs = playable[type] else { continue }

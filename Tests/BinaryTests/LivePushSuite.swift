@@ -14,11 +14,12 @@ struct LivePushSuite {
     /// `extraConfig` holds more top-level members of the configuration (each followed by a comma),
     /// `environment` the controller's extra environment, `credentials` the account the test's API
     /// calls log in with, `liveExtra` more members of the `live` stream (each after a comma),
-    /// `settings` more members of `config` (each after a comma), such as triggers.
+    /// `settings` more members of `config` (each after a comma), such as triggers, `protocols` more
+    /// connectors (each after a comma), `rate` the push's frame rate.
     init(
         folder: URL, files: [String: String] = [:], pushSeconds: Int = 60, extraConfig: String = "",
         environment: [String: String] = [:], credentials: (user: String, password: String)? = nil,
-        liveExtra: String = "", settings: String = ""
+        liveExtra: String = "", settings: String = "", protocols: String = "", rate: Int = 25
     ) throws {
         rtmpPort = ControllerHarness.freePort()
         httpPort = ControllerHarness.freePort()
@@ -30,7 +31,7 @@ struct LivePushSuite {
             config: """
                 {\(extraConfig)"config": {"protocols": [
                     {"connector": "RTMP", "port": \(rtmpPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]\(settings)},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}\(protocols)]\(settings)},
                  "streams": {\(streams)}}
                 """, environment: environment)
         controller.credentials = credentials
@@ -39,7 +40,7 @@ struct LivePushSuite {
         #expect(listening)
         push = try MediaTools.pushTestPattern(
             to: "rtmp://127.0.0.1:\(rtmpPort)/live/live", seconds: pushSeconds,
-            log: folder.appendingPathComponent("push.log"))
+            log: folder.appendingPathComponent("push.log"), rate: rate)
         #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
     }
 

@@ -25,12 +25,13 @@ enum MediaTools {
     }
 
     /// A live test pattern pushed in real time: H.264 640x360 at 25 fps, GOP 50, AAC 48 kHz.
-    static func pushTestPattern(to url: String, seconds: Int, log: URL) throws -> Process {
+    static func pushTestPattern(to url: String, seconds: Int, log: URL, rate: Int = 25) throws -> Process {
         try ffmpeg(
             [
-                "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
+                "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=\(rate)", "-f", "lavfi", "-i",
                 "sine=frequency=1000:sample_rate=48000", "-t", String(seconds), "-c:v", "libx264", "-preset",
-                "ultrafast", "-tune", "zerolatency", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
+                "ultrafast", "-tune", "zerolatency", "-g", String(rate * 2), "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-b:a", "96k",
                 "-f", "flv", url,
             ], log: log)
     }

@@ -82,7 +82,9 @@ final class HTTPOutputHandler: ChannelInboundHandler, RemovableChannelHandler {
                 state = .receiving(head)
             case (.body(var bytes), .receiving(let head)):
                 // Only signalling (an SDP offer) reads a body; the length was checked above.
-                if webRTC != nil && HTTPSession.takesBody(head), body.count + bytes.readableBytes <= HTTPSession.maximumBody {
+                if webRTC != nil && HTTPSession.takesBody(head),
+                    body.count + bytes.readableBytes <= HTTPSession.maximumBody
+                {
                     body += bytes.readBytes(length: bytes.readableBytes) ?? []
                 }
                 continue

@@ -47,7 +47,7 @@ public enum WebRTCCapabilities {
             "methods": [
                 [
                     "handler": "http", "type": "whep", "hrn": "WebRTC with WHEP signalling", "priority": 5,
-                    "nobframes": 1, "url_rel": "/whep/$",
+                    "nobframes": 1,
                 ]
             ],
         ])

@@ -296,7 +296,8 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
             packets: { [weak self] in
                 guard let self else { return PacketCounts() }
                 return PacketCounts(
-                    total: sent.load(ordering: .relaxed), lost: reportedLost.load(ordering: .relaxed))
+                    total: sent.load(ordering: .relaxed), lost: reportedLost.load(ordering: .relaxed),
+                    retransmitted: retransmitted.load(ordering: .relaxed))
             })
         let stats = ConnectionStats.open(
             connection, stream: playback.stream, host: playback.host, connector: "WebRTC",

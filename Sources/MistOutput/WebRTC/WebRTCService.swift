@@ -90,7 +90,8 @@ final class WebRTCService: Sendable {
                 let codec = section.codec
             else { continue }
             tracks.append(track)
-            peerTracks.append(WebRTCPeer.Track(payloadType: codec.payloadType, ssrc: section.ssrc, isVideo: kind == "video"))
+            peerTracks.append(
+                WebRTCPeer.Track(payloadType: codec.payloadType, ssrc: section.ssrc, isVideo: kind == "video"))
         }
         if let audio = opened.audio, !tracks.contains(where: { $0.index == audio.index }) {
             logger.mist(.info, "WebRTC viewer of \(stream) gets no audio: the offer takes no \(audio.info.codec)")

@@ -1,9 +1,13 @@
 # A WHEP viewer on aiortc (Debian's python3-aiortc), the WebRTC stack the end-to-end tests play
-# with. Usage: whep_client.py <whep url> <seconds> [--no-audio]
+# with. Usage: whep_client.py <whep url> <seconds> [--no-audio] [--drop <fraction>]
 # Prints one JSON object: the HTTP status and Location of the offer's answer, the answer, and
-# what arrived per track kind (frames, their times, the video's size).
+# what arrived per track kind (frames, their times, the video's size). With --drop, the media
+# goes through a relay here that drops that fraction of the server's video RTP packets at random
+# and counts those that arrive again (the server's answers to NACKs).
 import asyncio
 import json
+import random
+import re
 import sys
 import time
 import urllib.request
@@ -42,6 +46,35 @@ def normalise(answer):
     return "\r\n".join(out) + "\r\n"
 
 
+class LossyRelay(asyncio.DatagramProtocol):
+    """One socket between the viewer and the server: the server's video RTP is dropped at random."""
+
+    def __init__(self, server, payload_type, fraction):
+        self.server, self.payload_type, self.fraction = server, payload_type, fraction
+        self.client = None
+        self.dropped, self.recovered, self.forwarded = set(), set(), 0
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, address):
+        if address != self.server:
+            self.client = address
+            self.transport.sendto(data, self.server)
+            return
+        if self.client is None:
+            return
+        if len(data) >= 12 and 128 <= data[0] < 192 and data[1] & 0x7F == self.payload_type:
+            sequence = int.from_bytes(data[2:4], "big")
+            if sequence in self.dropped:
+                self.recovered.add(sequence)
+            elif random.random() < self.fraction:
+                self.dropped.add(sequence)
+                return
+        self.forwarded += 1
+        self.transport.sendto(data, self.client)
+
+
 def post(url, body):
     request = urllib.request.Request(
         url, data=body.encode(), headers={"Content-Type": "application/sdp"}, method="POST")
@@ -64,6 +97,7 @@ def delete(url):
 async def main():
     url, seconds = sys.argv[1], float(sys.argv[2])
     audio = "--no-audio" not in sys.argv
+    drop = float(sys.argv[sys.argv.index("--drop") + 1]) if "--drop" in sys.argv else 0
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -89,8 +123,17 @@ async def main():
     loop = asyncio.get_running_loop()
     status, location, answer = await loop.run_in_executor(None, post, url, pc.localDescription.sdp)
     result = {"status": status, "location": location, "answer": answer}
+    relay = None
     if status == 201:
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=normalise(answer), type="answer"))
+        answer = normalise(answer)
+        if drop > 0:
+            port = int(re.search(r"m=video (\d+)", answer).group(1))
+            payload_type = int(re.search(r"m=video \d+ \S+ (\d+)", answer).group(1))
+            _, relay = await loop.create_datagram_endpoint(
+                lambda: LossyRelay(("127.0.0.1", port), payload_type, drop), local_addr=("127.0.0.1", 0))
+            relayed = relay.transport.get_extra_info("sockname")[1]
+            answer = answer.replace(" %d " % port, " %d " % relayed).replace(":%d " % port, ":%d " % relayed)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         start = time.monotonic()
         await asyncio.sleep(seconds)
         result["connection"] = pc.connectionState
@@ -100,6 +143,10 @@ async def main():
                 result[kind]["first"] = times[0] - start
                 result[kind]["span"] = times[-1] - times[0]
         result.update(size)
+        if relay:
+            result["dropped"] = len(relay.dropped)
+            result["recovered"] = len(relay.recovered)
+            result["forwarded"] = relay.forwarded
         if location:
             base = url.split("/", 3)
             target = location if location.startswith("http") else base[0] + "//" + base[2] + location

@@ -1,0 +1,124 @@
+import Foundation
+import MistData
+import Testing
+
+/// WebRTC playback with a stack no one here wrote: Debian's aiortc as a WHEP viewer of an RTMP
+/// push (30 fps), against MistOutWebRTC's port and MistOutHTTP's, every address on loopback.
+@Suite(.serialized) struct WebRTCEndToEndTests {
+    static let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Peers/whep_client.py")
+
+    /// Runs the aiortc WHEP viewer for `seconds` and returns what it printed.
+    static func view(_ url: String, seconds: Int, arguments: [String] = [], folder: URL, name: String) throws
+        -> JSONValue
+    {
+        let output = folder.appendingPathComponent("\(name).json")
+        let log = folder.appendingPathComponent("\(name).log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [client.path, url, String(seconds)] + arguments
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        BoundedWait.exit(process, seconds: Double(seconds) + 60, "the aiortc WHEP viewer")
+        let printed = (try? Data(contentsOf: output)) ?? Data()
+        guard let result = try? JSONParser.parse(Array(printed)) else {
+            Issue.record("the WHEP viewer printed no result: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            return .null
+        }
+        return result
+    }
+
+    /// The codecs of a stream's tracks, from its json_.
+    static func codecs(_ port: Int, _ stream: String) -> Set<String> {
+        guard let body = try? HTTPTestClient(port: port).get("/json_\(stream).js").body,
+            let tracks = (try? JSONParser.parse(body))?["meta"]["tracks"].objectValue
+        else { return [] }
+        return Set(tracks.map { $0.value["codec"].asString })
+    }
+
+    /// Frames per second over what arrived after the first frame.
+    static func rate(_ kind: JSONValue) -> Double {
+        let span = kind["span"].doubleValue ?? 0
+        return span > 0 ? Double(kind["frames"].intValue ?? 0) / span : 0
+    }
+
+    @Test(.enabled(if: MediaTools.available)) func aiortcPlaysAnRTMPPushOverWHEP() throws {
+        let folder = try MediaTools.temporaryFolder("webrtc")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let webRTCPort = ControllerHarness.freePort()
+        // AAC has no WebRTC payload: an Opus rendition made by a stream process carries the audio.
+        let suite = try LivePushSuite(
+            folder: folder, pushSeconds: 120,
+            liveExtra: #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "audio", "codec": "opus"}]"#,
+            protocols: #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1"}"#, rate: 30)
+        defer { suite.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
+        let http = suite.httpPort
+        #expect(
+            waitFor(seconds: 30) {
+                Self.codecs(http, "live").contains("opus")
+            })
+
+        // json_ offers WebRTC (WHEP on the HTTP port) in MistServer's shape.
+        let info = try JSONParser.parse(try HTTPTestClient(port: http).get("/json_live.js").body)
+        let whep = info["source"].arrayValue?.first { $0["type"] == "whep" }
+        #expect(whep?["url"].asString.hasPrefix("http://localhost/webrtc/live") == true, "\(info["source"])")
+        #expect(whep?["hrn"].asString == "WebRTC with WHEP signalling")
+        #expect(whep?["simul_tracks"].intValue == 2)
+
+        // 12 s of video and Opus audio from MistOutWebRTC's own port.
+        let viewed = try Self.view(
+            "http://127.0.0.1:\(webRTCPort)/whep/live?audio=opus", seconds: 12, folder: folder, name: "whep")
+        #expect(viewed["status"].intValue == 201, "\(viewed)")
+        #expect(viewed["location"].asString.hasPrefix("/whep/live/"))
+        #expect(viewed["answer"].asString.contains("a=ice-lite"))
+        #expect(viewed["answer"].asString.contains("a=candidate:1 1 udp 2130706431 127.0.0.1 "))
+        #expect(viewed["width"].intValue == 640 && viewed["height"].intValue == 360)
+        #expect(viewed["video"]["span"].doubleValue ?? 0 >= 10, "\(viewed)")
+        #expect(Self.rate(viewed["video"]) >= 25, "\(viewed)")
+        #expect(viewed["audio"]["frames"].intValue ?? 0 >= 400, "\(viewed)")
+        #expect(viewed["delete"].intValue == 200)
+
+        // The URL json_ gives, on the HTTP port; the AAC-only choice leaves audio out.
+        let overHTTP = try Self.view(
+            "http://127.0.0.1:\(http)/webrtc/live?audio=none", seconds: 5, folder: folder, name: "http")
+        #expect(overHTTP["status"].intValue == 201, "\(overHTTP)")
+        #expect(overHTTP["video"]["frames"].intValue ?? 0 >= 100, "\(overHTTP)")
+        #expect(overHTTP["answer"].asString.contains("m=audio 0 "))
+
+        // Offers that cannot be answered get clear refusals, and the server goes on.
+        let client = try HTTPTestClient(port: webRTCPort)
+        #expect(try client.post("/whep/live", body: "v=0\r\nbogus", contentType: "application/sdp").status == 400)
+        #expect(try client.post("/whep/live", body: "{}", contentType: "application/json").status == 415)
+        #expect(try client.request("DELETE /whep/live/0123456789abcdef HTTP/1.1\r\nHost: x\r\n\r\n").status == 404)
+        let noCodec = try client.post("/whep/live", body: Self.vp8OnlyOffer, contentType: "application/sdp")
+        #expect(noCodec.status == 406, "\(noCodec.text)")
+        #expect(
+            try client.post("/whep/nosuchstream", body: Self.vp8OnlyOffer, contentType: "application/sdp").status == 404
+        )
+
+        // 5 % of the video's packets dropped on the way: NACKs bring them back and the video
+        // keeps its rate.
+        let lossy = try Self.view(
+            "http://127.0.0.1:\(webRTCPort)/whep/live", seconds: 12, arguments: ["--no-audio", "--drop", "0.05"],
+            folder: folder, name: "lossy")
+        let dropped = lossy["dropped"].intValue ?? 0
+        let recovered = lossy["recovered"].intValue ?? 0
+        #expect(dropped >= 50, "\(lossy)")
+        #expect(Double(recovered) >= Double(dropped) * 0.9, "\(lossy)")
+        #expect(Self.rate(lossy["video"]) >= 25, "\(lossy)")
+    }
+
+    /// An offer that takes VP8 video only (an H.264 stream has nothing for it).
+    static let vp8OnlyOffer =
+        [
+            "v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0", "m=video 9 UDP/TLS/RTP/SAVPF 97", "c=IN IP4 0.0.0.0",
+            "a=recvonly", "a=mid:0", "a=rtcp-mux", "a=rtpmap:97 VP8/90000", "a=ice-ufrag:abcd",
+            "a=ice-pwd:0123456789012345678901",
+            "a=fingerprint:sha-256 5E:6F:5C:72:C1:19:D0:AE:41:51:1C:F7:AC:46:06:D7:9B:57:40:08:7C:34:37:71:DC:DD:96:72:01:1C:AA:53",
+            "a=setup:actpass",
+        ].joined(separator: "\r\n") + "\r\n"
+}
