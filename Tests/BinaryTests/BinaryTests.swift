@@ -101,7 +101,7 @@ import Testing
         let controller = try ControllerHarness(config: #"{"config": {"protocols": []}}"#)
         #expect(
             controller.log.contains(
-                "Found 13 protocol(s) (CMAF, DTSC, EBML, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT), "
+                "Found 14 protocol(s) (CMAF, DTSC, EBML, FLV, HLS, HTTP, HTTPS, HTTPTS, MP4, RTMP, RTSP, TS, TSSRT, WebRTC), "
                     + "11 input(s) "
                     + "(Buffer, DTSC, EBML, FLV, Folder, HLS, MP4, Playlist, RTSP, TS, TSSRT)"
             ))

@@ -1,9 +1,12 @@
 # A WHEP viewer on aiortc (Debian's python3-aiortc), the WebRTC stack the end-to-end tests play
-# with. Usage: whep_client.py <whep url> <seconds> [--no-audio] [--drop <fraction>]
+# with. Usage: whep_client.py <whep url> <seconds> [--no-audio] [--drop <fraction>] [--clock]
 # Prints one JSON object: the HTTP status and Location of the offer's answer, the answer, and
 # what arrived per track kind (frames, their times, the video's size). With --drop, the media
 # goes through a relay here that drops that fraction of the server's video RTP packets at random
-# and counts those that arrive again (the server's answers to NACKs).
+# and counts those that arrive again (the server's answers to NACKs). With --clock, each video
+# frame's wall-clock time drawn by clock_pattern.py is read back and compared with the time it was
+# decoded here: the glass-to-glass latency, p50 and p99 after the first two seconds (which hold the
+# backlog from the keyframe the viewer joined at).
 import asyncio
 import json
 import random
@@ -75,6 +78,24 @@ class LossyRelay(asyncio.DatagramProtocol):
         self.transport.sendto(data, self.client)
 
 
+def drawn_time(frame):
+    """The milliseconds clock_pattern.py drew into a frame (the luma at each block's centre)."""
+    plane = frame.planes[0]
+    data, stride = bytes(plane), plane.line_size
+    scale_x, scale_y = frame.width / 640, frame.height / 360
+    value = 0
+    for index in range(48):
+        row, column = divmod(index, 8)
+        x, y = int((column * 80 + 40) * scale_x), int((row * 60 + 30) * scale_y)
+        value = value << 1 | (1 if data[y * stride + x] > 128 else 0)
+    return value
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
+
+
 def post(url, body):
     request = urllib.request.Request(
         url, data=body.encode(), headers={"Content-Type": "application/sdp"}, method="POST")
@@ -98,6 +119,8 @@ async def main():
     url, seconds = sys.argv[1], float(sys.argv[2])
     audio = "--no-audio" not in sys.argv
     drop = float(sys.argv[sys.argv.index("--drop") + 1]) if "--drop" in sys.argv else 0
+    clock = "--clock" in sys.argv
+    latencies = []
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     if audio:
@@ -116,6 +139,8 @@ async def main():
                 arrived[track.kind].append(time.monotonic())
                 if track.kind == "video":
                     size["width"], size["height"] = frame.width, frame.height
+                    if clock:
+                        latencies.append((time.monotonic(), time.time() * 1000 - drawn_time(frame)))
 
         asyncio.ensure_future(consume())
 
@@ -143,6 +168,12 @@ async def main():
                 result[kind]["first"] = times[0] - start
                 result[kind]["span"] = times[-1] - times[0]
         result.update(size)
+        if clock and latencies:
+            settled = [latency for at, latency in latencies if at - latencies[0][0] >= 2]
+            result["latency"] = {
+                "p50": percentile(settled, 0.5), "p99": percentile(settled, 0.99),
+                "max": max(settled) if settled else None, "count": len(settled),
+                "first": latencies[0][1]}
         if relay:
             result["dropped"] = len(relay.dropped)
             result["recovered"] = len(relay.recovered)
