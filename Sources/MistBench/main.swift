@@ -144,6 +144,7 @@ if only == nil || only == "rtmp" { try RTMPFanOutBench.run() }
 if only == nil || only == "http" { try HTTPFanOutBench.run() }
 if only == nil || only == "statistics" { try StatisticsBench.run() }
 if only == nil || only == "process" { try ProcessBench.run() }
+if only == nil || only == "webrtc" { try WebRTCBench.run() }
 if only == nil || ["live", "latency", "fanout", "hls"].contains(only ?? "") {
     try LiveEdgeBench.run(only: only == "live" ? nil : only)
 }
