@@ -4,8 +4,9 @@ import MistCore
 /// snippet (`mistPlay(stream, {target: element, ...})` once `window.mistplayers` exists), reads
 /// the stream's `/json_<stream>.js`, and plays the best source the browser can: native HLS
 /// (Safari, iOS, Android), progressive MP4 and WebM for files, fragmented MP4 through Media Source
-/// Extensions for live streams, or DASH through Media Source Extensions. An offline stream shows
-/// a message and is tried again.
+/// Extensions for live streams, or DASH through Media Source Extensions. A live stream plays over
+/// WebRTC (WHEP) first where the server offers it and the browser has `RTCPeerConnection`. An
+/// offline stream shows a message and is tried again.
 enum PlayerScript {
     /// The script, after the `mistoptions.host` preamble MistServer puts first.
     static func source(host: String) -> String {
@@ -274,11 +275,62 @@ enum PlayerScript {
             }
           };
 
-          var order = ["html5", "mse", "dash"];
+          // WebRTC with WHEP signalling: the offer goes to the source's URL, the answer comes back
+          // with the session's URL in Location, which is deleted when playback ends.
+          players.whep = {
+            name: "WebRTC (WHEP)",
+            supports: function (source) {
+              return source.type === "whep" && typeof root.RTCPeerConnection === "function"
+                && typeof root.fetch === "function" && typeof root.MediaStream === "function";
+            },
+            play: function (source, info, video, player) {
+              var stopped = false, session = null;
+              var connection = new root.RTCPeerConnection({ iceServers: player.options.iceServers || [] });
+              var media = new root.MediaStream();
+              connection.addTransceiver("video", { direction: "recvonly" });
+              connection.addTransceiver("audio", { direction: "recvonly" });
+              connection.ontrack = function (event) {
+                media.addTrack(event.track);
+                if (video.srcObject !== media) { video.srcObject = media; }
+                if (player.options.autoplay) { video.play().catch(function () {}); }
+              };
+              function fail(text) { if (!stopped) { stopped = true; connection.close(); player.fail(text); } }
+              connection.onconnectionstatechange = function () {
+                if (connection.connectionState === "failed") { fail("WebRTC connection failed"); }
+              };
+              connection.createOffer().then(function (offer) {
+                return connection.setLocalDescription(offer);
+              }).then(function () {
+                return root.fetch(source.url, { method: "POST", headers: { "Content-Type": "application/sdp" },
+                  body: connection.localDescription.sdp });
+              }).then(function (response) {
+                if (response.status !== 201) { throw new Error("the server answered " + response.status); }
+                var location = response.headers.get("Location");
+                if (location) { session = new URL(location, source.url).toString(); }
+                return response.text();
+              }).then(function (answer) {
+                if (!stopped) { return connection.setRemoteDescription({ type: "answer", sdp: answer }); }
+              }).catch(function (error) { fail("WebRTC failed: " + error.message); });
+              return {
+                unload: function () {
+                  stopped = true;
+                  connection.close();
+                  video.srcObject = null;
+                  if (session) { root.fetch(session, { method: "DELETE" }).catch(function () {}); }
+                }
+              };
+            }
+          };
 
+          var order = ["whep", "html5", "mse", "dash"];
+
+          // Best first: by priority, except that a live stream tries WebRTC before the rest.
           function sortedSources(info) {
             var sources = (info.source || []).slice();
             sources.sort(function (a, b) { return (b.priority || 0) - (a.priority || 0); });
+            if (info.type === "live") {
+              sources.sort(function (a, b) { return (b.type === "whep" ? 1 : 0) - (a.type === "whep" ? 1 : 0); });
+            }
             return sources;
           }
 

@@ -66,6 +66,7 @@ enum BrowserHarness {
         options.binary_location = "/usr/bin/chromium"
         for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
+                         "--allow-loopback-in-peer-connection",
                          "--allow-file-access-from-files", "--window-size=800,500", "--user-data-dir=" + profile]:
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

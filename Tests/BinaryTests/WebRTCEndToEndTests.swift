@@ -122,3 +122,23 @@ import Testing
             "a=setup:actpass",
         ].joined(separator: "\r\n") + "\r\n"
 }
+
+/// `/player.js` in headless Chromium picks WebRTC (WHEP on the HTTP port) for a live stream by
+/// itself, and its `<video>` advances.
+@Suite(.serialized) struct WebRTCBrowserTests {
+    @Test(.enabled(if: MediaTools.available)) func chromiumPlaysALiveStreamOverWHEPThroughPlayerJS() throws {
+        let folder = try MediaTools.temporaryFolder("webrtc-browser")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let webRTCPort = ControllerHarness.freePort()
+        let suite = try LivePushSuite(
+            folder: folder, pushSeconds: 90,
+            protocols: #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1"}"#)
+        defer { suite.stop() }
+        let played = try BrowserHarness.play(
+            base: "http://127.0.0.1:\(suite.httpPort)", stream: "live", forceType: "", seconds: 30, folder: folder,
+            name: "whep")
+        #expect(played.player == "whep" && played.type == "whep", "\(played.log)")
+        #expect(played.firstTime >= 0 && played.lastTime > played.firstTime + 1, "\(played.log)")
+        #expect(played.message.isEmpty, "\(played.message)")
+    }
+}

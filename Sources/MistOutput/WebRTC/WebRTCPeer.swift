@@ -46,6 +46,9 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
     private let engine: TLSEngine
     private let tracks: [Track]
     private let settings: WebRTCSettings
+    /// Whether every candidate offered is a loopback address: checks then count only from
+    /// loopback (no answer goes to another address of the machine).
+    private let loopbackOnly: Bool
     private let logger: Logger
     private var playback: WebRTCPlayback?
     private var context: ChannelHandlerContext?
@@ -69,8 +72,9 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
 
     init(
         id: String, credentials: ICECredentials, remoteFingerprint: String, engine: TLSEngine, tracks: [Track],
-        settings: WebRTCSettings, playback: WebRTCPlayback, logger: Logger
+        settings: WebRTCSettings, loopbackOnly: Bool, playback: WebRTCPlayback, logger: Logger
     ) {
+        self.loopbackOnly = loopbackOnly
         self.id = id
         self.credentials = credentials
         self.remoteFingerprint = remoteFingerprint.uppercased()
@@ -113,7 +117,8 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
             let username = message.username, username.hasPrefix(credentials.username + ":"),
             message.integrityIsValid(key: Array(credentials.password.utf8), hmac: { SHA1.hmac(key: $0, data: $1) }),
             message.attribute(STUNMessage.Attribute.fingerprint) == nil || message.fingerprintIsValid,
-            let mapped = Self.addressBytes(address), let port = address.port
+            let mapped = Self.addressBytes(address), let port = address.port,
+            !loopbackOnly || Self.isLoopback(address.ipAddress ?? "")
         else {
             dropped.add(1, ordering: .relaxed)
             return
@@ -368,6 +373,11 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A datagram socket reports ICMP errors (a viewer gone) here; consent ends the session.
         dropped.add(1, ordering: .relaxed)
+    }
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, or IPv4 mapped into IPv6).
+    static func isLoopback(_ host: String) -> Bool {
+        host.hasPrefix("127.") || host == "::1" || host.hasPrefix("::ffff:127.")
     }
 
     /// The address bytes STUN's XOR-MAPPED-ADDRESS carries.

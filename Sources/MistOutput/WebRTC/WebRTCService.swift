@@ -111,12 +111,13 @@ final class WebRTCService: Sendable {
             return .refused(status: "403 Forbidden", reason: "playback refused by a trigger")
         }
         let credentials = ICECredentials.random()
+        let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
         let id = Self.sessionID()
         do {
             let engine = try TLSEngine(context: tls)
             let peer = WebRTCPeer(
                 id: id, credentials: credentials, remoteFingerprint: offer.fingerprint, engine: engine,
-                tracks: peerTracks, settings: settings,
+                tracks: peerTracks, settings: settings, loopbackOnly: hosts.allSatisfy(WebRTCPeer.isLoopback),
                 playback: WebRTCPlayback(
                     stream: stream, reader: opened.reader, tracks: tracks, admission: admission,
                     host: admission.host, url: url, userAgent: userAgent),
@@ -128,7 +129,6 @@ final class WebRTCService: Sendable {
                 }
                 .bind(host: settings.interface, port: 0).wait()
             let port = settings.overridePort > 0 ? settings.overridePort : channel.localAddress?.port ?? 0
-            let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
             channels.withLock { $0[id] = channel }
             peer.onClosed = { [weak self] in self?.channels.withLock { _ = $0.removeValue(forKey: id) } }
             let answer = WebRTCAnswer(
