@@ -1,5 +1,5 @@
 // libFuzzer target: datagrams as RTP packets and their H.264, HEVC, AAC and LATM payloads, and as
-// STUN messages, the whole input as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
+// STUN messages and RTCP feedback, the whole input as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
 // packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
 // yield a unit over their limits; packets and descriptions written back read the same.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -26,6 +26,12 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     // RTCP report blocks: whatever they say, they never claim more than the bytes hold.
     if RTCPReportBlock.blocks(in: bytes[...]).count * 24 > bytes.count { fatalError("more report blocks than bytes") }
+    // RTCP feedback: each NACK entry names at most 17 packets, and entries stay within the limit.
+    for message in RTCPFeedback.messages(in: bytes[...]) {
+        if case .nack(_, let sequences) = message, sequences.count > 17 * RTCPFeedback.maximumNACKEntries {
+            fatalError("a NACK naming more packets than its entries can")
+        }
+    }
     // The first byte's low bit picks H.264 or HEVC.
     let format: NALUnitFormat = (bytes.first ?? 0) & 1 == 0 ? .h264 : .hevc
     var depacketizer = NALUnitRTPDepacketizer(format: format)
