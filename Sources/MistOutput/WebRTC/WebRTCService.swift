@@ -115,9 +115,11 @@ final class WebRTCService: Sendable {
         let id = Self.sessionID()
         do {
             let engine = try TLSEngine(context: tls)
-            let peer = WebRTCPeer(
+            let transport = WebRTCTransport(
                 id: id, credentials: credentials, remoteFingerprint: offer.fingerprint, engine: engine,
-                tracks: peerTracks, settings: settings, loopbackOnly: hosts.allSatisfy(WebRTCPeer.isLoopback),
+                loopbackOnly: hosts.allSatisfy(WebRTCTransport.isLoopback), logger: logger)
+            let peer = WebRTCPeer(
+                transport: transport, tracks: peerTracks, settings: settings,
                 playback: WebRTCPlayback(
                     stream: stream, reader: opened.reader, tracks: tracks, admission: admission,
                     host: admission.host, url: url, userAgent: userAgent),
