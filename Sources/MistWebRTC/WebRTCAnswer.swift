@@ -95,6 +95,27 @@ public struct WebRTCAnswer: Sendable {
         }
     }
 
+    /// The answer's sections for ingest (WHIP: the server receives): the first section of each
+    /// kind that sends gets H.264 (packetization mode 1) or Opus, which the server depacketizes.
+    public static func ingestSections(offer: WebRTCOffer) -> [Section] {
+        var used: Set<String> = []
+        return offer.media.map { media in
+            var section = Section(
+                mid: media.mid, kind: media.kind, codec: nil, ssrc: 0, feedback: [], direction: "inactive")
+            section.rejectedFormat = media.codecs.first
+            guard media.transport.uppercased().contains("SAVPF"), !used.contains(media.kind),
+                media.direction == "sendonly" || media.direction == "sendrecv"
+            else { return section }
+            let wanted = media.kind == "video" ? "H264" : media.kind == "audio" ? "opus" : nil
+            guard let wanted, let codec = choose(wanted, from: media.codecs, h264Profile: 0x42) else { return section }
+            used.insert(media.kind)
+            section.codec = codec
+            section.feedback = codec.feedback.filter { supportedFeedback.contains($0) }
+            section.direction = "recvonly"
+            return section
+        }
+    }
+
     /// The offered codec that carries `codec`: H.264 only in packetization mode 1, the source's
     /// profile first; Opus at 48 kHz; G.711 at 8 kHz.
     public static func choose(_ codec: String, from offered: [WebRTCOffer.Codec], h264Profile: UInt8?)

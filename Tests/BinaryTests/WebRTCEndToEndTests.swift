@@ -112,6 +112,61 @@ import Testing
         #expect(Self.rate(lossy["video"]) >= 25, "\(lossy)")
     }
 
+    /// aiortc publishes over WHIP (H.264 video showing the wall clock, Opus audio): the stream
+    /// plays over HTTP-TS in ffprobe and back over WHEP in aiortc, with audio, the clock read
+    /// back from the frames.
+    @Test(.enabled(if: MediaTools.available)) func aiortcPublishesOverWHIPAndPlaysBackOverWHEP() throws {
+        let folder = try MediaTools.temporaryFolder("whip")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let webRTCPort = ControllerHarness.freePort()
+        let suite = try LivePushSuite(
+            folder: folder, files: ["in": "push://"], pushSeconds: 60,
+            protocols: #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1"}"#)
+        defer { suite.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
+        let http = suite.httpPort
+
+        // A viewer's offer has nothing to publish.
+        let client = try HTTPTestClient(port: webRTCPort)
+        #expect(try client.post("/whip/in", body: Self.vp8OnlyOffer, contentType: "application/sdp").status == 406)
+
+        let publisher = Process()
+        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        publisher.arguments = [
+            Self.client.deletingLastPathComponent().appendingPathComponent("whip_client.py").path,
+            "http://127.0.0.1:\(webRTCPort)/whip/in", "30",
+        ]
+        let published = folder.appendingPathComponent("whip.json")
+        FileManager.default.createFile(atPath: published.path, contents: nil)
+        FileManager.default.createFile(atPath: folder.appendingPathComponent("whip.log").path, contents: nil)
+        publisher.standardOutput = try FileHandle(forWritingTo: published)
+        publisher.standardError = try FileHandle(forWritingTo: folder.appendingPathComponent("whip.log"))
+        try publisher.run()
+        defer { BoundedWait.stop(publisher) }
+        #expect(waitFor(seconds: 30) { Self.codecs(http, "in") == ["H264", "opus"] }, "\(Self.codecs(http, "in"))")
+
+        let probed = try MediaTools.probe("http://127.0.0.1:\(http)/in.ts", arguments: ["-show_streams"])
+        let streams = probed["streams"].arrayValue ?? []
+        #expect(streams.contains { $0["codec_name"] == "h264" && $0["width"].intValue == 640 }, "\(probed)")
+        #expect(streams.contains { $0["codec_name"] == "opus" }, "\(probed)")
+
+        let viewed = try Self.view(
+            "http://127.0.0.1:\(webRTCPort)/whep/in", seconds: 10, arguments: ["--clock"], folder: folder,
+            name: "whep-in")
+        #expect(viewed["status"].intValue == 201, "\(viewed)")
+        #expect(Self.rate(viewed["video"]) >= 25, "\(viewed)")
+        #expect(viewed["audio"]["frames"].intValue ?? 0 >= 300, "\(viewed)")
+        // The clock drawn by the publisher reads back: frames arrive as they are made, not batched.
+        let latency = viewed["latency"]
+        #expect(latency["count"].intValue ?? 0 >= 150, "\(viewed)")
+        #expect((latency["p50"].doubleValue ?? .infinity) < 1000, "\(viewed)")
+
+        BoundedWait.exit(publisher, seconds: 60, "the aiortc WHIP publisher")
+        let result = try JSONParser.parse(Array(Data(contentsOf: published)))
+        #expect(result["status"].intValue == 201 && result["delete"].intValue == 200, "\(result)")
+        #expect(result["location"].asString.hasPrefix("/whip/in/"))
+    }
+
     /// An offer that takes VP8 video only (an H.264 stream has nothing for it).
     static let vp8OnlyOffer =
         [

@@ -142,3 +142,25 @@ import Testing
         #expect(throws: WebRTCError.noICECredentials) { try WebRTCOffer(parsing: shortFragment) }
     }
 }
+
+@Suite struct WebRTCIngestAnswerTests {
+    /// What aiortc offers when it publishes H.264-capable video and Opus: the answer receives
+    /// H.264 in packetization mode 1 (baseline first) and Opus, with NACK and PLI kept.
+    @Test func answersAPublisherWithH264AndOpus() throws {
+        let offer = try WebRTCOffer(
+            parsing: WebRTCOfferTests.aiortcOffer.replacing("a=recvonly", with: "a=sendonly"))
+        let sections = WebRTCAnswer.ingestSections(offer: offer)
+        #expect(sections.map { $0.codec?.payloadType } == [99, 96])
+        #expect(sections.map(\.direction) == ["recvonly", "recvonly"])
+        #expect(sections[0].feedback == ["nack", "nack pli"])
+        let text = WebRTCAnswer(
+            sections: sections, iceUsername: "abcd", icePassword: "0123456789012345678901", fingerprint: "AA",
+            candidates: [.init(address: "127.0.0.1", port: 5)], streamName: "in"
+        ).text
+        #expect(!text.contains("a=ssrc:"))
+        #expect(text.contains("a=recvonly\r\n"))
+        // A viewer's offer (recvonly) has nothing to publish.
+        let viewer = try WebRTCOffer(parsing: WebRTCOfferTests.aiortcOffer)
+        #expect(WebRTCAnswer.ingestSections(offer: viewer).allSatisfy { $0.codec == nil })
+    }
+}

@@ -1,6 +1,8 @@
 import Logging
 import MistCore
 import MistData
+import MistRTP
+import MistRTSP
 import MistShm
 import MistStream
 import MistTLS
@@ -110,42 +112,149 @@ final class WebRTCService: Sendable {
         guard admission.play(stream) else {
             return .refused(status: "403 Forbidden", reason: "playback refused by a trigger")
         }
-        let credentials = ICECredentials.random()
         let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
-        let id = Self.sessionID()
         do {
-            let engine = try TLSEngine(context: tls)
-            let transport = WebRTCTransport(
-                id: id, credentials: credentials, remoteFingerprint: offer.fingerprint, engine: engine,
-                loopbackOnly: hosts.allSatisfy(WebRTCTransport.isLoopback), logger: logger)
+            let (transport, credentials) = try transport(offer: offer, hosts: hosts, logger: logger)
             let peer = WebRTCPeer(
                 transport: transport, tracks: peerTracks, settings: settings,
                 playback: WebRTCPlayback(
                     stream: stream, reader: opened.reader, tracks: tracks, admission: admission,
                     host: admission.host, url: url, userAgent: userAgent),
                 logger: logger)
-            let channel = try DatagramBootstrap(group: OutputEventLoops.group)
-                .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(peer) }
-                }
-                .bind(host: settings.interface, port: 0).wait()
-            let port = settings.overridePort > 0 ? settings.overridePort : channel.localAddress?.port ?? 0
-            channels.withLock { $0[id] = channel }
-            peer.onClosed = { [weak self] in self?.channels.withLock { _ = $0.removeValue(forKey: id) } }
-            let answer = WebRTCAnswer(
-                sections: sections, iceUsername: credentials.username, icePassword: credentials.password,
-                fingerprint: tls.fingerprint,
-                candidates: hosts.map { WebRTCAnswer.Candidate(address: $0, port: port) }, streamName: stream)
+            let channel = try bind(peer)
+            peer.onClosed = register(channel, id: transport.id)
             logger.mist(
                 .info,
-                "WebRTC viewer \(admission.host) plays \(stream) (session \(id), UDP \(settings.interface):\(channel.localAddress?.port ?? 0))"
+                "WebRTC viewer \(admission.host) plays \(stream) (session \(transport.id), UDP \(settings.interface):\(channel.localAddress?.port ?? 0))"
             )
-            return .answered(sdp: answer.text, session: id)
+            return .answered(
+                sdp: answerText(sections, credentials: credentials, hosts: hosts, channel: channel, stream: stream),
+                session: transport.id)
         } catch {
             admission.close(stream)
             return .refused(status: "500 Internal Server Error", reason: "\(error)")
         }
+    }
+
+    /// Answers a WHIP offer: the push rules (stream keys, `push://` sources, PUSH_REWRITE,
+    /// STREAM_PUSH) as for RTMP pushes, then a session whose media goes into the stream's buffer.
+    func publish(
+        offer text: String, requested: String, password: String, url: String, peerHost: String, token: String,
+        localHost: String, logger: Logger
+    ) -> Outcome {
+        let offer: WebRTCOffer
+        do {
+            offer = try WebRTCOffer(parsing: text)
+        } catch {
+            return .refused(status: "400 Bad Request", reason: "\(error)")
+        }
+        guard offer.setup != "passive" else {
+            return .refused(status: "400 Bad Request", reason: "the offer wants this server to be the DTLS client")
+        }
+        guard channels.withLock({ $0.count }) < Self.maximumSessions else {
+            return .refused(status: "503 Service Unavailable", reason: "too many WebRTC sessions")
+        }
+        let sections = WebRTCAnswer.ingestSections(offer: offer)
+        var media: [SessionDescription.Media] = []
+        var tracks: [UInt8: Int] = [:]
+        var videoTracks: Set<Int> = []
+        for section in sections {
+            guard let codec = section.codec else { continue }
+            var entry = SessionDescription.Media(
+                kind: section.kind, port: 0, transport: "RTP/AVP", formats: ["\(codec.payloadType)"])
+            entry.attributes.append(
+                (
+                    "rtpmap",
+                    "\(codec.payloadType) \(codec.name)/\(codec.clockRate)" + (codec.channels.map { "/\($0)" } ?? "")
+                ))
+            if let fmtp = codec.fmtpLine { entry.attributes.append(("fmtp", "\(codec.payloadType) \(fmtp)")) }
+            tracks[codec.payloadType] = media.count
+            if section.kind == "video" { videoTracks.insert(media.count) }
+            media.append(entry)
+        }
+        guard !media.isEmpty else {
+            return .refused(status: "406 Not Acceptable", reason: "the offer sends neither H.264 video nor Opus audio")
+        }
+        let admission: BufferPushAdmission
+        do {
+            admission = try BufferPushAdmission.decide(
+                requested: requested, url: url, peerHost: peerHost, connector: "WebRTC", password: password,
+                logger: logger)
+        } catch {
+            return .refused(status: "403 Forbidden", reason: "\(error)")
+        }
+        guard case .accepted(let stream, let descriptor) = admission else {
+            if case .rejected(let reason, let bufferLeft) = admission {
+                return .refused(status: bufferLeft ? "503 Service Unavailable" : "403 Forbidden", reason: reason)
+            }
+            return .refused(status: "403 Forbidden", reason: "refused")
+        }
+        let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
+        do {
+            let (transport, credentials) = try transport(offer: offer, hosts: hosts, logger: logger)
+            var recording = RTSPRecording(SessionDescription(lines: [("v", "0")], media: media))
+            for index in media.indices { recording.channels[UInt8(index * 2)] = index }
+            let publisher = WebRTCPublisher(
+                transport: transport, stream: stream, recording: recording, tracks: tracks, videoTracks: videoTracks,
+                peerHost: peerHost, token: token, logger: logger)
+            let channel = try bind(publisher)
+            publisher.onClosed = register(channel, id: transport.id)
+            let buffer = try BufferLink.attach(descriptor, publisher: channel) { [weak publisher] in
+                guard let publisher else { return }
+                channel.eventLoop.execute { publisher.close() }
+            }.wait()
+            channel.eventLoop.execute { publisher.attached(buffer) }
+            logger.mist(
+                .info,
+                "WebRTC push offer from \(peerHost) for \(stream) (session \(transport.id), UDP \(settings.interface):\(channel.localAddress?.port ?? 0))"
+            )
+            return .answered(
+                sdp: answerText(sections, credentials: credentials, hosts: hosts, channel: channel, stream: stream),
+                session: transport.id)
+        } catch {
+            close(descriptor)
+            return .refused(status: "500 Internal Server Error", reason: "\(error)")
+        }
+    }
+
+    /// A session's transport: fresh ICE credentials, an id, and a DTLS engine.
+    private func transport(offer: WebRTCOffer, hosts: [String], logger: Logger) throws -> (
+        WebRTCTransport, ICECredentials
+    ) {
+        let credentials = ICECredentials.random()
+        let transport = WebRTCTransport(
+            id: Self.sessionID(), credentials: credentials, remoteFingerprint: offer.fingerprint,
+            engine: try TLSEngine(context: tls), loopbackOnly: hosts.allSatisfy(WebRTCTransport.isLoopback),
+            logger: logger)
+        return (transport, credentials)
+    }
+
+    /// A UDP channel on `interface`, a port the system picks, with `handler`.
+    private func bind(_ handler: some ChannelHandler & Sendable) throws -> any Channel {
+        try DatagramBootstrap(group: OutputEventLoops.group)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .bind(host: settings.interface, port: 0).wait()
+    }
+
+    /// Enters a session's channel in the table; what its handler runs when it closes.
+    private func register(_ channel: any Channel, id: String) -> @Sendable () -> Void {
+        channels.withLock { $0[id] = channel }
+        return { [weak self] in self?.channels.withLock { _ = $0.removeValue(forKey: id) } }
+    }
+
+    private func answerText(
+        _ sections: [WebRTCAnswer.Section], credentials: ICECredentials, hosts: [String], channel: any Channel,
+        stream: String
+    ) -> String {
+        let port = settings.overridePort > 0 ? settings.overridePort : channel.localAddress?.port ?? 0
+        return WebRTCAnswer(
+            sections: sections, iceUsername: credentials.username, icePassword: credentials.password,
+            fingerprint: tls.fingerprint, candidates: hosts.map { WebRTCAnswer.Candidate(address: $0, port: port) },
+            streamName: stream
+        ).text
     }
 
     /// Ends session `id`; false when there is none.

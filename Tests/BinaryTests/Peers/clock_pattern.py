@@ -36,7 +36,8 @@ def main():
         count += 1
 
 
-try:
-    main()
-except BrokenPipeError:
-    pass
+if __name__ == "__main__":
+    try:
+        main()
+    except BrokenPipeError:
+        pass
