@@ -12,6 +12,7 @@ aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: ["127.0.0.
 
 def normalise(answer):
     """aiortc 1.4 wants ICE credentials, a fingerprint and a setup role in every media section,
+    a=rtcp in its long form,
     rejected ones included, and rtcp-mux there too; the server writes them (as the RFCs ask) only where media flows."""
     lines = answer.strip().split("\r\n")
     shared = [line for line in lines if line.split(":", 1)[0] in
@@ -25,6 +26,9 @@ def normalise(answer):
         out.extend(section)
 
     for line in lines:
+        # aiortc 1.4 reads only the long form of a=rtcp (RFC 3605 allows the port alone).
+        if line.startswith("a=rtcp:") and " " not in line:
+            line += " IN IP4 0.0.0.0"
         if line.startswith("m="):
             finish()
             section = [line]
