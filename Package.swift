@@ -138,7 +138,7 @@ let package = Package(
                     "MistCore", "MistData", "MistShm", "MistNet", "MistMedia", "MistRTMP", "MistOutRTMP",
                     "MistInBuffer", "MistOutHTTP", "MistOutHTTPS", "MistOutTSSRT", "MistOutRTSP", "MistControl",
                     "MistOutput", "MistProcFFMPEG",
-                    "MistTLS",
+                    "MistTLS", "MistWebRTC",
                     "MistSRT", "MistRTP",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,17 +1,23 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// WebRTC glass to glass: frames that show the wall clock (`Peers/clock_pattern.py`, 640x360 at
-/// 30 fps) encoded by ffmpeg and pushed over RTMP into a standalone MistOutRTMP, played over WHEP
-/// from a standalone MistOutWebRTC by aiortc (`Peers/whep_client.py --clock`), which reads the
-/// drawn time back from each decoded frame: p50 and p99 after the first two seconds (the
-/// backlog from the keyframe the viewer joins at). `MIST_BENCH_WEBRTC=<rtmp port>,<WHEP URL>`
-/// measures a server already running instead (MistServer, with a `bench` stream from push://).
+/// WebRTC, three ways. Glass to glass: frames that show the wall clock (`Peers/clock_pattern.py`,
+/// 640x360 at 30 fps) encoded by ffmpeg and pushed over RTMP into a standalone MistOutRTMP, or
+/// published over WHIP by aiortc (`Peers/whip_client.py`), played over WHEP from a standalone
+/// MistOutWebRTC by aiortc (`Peers/whep_client.py --clock`), which reads the drawn time back from
+/// each decoded frame: p50 and p99 after the first two seconds (the backlog from the keyframe
+/// the viewer joins at). Then 200 WHEP viewers of one 720p30 2 Mbit/s push
+/// (`WebRTCBenchViewers`): MistOutWebRTC's CPU per viewer-minute and memory per viewer.
+/// `MIST_BENCH_WEBRTC=<rtmp port>,<WHEP URL>` measures a server already running instead
+/// (MistServer, with a `bench` stream from push://), glass to glass over RTMP only.
 enum WebRTCBench {
     static let seconds = 20
+    static let viewerCount = 200
+    static let sampleSeconds = 20.0
 
     static func run() throws {
         let peers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -56,18 +62,43 @@ enum WebRTCBench {
             _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/pkill"), arguments: ["-f", "clock_pattern.py 30 120"])
         }
         usleep(4_000_000)
+        print(
+            "\nWebRTC glass to glass, aiortc reading the clock drawn into 640x360 30 fps frames, \(seconds) s "
+                + "(\(external == nil ? "ours" : "external server"), release build)")
+        report("RTMP push (x264 zerolatency) to WHEP", try watch(peers: peers, url: whep, arguments: ["--no-audio"]))
+        guard external == nil else { return }
+        let publisher = Process()
+        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        publisher.arguments = [
+            peers.path + "/whip_client.py", "http://127.0.0.1:\(webRTCPort)/whip/whip", String(seconds + 15),
+        ]
+        publisher.standardOutput = FileHandle.nullDevice
+        publisher.standardError = FileHandle.nullDevice
+        try publisher.run()
+        defer { if publisher.isRunning { publisher.terminate() } }
+        usleep(4_000_000)
+        report(
+            "WHIP (aiortc, H.264) to WHEP",
+            try watch(peers: peers, url: "http://127.0.0.1:\(webRTCPort)/whep/whip", arguments: []))
+        publisher.terminate()
+        try fanOut(rtmpPort: rtmpPort, webRTCPort: webRTCPort, server: servers[1].processIdentifier)
+    }
+
+    /// aiortc watching `url` with `--clock` for `seconds`; what it printed.
+    static func watch(peers: URL, url: String, arguments: [String]) throws -> Data {
         let viewer = Process()
         viewer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        viewer.arguments = [peers.path + "/whep_client.py", whep, String(seconds), "--no-audio", "--clock"]
+        viewer.arguments = [peers.path + "/whep_client.py", url, String(seconds), "--clock"] + arguments
         let output = Pipe()
         viewer.standardOutput = output
         viewer.standardError = FileHandle.nullDevice
         try viewer.run()
         let printed = output.fileHandleForReading.readDataToEndOfFile()
         viewer.waitUntilExit()
-        print(
-            "\nWebRTC: RTMP push (640x360 30 fps, x264 zerolatency) to WHEP in aiortc, glass to glass, "
-                + "\(seconds) s (\(external == nil ? "ours" : "external server"), release build)")
+        return printed
+    }
+
+    static func report(_ label: String, _ printed: Data) {
         guard let result = try? JSONSerialization.jsonObject(with: printed) as? [String: Any],
             let latency = result["latency"] as? [String: Any]
         else {
@@ -79,7 +110,52 @@ enum WebRTCBench {
         let span = video["span"] as? Double ?? 0
         func ms(_ key: String) -> String { (latency[key] as? Double).map { String(format: "%.0f ms", $0) } ?? "-" }
         print(
-            "  p50 \(ms("p50")), p99 \(ms("p99")), max \(ms("max")) over \(latency["count"] ?? 0) frames; "
+            "  \(label): p50 \(ms("p50")), p99 \(ms("p99")), max \(ms("max")) over \(latency["count"] ?? 0) frames; "
                 + "first frame \(ms("first")) old; \(String(format: "%.1f", span > 0 ? Double(frames) / span : 0)) fps")
+    }
+
+    /// 200 light WHEP viewers of one 720p30 2 Mbit/s push.
+    static func fanOut(rtmpPort: Int, webRTCPort: Int, server: Int32) throws {
+        let push = try BenchPush.start(port: rtmpPort, stream: "load", rate: 30, kilobits: 2000, seconds: 150)
+        defer { push.terminate() }
+        usleep(4_000_000)
+        let idleRSS = RTMPFanOutBench.residentKiB(server)
+        let viewers = try WebRTCBenchViewers()
+        let opening = Date()
+        viewers.open(count: viewerCount, port: webRTCPort, path: "/whep/load")
+        let openSeconds = Date().timeIntervalSince(opening)
+        let received = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+        let done = Atomic<Bool>(false)
+        Thread.detachNewThread {
+            viewers.run(received: received, until: stop)
+            done.store(true, ordering: .relaxed)
+        }
+        usleep(5_000_000)
+        let cpuBefore = RTMPFanOutBench.cpuSeconds(server)
+        let bytesBefore = received.load(ordering: .relaxed)
+        let started = Date()
+        usleep(UInt32(sampleSeconds * 1_000_000))
+        let elapsed = Date().timeIntervalSince(started)
+        let cpu = (RTMPFanOutBench.cpuSeconds(server) - cpuBefore) / elapsed
+        let bytes = Double(received.load(ordering: .relaxed) - bytesBefore) / elapsed
+        let rss = RTMPFanOutBench.residentKiB(server)
+        stop.store(true, ordering: .relaxed)
+        while !done.load(ordering: .relaxed) { usleep(10_000) }
+        let secured = viewers.viewers.filter(\.secured).count
+        let decrypted = viewers.viewers.filter { $0.decrypted > 0 }.count
+        viewers.close()
+        let watching = max(1, secured)
+        print(
+            "\nWebRTC fan-out: one 720p30 2 Mbit/s push, \(viewers.viewers.count) WHEP viewers opened in "
+                + "\(format(openSeconds, digits: 1)) s (MistOutWebRTC, release build)")
+        print("viewers  cpu% of one core  cpu s per viewer-min  RSS MiB  RSS KiB per viewer  Mbit/s per viewer")
+        print(
+            "\(String(secured).leftPadding(to: 7))  \(format(cpu * 100, digits: 1).leftPadding(to: 16))  "
+                + "\(format(cpu * 60 / Double(watching), digits: 4).leftPadding(to: 20))  "
+                + "\(format(Double(rss) / 1024, digits: 1).leftPadding(to: 7))  "
+                + "\(format(Double(rss - idleRSS) / Double(watching), digits: 0).leftPadding(to: 18))  "
+                + "\(format(bytes * 8 / Double(watching) / 1e6, digits: 2).leftPadding(to: 17))")
+        print("  \(decrypted) of \(secured) viewers decrypted their packets")
     }
 }

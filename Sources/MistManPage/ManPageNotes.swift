@@ -231,6 +231,53 @@ enum ManPageNotes {
                 "RTSP push targets (rtsp:// in a push)."
             ),
         ],
+        "MistOutWebRTC": [
+            (
+                "SIGNALLING",
+                "WHEP (playback) and WHIP (ingest) over HTTP: POST /whep/<stream> or /whip/<stream> with an "
+                    + "application/sdp offer is answered 201 Created with the SDP answer and the session's URL in "
+                    + "Location (ctrlprefix goes in front); DELETE on it ends the session, PATCH (trickle ICE) is "
+                    + "accepted and ignored. /webrtc/<stream> takes a WHEP offer too (the URL json_ lists, as "
+                    + "MistServer's). MistOutWebRTC answers on its own port (18203, interface); while the WebRTC "
+                    + "connector is enabled, MistOutHTTP answers the same URLs on the HTTP port with the "
+                    + "connector's settings, and json_<stream>.js lists a whep source for live streams."
+            ),
+            (
+                "TRANSPORT",
+                "ICE-lite: each session has a UDP port of its own on interface, offered as host candidates at "
+                    + "pubhost (comma-separated addresses; default the address the offer reached) and "
+                    + "override_port; the peer's nominated check picks the address media goes to, and 30 s "
+                    + "without a check ends the session (RFC 7675 consent). Candidates that are all loopback "
+                    + "answer checks from loopback only. DTLS 1.2 with a certificate generated at start "
+                    + "(ECDSA P-256, the peer's certificate checked against its offer's fingerprint), "
+                    + "SRTP_AES128_CM_SHA1_80 on libsrtp2, RTP and RTCP on one port, every section bundled."
+            ),
+            (
+                "PLAYBACK",
+                "H.264 (packetization mode 1, the offered profile matching the stream's first) with Opus, "
+                    + "A-law or mu-law audio; an AAC stream plays without audio unless a stream process makes "
+                    + "an Opus track (the log says so). Viewers of a stream share one fan-out group that "
+                    + "packetizes each frame once (maxpktsize bytes, the parameter sets before every keyframe, "
+                    + "where viewers join); each packet gets the viewer's payload type and SSRC and is encrypted "
+                    + "for it. NACKs are answered from the last 1024 packets of each track (nackdisable turns "
+                    + "this off), PLI and FIR make the viewer start again at the next keyframe, receiver reports "
+                    + "give the session's losses. Live streams only."
+            ),
+            (
+                "INGEST",
+                "WHIP publishers send H.264 (packetization mode 1) and Opus; a push is admitted as an RTMP push "
+                    + "is (stream keys, push:// sources with their host and password rules, PUSH_REWRITE, "
+                    + "STREAM_PUSH; the password from ?pass= or an Authorization: Bearer token). Packets are put "
+                    + "back in order per track, a missing one is NACKed after 5 newer ones and given up after "
+                    + "30 (then a PLI asks for a keyframe), and the media goes to the stream's buffer as DTSC, "
+                    + "converted as RTSP pushes are."
+            ),
+            (
+                "NOT YET",
+                "VP8, VP9 and AV1; MistServer's WebSocket signalling on /webrtc/<stream>; whip:// push "
+                    + "targets; TURN; REMB and transport-cc; iceservers is declared but not used."
+            ),
+        ],
         "MistInRTSP": [
             (
                 "PULLING",

@@ -15,49 +15,36 @@ public enum RTCPFeedback: Sendable, Equatable {
     /// Every feedback message in `bytes`.
     public static func messages(in bytes: ArraySlice<UInt8>) -> [RTCPFeedback] {
         var found: [RTCPFeedback] = []
-        var offset = bytes.startIndex
-        func word(_ at: Int) -> UInt32 {
-            UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
-        }
-        while bytes.endIndex - offset >= 4 {
-            let first = bytes[offset]
-            guard first >> 6 == 2 else { break }
-            let type = bytes[offset + 1]
-            let length = (Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]) + 1) * 4
-            guard bytes.endIndex - offset >= length else { break }
-            let format = first & 0x1F
-            if length >= 12 {
-                let media = word(offset + 8)
-                switch (type, format) {
-                case (205, 1):
-                    var sequences: [UInt16] = []
-                    var at = offset + 12
-                    var entries = 0
-                    while at + 4 <= offset + length && entries < maximumNACKEntries {
-                        let packet = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
-                        let mask = UInt16(bytes[at + 2]) << 8 | UInt16(bytes[at + 3])
-                        sequences.append(packet)
-                        for bit in 0..<16 where mask & (1 << bit) != 0 {
-                            sequences.append(packet &+ UInt16(bit + 1))
-                        }
-                        at += 4
-                        entries += 1
-                    }
-                    found.append(.nack(ssrc: media, sequences: sequences))
-                case (206, 1):
-                    found.append(.pictureLoss(ssrc: media))
-                case (206, 4):
-                    var ssrcs: [UInt32] = []
-                    var at = offset + 12
-                    while at + 8 <= offset + length && ssrcs.count < maximumNACKEntries {
-                        ssrcs.append(word(at))
-                        at += 8
-                    }
-                    found.append(.fullIntraRequest(ssrcs: ssrcs))
-                default: break
+        for packet in RTCPCompound.packets(in: bytes) where packet.range.count >= 12 {
+            let offset = packet.range.lowerBound
+            let end = packet.range.upperBound
+            let media = RTCPCompound.word(bytes, offset + 8)
+            switch (packet.type, packet.count) {
+            case (205, 1):
+                var sequences: [UInt16] = []
+                var at = offset + 12
+                var entries = 0
+                while at + 4 <= end && entries < maximumNACKEntries {
+                    let first = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
+                    let mask = UInt16(bytes[at + 2]) << 8 | UInt16(bytes[at + 3])
+                    sequences.append(first)
+                    for bit in 0..<16 where mask & (1 << bit) != 0 { sequences.append(first &+ UInt16(bit + 1)) }
+                    at += 4
+                    entries += 1
                 }
+                found.append(.nack(ssrc: media, sequences: sequences))
+            case (206, 1):
+                found.append(.pictureLoss(ssrc: media))
+            case (206, 4):
+                var ssrcs: [UInt32] = []
+                var at = offset + 12
+                while at + 8 <= end && ssrcs.count < maximumNACKEntries {
+                    ssrcs.append(RTCPCompound.word(bytes, at))
+                    at += 8
+                }
+                found.append(.fullIntraRequest(ssrcs: ssrcs))
+            default: break
             }
-            offset += length
         }
         return found
     }

@@ -21,32 +21,21 @@ public struct RTCPReportBlock: Sendable, Equatable {
     /// skipped, and a packet whose length does not fit ends the reading (what came before stays).
     public static func blocks(in bytes: ArraySlice<UInt8>) -> [RTCPReportBlock] {
         var blocks: [RTCPReportBlock] = []
-        var offset = bytes.startIndex
-        func word(_ at: Int) -> UInt32 {
-            UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
-        }
-        while bytes.endIndex - offset >= 4 {
-            let first = bytes[offset]
-            guard first >> 6 == 2 else { break }
-            let type = bytes[offset + 1]
-            let length = (Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]) + 1) * 4
-            guard bytes.endIndex - offset >= length else { break }
-            let count = Int(first & 0x1F)
+        for packet in RTCPCompound.packets(in: bytes) {
+            let offset = packet.range.lowerBound
+            let count = Int(packet.count)
             // Blocks follow the sender's SSRC (RR) or the sender info (SR).
-            let start = type == 201 ? offset + 8 : type == 200 ? offset + 28 : nil
-            if let start, start + count * 24 <= offset + length {
-                for index in 0..<count {
-                    let at = start + index * 24
-                    let lost = word(at + 4) & 0x00FF_FFFF
-                    blocks.append(
-                        RTCPReportBlock(
-                            ssrc: word(at), fractionLost: bytes[at + 4],
-                            cumulativeLost: lost & 0x0080_0000 != 0
-                                ? Int32(bitPattern: lost | 0xFF00_0000) : Int32(lost),
-                            highestSequence: word(at + 8), jitter: word(at + 12)))
-                }
+            let start = packet.type == 201 ? offset + 8 : packet.type == 200 ? offset + 28 : nil
+            guard let start, start + count * 24 <= packet.range.upperBound else { continue }
+            for index in 0..<count {
+                let at = start + index * 24
+                let lost = RTCPCompound.word(bytes, at + 4) & 0x00FF_FFFF
+                blocks.append(
+                    RTCPReportBlock(
+                        ssrc: RTCPCompound.word(bytes, at), fractionLost: bytes[at + 4],
+                        cumulativeLost: lost & 0x0080_0000 != 0 ? Int32(bitPattern: lost | 0xFF00_0000) : Int32(lost),
+                        highestSequence: RTCPCompound.word(bytes, at + 8), jitter: RTCPCompound.word(bytes, at + 12)))
             }
-            offset += length
         }
         return blocks
     }

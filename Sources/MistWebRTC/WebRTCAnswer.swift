@@ -74,13 +74,32 @@ public struct WebRTCAnswer: Sendable {
     public static func playbackSections(
         offer: WebRTCOffer, video: String?, audio: String?, h264Profile: UInt8? = nil
     ) -> [Section] {
+        sections(
+            offer, peerDirection: "recvonly", direction: "sendonly", video: video, audio: audio,
+            h264Profile: h264Profile)
+    }
+
+    /// The answer's sections for ingest (WHIP: the server receives): the first section of each
+    /// kind that sends gets H.264 (packetization mode 1) or Opus, which the server depacketizes.
+    public static func ingestSections(offer: WebRTCOffer) -> [Section] {
+        sections(
+            offer, peerDirection: "sendonly", direction: "recvonly", video: "H264", audio: "opus", h264Profile: 0x42)
+    }
+
+    /// Each offered section whose direction is `peerDirection` (or sendrecv) gets the first fitting
+    /// codec of its kind, one section per kind; the rest are rejected. Sections this server
+    /// sends in get an SSRC of their own.
+    private static func sections(
+        _ offer: WebRTCOffer, peerDirection: String, direction: String, video: String?, audio: String?,
+        h264Profile: UInt8?
+    ) -> [Section] {
         var used: Set<String> = []
         return offer.media.map { media in
             var section = Section(
                 mid: media.mid, kind: media.kind, codec: nil, ssrc: 0, feedback: [], direction: "inactive")
             section.rejectedFormat = media.codecs.first
             guard media.transport.uppercased().contains("SAVPF"), !used.contains(media.kind),
-                media.direction == "recvonly" || media.direction == "sendrecv"
+                media.direction == peerDirection || media.direction == "sendrecv"
             else { return section }
             let wanted = media.kind == "video" ? video : media.kind == "audio" ? audio : nil
             guard let wanted, let codec = choose(wanted, from: media.codecs, h264Profile: h264Profile) else {
@@ -88,30 +107,9 @@ public struct WebRTCAnswer: Sendable {
             }
             used.insert(media.kind)
             section.codec = codec
-            section.ssrc = .random(in: 1...UInt32.max)
+            if direction == "sendonly" { section.ssrc = .random(in: 1...UInt32.max) }
             section.feedback = codec.feedback.filter { supportedFeedback.contains($0) }
-            section.direction = "sendonly"
-            return section
-        }
-    }
-
-    /// The answer's sections for ingest (WHIP: the server receives): the first section of each
-    /// kind that sends gets H.264 (packetization mode 1) or Opus, which the server depacketizes.
-    public static func ingestSections(offer: WebRTCOffer) -> [Section] {
-        var used: Set<String> = []
-        return offer.media.map { media in
-            var section = Section(
-                mid: media.mid, kind: media.kind, codec: nil, ssrc: 0, feedback: [], direction: "inactive")
-            section.rejectedFormat = media.codecs.first
-            guard media.transport.uppercased().contains("SAVPF"), !used.contains(media.kind),
-                media.direction == "sendonly" || media.direction == "sendrecv"
-            else { return section }
-            let wanted = media.kind == "video" ? "H264" : media.kind == "audio" ? "opus" : nil
-            guard let wanted, let codec = choose(wanted, from: media.codecs, h264Profile: 0x42) else { return section }
-            used.insert(media.kind)
-            section.codec = codec
-            section.feedback = codec.feedback.filter { supportedFeedback.contains($0) }
-            section.direction = "recvonly"
+            section.direction = direction
             return section
         }
     }

@@ -8,7 +8,7 @@ import MistData
 public enum WebRTCCapabilities {
     public static let declaration = Capabilities.output(
         name: "WebRTC", friendlyName: "WebRTC",
-        description: "Real-time playback in browsers over WebRTC (WHEP signalling), sub-second latency",
+        description: "WebRTC: playback over WHEP and ingest over WHIP, sub-second latency in browsers",
         port: 18203,
         optional: [
             CapabilityOption(

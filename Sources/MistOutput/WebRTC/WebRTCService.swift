@@ -50,6 +50,32 @@ final class WebRTCService: Sendable {
         case refused(status: String, reason: String)
     }
 
+    /// An offer refused before a session exists.
+    struct Refusal: Error {
+        var outcome: Outcome
+    }
+
+    /// The offer, if it reads, asks this server to be the DTLS server, and a session fits.
+    private func read(_ text: String) -> Result<WebRTCOffer, Refusal> {
+        let offer: WebRTCOffer
+        do {
+            offer = try WebRTCOffer(parsing: text)
+        } catch {
+            return .failure(Refusal(outcome: .refused(status: "400 Bad Request", reason: "\(error)")))
+        }
+        guard offer.setup != "passive" else {
+            return .failure(
+                Refusal(
+                    outcome: .refused(
+                        status: "400 Bad Request", reason: "the offer wants this server to be the DTLS client")))
+        }
+        guard channels.withLock({ $0.count }) < Self.maximumSessions else {
+            return .failure(
+                Refusal(outcome: .refused(status: "503 Service Unavailable", reason: "too many WebRTC sessions")))
+        }
+        return .success(offer)
+    }
+
     /// Answers a WHEP offer for `stream` (blocking: opens the stream and binds a socket). The
     /// session's candidates are `settings.publicHosts`, else `localHost` (where the signalling
     /// request arrived).
@@ -58,16 +84,9 @@ final class WebRTCService: Sendable {
         localHost: String, url: String, userAgent: String, logger: Logger
     ) -> Outcome {
         let offer: WebRTCOffer
-        do {
-            offer = try WebRTCOffer(parsing: text)
-        } catch {
-            return .refused(status: "400 Bad Request", reason: "\(error)")
-        }
-        guard offer.setup != "passive" else {
-            return .refused(status: "400 Bad Request", reason: "the offer wants this server to be the DTLS client")
-        }
-        guard channels.withLock({ $0.count }) < Self.maximumSessions else {
-            return .refused(status: "503 Service Unavailable", reason: "too many WebRTC sessions")
+        switch read(text) {
+        case .success(let read): offer = read
+        case .failure(let refusal): return refusal.outcome
         }
         guard let stream = admission.admit(requested) else {
             return .refused(status: "403 Forbidden", reason: "refused by a trigger")
@@ -143,16 +162,9 @@ final class WebRTCService: Sendable {
         localHost: String, logger: Logger
     ) -> Outcome {
         let offer: WebRTCOffer
-        do {
-            offer = try WebRTCOffer(parsing: text)
-        } catch {
-            return .refused(status: "400 Bad Request", reason: "\(error)")
-        }
-        guard offer.setup != "passive" else {
-            return .refused(status: "400 Bad Request", reason: "the offer wants this server to be the DTLS client")
-        }
-        guard channels.withLock({ $0.count }) < Self.maximumSessions else {
-            return .refused(status: "503 Service Unavailable", reason: "too many WebRTC sessions")
+        switch read(text) {
+        case .success(let read): offer = read
+        case .failure(let refusal): return refusal.outcome
         }
         let sections = WebRTCAnswer.ingestSections(offer: offer)
         var media: [SessionDescription.Media] = []

@@ -98,8 +98,11 @@ def post(url, body, headers=None):
         return error.code, None, error.read().decode()
 
 
-def delete(url):
-    request = urllib.request.Request(url, method="DELETE")
+def delete(url, location):
+    """DELETE of a session's Location (relative to the URL the offer went to)."""
+    base = url.split("/", 3)
+    target = location if location.startswith("http") else base[0] + "//" + base[2] + location
+    request = urllib.request.Request(target, method="DELETE")
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status

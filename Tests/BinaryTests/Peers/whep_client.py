@@ -82,9 +82,7 @@ async def main():
             result["recovered"] = len(relay.recovered)
             result["forwarded"] = relay.forwarded
         if location:
-            base = url.split("/", 3)
-            target = location if location.startswith("http") else base[0] + "//" + base[2] + location
-            result["delete"] = await loop.run_in_executor(None, delete, target)
+            result["delete"] = await loop.run_in_executor(None, delete, url, location)
     await pc.close()
     print(json.dumps(result))
 

@@ -72,9 +72,7 @@ async def main():
         await asyncio.sleep(seconds)
         result["connection"] = pc.connectionState
         if location:
-            base = url.split("/", 3)
-            target = location if location.startswith("http") else base[0] + "//" + base[2] + location
-            result["delete"] = await loop.run_in_executor(None, delete, target)
+            result["delete"] = await loop.run_in_executor(None, delete, url, location)
     await pc.close()
     print(json.dumps(result))
 
