@@ -16,7 +16,7 @@ import Synchronization
 /// (MistServer, with a `bench` stream from push://), glass to glass over RTMP only.
 enum WebRTCBench {
     static let seconds = 20
-    static let viewerCount = 200
+    static let viewerCount = ProcessInfo.processInfo.environment["MIST_BENCH_WEBRTC_VIEWERS"].flatMap { Int($0) } ?? 200
     static let sampleSeconds = 20.0
 
     static func run() throws {
@@ -25,7 +25,7 @@ enum WebRTCBench {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"),
             FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/aiortc")
         else {
-            print("WebRTC: skipped, ffmpeg or python3-aiortc is not installed")
+            say("WebRTC: skipped, ffmpeg or python3-aiortc is not installed")
             return
         }
         let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
@@ -46,6 +46,9 @@ enum WebRTCBench {
             }
             usleep(500_000)
         }
+        if external == nil && ProcessInfo.processInfo.environment["MIST_BENCH_WEBRTC_ONLY_FANOUT"] != nil {
+            return try fanOut(rtmpPort: rtmpPort, webRTCPort: webRTCPort, server: servers[1].processIdentifier)
+        }
         // The clock pattern piped into ffmpeg, as one shell pipeline.
         let push = Process()
         push.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -62,7 +65,7 @@ enum WebRTCBench {
             _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/pkill"), arguments: ["-f", "clock_pattern.py 30 120"])
         }
         usleep(4_000_000)
-        print(
+        say(
             "\nWebRTC glass to glass, aiortc reading the clock drawn into 640x360 30 fps frames, \(seconds) s "
                 + "(\(external == nil ? "ours" : "external server"), release build)")
         report("RTMP push (x264 zerolatency) to WHEP", try watch(peers: peers, url: whep, arguments: ["--no-audio"]))
@@ -98,18 +101,24 @@ enum WebRTCBench {
         return printed
     }
 
+    /// A line out at once (a long run, or one cut short, shows what it measured so far).
+    static func say(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
     static func report(_ label: String, _ printed: Data) {
         guard let result = try? JSONSerialization.jsonObject(with: printed) as? [String: Any],
             let latency = result["latency"] as? [String: Any]
         else {
-            print("  no result: \(String(decoding: printed, as: UTF8.self).prefix(400))")
+            say("  no result: \(String(decoding: printed, as: UTF8.self).prefix(400))")
             return
         }
         let video = result["video"] as? [String: Any] ?? [:]
         let frames = video["frames"] as? Int ?? 0
         let span = video["span"] as? Double ?? 0
         func ms(_ key: String) -> String { (latency[key] as? Double).map { String(format: "%.0f ms", $0) } ?? "-" }
-        print(
+        say(
             "  \(label): p50 \(ms("p50")), p99 \(ms("p99")), max \(ms("max")) over \(latency["count"] ?? 0) frames; "
                 + "first frame \(ms("first")) old; \(String(format: "%.1f", span > 0 ? Double(frames) / span : 0)) fps")
     }
@@ -142,20 +151,21 @@ enum WebRTCBench {
         let rss = RTMPFanOutBench.residentKiB(server)
         stop.store(true, ordering: .relaxed)
         while !done.load(ordering: .relaxed) { usleep(10_000) }
+        let opened = viewers.viewers.count
         let secured = viewers.viewers.filter(\.secured).count
         let decrypted = viewers.viewers.filter { $0.decrypted > 0 }.count
         viewers.close()
         let watching = max(1, secured)
-        print(
-            "\nWebRTC fan-out: one 720p30 2 Mbit/s push, \(viewers.viewers.count) WHEP viewers opened in "
+        say(
+            "\nWebRTC fan-out: one 720p30 2 Mbit/s push, \(opened) WHEP viewers opened in "
                 + "\(format(openSeconds, digits: 1)) s (MistOutWebRTC, release build)")
-        print("viewers  cpu% of one core  cpu s per viewer-min  RSS MiB  RSS KiB per viewer  Mbit/s per viewer")
-        print(
+        say("viewers  cpu% of one core  cpu s per viewer-min  RSS MiB  RSS KiB per viewer  Mbit/s per viewer")
+        say(
             "\(String(secured).leftPadding(to: 7))  \(format(cpu * 100, digits: 1).leftPadding(to: 16))  "
                 + "\(format(cpu * 60 / Double(watching), digits: 4).leftPadding(to: 20))  "
                 + "\(format(Double(rss) / 1024, digits: 1).leftPadding(to: 7))  "
                 + "\(format(Double(rss - idleRSS) / Double(watching), digits: 0).leftPadding(to: 18))  "
                 + "\(format(bytes * 8 / Double(watching) / 1e6, digits: 2).leftPadding(to: 17))")
-        print("  \(decrypted) of \(secured) viewers decrypted their packets")
+        say("  \(decrypted) of \(secured) viewers decrypted their packets")
     }
 }

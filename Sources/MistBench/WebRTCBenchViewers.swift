@@ -44,7 +44,11 @@ final class WebRTCBenchViewers: @unchecked Sendable {
     /// Opens `count` sessions at `url` (`http://127.0.0.1:<port>/whep/<stream>`).
     func open(count: Int, port: Int, path: String) {
         for _ in 0..<count {
-            if let viewer = try? session(port: port, path: path) { viewers.append(viewer) }
+            do {
+                viewers.append(try session(port: port, path: path))
+            } catch {
+                FileHandle.standardError.write(Data("WHEP bench viewer failed: \(error)\n".utf8))
+            }
         }
     }
 
@@ -140,7 +144,9 @@ final class WebRTCBenchViewers: @unchecked Sendable {
                 }
                 guard ready > 0, entries[index].revents != 0 else { continue }
                 while true {
-                    let count = buffer.withUnsafeMutableBytes { recv(viewer.descriptor, $0.baseAddress, $0.count, 0) }
+                    let count = buffer.withUnsafeMutableBytes {
+                        recv(viewer.descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                    }
                     guard count > 0 else { break }
                     received.add(count, ordering: .relaxed)
                     let first = buffer[0]
