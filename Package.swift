@@ -171,7 +171,7 @@ let package = Package(
                 name: "MistOutputTests",
                 dependencies: [
                     "MistOutput", "MistNet", "MistCore", "MistStream", "MistRTMP", "MistMedia", "MistData", "MistShm",
-                    "ShmTestSupport", "MistTLS", "TLSTestSupport", "MistRTP",
+                    "ShmTestSupport", "MistTLS", "TLSTestSupport", "MistRTP", "MistWebRTC",
                     .product(name: "NIOCore", package: "swift-nio"),
                     .product(name: "NIOEmbedded", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"),
