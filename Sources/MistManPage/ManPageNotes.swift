@@ -238,9 +238,11 @@ enum ManPageNotes {
                     + "application/sdp offer is answered 201 Created with the SDP answer and the session's URL in "
                     + "Location (ctrlprefix goes in front); DELETE on it ends the session, PATCH (trickle ICE) is "
                     + "accepted and ignored. /webrtc/<stream> takes a WHEP offer too (the URL json_ lists, as "
-                    + "MistServer's). MistOutWebRTC answers on its own port (18203, interface); while the WebRTC "
+                    + "MistServer's), and asked as a WebSocket speaks MistServer's signalling: offer_sdp is "
+                    + "answered on_answer_sdp (result, answer_sdp; an offer that sends publishes), other "
+                    + "commands get on_error, and the session lasts as long as the WebSocket. MistOutWebRTC answers on its own port (18203, interface); while the WebRTC "
                     + "connector is enabled, MistOutHTTP answers the same URLs on the HTTP port with the "
-                    + "connector's settings, and json_<stream>.js lists a whep source for live streams."
+                    + "connector's settings, and json_<stream>.js lists whep and webrtc sources for live streams."
             ),
             (
                 "TRANSPORT",
@@ -274,8 +276,8 @@ enum ManPageNotes {
             ),
             (
                 "NOT YET",
-                "VP8, VP9 and AV1; MistServer's WebSocket signalling on /webrtc/<stream>; whip:// push "
-                    + "targets; TURN; REMB and transport-cc; iceservers is declared but not used."
+                "VP8, VP9 and AV1; whip:// push targets; TURN; REMB and transport-cc; iceservers is declared "
+                    + "but not used."
             ),
         ],
         "MistInRTSP": [

@@ -26,6 +26,9 @@ extension HTTPSession {
     /// Answers a signalling request; nil when the URL is not one.
     func answerSignalling(_ head: HTTPRequestHead, service: WebRTCService) throws -> Bool? {
         guard let (requested, session, ingest) = Self.signallingPath(head.decodedPath) else { return nil }
+        if head.method == "GET", session == nil, !ingest, WebSocketHandshake.isRequested(head) {
+            return try serveWebRTCSignalling(StreamName.sanitize(requested), head: head, service: service)
+        }
         switch (head.method, session) {
         case ("OPTIONS", _):
             try respond(
@@ -79,6 +82,36 @@ extension HTTPSession {
                 status: "405 Method Not Allowed", body: "WHEP and WHIP take POST, PATCH and DELETE\n", keepAlive: true)
         }
         return true
+    }
+
+    /// `/webrtc/<stream>` as a WebSocket: MistServer's signalling, each offer answered as a WHEP
+    /// or WHIP offer for the stream would be.
+    private func serveWebRTCSignalling(_ stream: String, head: HTTPRequestHead, service: WebRTCService) throws -> Bool {
+        let handshake: [UInt8]
+        do {
+            handshake = try WebSocketHandshake.response(to: head)
+        } catch {
+            try respond(status: "400 Bad Request", body: "Not a WebSocket handshake: \(error)\n", keepAlive: false)
+            return false
+        }
+        connection.send(handshake)
+        let admission = admission(format: "WebRTC", head: head)
+        let (url, local, query) = (
+            "http://\(head.header("host") ?? "localhost")\(head.target)",
+            connection.channel.localAddress?.ipAddress ?? "127.0.0.1", head.parameters
+        )
+        let (peerHost, token, userAgent, logger) = (peerHost, token, userAgent, logger)
+        upgraded = WebRTCSignallingSession(connection: connection, service: service, logger: logger) { sdp, publishes in
+            if publishes {
+                return service.publish(
+                    offer: sdp, requested: stream, password: query["pass"] ?? "", url: url, peerHost: peerHost,
+                    token: token, localHost: local, logger: logger)
+            }
+            return service.answer(
+                offer: sdp, requested: stream, query: query, admission: admission, localHost: local, url: url,
+                userAgent: userAgent, logger: logger)
+        }
+        return false
     }
 
     /// `201 Created` with the answer and the session's URL, or the refusal.

@@ -82,6 +82,7 @@ enum StreamInfo {
         "html5/video/x-matroska": MatroskaLiveMuxer.codecs(webm: false),
         "html5/video/webm": MatroskaLiveMuxer.codecs(webm: true),
         "whep": (WebRTCService.videoCodecs, WebRTCService.audioCodecs),
+        "webrtc": (WebRTCService.videoCodecs, WebRTCService.audioCodecs),
     ]
 
     /// The sources of the HTTP formats whose connectors are enabled, each method a format's

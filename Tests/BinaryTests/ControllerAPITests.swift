@@ -324,11 +324,15 @@ import Testing
         let controller = try ControllerHarness(config: nil, arguments: ["-a", "admin:secret"])
         let stored = try JSONParser.parse(Array(Data(contentsOf: controller.configFile)))
         let connectors = (stored["config"]["protocols"].arrayValue ?? []).map(\.["connector"])
-        #expect(connectors == ["CMAF", "DTSC", "EBML", "FLV", "HLS", "HTTP", "HTTPTS", "MP4", "RTMP", "RTSP", "TSSRT"])
+        // WebRTC too: like MistServer's, it is marked neither push-only nor no-default.
+        #expect(
+            connectors == [
+                "CMAF", "DTSC", "EBML", "FLV", "HLS", "HTTP", "HTTPTS", "MP4", "RTMP", "RTSP", "TSSRT", "WebRTC",
+            ])
         #expect(stored["account"]["admin"]["password"] == "5ebe2294ecd0e0f08eab7690d2a6ee69")
         let config = try controller.call(#"{"config": true}"#, path: "/api2")
         let protocols = config["config"]["protocols"].arrayValue ?? []
-        #expect(protocols.count == 11)
+        #expect(protocols.count == 12)
         // The HTTP-based formats are served by MistOutHTTP: enabled, not run on their own.
         for format in ["CMAF", "EBML", "FLV", "HLS", "HTTPTS", "MP4"] {
             #expect(protocols.first { $0["connector"] == .string(format) }?["online"] == "Enabled", "\(format)")

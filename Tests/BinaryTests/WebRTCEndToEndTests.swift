@@ -68,6 +68,20 @@ import Testing
         #expect(whep?["url"].asString.hasPrefix("http://localhost/webrtc/live") == true, "\(info["source"])")
         #expect(whep?["hrn"].asString == "WebRTC with WHEP signalling")
         #expect(whep?["simul_tracks"].intValue == 2)
+        let webrtc = info["source"].arrayValue?.first { $0["type"] == "webrtc" }
+        #expect(webrtc?["url"].asString.hasPrefix("ws://localhost/webrtc/live") == true, "\(info["source"])")
+
+        // MistServer's WebSocket signalling on the same URL: its error for what is not handled,
+        // and an answer to an H.264 offer.
+        let socket = try WebSocketTestClient(port: webRTCPort, path: "/webrtc/live")
+        try socket.send(json: ["type": "video_bitrate", "video_bitrate": 1000])
+        let unhandled = try socket.next(type: "on_error")
+        #expect(unhandled?["message"].asString == "Unhandled command type: video_bitrate", "\(unhandled ?? .null)")
+        try socket.send(json: ["type": "offer_sdp", "offer_sdp": .string(Self.h264Offer)])
+        let answered = try socket.next(type: "on_answer_sdp")
+        #expect(answered?["result"] == true, "\(answered ?? .null)")
+        #expect(answered?["answer_sdp"].asString.contains("a=ice-lite") == true)
+        socket.close()
 
         // 12 s of video and Opus audio from MistOutWebRTC's own port.
         let viewed = try Self.view(
@@ -166,6 +180,10 @@ import Testing
         #expect(result["status"].intValue == 201 && result["delete"].intValue == 200, "\(result)")
         #expect(result["location"].asString.hasPrefix("/whip/in/"))
     }
+
+    /// An offer that takes H.264 video only (answered, never connected).
+    static let h264Offer = vp8OnlyOffer.replacing(
+        "97 VP8/90000", with: "97 H264/90000\r\na=fmtp:97 packetization-mode=1")
 
     /// An offer that takes VP8 video only (an H.264 stream has nothing for it).
     static let vp8OnlyOffer =

@@ -46,9 +46,13 @@ public enum WebRTCCapabilities {
             "url_prefix": ["/webrtc/$", "/whip/$", "/whep/$"],
             "methods": [
                 [
+                    "handler": "ws", "type": "webrtc", "hrn": "WebRTC with WebSocket signalling", "priority": 2,
+                    "nobframes": 1,
+                ],
+                [
                     "handler": "http", "type": "whep", "hrn": "WebRTC with WHEP signalling", "priority": 5,
                     "nobframes": 1,
-                ]
+                ],
             ],
         ])
 }
