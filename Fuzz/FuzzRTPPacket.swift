@@ -1,5 +1,5 @@
 // libFuzzer target: datagrams as RTP packets and their H.264, HEVC, AAC and LATM payloads, and as
-// STUN messages and RTCP feedback, the whole input as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
+// STUN messages, RTCP feedback and the reorder buffer, the whole input as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
 // packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
 // yield a unit over their limits; packets and descriptions written back read the same.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -38,11 +38,20 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var audio = AACRTPDepacketizer(fmtp: ["sizelength": String(bytes.first.map { Int($0) % 20 } ?? 13)])
     // The first bytes also as a LATM StreamMuxConfig; when it reads, the datagrams are its payloads.
     var latm = try? LATMRTPDepacketizer(streamMuxConfig: Array(bytes.prefix(6)))
+    // Every parsed packet's sequence number also goes through a reorder buffer: it never releases
+    // more than it took, and never names more than its window as missing.
+    var order = RTPReorderBuffer<UInt16>(capacity: 64)
+    var taken = 0
+    var released = 0
     var offset = bytes.isEmpty ? 0 : 1
     while offset < bytes.count {
         let end = min(bytes.count, offset + piece)
         defer { offset = end }
         guard let packet = try? RTPPacket(parsing: bytes[offset..<end]) else { continue }
+        taken += 1
+        let result = order.push(sequence: packet.sequenceNumber, packet.sequenceNumber)
+        released += result.ready.count
+        if released > taken || result.missing.count > 64 { fatalError("a reorder buffer out of its bounds") }
         guard let again = try? RTPPacket(parsing: packet.bytes[...]), again.payload == packet.payload,
             again.sequenceNumber == packet.sequenceNumber, again.csrcs == packet.csrcs
         else { fatalError("a packet written back reads differently") }

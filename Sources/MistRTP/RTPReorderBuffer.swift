@@ -35,6 +35,19 @@ public struct RTPReorderBuffer<Packet> {
         let distance = Int(Int16(bitPattern: sequence &- expected))
         // Behind what was released: a duplicate or a packet given up on already.
         guard distance >= 0 else { return ([], [], false) }
+        // Further ahead than could ever be held: the sender jumped (or lies). Start over there,
+        // so no packet costs more than `capacity` steps.
+        if distance >= capacity {
+            var ready = release()
+            let order = held.keys.sorted { Int16(bitPattern: $0 &- expected) < Int16(bitPattern: $1 &- expected) }
+            ready += order.compactMap { held[$0] }
+            held.removeAll()
+            nacked.removeAll()
+            ahead = 0
+            lost += distance
+            next = sequence &+ 1
+            return (ready + [packet], [], true)
+        }
         held[sequence] = packet
         ahead = max(ahead, distance)
         var ready = release()

@@ -40,4 +40,16 @@ import Testing
         // A packet that comes after it was given up on is dropped.
         #expect(buffer.push(sequence: 13, 13).ready.isEmpty)
     }
+
+    /// A sequence number far ahead (a sender that jumps, or lies) starts over there at once
+    /// instead of waiting or walking the gap.
+    @Test func aJumpFarAheadStartsOver() {
+        var buffer = RTPReorderBuffer<Int>(capacity: 1024)
+        #expect(buffer.push(sequence: 100, 100).ready == [100])
+        #expect(buffer.push(sequence: 102, 102).ready.isEmpty)
+        let jumped = buffer.push(sequence: 30000, 30000)
+        #expect(jumped.ready == [102, 30000] && jumped.skipped && jumped.missing.isEmpty)
+        #expect(buffer.next == 30001)
+        #expect(buffer.push(sequence: 30001, 30001).ready == [30001])
+    }
 }
