@@ -69,6 +69,13 @@ public enum PushPolicy {
         return found
     }
 
+    /// Whether `host` is a loopback address: 127.0.0.0/8 (also mapped into IPv6) or ::1. Names
+    /// are not resolved: `localhost` is not an address.
+    public static func isLoopback(_ host: String) -> Bool {
+        let address = host.hasPrefix("::ffff:") ? String(host.dropFirst(7)) : host
+        return address == "::1" || (ipv4(address).map { $0 >> 24 == 127 } ?? false)
+    }
+
     static func ipv4(_ text: String) -> UInt32? {
         var address = in_addr()
         guard inet_pton(AF_INET, text, &address) == 1 else { return nil }

@@ -30,7 +30,7 @@ public enum TrustedProxy {
     /// Whether `peer` is `localhost` or matches an entry of `trustedproxy`.
     static func isTrusted(_ peer: String) -> Bool {
         let host = peer.hasPrefix("::ffff:") ? String(peer.dropFirst(7)) : peer
-        if host == "::1" || (PushPolicy.ipv4(host).map { $0 >> 24 == 127 } ?? false) { return true }
+        if PushPolicy.isLoopback(host) { return true }
         let list = (Triggers.setting("trustedproxy").arrayValue ?? []).compactMap { $0.stringValue }
         for entry in list.prefix(256) where !entry.isEmpty {
             if entry == host || (entry.contains("/") && PushPolicy.matchesHost(host, entry)) { return true }

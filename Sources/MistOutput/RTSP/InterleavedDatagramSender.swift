@@ -41,13 +41,7 @@ final class InterleavedDatagramSender: ChannelOutboundHandler, @unchecked Sendab
             carry = nil
         }
         // Read in place: this runs per packet and per UDP player.
-        while buffer.readableBytes >= 4, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x24,
-            let channel = buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self),
-            let length = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self).map(Int.init)
-        {
-            guard buffer.readableBytes >= 4 + length else { break }
-            buffer.moveReaderIndex(forwardBy: 4)
-            guard let packet = buffer.readSlice(length: length) else { break }
+        while let (channel, packet) = InterleavedRecord.read(&buffer) {
             if let destination = destinations[channel] {
                 context.write(
                     wrapOutboundOut(AddressedEnvelope(remoteAddress: destination, data: packet)), promise: nil)

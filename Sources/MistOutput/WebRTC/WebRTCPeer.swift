@@ -128,13 +128,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
             promise?.succeed(())
             return
         }
-        while buffer.readableBytes >= 4, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x24,
-            let channel = buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self),
-            let length = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self).map(Int.init),
-            buffer.readableBytes >= 4 + length
-        {
-            buffer.moveReaderIndex(forwardBy: 4)
-            guard let packet = buffer.readSlice(length: length) else { break }
+        while let (channel, packet) = InterleavedRecord.read(&buffer) {
             let position = Int(channel / 2)
             guard tracks.indices.contains(position) else { continue }
             let rtcp = channel & 1 == 1

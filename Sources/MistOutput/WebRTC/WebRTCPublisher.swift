@@ -114,15 +114,14 @@ final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
             ssrcs[track] = ssrc
             if videoTracks.contains(track) { requestKeyframe(track) }
         }
-        var order = reorder[track] ?? RTPReorderBuffer()
-        let result = order.push(sequence: sequence, packet)
-        reorder[track] = order
+        // In place: a copy taken out of the table would copy the held packets on every push.
+        let result = reorder[track, default: RTPReorderBuffer()].push(sequence: sequence, packet)
         if !result.missing.isEmpty {
             nacked.add(Int64(result.missing.count), ordering: .relaxed)
             transport.sendControl(RTCPFeedback.nackPacket(sender: senderSSRC, ssrc: ssrc, sequences: result.missing))
         }
         if result.skipped {
-            lost.store(Int64(order.lost), ordering: .relaxed)
+            lost.store(Int64(reorder[track]?.lost ?? 0), ordering: .relaxed)
             if videoTracks.contains(track) { requestKeyframe(track) }
         }
         guard let buffer, let context else { return }

@@ -123,8 +123,9 @@ final class WebRTCService: Sendable {
                 reason: "the offer accepts none of the codecs of \(stream) WebRTC can send")
         }
         do {
+            // The offer may take fewer tracks than were opened (no audio codec in common).
             try opened.reader.select(tracks.map(\.index))
-            if opened.reader.isLive { try opened.reader.seekToLiveEdge() }
+            try opened.reader.seekToLiveEdge()
         } catch {
             return .refused(status: "500 Internal Server Error", reason: "\(error)")
         }
@@ -133,7 +134,7 @@ final class WebRTCService: Sendable {
         }
         let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
         do {
-            let (transport, credentials) = try transport(offer: offer, hosts: hosts, logger: logger)
+            let transport = try transport(offer: offer, hosts: hosts, logger: logger)
             let peer = WebRTCPeer(
                 transport: transport, tracks: peerTracks, settings: settings,
                 playback: WebRTCPlayback(
@@ -147,7 +148,8 @@ final class WebRTCService: Sendable {
                 "WebRTC viewer \(admission.host) plays \(stream) (session \(transport.id), UDP \(settings.interface):\(channel.localAddress?.port ?? 0))"
             )
             return .answered(
-                sdp: answerText(sections, credentials: credentials, hosts: hosts, channel: channel, stream: stream),
+                sdp: answerText(
+                    sections, credentials: transport.credentials, hosts: hosts, channel: channel, stream: stream),
                 session: transport.id)
         } catch {
             admission.close(stream)
@@ -203,7 +205,7 @@ final class WebRTCService: Sendable {
         }
         let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
         do {
-            let (transport, credentials) = try transport(offer: offer, hosts: hosts, logger: logger)
+            let transport = try transport(offer: offer, hosts: hosts, logger: logger)
             var recording = RTSPRecording(SessionDescription(lines: [("v", "0")], media: media))
             for index in media.indices { recording.channels[UInt8(index * 2)] = index }
             let publisher = WebRTCPublisher(
@@ -221,7 +223,8 @@ final class WebRTCService: Sendable {
                 "WebRTC push offer from \(peerHost) for \(stream) (session \(transport.id), UDP \(settings.interface):\(channel.localAddress?.port ?? 0))"
             )
             return .answered(
-                sdp: answerText(sections, credentials: credentials, hosts: hosts, channel: channel, stream: stream),
+                sdp: answerText(
+                    sections, credentials: transport.credentials, hosts: hosts, channel: channel, stream: stream),
                 session: transport.id)
         } catch {
             close(descriptor)
@@ -230,15 +233,11 @@ final class WebRTCService: Sendable {
     }
 
     /// A session's transport: fresh ICE credentials, an id, and a DTLS engine.
-    private func transport(offer: WebRTCOffer, hosts: [String], logger: Logger) throws -> (
-        WebRTCTransport, ICECredentials
-    ) {
-        let credentials = ICECredentials.random()
-        let transport = WebRTCTransport(
-            id: Self.sessionID(), credentials: credentials, remoteFingerprint: offer.fingerprint,
-            engine: try TLSEngine(context: tls), loopbackOnly: hosts.allSatisfy(WebRTCTransport.isLoopback),
-            logger: logger)
-        return (transport, credentials)
+    private func transport(offer: WebRTCOffer, hosts: [String], logger: Logger) throws -> WebRTCTransport {
+        WebRTCTransport(
+            id: Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) }), credentials: ICECredentials.random(),
+            remoteFingerprint: offer.fingerprint, engine: try TLSEngine(context: tls),
+            loopbackOnly: hosts.allSatisfy(PushPolicy.isLoopback), logger: logger)
     }
 
     /// A UDP channel on `interface`, a port the system picks, with `handler`.
@@ -278,9 +277,4 @@ final class WebRTCService: Sendable {
 
     /// Whether session `id` exists (PATCH).
     func has(_ id: String) -> Bool { channels.withLock { $0[id] != nil } }
-
-    private static func sessionID() -> String {
-        let hex = Array("0123456789abcdef")
-        return String((0..<16).map { _ in hex[Int.random(in: 0..<16)] })
-    }
 }

@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistRTP
+import MistStream
 import MistTLS
 import MistWebRTC
 import NIOCore
@@ -84,7 +85,7 @@ final class WebRTCTransport: @unchecked Sendable {
             message.integrityIsValid(key: Array(credentials.password.utf8), hmac: { SHA1.hmac(key: $0, data: $1) }),
             message.attribute(STUNMessage.Attribute.fingerprint) == nil || message.fingerprintIsValid,
             let mapped = Self.addressBytes(address), let port = address.port,
-            !loopbackOnly || Self.isLoopback(address.ipAddress ?? "")
+            !loopbackOnly || PushPolicy.isLoopback(address.ipAddress ?? "")
         else {
             dropped.add(1, ordering: .relaxed)
             return
@@ -192,11 +193,6 @@ final class WebRTCTransport: @unchecked Sendable {
     func stop() {
         retransmitTimer?.cancel()
         context = nil
-    }
-
-    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, or IPv4 mapped into IPv6).
-    static func isLoopback(_ host: String) -> Bool {
-        host.hasPrefix("127.") || host == "::1" || host.hasPrefix("::ffff:127.")
     }
 
     /// The address bytes STUN's XOR-MAPPED-ADDRESS carries.
