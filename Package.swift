@@ -102,8 +102,8 @@ let package = Package(
             ]),
         // Media formats shared by protocols and files: AMF, FLV tags, H.264/HEVC/AAC configuration.
         .target(name: "MistMedia", dependencies: ["MistData"]),
-        // RTP (RFC 3550) and its H.264 payload format (RFC 6184), for RTSP and WebRTC. Byte-testable.
-        .target(name: "MistRTP"),
+        // RTP (RFC 3550) and its video and audio payload formats, for RTSP and WebRTC. Byte-testable.
+        .target(name: "MistRTP", dependencies: ["MistMedia"]),
         // WebRTC's transport: SRTP on Debian's libsrtp2, DTLS records into datagrams, SDP offers
         // and answers, ICE-lite credentials. Byte-testable without sockets.
         .target(name: "MistWebRTC", dependencies: ["MistRTP", "MistTLS", "MistData", "CSRTP"]),

@@ -81,8 +81,8 @@ enum StreamInfo {
         "html5/video/mpeg": (["H264", "HEVC"], ["AAC", "MP3", "opus"]),
         "html5/video/x-matroska": MatroskaLiveMuxer.codecs(webm: false),
         "html5/video/webm": MatroskaLiveMuxer.codecs(webm: true),
-        "whep": (WebRTCService.videoCodecs, WebRTCService.audioCodecs),
-        "webrtc": (WebRTCService.videoCodecs, WebRTCService.audioCodecs),
+        "whep": (Set(WebRTCSettings.defaultVideoCodecs), Set(WebRTCSettings.defaultAudioCodecs)),
+        "webrtc": (Set(WebRTCSettings.defaultVideoCodecs), Set(WebRTCSettings.defaultAudioCodecs)),
     ]
 
     /// The sources of the HTTP formats whose connectors are enabled, each method a format's

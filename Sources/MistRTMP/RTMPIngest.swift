@@ -80,6 +80,30 @@ public struct RTMPIngest {
             time: time, frame: try packet(RTMPIngest.audioID, time: time, offset: 0, keyframe: true, data: data))
     }
 
+    /// Describes the video track directly, for codecs whose frames come through `videoFrame`
+    /// (VP8, VP9 and AV1 from RTP): its size and decoder configuration (AV1's `av1C`). A track
+    /// described once stays as it is.
+    public mutating func describeVideo(codec: String, width: Int, height: Int, initData: [UInt8]) -> [UInt8] {
+        guard video == nil else { return [] }
+        var track = track(RTMPIngest.videoID, type: "video", codec: codec)
+        track.width = UInt64(clamping: max(0, width))
+        track.height = UInt64(clamping: max(0, height))
+        track.initData = initData
+        video = track
+        return lastRaw.map { flushIfSettled(now: extend($0)) } ?? []
+    }
+
+    /// The DTSC frames one frame of the described video track results in, at `timestamp`
+    /// (milliseconds on the same 32-bit clock as the messages); these codecs do not reorder.
+    public mutating func videoFrame(timestamp: UInt32, keyframe: Bool, data: ArraySlice<UInt8>) throws(MediaError)
+        -> [UInt8]
+    {
+        guard video != nil else { return [] }
+        let time = extend(timestamp)
+        return queue(
+            time: time, frame: try packet(RTMPIngest.videoID, time: time, offset: 0, keyframe: keyframe, data: data))
+    }
+
     /// Makes the 32-bit RTMP clock continuous across its wrap.
     private mutating func extend(_ raw: UInt32) -> UInt64 {
         if let lastRaw, raw < lastRaw, lastRaw - raw > 0x8000_0000 { wraps += 1 }

@@ -3,8 +3,8 @@ import MistMedia
 import MistRTMP
 import MistRTP
 
-/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264, HEVC, AAC as
-/// `mpeg4-generic` or `MP4A-LATM`, Opus, A-law and µ-law), which interleaved channel feeds which,
+/// A publisher's RTSP session after ANNOUNCE: its tracks from the SDP (H.264, HEVC, VP8, VP9,
+/// AV1, AAC as `mpeg4-generic` or `MP4A-LATM`, Opus, A-law and µ-law), which interleaved channel feeds which,
 /// and the conversion of their RTP into the DTSC frames the buffer takes. Pictures and AAC
 /// frames are handed to `RTMPIngest` as the FLV payloads RTMP would carry, so both protocols
 /// build tracks and headers the same way; the other audio is described to it directly.
@@ -16,6 +16,9 @@ public struct RTSPRecording {
         case latm(LATMRTPDepacketizer)
         /// One frame per packet, as it is: Opus (RFC 7587), A-law and µ-law (RFC 3551).
         case frames(codec: String, channels: Int)
+        /// VP8, VP9 or AV1: whole frames from their pieces; the track is described at the first
+        /// keyframe (its size, and AV1's sequence header as `av1C`).
+        case pictures(FrameRTPDepacketizer)
     }
 
     public struct Track {
@@ -69,6 +72,13 @@ public struct RTSPRecording {
                 track.sps = parameters["sprop-sps"].flatMap { Base64.decode(Substring($0)) }
                 track.pps = parameters["sprop-pps"].flatMap { Base64.decode(Substring($0)) }
                 tracks.append(track)
+            case "VP8" where media.kind == "video", "VP9" where media.kind == "video",
+                "AV1" where media.kind == "video":
+                guard let format = FrameRTPFormat(codec: map.encoding.uppercased()) else { continue }
+                tracks.append(
+                    Track(
+                        codec: .pictures(FrameRTPDepacketizer(format: format)), control: control,
+                        clockRate: map.clockRate))
             case "MPEG4-GENERIC" where media.kind == "audio":
                 let config = Hex.decode(parameters["config"] ?? "")
                 guard config.count >= 2 else {
@@ -150,6 +160,12 @@ public struct RTSPRecording {
             tracks[index].codec = .latm(depacketizer)
             out += try aac(
                 frames, config: depacketizer.audioSpecificConfig, timestamp: packet.timestamp, track: index)
+        case .pictures(var depacketizer):
+            let frames = try depacketizer.push(packet)
+            tracks[index].codec = .pictures(depacketizer)
+            for frame in frames where !frame.damaged {
+                out += try picture(frame, format: depacketizer.format, track: index)
+            }
         case .frames(let codec, let channels):
             let time = UInt32(truncatingIfNeeded: milliseconds(packet.timestamp, track: index) &+ lead)
             guard !packet.payload.isEmpty else { return [] }
@@ -162,6 +178,32 @@ public struct RTSPRecording {
             }
             out += try ingest.audioFrame(timestamp: time, data: packet.payload)
         }
+        return out
+    }
+
+    /// A VP8, VP9 or AV1 frame; until the first keyframe describes the track, frames are dropped.
+    private mutating func picture(_ frame: FrameRTPDepacketizer.Frame, format: FrameRTPFormat, track index: Int)
+        throws -> [UInt8]
+    {
+        var out: [UInt8] = []
+        let time = UInt32(truncatingIfNeeded: milliseconds(frame.timestamp, track: index) &+ lead)
+        if !tracks[index].configSent {
+            guard frame.keyframe else { return [] }
+            var size = (width: 0, height: 0)
+            var initData: [UInt8] = []
+            switch format {
+            case .vp8, .vp9:
+                let header = format == .vp8 ? try VPxFrameHeader.vp8(frame.data[...]) : try VPxFrameHeader.vp9(frame.data[...])
+                size = (header.width, header.height)
+            case .av1:
+                guard let sequence = AV1SequenceHeader.find(in: try AV1OBU.split(frame.data[...])) else { return [] }
+                size = (sequence.width, sequence.height)
+                initData = sequence.configurationRecord
+            }
+            tracks[index].configSent = true
+            out += ingest.describeVideo(codec: format.codec, width: size.width, height: size.height, initData: initData)
+        }
+        out += try ingest.videoFrame(timestamp: time, keyframe: frame.keyframe, data: frame.data[...])
         return out
     }
 

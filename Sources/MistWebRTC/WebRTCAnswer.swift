@@ -75,22 +75,25 @@ public struct WebRTCAnswer: Sendable {
         offer: WebRTCOffer, video: String?, audio: String?, h264Profile: UInt8? = nil
     ) -> [Section] {
         sections(
-            offer, peerDirection: "recvonly", direction: "sendonly", video: video, audio: audio,
-            h264Profile: h264Profile)
+            offer, peerDirection: "recvonly", direction: "sendonly", video: video.map { [$0] } ?? [],
+            audio: audio.map { [$0] } ?? [], h264Profile: h264Profile)
     }
 
     /// The answer's sections for ingest (WHIP: the server receives): the first section of each
-    /// kind that sends gets H.264 (packetization mode 1) or Opus, which the server depacketizes.
-    public static func ingestSections(offer: WebRTCOffer) -> [Section] {
-        sections(
-            offer, peerDirection: "sendonly", direction: "recvonly", video: "H264", audio: "opus", h264Profile: 0x42)
+    /// kind that sends gets the first codec of `video` or `audio` (MistServer's names, in the
+    /// order preferred) that the offer has; H.264 only in packetization mode 1, Constrained
+    /// Baseline first.
+    public static func ingestSections(
+        offer: WebRTCOffer, video: [String] = ["H264", "AV1", "VP9", "VP8"], audio: [String] = ["opus", "ALAW", "ULAW"]
+    ) -> [Section] {
+        sections(offer, peerDirection: "sendonly", direction: "recvonly", video: video, audio: audio, h264Profile: 0x42)
     }
 
     /// Each offered section whose direction is `peerDirection` (or sendrecv) gets the first fitting
     /// codec of its kind, one section per kind; the rest are rejected. Sections this server
     /// sends in get an SSRC of their own.
     private static func sections(
-        _ offer: WebRTCOffer, peerDirection: String, direction: String, video: String?, audio: String?,
+        _ offer: WebRTCOffer, peerDirection: String, direction: String, video: [String], audio: [String],
         h264Profile: UInt8?
     ) -> [Section] {
         var used: Set<String> = []
@@ -101,10 +104,11 @@ public struct WebRTCAnswer: Sendable {
             guard media.transport.uppercased().contains("SAVPF"), !used.contains(media.kind),
                 media.direction == peerDirection || media.direction == "sendrecv"
             else { return section }
-            let wanted = media.kind == "video" ? video : media.kind == "audio" ? audio : nil
-            guard let wanted, let codec = choose(wanted, from: media.codecs, h264Profile: h264Profile) else {
-                return section
-            }
+            let wanted = media.kind == "video" ? video : media.kind == "audio" ? audio : []
+            guard
+                let codec = wanted.lazy.compactMap({ choose($0, from: media.codecs, h264Profile: h264Profile) })
+                    .first
+            else { return section }
             used.insert(media.kind)
             section.codec = codec
             if direction == "sendonly" { section.ssrc = .random(in: 1...UInt32.max) }

@@ -10,7 +10,7 @@ public enum RTSPCapabilities {
             "Live RTSP: push with ANNOUNCE and RECORD, play with DESCRIBE, SETUP and PLAY; RTP over TCP interleaving or UDP",
         port: 5554,
         extra: [
-            "codecs": [[["H264", "HEVC"], ["AAC", "opus", "ALAW", "ULAW"]]],
+            "codecs": [[["H264", "HEVC", "VP8", "VP9"], ["AAC", "opus", "ALAW", "ULAW"]]],
             "incoming_push_url": "rtsp://$host:$port/$stream?pass=$password",
             "deps": "",
         ])

@@ -9,7 +9,8 @@ import MistShm
 #endif
 
 /// RTP over RTSP's TCP interleaving for a fan-out group: each frame packetized once (H.264 in
-/// RFC 6184 mode 1, HEVC in RFC 7798, both with the parameter sets before every keyframe, AAC as
+/// RFC 6184 mode 1, HEVC in RFC 7798, both with the parameter sets before every keyframe; VP8,
+/// VP9 and AV1 as `FrameRTPPacketizer` cuts them; AAC as
 /// RFC 3640 AAC-hbr, Opus as RFC 7587, A-law and µ-law as RFC 3551 with static payload types
 /// for 8 kHz mono) and
 /// framed on the channels the group's viewers set up. Video keyframes are where viewers join.
@@ -17,7 +18,7 @@ import MistShm
 /// media after, all tracks' RTP clocks tied to one wall clock (so players line them up).
 struct RTSPLiveMuxer: LiveMuxer {
     /// What the muxer packetizes, in the order tracks are chosen.
-    static let videoCodecs: Set<String> = ["H264", "HEVC"]
+    static let videoCodecs: Set<String> = ["H264", "HEVC", "VP8", "VP9"]
     static let audioCodecs: Set<String> = ["AAC", "opus", "ALAW", "ULAW"]
 
     struct Track {
@@ -33,6 +34,8 @@ struct RTSPLiveMuxer: LiveMuxer {
         var sequence = UInt16.random(in: 0...UInt16.max)
         var lengthSize = 4
         var parameterSets: [[UInt8]] = []
+        /// VP8, VP9 and AV1 tracks' packetizer (which numbers their pictures).
+        var pictures: FrameRTPPacketizer?
         var packets: UInt32 = 0
         var octets: UInt32 = 0
         /// Media time of the last sender report.
@@ -54,7 +57,12 @@ struct RTSPLiveMuxer: LiveMuxer {
         self.maximumPayload = max(200, maximumPayload)
         var made: [Track] = []
         for (track, channel) in zip(streamTracks, channels) {
-            if track.info.type == "video" && track.info.codec == "HEVC" {
+            if track.info.type == "video", let format = FrameRTPFormat(codec: track.info.codec) {
+                var entry = Track(isVideo: true, channel: channel, clockRate: 90_000, payloadType: 96)
+                entry.codec = track.info.codec
+                entry.pictures = FrameRTPPacketizer(format: format, maximumPayload: self.maximumPayload)
+                made.append(entry)
+            } else if track.info.type == "video" && track.info.codec == "HEVC" {
                 var entry = Track(isVideo: true, format: .hevc, channel: channel, clockRate: 90_000, payloadType: 96)
                 let configuration = try HEVCDecoderConfiguration(bytes: track.info.initData)
                 entry.lengthSize = configuration.lengthSize
@@ -96,7 +104,9 @@ struct RTSPLiveMuxer: LiveMuxer {
             report(position, presentation: presentation, timestamp: timestamp, into: &out)
         }
         var payloads: [[UInt8]]
-        if track.isVideo {
+        if track.pictures != nil {
+            payloads = tracks[position].pictures?.payloads(Array(data)[...], keyframe: packet.isKeyframe) ?? []
+        } else if track.isVideo {
             var nals: [ArraySlice<UInt8>] = packet.isKeyframe ? track.parameterSets.map { $0[...] } : []
             let bytes = Array(data)
             var offset = 0
@@ -208,7 +218,11 @@ struct RTSPLiveMuxer: LiveMuxer {
     {
         var media: [SessionDescription.Media] = []
         for (number, track) in tracks.enumerated() {
-            if track.info.type == "video" && track.info.codec == "HEVC" {
+            if track.info.type == "video", FrameRTPFormat(codec: track.info.codec) != nil {
+                var section = SessionDescription.Media(kind: "video", port: 0, transport: "RTP/AVP", formats: ["96"])
+                section.attributes = [("rtpmap", "96 \(track.info.codec)/90000"), ("control", "track\(number + 1)")]
+                media.append(section)
+            } else if track.info.type == "video" && track.info.codec == "HEVC" {
                 let configuration = try HEVCDecoderConfiguration(bytes: track.info.initData)
                 func sets(_ type: UInt8) -> String {
                     configuration.arrays.filter { $0.type & 0x3F == type }.flatMap(\.units).map(Base64.encode)

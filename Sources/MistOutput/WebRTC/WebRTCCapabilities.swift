@@ -12,6 +12,16 @@ public enum WebRTCCapabilities {
         port: 18203,
         optional: [
             CapabilityOption(
+                "preferredvideocodec", name: "Preferred video codecs",
+                help:
+                    "Comma separated list of video codecs you want to support in preferred order. e.g. H264,VP8",
+                long: "webrtc-video-codecs", short: "V", default: .string(WebRTCSettings.defaultVideoCodecs.joined(separator: ","))),
+            CapabilityOption(
+                "preferredaudiocodec", name: "Preferred audio codecs",
+                help:
+                    "Comma separated list of audio codecs you want to support in preferred order. e.g. opus,ALAW,ULAW",
+                long: "webrtc-audio-codecs", short: "A", default: .string(WebRTCSettings.defaultAudioCodecs.joined(separator: ","))),
+            CapabilityOption(
                 "pubhost", name: "Override external host/ip",
                 help:
                     "What host and/or IP addresses to pass on in the SDP (comma-separated). Defaults to the address the signalling request reached.",
@@ -39,7 +49,7 @@ public enum WebRTCCapabilities {
                 type: .json, long: "iceservers", short: "z", default: ""),
         ],
         extra: [
-            "codecs": [[["H264"], ["opus", "ALAW", "ULAW"]]],
+            "codecs": [[["H264", "VP8", "VP9", "AV1"], ["opus", "ALAW", "ULAW"]]],
             "deps": "HTTP",
             "provides_dependency": true,
             "url_rel": "/webrtc/$",

@@ -14,9 +14,6 @@ import Synchronization
 /// The WebRTC sessions of one process: answers WHEP offers (each session on a UDP port of its
 /// own), finds sessions for DELETE, and holds the DTLS certificate every session presents.
 final class WebRTCService: Sendable {
-    /// The codecs a viewer can get, in MistServer's spelling.
-    static let videoCodecs: Set<String> = ["H264"]
-    static let audioCodecs: Set<String> = ["opus", "ALAW", "ULAW"]
     /// The most sessions one process holds.
     static let maximumSessions = 4096
 
@@ -94,14 +91,17 @@ final class WebRTCService: Sendable {
         let opened: (reader: StreamReader, video: StreamTrack?, audio: StreamTrack?)
         do {
             opened = try TrackChoice.open(
-                stream, videoCodecs: Self.videoCodecs, audioCodecs: Self.audioCodecs, query: query, logger: logger)
+                stream, videoCodecs: Set(settings.videoCodecs), audioCodecs: Set(settings.audioCodecs), query: query,
+                logger: logger)
         } catch {
             return .refused(status: "404 Not Found", reason: "\(error)")
         }
         guard opened.reader.isLive else {
             return .refused(status: "415 Unsupported Media Type", reason: "WebRTC plays live streams only")
         }
-        let profile = opened.video.flatMap { $0.info.initData.count > 1 ? $0.info.initData[1] : nil }
+        let profile = opened.video.flatMap {
+            $0.info.codec == "H264" && $0.info.initData.count > 1 ? $0.info.initData[1] : nil
+        }
         let sections = WebRTCAnswer.playbackSections(
             offer: offer, video: opened.video?.info.codec, audio: opened.audio?.info.codec, h264Profile: profile)
         var tracks: [StreamTrack] = []
@@ -168,7 +168,8 @@ final class WebRTCService: Sendable {
         case .success(let read): offer = read
         case .failure(let refusal): return refusal.outcome
         }
-        let sections = WebRTCAnswer.ingestSections(offer: offer)
+        let sections = WebRTCAnswer.ingestSections(
+            offer: offer, video: settings.videoCodecs, audio: settings.audioCodecs)
         var media: [SessionDescription.Media] = []
         var tracks: [UInt8: Int] = [:]
         var videoTracks: Set<Int> = []
@@ -187,7 +188,8 @@ final class WebRTCService: Sendable {
             media.append(entry)
         }
         guard !media.isEmpty else {
-            return .refused(status: "406 Not Acceptable", reason: "the offer sends neither H.264 video nor Opus audio")
+            return .refused(status: "406 Not Acceptable", reason:
+                    "the offer sends none of \((settings.videoCodecs + settings.audioCodecs).joined(separator: ", "))")
         }
         let admission: BufferPushAdmission
         do {

@@ -1,3 +1,4 @@
+import Foundation
 import MistCore
 import MistData
 
@@ -17,6 +18,13 @@ struct WebRTCSettings: Sendable {
     var controlPrefix = ""
     var nackDisabled = false
     var maximumPacket = Int(defaultPacketSize)
+    /// The video and audio codecs offered and taken, in the order preferred (MistServer's
+    /// `preferredvideocodec` and `preferredaudiocodec`).
+    var videoCodecs = Self.defaultVideoCodecs
+    var audioCodecs = Self.defaultAudioCodecs
+
+    static let defaultVideoCodecs = ["H264", "AV1", "VP9", "VP8"]
+    static let defaultAudioCodecs = ["opus", "ALAW", "ULAW"]
 
     init() {}
 
@@ -27,6 +35,8 @@ struct WebRTCSettings: Sendable {
         controlPrefix = options.string("ctrlprefix") ?? ""
         nackDisabled = options.flag("nackdisable")
         maximumPacket = Self.packetSize(options.integer("maxpktsize"))
+        videoCodecs = Self.codecs(options.string("preferredvideocodec"), from: Self.defaultVideoCodecs)
+        audioCodecs = Self.codecs(options.string("preferredaudiocodec"), from: Self.defaultAudioCodecs)
     }
 
     /// From a protocols entry (`{"connector":"WebRTC","pubhost":...}`).
@@ -37,6 +47,22 @@ struct WebRTCSettings: Sendable {
         controlPrefix = entry["ctrlprefix"].asString
         nackDisabled = entry["nackdisable"].asBool
         maximumPacket = Self.packetSize(entry["maxpktsize"].intValue)
+        videoCodecs = Self.codecs(entry["preferredvideocodec"].stringValue, from: Self.defaultVideoCodecs)
+        audioCodecs = Self.codecs(entry["preferredaudiocodec"].stringValue, from: Self.defaultAudioCodecs)
+    }
+
+    /// The known codecs a comma-separated list names, in its order (case as MistServer spells
+    /// them); all of `known` when it names none.
+    static func codecs(_ text: String?, from known: [String]) -> [String] {
+        var chosen: [String] = []
+        for name in (text ?? "").split(separator: ",") {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let codec = known.first(where: { $0.lowercased() == trimmed.lowercased() }),
+                !chosen.contains(codec)
+            else { continue }
+            chosen.append(codec)
+        }
+        return chosen.isEmpty ? known : chosen
     }
 
     private static func hosts(_ text: String) -> [String] {
