@@ -126,16 +126,20 @@ import Testing
         #expect(Self.rate(lossy["video"]) >= 25, "\(lossy)")
     }
 
-    /// aiortc publishes over WHIP (H.264 video showing the wall clock, Opus audio): the stream
-    /// plays over HTTP-TS in ffprobe and back over WHEP in aiortc, with audio, the clock read
-    /// back from the frames.
-    @Test(.enabled(if: MediaTools.available)) func aiortcPublishesOverWHIPAndPlaysBackOverWHEP() throws {
+    /// aiortc publishes over WHIP (video showing the wall clock, Opus audio), H.264 or, when the
+    /// connector prefers it (`preferredvideocodec`), VP8: the stream plays in ffprobe (over
+    /// HTTP-TS, or WebM for VP8) and back over WHEP in aiortc in the same codec, with audio, the
+    /// clock read back from the frames.
+    @Test(.enabled(if: MediaTools.available), arguments: ["H264", "VP8"])
+    func aiortcPublishesOverWHIPAndPlaysBackOverWHEP(codec: String) throws {
         let folder = try MediaTools.temporaryFolder("whip")
         defer { try? FileManager.default.removeItem(at: folder) }
         let webRTCPort = ControllerHarness.freePort()
         let suite = try LivePushSuite(
             folder: folder, files: ["in": "push://"], pushSeconds: 60,
-            protocols: #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1"}"#)
+            protocols:
+                #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1", "preferredvideocodec": "\#(codec),H264"}"#
+        )
         defer { suite.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
         let http = suite.httpPort
@@ -157,17 +161,23 @@ import Testing
         publisher.standardError = try FileHandle(forWritingTo: folder.appendingPathComponent("whip.log"))
         try publisher.run()
         defer { BoundedWait.stop(publisher) }
-        #expect(waitFor(seconds: 30) { Self.codecs(http, "in") == ["H264", "opus"] }, "\(Self.codecs(http, "in"))")
+        #expect(waitFor(seconds: 30) { Self.codecs(http, "in") == [codec, "opus"] }, "\(Self.codecs(http, "in"))")
 
-        let probed = try MediaTools.probe("http://127.0.0.1:\(http)/in.ts", arguments: ["-show_streams"])
+        let probed = try MediaTools.probe(
+            "http://127.0.0.1:\(http)/in.\(codec == "VP8" ? "webm" : "ts")", arguments: ["-show_streams"])
         let streams = probed["streams"].arrayValue ?? []
-        #expect(streams.contains { $0["codec_name"] == "h264" && $0["width"].intValue == 640 }, "\(probed)")
+        #expect(
+            streams.contains {
+                $0["codec_name"].asString == codec.lowercased() && $0["width"].intValue == 640
+                    && $0["height"].intValue == 360
+            }, "\(probed)")
         #expect(streams.contains { $0["codec_name"] == "opus" }, "\(probed)")
 
         let viewed = try Self.view(
             "http://127.0.0.1:\(webRTCPort)/whep/in", seconds: 10, arguments: ["--clock"], folder: folder,
             name: "whep-in")
         #expect(viewed["status"].intValue == 201, "\(viewed)")
+        #expect(viewed["answer"].asString.contains(" \(codec)/90000"), "\(viewed["answer"])")
         #expect(Self.rate(viewed["video"]) >= 25, "\(viewed)")
         #expect(viewed["audio"]["frames"].intValue ?? 0 >= 300, "\(viewed)")
         // The clock drawn by the publisher reads back from the played frames, so the pixels went
