@@ -206,8 +206,8 @@ import Testing
         ].joined(separator: "\r\n") + "\r\n"
 }
 
-/// `/player.js` in headless Chromium picks WebRTC (WHEP on the HTTP port) for a live stream by
-/// itself, and its `<video>` advances.
+/// Headless Chromium with WebRTC: `/player.js` picks WHEP for a live stream by itself and its
+/// `<video>` advances; Chromium publishes VP9 or AV1 over WHIP and plays it back over WHEP.
 @Suite(.serialized) struct WebRTCBrowserTests {
     @Test(.enabled(if: MediaTools.available)) func chromiumPlaysALiveStreamOverWHEPThroughPlayerJS() throws {
         let folder = try MediaTools.temporaryFolder("webrtc-browser")
@@ -223,5 +223,69 @@ import Testing
         #expect(played.player == "whep" && played.type == "whep", "\(played.log)")
         #expect(played.firstTime >= 0 && played.lastTime > played.firstTime + 1, "\(played.log)")
         #expect(played.message.isEmpty, "\(played.message)")
+    }
+
+    /// Chromium's fake camera and microphone, published over WHIP in `codec` (the connector
+    /// prefers it): the stream's track is `codec` with its size and Opus, ffprobe reads it from
+    /// Matroska, and Chromium plays it back over WHEP in the same codec, frames decoded with audio.
+    @Test(.enabled(if: MediaTools.available), arguments: ["VP9", "AV1"])
+    func chromiumPublishesOverWHIPAndPlaysBackOverWHEP(codec: String) throws {
+        let folder = try MediaTools.temporaryFolder("webrtc-\(codec)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let webRTCPort = ControllerHarness.freePort()
+        let suite = try LivePushSuite(
+            folder: folder, files: ["in": "push://"], pushSeconds: 60,
+            protocols:
+                #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1", "preferredvideocodec": "\#(codec)"}"#
+        )
+        defer { suite.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
+        let base = "http://127.0.0.1:\(webRTCPort)"
+        let output = folder.appendingPathComponent("browser.json")
+        let log = folder.appendingPathComponent("browser.log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        browser.arguments = [
+            WebRTCEndToEndTests.client.deletingLastPathComponent().appendingPathComponent("browser_webrtc.py").path,
+            base + "/", base + "/whip/in", base + "/whep/in", codec, "12", folder.appendingPathComponent("chromium").path,
+        ]
+        browser.standardOutput = try FileHandle(forWritingTo: output)
+        browser.standardError = try FileHandle(forWritingTo: log)
+        try browser.run()
+        defer { BoundedWait.stop(browser) }
+
+        let http = suite.httpPort
+        #expect(
+            waitFor(seconds: 40) { WebRTCEndToEndTests.codecs(http, "in") == [codec, "opus"] },
+            "\(WebRTCEndToEndTests.codecs(http, "in"))")
+        let probed = try MediaTools.probe("http://127.0.0.1:\(http)/in.mkv", arguments: ["-show_streams"])
+        let streams = probed["streams"].arrayValue ?? []
+        #expect(
+            streams.contains { $0["codec_name"].asString == codec.lowercased() && ($0["width"].intValue ?? 0) > 0 },
+            "\(probed)")
+        #expect(streams.contains { $0["codec_name"] == "opus" }, "\(probed)")
+
+        BoundedWait.exit(browser, seconds: 120, "headless Chromium")
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard let result = try? JSONParser.parse(Array((try? Data(contentsOf: output)) ?? Data())) else {
+            Issue.record("Chromium printed no result: \(text)")
+            return
+        }
+        #expect(result["publish"]["status"].intValue == 201, "\(result["publish"]) \(text)")
+        #expect(result["view"]["status"].intValue == 201, "\(result["view"]) \(text)")
+        let viewed = result["viewed"]
+        #expect(viewed["codec"].asString == "video/\(codec)", "\(result)")
+        #expect(viewed["connection"] == "connected", "\(result)")
+        // Chromium lowers its sending rate and size under load; frames must keep coming, decoded.
+        #expect((viewed["framesDecoded"].intValue ?? 0) >= 60, "\(result)")
+        #expect((viewed["rate"].doubleValue ?? 0) >= 5, "\(result)")
+        #expect((viewed["keyFramesDecoded"].intValue ?? 0) >= 1, "\(result)")
+        #expect((viewed["width"].intValue ?? 0) > 0 && (viewed["videoWidth"].intValue ?? 0) > 0, "\(result)")
+        #expect(viewed["audioCodec"].asString.lowercased() == "audio/opus", "\(result)")
+        #expect((viewed["audioSamples"].intValue ?? 0) > 48000, "\(result)")
+        #expect(result["published"]["codec"].asString == "video/\(codec)", "\(result)")
+        #expect(result["deleteViewer"].intValue == 200 && result["deletePublisher"].intValue == 200, "\(result)")
     }
 }
