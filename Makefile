@@ -144,22 +144,28 @@ $(FUZZ_DIR)/httpclient $(FUZZ_DIR)/tls: Sources/MistNet/*.swift Sources/MistTLS/
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
-# RTP and its H.264 payload format: MistRTP's sources on their own.
-$(FUZZ_DIR)/rtp: Fuzz/FuzzRTPPacket.swift Sources/MistRTP/*.swift
-	mkdir -p $(FUZZ_DIR)
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistRTP $^ -o $@ 2>&1 \
+# RTP and its payload formats: MistRTP's sources in one module with MistMedia's and MistData's
+# (their `import Mist*` lines dropped from a copy).
+$(FUZZ_DIR)/rtp: Fuzz/FuzzRTPPacket.swift Sources/MistRTP/*.swift Sources/MistMedia/*.swift Sources/MistData/*.swift
+	rm -rf $(FUZZ_DIR)/rtp-src && mkdir -p $(FUZZ_DIR)/rtp-src
+	for file in $(filter Sources/MistRTP/% Sources/MistMedia/%,$^); do \
+		sed '/^import Mist/d' $$file > $(FUZZ_DIR)/rtp-src/$$(basename $$file); done
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistRTP \
+		Sources/MistData/*.swift $(FUZZ_DIR)/rtp-src/*.swift Fuzz/FuzzRTPPacket.swift -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 
 # WebRTC's signalling (offers, answers) and DTLS record cutting: MistWebRTC's sources without
-# the SRTP wrapper (libsrtp2 is not fuzzed here) in one module with MistRTP's.
+# the SRTP wrapper (libsrtp2 is not fuzzed here) in one module with MistRTP's, MistMedia's and
+# MistData's.
 $(FUZZ_DIR)/webrtc: Fuzz/FuzzWebRTC.swift Sources/MistRTP/*.swift Sources/MistWebRTC/WebRTC*.swift \
-		Sources/MistWebRTC/ICECredentials.swift Sources/MistWebRTC/DTLSRecords.swift
+		Sources/MistWebRTC/ICECredentials.swift Sources/MistWebRTC/DTLSRecords.swift Sources/MistMedia/*.swift \
+		Sources/MistData/*.swift
 	rm -rf $(FUZZ_DIR)/webrtc-src && mkdir -p $(FUZZ_DIR)/webrtc-src
-	for file in $(filter Sources/MistWebRTC/%,$^); do \
-		sed '/^import MistRTP$$/d' $$file > $(FUZZ_DIR)/webrtc-src/$$(basename $$file); done
+	for file in $(filter Sources/MistWebRTC/% Sources/MistRTP/% Sources/MistMedia/%,$^); do \
+		sed '/^import Mist/d' $$file > $(FUZZ_DIR)/webrtc-src/$$(basename $$file); done
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MistWebRTC \
-		Sources/MistRTP/*.swift $(FUZZ_DIR)/webrtc-src/*.swift Fuzz/FuzzWebRTC.swift -o $@ 2>&1 \
+		Sources/MistData/*.swift $(FUZZ_DIR)/webrtc-src/*.swift Fuzz/FuzzWebRTC.swift -o $@ 2>&1 \
 		| grep -v "Cannot export local symbol" || true
 	test -x $@
 

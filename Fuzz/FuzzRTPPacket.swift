@@ -1,4 +1,5 @@
-// libFuzzer target: datagrams as RTP packets and their H.264, HEVC, AAC and LATM payloads, and as
+// libFuzzer target: datagrams as RTP packets and their H.264, HEVC, VP8, VP9, AV1, AAC and LATM
+// payloads (with VP8 and VP9 frame headers and AV1 sequence headers), and as
 // STUN messages, RTCP feedback and the reorder buffer, the whole input as an SDP document, and as an RTSP connection's bytes. The first byte cuts the input into datagrams; each is read as a
 // packet (or fails with a typed error) and fed to the depacketizers, which never trap and never
 // yield a unit over their limits; packets and descriptions written back read the same.
@@ -32,6 +33,15 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("a NACK naming more packets than its entries can")
         }
     }
+    // The whole input as the start of a VP8 or VP9 frame, and as an AV1 sequence header OBU.
+    _ = try? VPxFrameHeader.vp8(bytes[...])
+    _ = try? VPxFrameHeader.vp9(bytes[...])
+    if let obu = try? AV1OBU.read(bytes[...]), let header = try? AV1SequenceHeader(obu) {
+        if header.configurationRecord.count != 4 + obu.sizedBytes.count { fatalError("an av1C of the wrong size") }
+    }
+    // The first byte's next bits pick VP8, VP9 or AV1 for the frame depacketizer.
+    let frameFormat = FrameRTPFormat.allCases[Int((bytes.first ?? 0) >> 1) % 3]
+    var frames = FrameRTPDepacketizer(format: frameFormat)
     // The first byte's low bit picks H.264 or HEVC.
     let format: NALUnitFormat = (bytes.first ?? 0) & 1 == 0 ? .h264 : .hevc
     var depacketizer = NALUnitRTPDepacketizer(format: format)
@@ -61,6 +71,23 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for frame in (try? latm?.push(packet)) ?? [] where frame.count > LATMRTPDepacketizer.maximumElementBytes {
             fatalError("a LATM frame over the limit")
         }
+        // Whole frames stay within the limit, and VP8 and VP9 frames cut again read back the same.
+        for frame in (try? frames.push(packet)) ?? [] {
+            if frame.data.count > FrameRTPDepacketizer.maximumFrameBytes { fatalError("a frame over the limit") }
+            var packetizer = FrameRTPPacketizer(format: frameFormat, maximumPayload: 200)
+            let payloads = packetizer.payloads(frame.data[...], keyframe: frame.keyframe)
+            if payloads.contains(where: { $0.count > 200 }) { fatalError("a frame payload over the limit") }
+            guard frameFormat != .av1, !frame.data.isEmpty else { continue }
+            var again = FrameRTPDepacketizer(format: frameFormat)
+            var read: [FrameRTPDepacketizer.Frame] = []
+            for (index, payload) in payloads.enumerated() {
+                let piece = RTPPacket(
+                    marker: index == payloads.count - 1, payloadType: 96, sequenceNumber: UInt16(index), timestamp: 1,
+                    ssrc: 1, payload: payload[...])
+                read += (try? again.push(piece)) ?? []
+            }
+            if read.map(\.data) != [frame.data] { fatalError("a frame cut again reads differently") }
+        }
         let pictures = (try? depacketizer.push(packet)) ?? []
         for picture in pictures
         where picture.nals.contains(where: { $0.count > NALUnitRTPDepacketizer.maximumNALBytes }) {
@@ -74,6 +101,7 @@ public func fuzzRTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     _ = depacketizer.flush()
+    _ = frames.flush()
     // The same bytes as an RTSP connection, in pieces: whole items or a typed error.
     var framer = RTSPFramer()
     var start = 0

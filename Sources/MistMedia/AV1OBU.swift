@@ -67,7 +67,7 @@ public struct AV1OBU: Sendable, Equatable {
 
     /// `value` as leb128, in as few bytes as it needs.
     public static func leb128Bytes(_ value: Int) -> [UInt8] {
-        var rest = UInt64(max(0, value))
+        var rest = UInt64(clamping: value)
         var out: [UInt8] = []
         repeat {
             var byte = UInt8(rest & 0x7F)

@@ -56,7 +56,7 @@ extension HTTPSession {
                 }
                 let outcome = service.publish(
                     offer: offer, requested: stream, password: password, url: url, peerHost: peerHost, token: token,
-                    localHost: local, logger: logger)
+                    localHost: local, userAgent: userAgent, logger: logger)
                 try answerOffer(outcome, path: "/whip/", stream: stream, service: service)
                 return true
             }
@@ -105,7 +105,7 @@ extension HTTPSession {
             if publishes {
                 return service.publish(
                     offer: sdp, requested: stream, password: query["pass"] ?? "", url: url, peerHost: peerHost,
-                    token: token, localHost: local, logger: logger)
+                    token: token, localHost: local, userAgent: userAgent, logger: logger)
             }
             return service.answer(
                 offer: sdp, requested: stream, query: query, admission: admission, localHost: local, url: url,

@@ -41,7 +41,7 @@ public struct AACRTPDepacketizer: Sendable {
         let headerBits = Int(payload[payload.startIndex]) << 8 | Int(payload[payload.startIndex + 1])
         let headerBytes = (headerBits + 7) / 8
         guard payload.count - 2 >= headerBytes else { throw .malformed("AU headers past the end") }
-        var reader = BitReader(payload[(payload.startIndex + 2)..<(payload.startIndex + 2 + headerBytes)])
+        var reader = PayloadBitReader(payload[(payload.startIndex + 2)..<(payload.startIndex + 2 + headerBytes)])
         var sizes: [Int] = []
         var used = 0
         while used + sizeLength <= headerBits {

@@ -19,7 +19,7 @@ public struct LATMRTPDepacketizer: Sendable {
     /// program needs is taken: audioMuxVersion 0, one program and layer, frame lengths given per
     /// frame (frameLengthType 0), as RFC 3016 senders write.
     public init(streamMuxConfig: [UInt8]) throws(RTPError) {
-        var reader = BitReader(streamMuxConfig[...])
+        var reader = PayloadBitReader(streamMuxConfig[...])
         guard reader.read(1) == 0 else { throw .malformed("LATM audioMuxVersion 1 is not supported") }
         let sameTimeFraming = reader.read(1)
         let subFrames = reader.read(6)
@@ -48,7 +48,7 @@ public struct LATMRTPDepacketizer: Sendable {
         let end = reader.position
         guard reader.read(3) == 0 else { throw .malformed("LATM frameLengthType other than 0 is not supported") }
         guard !reader.overran, objectType > 0 else { throw .malformed("LATM StreamMuxConfig is too short") }
-        var copy = BitReader(streamMuxConfig[...])
+        var copy = PayloadBitReader(streamMuxConfig[...])
         _ = copy.read(start)
         var config: [UInt8] = []
         var remaining = end - start

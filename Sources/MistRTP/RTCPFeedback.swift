@@ -1,5 +1,6 @@
 /// A receiver's feedback in a compound RTCP packet (RFC 4585, RFC 5104): generic NACKs name lost
-/// packets, PLI and FIR ask for a keyframe. Reading is bounded by each packet's length; a packet
+/// packets, PLI and FIR ask for a keyframe, REMB (draft-alvestrand-rmcat-remb) says the bitrate
+/// the receiver estimates it can take. Reading is bounded by each packet's length; a packet
 /// whose length does not fit ends the reading, what came before stays.
 public enum RTCPFeedback: Sendable, Equatable {
     /// The sequence numbers of `ssrc` the receiver lacks.
@@ -8,6 +9,8 @@ public enum RTCPFeedback: Sendable, Equatable {
     case pictureLoss(ssrc: UInt32)
     /// Full intra request for each SSRC named.
     case fullIntraRequest(ssrcs: [UInt32])
+    /// The receiver's estimated maximum bitrate (bits per second) for the SSRCs named.
+    case estimatedBitrate(bitsPerSecond: UInt64, ssrcs: [UInt32])
 
     /// The most NACK entries taken from one packet (each names up to 17 sequence numbers).
     public static let maximumNACKEntries = 64
@@ -43,6 +46,20 @@ public enum RTCPFeedback: Sendable, Equatable {
                     at += 8
                 }
                 found.append(.fullIntraRequest(ssrcs: ssrcs))
+            case (206, 15) where packet.range.count >= 20 && Array(bytes[(offset + 12)..<(offset + 16)]) == remb:
+                let count = Int(bytes[offset + 16])
+                let exponent = UInt64(bytes[offset + 17] >> 2)
+                let mantissa = UInt64(bytes[offset + 17] & 0x03) << 16 | UInt64(bytes[offset + 18]) << 8
+                    | UInt64(bytes[offset + 19])
+                // 18 bits shifted by up to 63: clamped rather than overflowing.
+                let bits = exponent >= 46 ? UInt64.max : mantissa << exponent
+                var ssrcs: [UInt32] = []
+                var at = offset + 20
+                while at + 4 <= end && ssrcs.count < min(count, maximumNACKEntries) {
+                    ssrcs.append(RTCPCompound.word(bytes, at))
+                    at += 4
+                }
+                found.append(.estimatedBitrate(bitsPerSecond: bits, ssrcs: ssrcs))
             default: break
             }
         }
@@ -69,6 +86,25 @@ public enum RTCPFeedback: Sendable, Equatable {
     public static func pictureLossPacket(sender: UInt32, ssrc: UInt32) -> [UInt8] {
         [0x81, 206, 0, 2] + be32(sender) + be32(ssrc)
     }
+
+    /// A REMB from `sender`: `bitsPerSecond` (as 18 bits of mantissa and an exponent, rounded
+    /// down) for `ssrcs`.
+    public static func estimatedBitratePacket(sender: UInt32, bitsPerSecond: UInt64, ssrcs: [UInt32]) -> [UInt8] {
+        var mantissa = bitsPerSecond
+        var exponent: UInt8 = 0
+        while mantissa > 0x3FFFF {
+            mantissa >>= 1
+            exponent += 1
+        }
+        let named = Array(ssrcs.prefix(255))
+        var out: [UInt8] = [0x8F, 206] + be16(UInt16(4 + named.count)) + be32(sender) + be32(0) + remb
+        out += [UInt8(named.count), exponent << 2 | UInt8(mantissa >> 16), UInt8(mantissa >> 8 & 0xFF), UInt8(mantissa & 0xFF)]
+        for ssrc in named { out += be32(ssrc) }
+        return out
+    }
+
+    /// The four bytes that name a REMB among application-layer feedback.
+    private static let remb: [UInt8] = Array("REMB".utf8)
 
     private static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
     private static func be32(_ value: UInt32) -> [UInt8] {

@@ -39,4 +39,23 @@ public struct RTCPReportBlock: Sendable, Equatable {
         }
         return blocks
     }
+
+    /// The block's 24 bytes (no sender report seen: last SR and its delay 0).
+    public var bytes: [UInt8] {
+        let lost = UInt32(bitPattern: cumulativeLost) & 0x00FF_FFFF
+        return Self.be32(ssrc) + [fractionLost] + Array(Self.be32(lost).dropFirst()) + Self.be32(highestSequence)
+            + Self.be32(jitter) + Self.be32(0) + Self.be32(0)
+    }
+
+    /// A receiver report from `sender` with `blocks` (at most 31).
+    public static func receiverReport(sender: UInt32, blocks: [RTCPReportBlock]) -> [UInt8] {
+        let kept = blocks.prefix(31)
+        var out: [UInt8] = [0x80 | UInt8(kept.count), 201] + [0, UInt8(1 + 6 * kept.count)] + be32(sender)
+        for block in kept { out += block.bytes }
+        return out
+    }
+
+    private static func be32(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
 }

@@ -52,7 +52,7 @@ public struct WebRTCAnswer: Sendable {
     public var sessionID: UInt64
 
     /// The feedback this server takes part in.
-    public static let supportedFeedback: Set<String> = ["nack", "nack pli", "ccm fir"]
+    public static let supportedFeedback: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb"]
 
     public init(
         sections: [Section], iceUsername: String, icePassword: String, fingerprint: String,

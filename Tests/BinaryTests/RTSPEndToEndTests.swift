@@ -271,6 +271,63 @@ import Testing
         }
     }
 
+    /// VP8 and VP9 (with Opus) pushed by ffmpeg over RTSP are kept with their codecs and sizes,
+    /// and play back over RTSP in ffmpeg: every frame decodes.
+    @Test(.enabled(if: MediaTools.available)) func vp8AndVP9ArePublishedAndPlayed() throws {
+        let rtspPort = ControllerHarness.freePort()
+        let httpPort = ControllerHarness.freePort()
+        let cases: [(stream: String, encoder: [String], codec: String)] = [
+            ("vp8", ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k"], "VP8"),
+            (
+                "vp9",
+                ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-strict", "experimental"],
+                "VP9"
+            ),
+        ]
+        let streams = cases.map { #""\#($0.stream)": {"name": "\#($0.stream)", "source": "push://"}"# }
+        let controller = try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {\(streams.joined(separator: ","))}}
+                """)
+        defer { controller.stop() }
+        #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
+        let folder = controller.folder
+        for entry in cases {
+            let push = try MediaTools.ffmpeg(
+                [
+                    "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i",
+                    "sine=frequency=1000:sample_rate=48000", "-t", "30", "-g", "25", "-pix_fmt", "yuv420p",
+                ] + entry.encoder + [
+                    "-c:a", "libopus", "-ar", "48000", "-ac", "2", "-f", "rtsp", "-rtsp_transport", "tcp",
+                    "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)",
+                ],
+                log: folder.appendingPathComponent("\(entry.stream)-push.log"))
+            defer { BoundedWait.stop(push) }
+            #expect(RTMPEndToEndTests.waitForActive(controller, entry.stream), "\(entry.stream)")
+            let info = try HTTPTestClient(port: httpPort).get("/json_\(entry.stream).js").json()
+            let tracks = (info["meta"]["tracks"].objectValue ?? JSONObject()).map(\.value)
+            #expect(Set(tracks.map { $0["codec"].asString }) == [entry.codec, "opus"], "\(entry.stream): \(tracks)")
+            let video = tracks.first { $0["type"] == "video" }
+            #expect(video?["width"].intValue == 320 && video?["height"].intValue == 180, "\(entry.stream)")
+            let url = "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)"
+            let copy = folder.appendingPathComponent("\(entry.stream).nut")
+            try MediaTools.make(
+                ["-rtsp_transport", "tcp", "-i", url, "-t", "4", "-c", "copy", "-f", "nut", copy.path],
+                log: folder.appendingPathComponent("\(entry.stream)-viewer.log"))
+            let played = try MediaTools.report(copy.path)
+            #expect(played["video"]?.codec == entry.stream && played["video"]?.width == 320, "\(entry.stream)")
+            #expect((played["video"]?.pts.count ?? 0) >= 75, "\(entry.stream): \(played["video"]?.pts.count ?? 0)")
+            #expect(played["audio"]?.codec == "opus", "\(entry.stream)")
+            #expect(
+                try MediaTools.decodeErrors(
+                    copy.path, log: folder.appendingPathComponent("\(entry.stream)-decode.log")
+                ).isEmpty, "\(entry.stream)")
+        }
+    }
+
     /// A file over RTSP: the SDP gives its length, ffmpeg plays it whole at its own pace and stops
     /// at the BYE after the last packet, a PLAY from 5 s in gets the rest, and UDP plays it too.
     @Test(.enabled(if: MediaTools.available)) func aFilePlaysAtItsPaceSeeksAndEnds() throws {

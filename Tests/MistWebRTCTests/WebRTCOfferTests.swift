@@ -95,7 +95,7 @@ import Testing
         let offer = try WebRTCOffer(parsing: Self.aiortcOffer)
         let sections = WebRTCAnswer.playbackSections(offer: offer, video: "H264", audio: "opus", h264Profile: 0x64)
         #expect(sections.map { $0.codec?.payloadType } == [99, 96])
-        #expect(sections[0].feedback == ["nack", "nack pli"])
+        #expect(sections[0].feedback == ["nack", "nack pli", "goog-remb"])
         let answer = WebRTCAnswer(
             sections: sections, iceUsername: "abcd", icePassword: "0123456789012345678901",
             fingerprint: "AA:BB", candidates: [.init(address: "127.0.0.1", port: 40000)], streamName: "live",
@@ -152,7 +152,7 @@ import Testing
         let sections = WebRTCAnswer.ingestSections(offer: offer)
         #expect(sections.map { $0.codec?.payloadType } == [99, 96])
         #expect(sections.map(\.direction) == ["recvonly", "recvonly"])
-        #expect(sections[0].feedback == ["nack", "nack pli"])
+        #expect(sections[0].feedback == ["nack", "nack pli", "goog-remb"])
         let text = WebRTCAnswer(
             sections: sections, iceUsername: "abcd", icePassword: "0123456789012345678901", fingerprint: "AA",
             candidates: [.init(address: "127.0.0.1", port: 5)], streamName: "in"

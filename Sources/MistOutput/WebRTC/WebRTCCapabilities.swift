@@ -39,6 +39,24 @@ public enum WebRTCCapabilities {
                 help: "Disallows viewers to send NACKs for lost packets", type: nil, long: "nackdisable",
                 short: "n", default: 0),
             CapabilityOption(
+                "nacktimeout", name: "RTP NACK timeout",
+                help: "Amount of packets any track will wait for a packet to arrive before NACKing it",
+                type: .unsignedInteger, long: "nacktimeout", short: "x", default: 5),
+            CapabilityOption(
+                "losttimeout", name: "RTP lost timeout",
+                help: "Amount of packets any track will wait for a packet to arrive before considering it lost",
+                type: .unsignedInteger, long: "losttimeout", short: "l", default: 30),
+            CapabilityOption(
+                "nacktimeoutmobile", name: "RTP NACK timeout (mobile)",
+                help:
+                    "Amount of packets any track will wait for a packet to arrive before NACKing it, on mobile connections",
+                type: .unsignedInteger, long: "nacktimeoutmobile", short: "X", default: 15),
+            CapabilityOption(
+                "losttimeoutmobile", name: "RTP lost timeout (mobile)",
+                help:
+                    "Amount of packets any track will wait for a packet to arrive before considering it lost, on mobile connections",
+                type: .unsignedInteger, long: "losttimeoutmobile", short: "L", default: 90),
+            CapabilityOption(
                 "maxpktsize", name: "Max RTP packet size",
                 help: "Maximum size of RTP packets, before SRTP adds up to 28 bytes", type: .unsignedInteger,
                 long: "maxpktsize", short: "M", default: .int(WebRTCSettings.defaultPacketSize), unit: "bytes"),

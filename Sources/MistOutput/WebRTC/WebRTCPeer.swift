@@ -56,6 +56,8 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
     let sent = Atomic<Int64>(0)
     let retransmitted = Atomic<Int64>(0)
     let reportedLost = Atomic<Int64>(0)
+    /// The viewer's last REMB: the bitrate it estimates it can take (bits per second).
+    let estimatedBitrate = Atomic<UInt64>(0)
 
     init(
         transport: WebRTCTransport, tracks: [Track], settings: WebRTCSettings, playback: WebRTCPlayback,
@@ -109,6 +111,8 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
                     retransmitted.add(1, ordering: .relaxed)
                 }
                 context?.flush()
+            case .estimatedBitrate(let bits, _):
+                estimatedBitrate.store(bits, ordering: .relaxed)
             case .pictureLoss, .fullIntraRequest:
                 // The group's packets cannot hold a fresh keyframe for one viewer: it starts
                 // again at the next one the stream brings.
@@ -240,7 +244,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
         playback = nil
         logger.mist(
             .medium,
-            "WebRTC session \(id) ended: \(sent.load(ordering: .relaxed)) packets sent, \(retransmitted.load(ordering: .relaxed)) resent"
+            "WebRTC session \(id) ended: \(sent.load(ordering: .relaxed)) packets sent, \(retransmitted.load(ordering: .relaxed)) resent, \(reportedLost.load(ordering: .relaxed)) reported lost, last bitrate estimate \(estimatedBitrate.load(ordering: .relaxed)) bit/s"
         )
         onClosed?()
         onClosed = nil

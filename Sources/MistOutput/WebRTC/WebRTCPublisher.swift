@@ -11,12 +11,15 @@ import Synchronization
 /// its transport is secure, its RTP is put back in order per track (NACKing what is missing,
 /// asking for a keyframe with PLI when a gap is given up on), depacketized by `RTSPRecording`
 /// (H.264 and Opus, the same conversion RTSP pushes get) and written as DTSC into the stream's
-/// buffer, as RTMP and RTSP pushes are.
+/// buffer, as RTMP and RTSP pushes are. Every second the publisher gets a receiver report of
+/// each track and, for video, a REMB of the bitrate this server takes (as MistServer sends).
 final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     /// The least time between two keyframe requests.
     static let keyframeRequestSeconds = 0.5
+    /// The video bitrate REMB allows a publisher (MistServer's default).
+    static let videoBitrate: UInt64 = 6_000_000
 
     let transport: WebRTCTransport
     var id: String { transport.id }
@@ -26,6 +29,10 @@ final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
     private let tracks: [UInt8: Int]
     private let videoTracks: Set<Int>
     private var reorder: [Int: RTPReorderBuffer<[UInt8]>] = [:]
+    /// Packets NACKed after this many newer ones, given up after `dropAfter`.
+    private let nackAfter: Int
+    private let dropAfter: Int
+    private var reception: [Int: RTPReceptionStatistics] = [:]
     /// Each track's SSRC, as its packets name it (NACK and PLI address it).
     private var ssrcs: [Int: UInt32] = [:]
     private let senderSSRC = UInt32.random(in: 1...UInt32.max)
@@ -48,8 +55,11 @@ final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
 
     init(
         transport: WebRTCTransport, stream: String, recording: RTSPRecording, tracks: [UInt8: Int],
-        videoTracks: Set<Int>, peerHost: String, token: String, logger: Logger
+        videoTracks: Set<Int>, peerHost: String, token: String, reorder: (nackAfter: Int, dropAfter: Int) = (5, 30),
+        logger: Logger
     ) {
+        nackAfter = reorder.nackAfter
+        dropAfter = reorder.dropAfter
         self.transport = transport
         self.stream = stream
         self.recording = recording
@@ -69,7 +79,9 @@ final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
             if publisher.transport.consentExpired {
                 publisher.logger.mist(.medium, "WebRTC publisher \(publisher.id): consent ran out")
                 publisher.close()
+                return
             }
+            publisher.sendReports()
         }
     }
 
@@ -114,8 +126,13 @@ final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
             ssrcs[track] = ssrc
             if videoTracks.contains(track) { requestKeyframe(track) }
         }
+        let timestamp = UInt32(packet[4]) << 24 | UInt32(packet[5]) << 16 | UInt32(packet[6]) << 8 | UInt32(packet[7])
+        let clockRate = recording.tracks.indices.contains(track) ? recording.tracks[track].clockRate : 90_000
+        reception[track, default: RTPReceptionStatistics(ssrc: ssrc, clockRate: clockRate)].receive(
+            sequence: sequence, timestamp: timestamp, arrival: monotonicSeconds())
         // In place: a copy taken out of the table would copy the held packets on every push.
-        let result = reorder[track, default: RTPReorderBuffer()].push(sequence: sequence, packet)
+        let result = reorder[track, default: RTPReorderBuffer(nackAfter: nackAfter, dropAfter: dropAfter)].push(
+            sequence: sequence, packet)
         if !result.missing.isEmpty {
             nacked.add(Int64(result.missing.count), ordering: .relaxed)
             transport.sendControl(RTCPFeedback.nackPacket(sender: senderSSRC, ssrc: ssrc, sequences: result.missing))
@@ -137,6 +154,23 @@ final class WebRTCPublisher: ChannelInboundHandler, @unchecked Sendable {
         if !frames.isEmpty {
             BufferLink.forward(context.channel.allocator.buffer(bytes: frames), to: buffer, from: context.channel)
         }
+    }
+
+    /// A receiver report of every track heard from, with a REMB for the video in one compound.
+    private func sendReports() {
+        guard transport.srtp != nil else { return }
+        var blocks: [RTCPReportBlock] = []
+        for track in reception.keys.sorted() {
+            if let block = reception[track]?.report() { blocks.append(block) }
+        }
+        guard !blocks.isEmpty else { return }
+        var compound = RTCPReportBlock.receiverReport(sender: senderSSRC, blocks: blocks)
+        let video = videoTracks.sorted().compactMap { ssrcs[$0] }
+        if !video.isEmpty {
+            compound += RTCPFeedback.estimatedBitratePacket(
+                sender: senderSSRC, bitsPerSecond: Self.videoBitrate, ssrcs: video)
+        }
+        transport.sendControl(compound)
     }
 
     /// PLI for a video track: the publisher's encoder sends a keyframe.

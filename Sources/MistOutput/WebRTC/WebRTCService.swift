@@ -161,7 +161,7 @@ final class WebRTCService: Sendable {
     /// STREAM_PUSH) as for RTMP pushes, then a session whose media goes into the stream's buffer.
     func publish(
         offer text: String, requested: String, password: String, url: String, peerHost: String, token: String,
-        localHost: String, logger: Logger
+        localHost: String, userAgent: String = "", logger: Logger
     ) -> Outcome {
         let offer: WebRTCOffer
         switch read(text) {
@@ -212,7 +212,7 @@ final class WebRTCService: Sendable {
             for index in media.indices { recording.channels[UInt8(index * 2)] = index }
             let publisher = WebRTCPublisher(
                 transport: transport, stream: stream, recording: recording, tracks: tracks, videoTracks: videoTracks,
-                peerHost: peerHost, token: token, logger: logger)
+                peerHost: peerHost, token: token, reorder: settings.reorder(userAgent: userAgent), logger: logger)
             let channel = try bind(publisher)
             publisher.onClosed = register(channel, id: transport.id)
             let buffer = try BufferLink.attach(descriptor, publisher: channel) { [weak publisher] in

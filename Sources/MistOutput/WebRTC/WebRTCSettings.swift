@@ -23,6 +23,14 @@ struct WebRTCSettings: Sendable {
     var videoCodecs = Self.defaultVideoCodecs
     var audioCodecs = Self.defaultAudioCodecs
 
+    /// A publisher's packets are NACKed after this many newer ones arrived and given up on after
+    /// `lostAfter` (MistServer's `nacktimeout` and `losttimeout`; the mobile pair for user
+    /// agents that say "Mobi").
+    var nackAfter = 5
+    var lostAfter = 30
+    var mobileNackAfter = 15
+    var mobileLostAfter = 90
+
     static let defaultVideoCodecs = ["H264", "AV1", "VP9", "VP8"]
     static let defaultAudioCodecs = ["opus", "ALAW", "ULAW"]
 
@@ -37,6 +45,10 @@ struct WebRTCSettings: Sendable {
         maximumPacket = Self.packetSize(options.integer("maxpktsize"))
         videoCodecs = Self.codecs(options.string("preferredvideocodec"), from: Self.defaultVideoCodecs)
         audioCodecs = Self.codecs(options.string("preferredaudiocodec"), from: Self.defaultAudioCodecs)
+        nackAfter = Self.count(options.integer("nacktimeout"), nackAfter)
+        lostAfter = Self.count(options.integer("losttimeout"), lostAfter)
+        mobileNackAfter = Self.count(options.integer("nacktimeoutmobile"), mobileNackAfter)
+        mobileLostAfter = Self.count(options.integer("losttimeoutmobile"), mobileLostAfter)
     }
 
     /// From a protocols entry (`{"connector":"WebRTC","pubhost":...}`).
@@ -49,6 +61,25 @@ struct WebRTCSettings: Sendable {
         maximumPacket = Self.packetSize(entry["maxpktsize"].intValue)
         videoCodecs = Self.codecs(entry["preferredvideocodec"].stringValue, from: Self.defaultVideoCodecs)
         audioCodecs = Self.codecs(entry["preferredaudiocodec"].stringValue, from: Self.defaultAudioCodecs)
+        nackAfter = Self.count(entry["nacktimeout"].intValue, nackAfter)
+        lostAfter = Self.count(entry["losttimeout"].intValue, lostAfter)
+        mobileNackAfter = Self.count(entry["nacktimeoutmobile"].intValue, mobileNackAfter)
+        mobileLostAfter = Self.count(entry["losttimeoutmobile"].intValue, mobileLostAfter)
+    }
+
+    /// When a publisher with `userAgent` NACKs and gives up on a missing packet; NACKs come
+    /// before giving up, and both within what a reorder buffer holds.
+    func reorder(userAgent: String) -> (nackAfter: Int, dropAfter: Int) {
+        let mobile = userAgent.contains("Mobi")
+        let nack = mobile ? mobileNackAfter : nackAfter
+        let drop = mobile ? mobileLostAfter : lostAfter
+        return (nack, max(nack + 1, drop))
+    }
+
+    /// A packet count from a setting: unset or 0 keeps `fallback`; at most 1000.
+    private static func count(_ value: Int64?, _ fallback: Int) -> Int {
+        guard let value, value > 0 else { return fallback }
+        return Int(min(value, 1000))
     }
 
     /// The known codecs a comma-separated list names, in its order (case as MistServer spells

@@ -1,5 +1,5 @@
 /// Reads big-endian bit fields from bytes.
-struct BitReader {
+struct PayloadBitReader {
     let bytes: ArraySlice<UInt8>
     var position = 0
 
