@@ -18,7 +18,9 @@ public struct AV1SequenceHeader: Sendable, Equatable {
 
     /// Reads the sequence header OBU `obu` (its payload; the rest of the OBU is kept as given).
     public init(_ obu: AV1OBU) throws(MediaError) {
-        guard obu.type == AV1OBU.sequenceHeader else { throw .invalid("AV1 OBU type \(obu.type), not a sequence header") }
+        guard obu.type == AV1OBU.sequenceHeader else {
+            throw .invalid("AV1 OBU type \(obu.type), not a sequence header")
+        }
         var bits = BitReader(Array(obu.payload))
         profile = UInt8(try bits.bits(3))
         guard profile <= 2 else { throw .invalid("AV1 profile \(profile)") }

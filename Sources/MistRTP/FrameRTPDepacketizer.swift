@@ -195,7 +195,8 @@ public struct FrameRTPDepacketizer: Sendable {
             }
             position += length.length
             guard length.value <= UInt64(payload.endIndex - position) else {
-                throw .truncated(needed: position - payload.startIndex + Int(clamping: length.value), have: payload.count)
+                throw .truncated(
+                    needed: position - payload.startIndex + Int(clamping: length.value), have: payload.count)
             }
             elements.append(payload[position..<(position + Int(length.value))])
             position += Int(length.value)

@@ -49,7 +49,8 @@ public enum RTCPFeedback: Sendable, Equatable {
             case (206, 15) where packet.range.count >= 20 && Array(bytes[(offset + 12)..<(offset + 16)]) == remb:
                 let count = Int(bytes[offset + 16])
                 let exponent = UInt64(bytes[offset + 17] >> 2)
-                let mantissa = UInt64(bytes[offset + 17] & 0x03) << 16 | UInt64(bytes[offset + 18]) << 8
+                let mantissa =
+                    UInt64(bytes[offset + 17] & 0x03) << 16 | UInt64(bytes[offset + 18]) << 8
                     | UInt64(bytes[offset + 19])
                 // 18 bits shifted by up to 63: clamped rather than overflowing.
                 let bits = exponent >= 46 ? UInt64.max : mantissa << exponent
@@ -98,7 +99,10 @@ public enum RTCPFeedback: Sendable, Equatable {
         }
         let named = Array(ssrcs.prefix(255))
         var out: [UInt8] = [0x8F, 206] + be16(UInt16(4 + named.count)) + be32(sender) + be32(0) + remb
-        out += [UInt8(named.count), exponent << 2 | UInt8(mantissa >> 16), UInt8(mantissa >> 8 & 0xFF), UInt8(mantissa & 0xFF)]
+        out += [
+            UInt8(named.count), exponent << 2 | UInt8(mantissa >> 16), UInt8(mantissa >> 8 & 0xFF),
+            UInt8(mantissa & 0xFF),
+        ]
         for ssrc in named { out += be32(ssrc) }
         return out
     }

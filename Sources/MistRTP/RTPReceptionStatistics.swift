@@ -49,7 +49,8 @@ public struct RTPReceptionStatistics: Sendable {
         let lostInterval = expectedInterval - (received - receivedAtReport)
         expectedAtReport = expected
         receivedAtReport = received
-        let fraction = expectedInterval > 0 && lostInterval > 0 ? UInt8(min(255, lostInterval * 256 / expectedInterval)) : 0
+        let fraction =
+            expectedInterval > 0 && lostInterval > 0 ? UInt8(min(255, lostInterval * 256 / expectedInterval)) : 0
         return RTCPReportBlock(
             ssrc: ssrc, fractionLost: fraction, cumulativeLost: Int32(clamping: max(-0x80_0000, min(0x7F_FFFF, lost))),
             highestSequence: extended, jitter: UInt32(min(Double(UInt32.max), jitter)))

@@ -193,7 +193,8 @@ public struct RTSPRecording {
             var initData: [UInt8] = []
             switch format {
             case .vp8, .vp9:
-                let header = format == .vp8 ? try VPxFrameHeader.vp8(frame.data[...]) : try VPxFrameHeader.vp9(frame.data[...])
+                let header =
+                    format == .vp8 ? try VPxFrameHeader.vp8(frame.data[...]) : try VPxFrameHeader.vp9(frame.data[...])
                 size = (header.width, header.height)
             case .av1:
                 guard let sequence = AV1SequenceHeader.find(in: try AV1OBU.split(frame.data[...])) else { return [] }

@@ -272,7 +272,7 @@ import Testing
     }
 
     /// VP8 and VP9 (with Opus) pushed by ffmpeg over RTSP are kept with their codecs and sizes,
-    /// and play back over RTSP in ffmpeg: every frame decodes.
+    /// and play back over RTSP in ffmpeg: 4 s of pictures decode without an error.
     @Test(.enabled(if: MediaTools.available)) func vp8AndVP9ArePublishedAndPlayed() throws {
         let rtspPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
@@ -280,7 +280,10 @@ import Testing
             ("vp8", ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k"], "VP8"),
             (
                 "vp9",
-                ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-strict", "experimental"],
+                [
+                    "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-strict",
+                    "experimental",
+                ],
                 "VP9"
             ),
         ]
@@ -312,19 +315,26 @@ import Testing
             #expect(Set(tracks.map { $0["codec"].asString }) == [entry.codec, "opus"], "\(entry.stream): \(tracks)")
             let video = tracks.first { $0["type"] == "video" }
             #expect(video?["width"].intValue == 320 && video?["height"].intValue == 180, "\(entry.stream)")
+            // Decoded rather than copied: ffmpeg's RTSP client knows presentation times only,
+            // and VP9's hidden frames make its muxers ask for decode times too.
             let url = "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)"
-            let copy = folder.appendingPathComponent("\(entry.stream).nut")
-            try MediaTools.make(
-                ["-rtsp_transport", "tcp", "-i", url, "-t", "4", "-c", "copy", "-f", "nut", copy.path],
-                log: folder.appendingPathComponent("\(entry.stream)-viewer.log"))
-            let played = try MediaTools.report(copy.path)
-            #expect(played["video"]?.codec == entry.stream && played["video"]?.width == 320, "\(entry.stream)")
-            #expect((played["video"]?.pts.count ?? 0) >= 75, "\(entry.stream): \(played["video"]?.pts.count ?? 0)")
-            #expect(played["audio"]?.codec == "opus", "\(entry.stream)")
+            let probed =
+                try MediaTools.probe(url, arguments: ["-rtsp_transport", "tcp", "-show_streams"])["streams"]
+                .arrayValue ?? []
             #expect(
-                try MediaTools.decodeErrors(
-                    copy.path, log: folder.appendingPathComponent("\(entry.stream)-decode.log")
-                ).isEmpty, "\(entry.stream)")
+                probed.contains { $0["codec_name"].asString == entry.stream && $0["width"].intValue == 320 },
+                "\(entry.stream): \(probed)")
+            let checksums = folder.appendingPathComponent("\(entry.stream).crc")
+            let log = folder.appendingPathComponent("\(entry.stream)-decode.log")
+            try MediaTools.make(
+                [
+                    "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-t", "4", "-an", "-f", "framecrc",
+                    checksums.path,
+                ], log: log)
+            let pictures = try String(contentsOf: checksums, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("0,") }
+            #expect(pictures.count >= 75, "\(entry.stream): \(pictures.count) pictures decoded over RTSP")
+            #expect(try String(contentsOf: log, encoding: .utf8).isEmpty, "\(entry.stream)")
         }
     }
 

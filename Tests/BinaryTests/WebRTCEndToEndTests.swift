@@ -249,7 +249,8 @@ import Testing
         browser.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         browser.arguments = [
             WebRTCEndToEndTests.client.deletingLastPathComponent().appendingPathComponent("browser_webrtc.py").path,
-            base + "/", base + "/whip/in", base + "/whep/in", codec, "12", folder.appendingPathComponent("chromium").path,
+            base + "/", base + "/whip/in", base + "/whep/in", codec, "12",
+            folder.appendingPathComponent("chromium").path,
         ]
         browser.standardOutput = try FileHandle(forWritingTo: output)
         browser.standardError = try FileHandle(forWritingTo: log)

@@ -5,13 +5,17 @@ import Testing
 
 @Suite struct FrameRTPTests {
     /// The start of a VP8 keyframe libvpx made (320x240), then bytes that count up.
-    static let vp8Keyframe: [UInt8] = [0xB0, 0x5A, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00] + (0..<3000).map {
-        UInt8(truncatingIfNeeded: $0)
-    }
+    static let vp8Keyframe: [UInt8] =
+        [0xB0, 0x5A, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00]
+        + (0..<3000).map {
+            UInt8(truncatingIfNeeded: $0)
+        }
     /// The start of a VP9 keyframe libvpx-vp9 made (320x240, profile 0).
-    static let vp9Keyframe: [UInt8] = [0x82, 0x49, 0x83, 0x42, 0x00, 0x13, 0xF0, 0x0E, 0xF6, 0x08] + (0..<2500).map {
-        UInt8(truncatingIfNeeded: $0 * 7)
-    }
+    static let vp9Keyframe: [UInt8] =
+        [0x82, 0x49, 0x83, 0x42, 0x00, 0x13, 0xF0, 0x0E, 0xF6, 0x08]
+        + (0..<2500).map {
+            UInt8(truncatingIfNeeded: $0 * 7)
+        }
     /// libaom's sequence header OBU for 640x360 4:2:0 (profile 0, level 1), with its size field.
     static let av1SequenceHeader: [UInt8] = [
         0x0A, 0x0B, 0x00, 0x00, 0x00, 0x0C, 0xC4, 0xFF, 0x67, 0x36, 0xBE, 0x40, 0x10,
@@ -26,9 +30,11 @@ import Testing
     }
 
     @Test func frameHeadersGiveKeyframesAndSizes() throws {
-        #expect(try VPxFrameHeader.vp8(Self.vp8Keyframe[...]) == VPxFrameHeader(keyframe: true, width: 320, height: 240))
+        #expect(
+            try VPxFrameHeader.vp8(Self.vp8Keyframe[...]) == VPxFrameHeader(keyframe: true, width: 320, height: 240))
         #expect(try VPxFrameHeader.vp8([0x31, 0, 0][...]).keyframe == false)
-        #expect(try VPxFrameHeader.vp9(Self.vp9Keyframe[...]) == VPxFrameHeader(keyframe: true, width: 320, height: 240))
+        #expect(
+            try VPxFrameHeader.vp9(Self.vp9Keyframe[...]) == VPxFrameHeader(keyframe: true, width: 320, height: 240))
         // An inter frame (frame_type 1).
         #expect(try VPxFrameHeader.vp9([0x86, 0x00][...]).keyframe == false)
         #expect(throws: MediaError.self) { try VPxFrameHeader.vp8([0x10, 0, 0, 1, 2][...]) }
@@ -60,14 +66,19 @@ import Testing
         #expect(first[0][0] == 0x90 && first[1][0] == 0x80 && first[0][1] == 0x80)
         let id = UInt16(first[0][2] & 0x7F) << 8 | UInt16(first[0][3])
         #expect(first[0][2] & 0x80 != 0)
-        #expect(first.dropFirst(4).isEmpty && first.map { Array($0[2...3]) }.allSatisfy { $0 == Array(first[0][2...3]) })
+        #expect(
+            first.dropFirst(4).isEmpty && first.map { Array($0[2...3]) }.allSatisfy { $0 == Array(first[0][2...3]) })
         let second = packetizer.payloads([0x31, 1, 2, 3][...], keyframe: false)
-        #expect(second == [[0x90, 0x80, UInt8(0x80 | ((id + 1) & 0x7FFF) >> 8), UInt8(truncatingIfNeeded: id + 1), 0x31, 1, 2, 3]])
+        #expect(
+            second == [
+                [0x90, 0x80, UInt8(0x80 | ((id + 1) & 0x7FFF) >> 8), UInt8(truncatingIfNeeded: id + 1), 0x31, 1, 2, 3]
+            ])
         #expect(first.reduce(0) { $0 + $1.count - 4 } == Self.vp8Keyframe.count)
 
         var depacketizer = FrameRTPDepacketizer(format: .vp8)
         var frames: [FrameRTPDepacketizer.Frame] = []
-        for packet in Self.packets(first, timestamp: 9000) + Self.packets(second, timestamp: 12000, firstSequence: 104) {
+        for packet in Self.packets(first, timestamp: 9000) + Self.packets(second, timestamp: 12000, firstSequence: 104)
+        {
             frames += try depacketizer.push(packet)
         }
         #expect(frames.map(\.data) == [Self.vp8Keyframe, [0x31, 1, 2, 3]])
@@ -84,7 +95,8 @@ import Testing
         #expect(inter.map { $0[0] } == [0xCC])
         var depacketizer = FrameRTPDepacketizer(format: .vp9)
         var frames: [FrameRTPDepacketizer.Frame] = []
-        var packets = Self.packets(key, timestamp: 1) + Self.packets(key, timestamp: 2, firstSequence: 103)
+        var packets =
+            Self.packets(key, timestamp: 1) + Self.packets(key, timestamp: 2, firstSequence: 103)
             + Self.packets(inter, timestamp: 3, firstSequence: 106)
         packets.remove(at: 4)  // the second frame's middle piece
         for packet in packets { frames += try depacketizer.push(packet) }
@@ -124,7 +136,9 @@ import Testing
     @Test func malformedPayloadsThrow() {
         for format in FrameRTPFormat.allCases {
             var depacketizer = FrameRTPDepacketizer(format: format)
-            let bad: [[UInt8]] = [[], [0x80], [0x80, 0x80], [0xFF, 0xFF], [0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]]
+            let bad: [[UInt8]] = [
+                [], [0x80], [0x80, 0x80], [0xFF, 0xFF], [0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+            ]
             for (index, payload) in bad.enumerated() {
                 let packet = RTPPacket(
                     marker: true, payloadType: 96, sequenceNumber: UInt16(index), timestamp: UInt32(index), ssrc: 1,
@@ -133,7 +147,8 @@ import Testing
             }
         }
         var av1 = FrameRTPDepacketizer(format: .av1)
-        let overlong = RTPPacket(marker: true, payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc: 1, payload: [0x00, 0x7F, 1][...])
+        let overlong = RTPPacket(
+            marker: true, payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc: 1, payload: [0x00, 0x7F, 1][...])
         #expect(throws: RTPError.self) { try av1.push(overlong) }
     }
 }

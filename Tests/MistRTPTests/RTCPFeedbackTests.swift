@@ -39,7 +39,8 @@ import Testing
     @Test func readsAndWritesREMB() {
         // Exponent 3, mantissa 0x25AD0: 154,320 << 3 = 1,234,560 bit/s, for two SSRCs.
         let remb: [UInt8] = [
-            0x8F, 206, 0, 6, 0, 0, 0, 9, 0, 0, 0, 0, 0x52, 0x45, 0x4D, 0x42, 2, 0x0E, 0x5A, 0xD0, 0, 0, 0, 1, 0, 0, 0, 2,
+            0x8F, 206, 0, 6, 0, 0, 0, 9, 0, 0, 0, 0, 0x52, 0x45, 0x4D, 0x42, 2, 0x0E, 0x5A, 0xD0, 0, 0, 0, 1, 0, 0, 0,
+            2,
         ]
         #expect(RTCPFeedback.messages(in: remb[...]) == [.estimatedBitrate(bitsPerSecond: 1_234_560, ssrcs: [1, 2])])
         #expect(RTCPFeedback.estimatedBitratePacket(sender: 9, bitsPerSecond: 1_234_567, ssrcs: [1, 2]) == remb)

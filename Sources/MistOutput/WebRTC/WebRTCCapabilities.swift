@@ -15,12 +15,14 @@ public enum WebRTCCapabilities {
                 "preferredvideocodec", name: "Preferred video codecs",
                 help:
                     "Comma separated list of video codecs you want to support in preferred order. e.g. H264,VP8",
-                long: "webrtc-video-codecs", short: "V", default: .string(WebRTCSettings.defaultVideoCodecs.joined(separator: ","))),
+                long: "webrtc-video-codecs", short: "V",
+                default: .string(WebRTCSettings.defaultVideoCodecs.joined(separator: ","))),
             CapabilityOption(
                 "preferredaudiocodec", name: "Preferred audio codecs",
                 help:
                     "Comma separated list of audio codecs you want to support in preferred order. e.g. opus,ALAW,ULAW",
-                long: "webrtc-audio-codecs", short: "A", default: .string(WebRTCSettings.defaultAudioCodecs.joined(separator: ","))),
+                long: "webrtc-audio-codecs", short: "A",
+                default: .string(WebRTCSettings.defaultAudioCodecs.joined(separator: ","))),
             CapabilityOption(
                 "pubhost", name: "Override external host/ip",
                 help:

@@ -188,7 +188,9 @@ final class WebRTCService: Sendable {
             media.append(entry)
         }
         guard !media.isEmpty else {
-            return .refused(status: "406 Not Acceptable", reason:
+            return .refused(
+                status: "406 Not Acceptable",
+                reason:
                     "the offer sends none of \((settings.videoCodecs + settings.audioCodecs).joined(separator: ", "))")
         }
         let admission: BufferPushAdmission
