@@ -256,28 +256,41 @@ enum ManPageNotes {
             ),
             (
                 "PLAYBACK",
-                "H.264 (packetization mode 1, the offered profile matching the stream's first) with Opus, "
-                    + "A-law or mu-law audio; an AAC stream plays without audio unless a stream process makes "
+                "H.264 (packetization mode 1, the offered profile matching the stream's first), VP8, VP9 or "
+                    + "AV1 with Opus, A-law or mu-law audio, limited to preferredvideocodec and "
+                    + "preferredaudiocodec; an AAC stream plays without audio unless a stream process makes "
                     + "an Opus track (the log says so). Viewers of a stream share one fan-out group that "
-                    + "packetizes each frame once (maxpktsize bytes, the parameter sets before every keyframe, "
-                    + "where viewers join); each packet gets the viewer's payload type and SSRC and is encrypted "
-                    + "for it. NACKs are answered from the last 1024 packets of each track (nackdisable turns "
-                    + "this off), PLI and FIR make the viewer start again at the next keyframe, receiver reports "
-                    + "give the session's losses. Live streams only."
+                    + "packetizes each frame once (maxpktsize bytes; H.264 with the parameter sets before every "
+                    + "keyframe, where viewers join); each packet gets the viewer's payload type and SSRC and is "
+                    + "encrypted for it. NACKs are answered from the last 1024 packets of each track (nackdisable "
+                    + "turns this off), PLI and FIR make the viewer start again at the next keyframe, receiver "
+                    + "reports give the session's losses, REMB gives the viewer's bitrate estimate (logged when "
+                    + "the session ends). Live streams only."
             ),
             (
                 "INGEST",
-                "WHIP publishers send H.264 (packetization mode 1) and Opus; a push is admitted as an RTMP push "
-                    + "is (stream keys, push:// sources with their host and password rules, PUSH_REWRITE, "
-                    + "STREAM_PUSH; the password from ?pass= or an Authorization: Bearer token). Packets are put "
-                    + "back in order per track, a missing one is NACKed after 5 newer ones and given up after "
-                    + "30 (then a PLI asks for a keyframe), and the media goes to the stream's buffer as DTSC, "
-                    + "converted as RTSP pushes are."
+                "WHIP publishers send H.264 (packetization mode 1), VP8, VP9 or AV1, and Opus, A-law or mu-law: "
+                    + "the first of preferredvideocodec (default H264,AV1,VP9,VP8) and preferredaudiocodec "
+                    + "(default opus,ALAW,ULAW) that the offer has. A push is admitted as an RTMP push is (stream "
+                    + "keys, push:// sources with their host and password rules, PUSH_REWRITE, STREAM_PUSH; the "
+                    + "password from ?pass= or an Authorization: Bearer token). Packets are put back in order per "
+                    + "track, a missing one is NACKed after nacktimeout newer ones (default 5) and given up after "
+                    + "losttimeout (default 30; nacktimeoutmobile and losttimeoutmobile for user agents that say "
+                    + "Mobi), then a PLI asks for a keyframe. Every second the publisher gets a receiver report "
+                    + "and a REMB of 6 Mbit/s for its video (as MistServer sends). The media goes to the stream's "
+                    + "buffer as DTSC, converted as RTSP pushes are; a VP8, VP9 or AV1 track is described at its "
+                    + "first keyframe."
+            ),
+            (
+                "ICE SERVERS",
+                "iceservers, a JSON array of RTCIceServer objects, is given to players: in json_<stream>.js as "
+                    + "each WebRTC source's RTCIceServers (which /player.js passes to its RTCPeerConnection), and "
+                    + "as RFC 9725 Link headers (rel=\"ice-server\") on WHIP and WHEP answers and OPTIONS. The "
+                    + "server itself is ICE-lite and needs none."
             ),
             (
                 "NOT YET",
-                "VP8, VP9 and AV1; whip:// push targets; TURN; REMB and transport-cc; iceservers is declared "
-                    + "but not used."
+                "whip:// push targets; TURN relaying by the server; transport-cc."
             ),
         ],
         "MistInRTSP": [

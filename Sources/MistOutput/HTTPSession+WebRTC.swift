@@ -33,7 +33,7 @@ extension HTTPSession {
         case ("OPTIONS", _):
             try respond(
                 status: "204 No Content", contentType: "text/plain", body: [], keepAlive: true,
-                extraHeaders: "Accept-Post: application/sdp\r\n")
+                extraHeaders: "Accept-Post: application/sdp\r\n" + service.settings.iceLinkHeaders)
         case ("POST", nil):
             let type = head.header("content-type")?.lowercased() ?? ""
             guard type.hasPrefix("application/sdp") else {
@@ -123,7 +123,7 @@ extension HTTPSession {
             let location = service.settings.controlPrefix + path + "\(URLQuery.encode(stream))/\(id)"
             try respond(
                 status: "201 Created", contentType: "application/sdp", body: Array(sdp.utf8), keepAlive: true,
-                extraHeaders: "Location: \(location)\r\n")
+                extraHeaders: "Location: \(location)\r\n" + service.settings.iceLinkHeaders)
         case .refused(let status, let reason):
             logger.mist(.info, "WebRTC offer (\(path)\(stream)) from \(peerHost) refused: \(reason)")
             try respond(status: status, body: reason + "\n", keepAlive: true)

@@ -285,7 +285,9 @@ enum PlayerScript {
             },
             play: function (source, info, video, player) {
               var stopped = false, session = null;
-              var connection = new root.RTCPeerConnection({ iceServers: player.options.iceServers || [] });
+              var connection = new root.RTCPeerConnection({
+                iceServers: player.options.iceServers || source.RTCIceServers || []
+              });
               var media = new root.MediaStream();
               connection.addTransceiver("video", { direction: "recvonly" });
               connection.addTransceiver("audio", { direction: "recvonly" });

@@ -94,10 +94,14 @@ enum StreamInfo {
     static func sources(stream: String, tracks: [StreamTrack], baseURL: String, live: Bool = true) -> [JSONValue] {
         var enabled = Set(HTTPFormat.allCases)
         var webRTC = false
+        var iceServers: [JSONValue] = []
         if let protocols = ConfigPage.read(StreamPageNames.protocols)?.arrayValue {
             let named = Set(protocols.compactMap { HTTPFormat(rawValue: $0["connector"].asString) })
             if !named.isEmpty { enabled = named }
-            webRTC = live && protocols.contains { $0["connector"].asString == "WebRTC" }
+            if live, let entry = protocols.first(where: { $0["connector"].asString == "WebRTC" }) {
+                webRTC = true
+                iceServers = WebRTCSettings(entry: entry).iceServers
+            }
         }
         var sources: [JSONValue] = []
         let declarations =
@@ -116,11 +120,16 @@ enum StreamInfo {
                 if method["handler"].asString == "ws" {
                     base = base.hasPrefix("https://") ? "wss://" + base.dropFirst(8) : "ws://" + base.dropFirst(7)
                 }
-                sources.append([
+                var source: JSONValue = [
                     "hrn": method["hrn"], "priority": method["priority"], "relurl": .string(path),
                     "simul_tracks": .int(count), "total_matches": .int(count), "type": .string(type),
                     "url": .string(base + path),
-                ])
+                ]
+                // As MistServer's: the WebRTC connector's ICE servers, for the player's RTCPeerConnection.
+                if !iceServers.isEmpty && (type == "whep" || type == "webrtc") {
+                    source["RTCIceServers"] = .array(iceServers)
+                }
+                sources.append(source)
             }
         }
         return sources.enumerated().sorted { left, right in

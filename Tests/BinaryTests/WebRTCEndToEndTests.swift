@@ -53,7 +53,9 @@ import Testing
         let suite = try LivePushSuite(
             folder: folder, pushSeconds: 120,
             liveExtra: #", "processes": [{"process": "FFMPEG", "x-LSP-kind": "audio", "codec": "opus"}]"#,
-            protocols: #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1"}"#, rate: 30)
+            protocols:
+                #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1", "iceservers": [{"urls": "stun:127.0.0.1:3478"}]}"#,
+            rate: 30)
         defer { suite.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
         let http = suite.httpPort
@@ -70,6 +72,12 @@ import Testing
         #expect(whep?["simul_tracks"].intValue == 2)
         let webrtc = info["source"].arrayValue?.first { $0["type"] == "webrtc" }
         #expect(webrtc?["url"].asString.hasPrefix("ws://localhost/webrtc/live") == true, "\(info["source"])")
+        // The connector's ICE servers: in json_ for players (as MistServer's), and as RFC 9725's
+        // Link header to an OPTIONS request.
+        #expect(whep?["RTCIceServers"] == [["urls": "stun:127.0.0.1:3478"]], "\(whep ?? .null)")
+        let options = try HTTPTestClient(port: webRTCPort).request(
+            "OPTIONS /whep/live HTTP/1.1\r\nHost: x\r\n\r\n", bodyless: true)
+        #expect(options.headers["link"] == #"<stun:127.0.0.1:3478>; rel="ice-server""#, "\(options.headers)")
 
         // MistServer's WebSocket signalling on the same URL: its error for what is not handled,
         // and an answer to an H.264 offer.

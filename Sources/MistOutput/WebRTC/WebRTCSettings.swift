@@ -31,6 +31,10 @@ struct WebRTCSettings: Sendable {
     var mobileNackAfter = 15
     var mobileLostAfter = 90
 
+    /// The STUN and TURN servers players are told of (`iceservers`: RTCIceServer objects), as
+    /// given; empty when unset or not a JSON array.
+    var iceServers: [JSONValue] = []
+
     static let defaultVideoCodecs = ["H264", "AV1", "VP9", "VP8"]
     static let defaultAudioCodecs = ["opus", "ALAW", "ULAW"]
 
@@ -45,6 +49,7 @@ struct WebRTCSettings: Sendable {
         maximumPacket = Self.packetSize(options.integer("maxpktsize"))
         videoCodecs = Self.codecs(options.string("preferredvideocodec"), from: Self.defaultVideoCodecs)
         audioCodecs = Self.codecs(options.string("preferredaudiocodec"), from: Self.defaultAudioCodecs)
+        iceServers = Self.iceServers(options.string("iceservers"))
         nackAfter = Self.count(options.integer("nacktimeout"), nackAfter)
         lostAfter = Self.count(options.integer("losttimeout"), lostAfter)
         mobileNackAfter = Self.count(options.integer("nacktimeoutmobile"), mobileNackAfter)
@@ -61,6 +66,8 @@ struct WebRTCSettings: Sendable {
         maximumPacket = Self.packetSize(entry["maxpktsize"].intValue)
         videoCodecs = Self.codecs(entry["preferredvideocodec"].stringValue, from: Self.defaultVideoCodecs)
         audioCodecs = Self.codecs(entry["preferredaudiocodec"].stringValue, from: Self.defaultAudioCodecs)
+        iceServers =
+            entry["iceservers"].arrayValue.map(Self.iceServers) ?? Self.iceServers(entry["iceservers"].stringValue)
         nackAfter = Self.count(entry["nacktimeout"].intValue, nackAfter)
         lostAfter = Self.count(entry["losttimeout"].intValue, lostAfter)
         mobileNackAfter = Self.count(entry["nacktimeoutmobile"].intValue, mobileNackAfter)
@@ -74,6 +81,46 @@ struct WebRTCSettings: Sendable {
         let nack = mobile ? mobileNackAfter : nackAfter
         let drop = mobile ? mobileLostAfter : lostAfter
         return (nack, max(nack + 1, drop))
+    }
+
+    /// The RTCIceServer objects of a JSON array given as text.
+    static func iceServers(_ text: String?) -> [JSONValue] {
+        guard let text, !text.isEmpty, let parsed = try? JSONParser.parse(text), let servers = parsed.arrayValue else {
+            return []
+        }
+        return iceServers(servers)
+    }
+
+    /// The objects among `servers` (at most 16).
+    static func iceServers(_ servers: [JSONValue]) -> [JSONValue] {
+        Array(servers.filter { $0.objectValue != nil }.prefix(16))
+    }
+
+    /// RFC 9725's `Link` headers for the ICE servers (one per URL), each line ending in CRLF.
+    var iceLinkHeaders: String {
+        var lines: [String] = []
+        for server in iceServers {
+            let urls =
+                server["urls"].arrayValue?.compactMap(\.stringValue)
+                ?? [server["urls"].stringValue ?? server["url"].stringValue].compactMap { $0 }
+            var attributes = ""
+            for (name, key) in [
+                ("username", "username"), ("credential", "credential"), ("credential-type", "credentialType"),
+            ] {
+                if let value = server[key].stringValue { attributes += "; \(name)=\"\(Self.quoted(value))\"" }
+            }
+            for url in urls where !url.isEmpty {
+                lines.append("Link: <\(Self.quoted(url))>; rel=\"ice-server\"\(attributes)\r\n")
+            }
+        }
+        return lines.joined()
+    }
+
+    /// Text safe inside a header's quoted string: no line breaks, quotes or angle brackets.
+    private static func quoted(_ text: String) -> String {
+        String(
+            text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && !"\"<>\\".unicodeScalars.contains($0) }
+        )
     }
 
     /// A packet count from a setting: unset or 0 keeps `fallback`; at most 1000.

@@ -1,0 +1,32 @@
+import MistData
+import Testing
+
+@testable import MistOutput
+
+@Suite struct WebRTCSettingsTests {
+    /// MistServer's option values: codec lists in the order given (unknown names dropped, none
+    /// left means all), NACK and loss timeouts with their mobile pair, ICE servers as Link headers.
+    @Test func readsAProtocolsEntry() throws {
+        let entry = try JSONParser.parse(
+            #"""
+            {"connector": "WebRTC", "preferredvideocodec": "vp9, H264,HEVC,VP9", "preferredaudiocodec": "nothing",
+             "nacktimeout": 8, "losttimeout": 4, "losttimeoutmobile": 100000,
+             "iceservers": [{"urls": ["stun:stun.example:3478", "turn:turn.example"], "username": "u",
+                             "credential": "p\"w\r\nX: y"}, {"url": "stun:old.example"}, 7]}
+            """#)
+        let settings = WebRTCSettings(entry: entry)
+        #expect(settings.videoCodecs == ["VP9", "H264"])
+        #expect(settings.audioCodecs == WebRTCSettings.defaultAudioCodecs)
+        // Giving up before NACKing makes no sense: at least one packet after the NACK.
+        #expect(settings.reorder(userAgent: "Firefox") == (8, 9))
+        #expect(settings.reorder(userAgent: "Mozilla/5.0 (Linux; Android) Mobile Mobi") == (15, 1000))
+        #expect(settings.iceServers.count == 2)
+        #expect(
+            settings.iceLinkHeaders
+                == #"Link: <stun:stun.example:3478>; rel="ice-server"; username="u"; credential="pwX: y""#
+                + "\r\n" + #"Link: <turn:turn.example>; rel="ice-server"; username="u"; credential="pwX: y""#
+                + "\r\n" + #"Link: <stun:old.example>; rel="ice-server""# + "\r\n")
+        #expect(WebRTCSettings(entry: ["iceservers": "not json"]).iceServers.isEmpty)
+        #expect(WebRTCSettings(entry: ["iceservers": #"[{"urls": "stun:a"}]"#]).iceLinkHeaders.contains("<stun:a>"))
+    }
+}
