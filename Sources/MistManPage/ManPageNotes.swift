@@ -289,8 +289,19 @@ enum ManPageNotes {
                     + "server itself is ICE-lite and needs none."
             ),
             (
+                "PUSHING",
+                "Run with --stream <name> and a whip://host[:port]/path target (whips:// over TLS), as the "
+                    + "controller's push_start and automatic pushes do, MistOutWebRTC publishes the stream to a "
+                    + "WHIP server: its H.264, VP8, VP9 or AV1 video and Opus, A-law or mu-law audio are offered "
+                    + "(sendonly, setup:actpass with the DTLS side the answer leaves, a host candidate on the route "
+                    + "to the server), the offer is "
+                    + "POSTed with ?auth=<token> as an Authorization: Bearer token, the answer's candidates are "
+                    + "checked as the controlling ICE agent, and the media is sent as to a viewer (NACKs answered). "
+                    + "The session URL from Location gets a DELETE when the push ends."
+            ),
+            (
                 "NOT YET",
-                "whip:// push targets; TURN relaying by the server; transport-cc."
+                "TURN relaying by the server; transport-cc."
             ),
         ],
         "MistInRTSP": [

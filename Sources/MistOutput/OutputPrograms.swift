@@ -115,8 +115,10 @@ public enum OutputPrograms {
         }
     }
 
-    /// MistOutWebRTC: WHEP signalling on its port, each session's media on a UDP port of its own.
+    /// MistOutWebRTC: WHEP signalling on its port, each session's media on a UDP port of its own;
+    /// pushes to `whip://` and `whips://`.
     public static let webRTC = output(WebRTCCapabilities.declaration) { options, logger in
+        if PushOutput.target(options) != nil { return PushOutput.run(options, connector: "WebRTC", logger: logger) }
         let service = try WebRTCService(settings: WebRTCSettings(options: options))
         return try EventLoopListener.run(options, logger: logger) { channel in
             try EventLoopListener.http(channel, logger: logger, formats: [], webRTC: service)

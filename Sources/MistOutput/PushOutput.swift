@@ -58,6 +58,7 @@ public enum PushOutput {
         let admission = PlayAdmission(host: "", connector: connector, url: "", token: "", logger: logger)
         let remote =
             ["rtmp://", "rtmps://", "dtsc://"].contains { target.hasPrefix($0) } || TSPushTarget.handles(target)
+            || WebRTCPush.handles(target)
         guard Triggers.allow("CONN_OPEN", stream: stream, payload: admission.payload(stream), logger: logger),
             !remote || admission.play(stream)
         else {
@@ -83,6 +84,10 @@ public enum PushOutput {
             }
         } else if target.hasPrefix("mkv-exec:") {
             summary = pushTS(stream: stream, target: target, status: status, logger: logger, matroska: true) {
+                stopSignals.arePending
+            }
+        } else if WebRTCPush.handles(target) {
+            summary = WebRTCPush.run(stream: stream, target: target, status: status, logger: logger) {
                 stopSignals.arePending
             }
         } else if target.hasPrefix("dtsc://") {

@@ -26,15 +26,16 @@ public final class TLSEngine: @unchecked Sendable {
     /// Bytes OpenSSL wrote for the peer, waiting to be sent.
     private let outgoing: OpaquePointer
     /// Whether this is the server side of the connection.
-    public var isServer: Bool { context.isServer }
+    public let isServer: Bool
     /// Whether the handshake has finished.
     public private(set) var isEstablished = false
     /// For clients: the host whose certificate is expected.
     private let serverName: String?
 
     /// An engine for one connection; `serverName` (clients only) is sent as SNI and checked
-    /// against the server's certificate when the context verifies peers.
-    public init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
+    /// against the server's certificate when the context verifies peers. `asServer` picks the
+    /// side when signalling decides it (WebRTC's `a=setup`); else the context's side.
+    public init(context: TLSContext, serverName: String? = nil, asServer: Bool? = nil) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw .setup(TLSError.drainQueue("SSL_new failed")) }
         guard let incoming = BIO_new(BIO_s_mem()), let outgoing = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
@@ -46,9 +47,10 @@ public final class TLSEngine: @unchecked Sendable {
         self.incoming = incoming
         self.outgoing = outgoing
         self.serverName = serverName
+        isServer = asServer ?? context.isServer
         // WebRTC's datagrams stay well under every path's MTU (what browsers use too).
         if context.isDatagram { mist_DTLS_set_mtu(ssl, 1200) }
-        if context.isServer {
+        if isServer {
             SSL_set_accept_state(ssl)
         } else {
             SSL_set_connect_state(ssl)
@@ -93,7 +95,7 @@ public final class TLSEngine: @unchecked Sendable {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return false
         default:
             let verify = SSL_get_verify_result(ssl)
-            if !context.isServer && verify != X509_V_OK {
+            if !isServer && verify != X509_V_OK {
                 _ = TLSError.drainQueue("")
                 throw .verificationFailed(
                     String(cString: X509_verify_cert_error_string(verify))

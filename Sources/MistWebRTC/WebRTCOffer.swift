@@ -30,6 +30,15 @@ public struct WebRTCOffer: Sendable {
         public var extensions: [String]
         /// The offerer's SSRCs for what it sends here.
         public var ssrcs: [UInt32]
+        /// The `m=` line's port (0: the section is rejected).
+        public var port: Int
+    }
+
+    /// A UDP candidate of the first component (RFC 8839 5.1), by address literal and port.
+    public struct Candidate: Sendable, Equatable, Hashable {
+        public var address: String
+        public var port: Int
+        public var priority: UInt32
     }
 
     public var media: [Media]
@@ -39,6 +48,10 @@ public struct WebRTCOffer: Sendable {
     public var fingerprint: String
     /// The peer's `a=setup` (`actpass`, `active` or `passive`).
     public var setup: String
+    /// The UDP candidates of component 1 with a literal address (mDNS names are skipped), highest
+    /// priority first, and the `c=` address and `m=` port of the first section that has one when
+    /// none is listed (an answer from an ICE-lite server may give only those).
+    public var candidates: [Candidate]
 
     /// The most media sections taken.
     public static let maximumMedia = 16
@@ -59,6 +72,8 @@ public struct WebRTCOffer: Sendable {
         var fingerprint: String?
         var setup = "actpass"
         var media: [Media] = []
+        var candidates: [Candidate] = []
+        var fallback: Candidate?
         for (index, section) in sections.enumerated() {
             username = username ?? value("ice-ufrag", section)
             password = password ?? value("ice-pwd", section)
@@ -98,7 +113,20 @@ public struct WebRTCOffer: Sendable {
                     kind: section.kind, mid: section.attribute("mid") ?? "\(index)", direction: direction,
                     codecs: codecs, transport: section.transport,
                     extensions: section.attributes.filter { $0.name == "extmap" }.compactMap(\.value),
-                    ssrcs: Array(Set(ssrcs)).sorted()))
+                    ssrcs: Array(Set(ssrcs)).sorted(), port: section.port))
+            for attribute in section.attributes.prefix(256) where attribute.name == "candidate" {
+                if let candidate = Self.candidate(attribute.value ?? ""), !candidates.contains(candidate) {
+                    candidates.append(candidate)
+                }
+            }
+            if fallback == nil, section.port > 0,
+                let connection =
+                    (section.lines.first { $0.type == "c" }?.value ?? description.lines.first { $0.type == "c" }?.value),
+                let address = connection.split(separator: " ").last.map(String.init),
+                Self.isAddressLiteral(address), address != "0.0.0.0"
+            {
+                fallback = Candidate(address: address, port: section.port, priority: 0)
+            }
         }
         // RFC 8839 5.4: ufrag 4-256 and pwd 22-256 ice-chars.
         func iceChars(_ text: String?, _ range: ClosedRange<Int>) -> String? {
@@ -118,5 +146,24 @@ public struct WebRTCOffer: Sendable {
         self.icePassword = password
         self.fingerprint = fingerprint
         self.setup = setup
+        self.candidates =
+            candidates.isEmpty ? fallback.map { [$0] } ?? [] : candidates.sorted { $0.priority > $1.priority }
+    }
+
+    /// `foundation component transport priority address port typ type ...`: a UDP candidate of
+    /// component 1 with a literal address.
+    static func candidate(_ text: String) -> Candidate? {
+        let fields = text.split(separator: " ")
+        guard fields.count >= 8, fields[1] == "1", fields[2].lowercased() == "udp", let priority = UInt32(fields[3]),
+            let port = Int(fields[5]), (1...65535).contains(port), isAddressLiteral(String(fields[4]))
+        else { return nil }
+        return Candidate(address: String(fields[4]), port: port, priority: priority)
+    }
+
+    /// Whether `text` is an IPv4 or IPv6 address literal (not a name to resolve).
+    static func isAddressLiteral(_ text: String) -> Bool {
+        if text.contains(":") { return text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 }

@@ -199,6 +199,75 @@ import Testing
         #expect(result["location"].asString.hasPrefix("/whip/in/"))
     }
 
+    /// MistOutWebRTC pushes to WHIP servers (`whip://`, as MistServer's): to our own, whose copy
+    /// of the stream plays over HTTP-TS in ffprobe, and to one on aiortc, which is given the
+    /// Bearer token from `?auth=`, decodes the H.264 at the stream's rate, and gets the DELETE
+    /// that ends the session when the push stops.
+    @Test(.enabled(if: MediaTools.available)) func pushesToWHIPServers() throws {
+        let folder = try MediaTools.temporaryFolder("whip-push")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let webRTCPort = ControllerHarness.freePort()
+        let whipPort = ControllerHarness.freePort()
+        let suite = try LivePushSuite(
+            folder: folder, files: ["copy": "push://"], pushSeconds: 90,
+            protocols: #", {"connector": "WebRTC", "port": \#(webRTCPort), "interface": "127.0.0.1"}"#, rate: 30)
+        defer { suite.stop() }
+        let controller = suite.controller
+        #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
+        #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
+
+        let output = folder.appendingPathComponent("whip-server.json")
+        let log = folder.appendingPathComponent("whip-server.log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = [
+            Self.client.deletingLastPathComponent().appendingPathComponent("whip_server.py").path, String(whipPort),
+            "8", "secret",
+        ]
+        server.standardOutput = try FileHandle(forWritingTo: output)
+        server.standardError = try FileHandle(forWritingTo: log)
+        try server.run()
+        defer { BoundedWait.stop(server) }
+        #expect(waitFor { ControllerHarness.portAccepts(whipPort) })
+
+        for target in [
+            "whip://127.0.0.1:\(whipPort)/whip/in?auth=secret", "whip://127.0.0.1:\(webRTCPort)/whip/copy",
+        ] {
+            let reply = try controller.call("{\"push_start\": [\"live\", \"\(target)\"]}")
+            #expect(!reply.hasMember("error"), "\(target): \(reply)")
+        }
+        // Our own WHIP endpoint takes the push into the stream `copy`.
+        #expect(RTMPEndToEndTests.waitForActive(controller, "copy"))
+        #expect(waitFor(seconds: 30) { Self.codecs(suite.httpPort, "copy") == ["H264"] })
+        let probed = try MediaTools.probe("http://127.0.0.1:\(suite.httpPort)/copy.ts", arguments: ["-show_streams"])
+        #expect(
+            probed["streams"].arrayValue?.contains { $0["codec_name"] == "h264" && $0["width"].intValue == 640 }
+                == true,
+            "\(probed)")
+        let list = try controller.call(#"{"push_list": true}"#)["push_list"].arrayValue ?? []
+        #expect(list.filter { $0[2].asString.hasPrefix("whip://") }.count == 2, "\(list)")
+
+        // aiortc counts for 8 s after its first frame; then the pushes stop.
+        Thread.sleep(forTimeInterval: 14)
+        _ = try controller.call(#"{"push_stop": "live"}"#)
+        BoundedWait.exit(server, seconds: 60, "the aiortc WHIP server")
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard let result = try? JSONParser.parse(Array((try? Data(contentsOf: output)) ?? Data())) else {
+            Issue.record("the aiortc WHIP server printed no result: \(text)")
+            return
+        }
+        #expect(result["offers"].intValue == 1 && result["authorized"].asBool, "\(result)")
+        #expect(result["contentType"] == "application/sdp", "\(result)")
+        #expect(result["codecs"].arrayValue?.contains { $0.asString.hasPrefix("H264/90000") } == true, "\(result)")
+        let counted = result["counted"]
+        let span = counted["span"].doubleValue ?? 0
+        #expect(span > 0 && Double(counted["video"].intValue ?? 0) / span >= 25, "\(result)")
+        #expect(counted["width"].intValue == 640 && counted["height"].intValue == 360, "\(result)")
+        #expect(result["deleted"].asBool, "\(result)")
+    }
+
     /// An offer that takes H.264 video only (answered, never connected).
     static let h264Offer = vp8OnlyOffer.replacing(
         "97 VP8/90000", with: "97 H264/90000\r\na=fmtp:97 packetization-mode=1")

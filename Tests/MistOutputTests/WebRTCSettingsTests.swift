@@ -30,3 +30,18 @@ import Testing
         #expect(WebRTCSettings(entry: ["iceservers": #"[{"urls": "stun:a"}]"#]).iceLinkHeaders.contains("<stun:a>"))
     }
 }
+
+@Suite struct WebRTCPushTargetTests {
+    /// `whip://` and `whips://` become http(s) URLs; `auth` turns into the Bearer token and track
+    /// selectors stay with the push; the rest of the query goes along.
+    @Test func targetsBecomeEndpoints() {
+        let plain = WebRTCPush.endpoint("whip://example.com:8080/whip/in?auth=se%20cret&video=0&x=1")
+        #expect(plain.url == "http://example.com:8080/whip/in?x=1")
+        #expect(plain.token == "se cret")
+        #expect(plain.query == ["video": "0"])
+        let secure = WebRTCPush.endpoint("whips://example.com/endpoint")
+        #expect(secure.url == "https://example.com/endpoint" && secure.token == nil && secure.query.isEmpty)
+        #expect(
+            WebRTCPush.handles("whip://a/b") && WebRTCPush.handles("whips://a/b") && !WebRTCPush.handles("http://a"))
+    }
+}

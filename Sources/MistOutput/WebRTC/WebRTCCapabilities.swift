@@ -6,7 +6,9 @@ import MistData
 /// while the connector is enabled, MistOutHTTP answers the same URLs on the HTTP port; each
 /// session's media then runs on a UDP port of its own on `interface`.
 public enum WebRTCCapabilities {
-    public static let declaration = Capabilities.output(
+    public static let declaration = PushOutput.pushCapable(base, urls: ["whip://*", "whips://*"])
+
+    static let base = Capabilities.output(
         name: "WebRTC", friendlyName: "WebRTC",
         description: "WebRTC: playback over WHEP and ingest over WHIP, sub-second latency in browsers",
         port: 18203,

@@ -47,6 +47,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
     private var lastRestart = monotonicSeconds()
     private var cache: [[ByteBuffer?]]
     private var timer: RepeatedTask?
+    private var checkTimer: RepeatedTask?
     private var body: FanOutBody?
     private var viewer: FanOutViewer?
     /// Runs once when the session ends (to leave the service's table).
@@ -54,6 +55,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
 
     /// Counters for the statistics and the log.
     let sent = Atomic<Int64>(0)
+    let sentBytes = Atomic<Int64>(0)
     let retransmitted = Atomic<Int64>(0)
     let reportedLost = Atomic<Int64>(0)
     /// The viewer's last REMB: the bitrate it estimates it can take (bits per second).
@@ -77,6 +79,11 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             loopBound.value.checkConsent()
+        }
+        if transport.isInitiator {
+            checkTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(50)) { _ in
+                loopBound.value.transport.sendChecks()
+            }
         }
     }
 
@@ -166,6 +173,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
             transport.dropped.add(1, ordering: .relaxed)
             return
         }
+        sentBytes.add(Int64(out.readableBytes), ordering: .relaxed)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: out)), promise: nil)
         sent.add(1, ordering: .relaxed)
     }
@@ -186,7 +194,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
             })
         let stats = ConnectionStats.open(
             connection, stream: playback.stream, host: playback.host, connector: "WebRTC",
-            token: playback.admission.token, url: playback.url, userAgent: playback.userAgent)
+            token: playback.admission?.token ?? "", url: playback.url, userAgent: playback.userAgent)
         let payload = settings.maximumPacket - 12
         do {
             let tracks = playback.tracks
@@ -199,11 +207,13 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
             }
             let viewer = FanOutViewer(connection: connection, chunked: false, own: [])
             viewer.onClose = { [admission = playback.admission, stream = playback.stream] in
-                admission.close(stream)
+                admission?.close(stream)
                 ConnectionStats.close(stats)
             }
-            viewer.onStreamEnd = { [admission = playback.admission, stream = playback.stream] in
-                admission.stop(stream)
+            viewer.onStreamEnd = { [weak self, admission = playback.admission, stream = playback.stream] in
+                admission?.stop(stream)
+                // A push ends with its stream.
+                if admission == nil { self?.close() }
             }
             let body = FanOutBody(group: group, viewer: viewer)
             self.body = body
@@ -213,7 +223,7 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
         } catch {
             logger.mist(.warn, "WebRTC session \(id) cannot play \(playback.stream): \(error)")
             ConnectionStats.close(stats)
-            playback.admission.close(playback.stream)
+            playback.admission?.close(playback.stream)
             close()
         }
     }
@@ -233,11 +243,12 @@ final class WebRTCPeer: ChannelDuplexHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        checkTimer?.cancel()
         transport.stop()
         if let body {
             body.channelClosed()
         } else if let playback {
-            playback.admission.close(playback.stream)
+            playback.admission?.close(playback.stream)
         }
         body = nil
         viewer = nil

@@ -7,7 +7,8 @@ struct WebRTCPlayback: @unchecked Sendable {
     var stream: String
     var reader: StreamReader
     var tracks: [StreamTrack]
-    var admission: PlayAdmission
+    /// The connection triggers of a viewer; nil for a push (whose process fires them itself).
+    var admission: PlayAdmission?
     /// The viewer's address (without port), token and URL, for the session statistics.
     var host: String
     var url: String

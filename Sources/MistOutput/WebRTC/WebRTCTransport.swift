@@ -11,6 +11,10 @@ import Synchronization
 /// and a publisher alike: ICE-lite answers the peer's connectivity checks (which also pick the
 /// address everything goes to), DTLS as the passive side yields the SRTP keys, and SRTP(C) from
 /// the peer is checked and decrypted. RFC 7983's first byte tells the three apart on one port.
+/// When this server pushes to a WHIP server (`Initiator`), it is the controlling ICE agent
+/// instead: it checks the server's candidates (nominating the first that answers), takes the
+/// DTLS side the answer left it (usually the client), and goes on checking that address as
+/// consent (RFC 7675).
 final class WebRTCTransport: @unchecked Sendable {
     /// What a datagram brought.
     enum Arrival {
@@ -27,6 +31,15 @@ final class WebRTCTransport: @unchecked Sendable {
     /// Seconds without a valid connectivity check before the session ends (RFC 7675's consent).
     static let consentSeconds = 30.0
 
+    /// The side that starts: the remote's credentials and candidates, as its answer gave them.
+    struct Initiator {
+        var username: String
+        var password: String
+        var candidates: [SocketAddress]
+        /// ICE-CONTROLLING's tie-breaker.
+        var tieBreaker = UInt64.random(in: 0...UInt64.max)
+    }
+
     let id: String
     let credentials: ICECredentials
     private let remoteFingerprint: String
@@ -41,13 +54,18 @@ final class WebRTCTransport: @unchecked Sendable {
     private(set) var srtp: (outbound: SRTPSession, inbound: SRTPSession)?
     private(set) var lastConsent = monotonicSeconds()
     private var retransmitTimer: Scheduled<Void>?
+    private let initiator: Initiator?
+    /// Checks sent and not yet answered, by transaction ID: the address each went to.
+    private var pendingChecks: [[UInt8]: SocketAddress] = [:]
+    private var lastCheck = 0.0
     /// Datagrams that were not for this session, or did not check out.
     let dropped = Atomic<Int64>(0)
 
     init(
         id: String, credentials: ICECredentials, remoteFingerprint: String, engine: TLSEngine, loopbackOnly: Bool,
-        logger: Logger
+        initiator: Initiator? = nil, logger: Logger
     ) {
+        self.initiator = initiator
         self.id = id
         self.credentials = credentials
         self.remoteFingerprint = remoteFingerprint.uppercased()
@@ -76,10 +94,71 @@ final class WebRTCTransport: @unchecked Sendable {
         }
     }
 
+    /// Whether this side starts ICE and DTLS (a push to a WHIP server).
+    var isInitiator: Bool { initiator != nil }
+
+    /// The initiator's checks, called often (every 50 ms): every candidate every half second
+    /// until one answers, then that address every 2.5 s (consent).
+    func sendChecks() {
+        guard let initiator else { return }
+        let now = monotonicSeconds()
+        guard now - lastCheck >= (remote == nil ? 0.5 : 2.5) else { return }
+        lastCheck = now
+        if pendingChecks.count > 64 { pendingChecks.removeAll() }
+        for address in remote.map({ [$0] }) ?? initiator.candidates {
+            let transaction = (0..<12).map { _ in UInt8.random(in: 0...255) }
+            var tieBreaker: [UInt8] = []
+            for shift in stride(from: 56, through: 0, by: -8) {
+                tieBreaker.append(UInt8(truncatingIfNeeded: initiator.tieBreaker >> UInt64(shift)))
+            }
+            // A peer-reflexive candidate's priority (type preference 110), as RFC 8445 7.1.1 asks.
+            let priority: UInt32 = 110 << 24 | 65535 << 8 | 255
+            let request = STUNMessage.encode(
+                type: STUNMessage.bindingRequest, transactionID: transaction,
+                attributes: [
+                    (STUNMessage.Attribute.username, Array("\(initiator.username):\(credentials.username)".utf8)),
+                    (STUNMessage.Attribute.iceControlling, tieBreaker),
+                    (STUNMessage.Attribute.priority, [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: priority >> $0) }),
+                    (STUNMessage.Attribute.useCandidate, []),
+                ], integrityKey: Array(initiator.password.utf8), hmac: { SHA1.hmac(key: $0, data: $1) })
+            pendingChecks[transaction] = address
+            send(request, to: address)
+        }
+    }
+
+    /// A success response to one of the initiator's checks: the first picks the media address
+    /// and, when this side is the DTLS client, starts the handshake.
+    private func checkAnswered(_ address: SocketAddress, _ message: STUNMessage) {
+        let transaction = Array(message.transactionID)
+        guard let initiator, let asked = pendingChecks.removeValue(forKey: transaction), asked == address,
+            message.integrityIsValid(key: Array(initiator.password.utf8), hmac: { SHA1.hmac(key: $0, data: $1) })
+        else {
+            dropped.add(1, ordering: .relaxed)
+            return
+        }
+        lastConsent = monotonicSeconds()
+        guard remote == nil else { return }
+        remote = address
+        logger.mist(.medium, "WebRTC session \(id): media with \(address)")
+        // As the DTLS server (the answer said `a=setup:active`), the peer's ClientHello starts it.
+        guard !engine.isServer else { return }
+        do {
+            _ = try engine.handshake()
+        } catch {
+            logger.mist(.warn, "WebRTC session \(id): DTLS could not start: \(error)")
+        }
+        flushHandshake()
+    }
+
     /// A STUN binding request with this session's username and a valid integrity gets its
     /// success response; the address it came from becomes the media address when the peer
     /// nominates it (or when none is chosen yet).
     private func connectivityCheck(_ address: SocketAddress, _ bytes: [UInt8]) {
+        if initiator != nil, let message = try? STUNMessage(parsing: bytes), message.type == STUNMessage.bindingSuccess
+        {
+            checkAnswered(address, message)
+            return
+        }
         guard let message = try? STUNMessage(parsing: bytes), message.type == STUNMessage.bindingRequest,
             let username = message.username, username.hasPrefix(credentials.username + ":"),
             message.integrityIsValid(key: Array(credentials.password.utf8), hmac: { SHA1.hmac(key: $0, data: $1) }),
@@ -102,7 +181,8 @@ final class WebRTCTransport: @unchecked Sendable {
             ], integrityKey: Array(credentials.password.utf8), hmac: { SHA1.hmac(key: $0, data: $1) })
         send(response, to: address)
         lastConsent = monotonicSeconds()
-        if remote == nil || message.useCandidate {
+        // The initiator's own checks pick its address; the peer's only answer them.
+        if initiator == nil && (remote == nil || message.useCandidate) {
             if remote != address { logger.mist(.medium, "WebRTC session \(id): media with \(address)") }
             remote = address
         }
@@ -143,7 +223,7 @@ final class WebRTCTransport: @unchecked Sendable {
             throw WebRTCPeerError.fingerprintMismatch
         }
         let material = try engine.exportKeyingMaterial(label: "EXTRACTOR-dtls_srtp", length: 60)
-        srtp = try SRTPSession.pair(keyingMaterial: material, isServer: true)
+        srtp = try SRTPSession.pair(keyingMaterial: material, isServer: engine.isServer)
         retransmitTimer?.cancel()
         logger.mist(.medium, "WebRTC session \(id): DTLS done (\(engine.srtpProfile ?? "?"))")
     }
