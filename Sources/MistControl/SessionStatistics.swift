@@ -142,6 +142,14 @@ public final class SessionStatistics: Sendable {
         }
     }
 
+    /// The connections (`pid:id` keys) that are gone: not seen this time, and not of a process
+    /// whose page could not be read.
+    static func vanished(
+        _ keys: some Sequence<String>, seen: [String: (JSONValue, Bool)], unreadable: Set<String>
+    ) -> [String] {
+        keys.filter { key in seen[key] == nil && !unreadable.contains(String(key.prefix { $0 != ":" })) }
+    }
+
     /// Removes the pages of processes that ended (the controller's last pass, at shutdown).
     static func removePagesOfEndedProcesses() {
         for (name, pid) in pages() where !StreamCleanup.processIsAlive(pid) { ConfigPage.remove(name) }
@@ -153,9 +161,15 @@ public final class SessionStatistics: Sendable {
         let now = Int64(time(nil))
         let reading = monotonicSeconds()
         var seen: [String: (JSONValue, Bool)] = [:]
+        // Processes alive whose page could not be read this time (being rewritten): their
+        // connections stay as they were, rather than ending and coming back counted again.
+        var unreadable: Set<String> = []
         for (name, pid) in Self.pages() {
             let alive = pid > 0 && StreamCleanup.processIsAlive(pid)
-            guard let page = ConfigPage.read(name) else { continue }
+            guard let page = ConfigPage.read(name) else {
+                if alive { unreadable.insert(String(pid)) }
+                continue
+            }
             for row in page["connections"].arrayValue ?? [] {
                 seen["\(pid):\(row["id"].intValue ?? 0)"] = (row, alive && !row["closed"].asBool)
             }
@@ -268,7 +282,7 @@ public final class SessionStatistics: Sendable {
                 }
             }
             // Connections of processes that vanished without a last page.
-            for key in state.connections.keys where seen[key] == nil {
+            for key in Self.vanished(state.connections.keys, seen: seen, unreadable: unreadable) {
                 if let connection = state.connections.removeValue(forKey: key) {
                     state.sessions[connection.session]?.closedUp += connection.up
                     state.sessions[connection.session]?.closedDown += connection.down

@@ -1,3 +1,4 @@
+import Logging
 import MistData
 import Testing
 
@@ -43,5 +44,17 @@ import Testing
         #expect(secure.url == "https://example.com/endpoint" && secure.token == nil && secure.query.isEmpty)
         #expect(
             WebRTCPush.handles("whip://a/b") && WebRTCPush.handles("whips://a/b") && !WebRTCPush.handles("http://a"))
+    }
+}
+
+@Suite struct WebRTCCertificateTests {
+    /// New sessions get a new DTLS certificate once the current one is as old as the service
+    /// allows (a week by default; the generated ones are valid for 30 days).
+    @Test func anOldCertificateIsReplacedForNewSessions() throws {
+        let logger = Logger(label: "test")
+        let lasting = try WebRTCService(settings: WebRTCSettings())
+        #expect(lasting.currentTLS(logger: logger).fingerprint == lasting.currentTLS(logger: logger).fingerprint)
+        let renewing = try WebRTCService(settings: WebRTCSettings(), certificateSeconds: 0)
+        #expect(renewing.currentTLS(logger: logger).fingerprint != renewing.currentTLS(logger: logger).fingerprint)
     }
 }

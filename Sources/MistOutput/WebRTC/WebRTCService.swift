@@ -18,13 +18,17 @@ final class WebRTCService: Sendable {
     static let maximumSessions = 4096
 
     let settings: WebRTCSettings
-    private let tls: TLSContext
+    /// The DTLS context (its generated certificate) new sessions present, and when it was made:
+    /// certificates are valid for 30 days, so a week-old one is replaced for new sessions.
+    private let tls: Mutex<(context: TLSContext, made: Double)>
+    private let certificateSeconds: Double
     /// Each session's channel, by session id.
     private let channels = Mutex<[String: any Channel]>([:])
 
-    init(settings: WebRTCSettings) throws {
+    init(settings: WebRTCSettings, certificateSeconds: Double = 7 * 86_400) throws {
         self.settings = settings
-        tls = try TLSContext.datagram(isServer: true)
+        self.certificateSeconds = certificateSeconds
+        tls = Mutex((try TLSContext.datagram(isServer: true), monotonicSeconds()))
     }
 
     /// The service MistOutHTTP runs while the controller's protocols enable the WebRTC connector
@@ -134,7 +138,8 @@ final class WebRTCService: Sendable {
         }
         let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
         do {
-            let transport = try transport(offer: offer, hosts: hosts, logger: logger)
+            let tls = currentTLS(logger: logger)
+            let transport = try transport(offer: offer, hosts: hosts, tls: tls, logger: logger)
             let peer = WebRTCPeer(
                 transport: transport, tracks: peerTracks, settings: settings,
                 playback: WebRTCPlayback(
@@ -149,7 +154,8 @@ final class WebRTCService: Sendable {
             )
             return .answered(
                 sdp: answerText(
-                    sections, credentials: transport.credentials, hosts: hosts, channel: channel, stream: stream),
+                    sections, credentials: transport.credentials, hosts: hosts, channel: channel, stream: stream,
+                    fingerprint: tls.fingerprint),
                 session: transport.id)
         } catch {
             admission.close(stream)
@@ -209,7 +215,8 @@ final class WebRTCService: Sendable {
         }
         let hosts = settings.publicHosts.isEmpty ? [localHost] : settings.publicHosts
         do {
-            let transport = try transport(offer: offer, hosts: hosts, logger: logger)
+            let tls = currentTLS(logger: logger)
+            let transport = try transport(offer: offer, hosts: hosts, tls: tls, logger: logger)
             var recording = RTSPRecording(SessionDescription(lines: [("v", "0")], media: media))
             for index in media.indices { recording.channels[UInt8(index * 2)] = index }
             let publisher = WebRTCPublisher(
@@ -228,7 +235,8 @@ final class WebRTCService: Sendable {
             )
             return .answered(
                 sdp: answerText(
-                    sections, credentials: transport.credentials, hosts: hosts, channel: channel, stream: stream),
+                    sections, credentials: transport.credentials, hosts: hosts, channel: channel, stream: stream,
+                    fingerprint: tls.fingerprint),
                 session: transport.id)
         } catch {
             close(descriptor)
@@ -236,8 +244,25 @@ final class WebRTCService: Sendable {
         }
     }
 
+    /// The DTLS context for a new session: a fresh one once the current is a week old (kept when
+    /// making one fails).
+    func currentTLS(logger: Logger) -> TLSContext {
+        tls.withLock { current in
+            guard monotonicSeconds() - current.made >= certificateSeconds else { return current.context }
+            do {
+                current = (try TLSContext.datagram(isServer: true), monotonicSeconds())
+                logger.mist(.info, "WebRTC: a new DTLS certificate for new sessions (\(current.context.fingerprint))")
+            } catch {
+                logger.mist(.warn, "WebRTC: no new DTLS certificate, keeping the old one: \(error)")
+            }
+            return current.context
+        }
+    }
+
     /// A session's transport: fresh ICE credentials, an id, and a DTLS engine.
-    private func transport(offer: WebRTCOffer, hosts: [String], logger: Logger) throws -> WebRTCTransport {
+    private func transport(offer: WebRTCOffer, hosts: [String], tls: TLSContext, logger: Logger) throws
+        -> WebRTCTransport
+    {
         WebRTCTransport(
             id: Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) }), credentials: ICECredentials.random(),
             remoteFingerprint: offer.fingerprint, engine: try TLSEngine(context: tls),
@@ -262,12 +287,12 @@ final class WebRTCService: Sendable {
 
     private func answerText(
         _ sections: [WebRTCAnswer.Section], credentials: ICECredentials, hosts: [String], channel: any Channel,
-        stream: String
+        stream: String, fingerprint: String
     ) -> String {
         let port = settings.overridePort > 0 ? settings.overridePort : channel.localAddress?.port ?? 0
         return WebRTCAnswer(
             sections: sections, iceUsername: credentials.username, icePassword: credentials.password,
-            fingerprint: tls.fingerprint, candidates: hosts.map { WebRTCAnswer.Candidate(address: $0, port: port) },
+            fingerprint: fingerprint, candidates: hosts.map { WebRTCAnswer.Candidate(address: $0, port: port) },
             streamName: stream
         ).text
     }
