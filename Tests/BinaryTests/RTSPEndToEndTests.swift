@@ -19,6 +19,36 @@ import Testing
             ], log: log)
     }
 
+    /// A controller with RTSP and HTTP on loopback and a `push://` stream of each name.
+    static func controller(pushStreams: [String], rtspPort: Int, httpPort: Int) throws -> ControllerHarness {
+        let streams = pushStreams.map { #""\#($0)": {"name": "\#($0)", "source": "push://"}"# }
+        return try ControllerHarness(
+            config: """
+                {"config": {"protocols": [
+                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
+                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
+                 "streams": {\(streams.joined(separator: ","))}}
+                """)
+    }
+
+    /// 4 s of an RTSP stream's video decoded by ffmpeg (one checksum line per picture): how many
+    /// pictures, and what ffmpeg logged as errors. ffmpeg's RTSP client knows presentation
+    /// times only, which its muxers refuse for B-frames and VP9's hidden frames, so the pictures
+    /// are decoded rather than copied.
+    static func decodePictures(_ url: String, folder: URL, name: String) throws -> (pictures: Int, errors: String) {
+        let checksums = folder.appendingPathComponent("\(name).crc")
+        let log = folder.appendingPathComponent("\(name)-decode.log")
+        try MediaTools.make(
+            [
+                "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-t", "4", "-an", "-f", "framecrc",
+                checksums.path,
+            ],
+            log: log)
+        let pictures = try String(contentsOf: checksums, encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("0,") }
+        return (pictures.count, try String(contentsOf: log, encoding: .utf8))
+    }
+
     @Test(.enabled(if: MediaTools.available)) func ffmpegPublishesOverRTSPAndTheStreamPlays() throws {
         let rtspPort = ControllerHarness.freePort()
         let httpPort = ControllerHarness.freePort()
@@ -168,19 +198,10 @@ import Testing
         #expect(codecs == [hevc ? "HEVC" : "H264", "AAC"])
         let rtsp = "rtsp://127.0.0.1:\(rtspPort)/video"
         if bFrames {
-            // ffmpeg's RTSP client knows presentation times only, which its muxers refuse for
-            // B-frames: the pictures are decoded instead, each one's checksum a line.
-            let checksums = folder.appendingPathComponent("rtsp.crc")
-            let log = folder.appendingPathComponent("rtsp-decode.log")
-            try MediaTools.make(
-                [
-                    "-loglevel", "error", "-rtsp_transport", "tcp", "-i", rtsp, "-t", "4", "-an", "-f", "framecrc",
-                    checksums.path,
-                ], log: log)
-            let pictures = try String(contentsOf: checksums, encoding: .utf8).split(separator: "\n")
-                .filter { $0.hasPrefix("0,") }
-            #expect(pictures.count >= 75, "\(pictures.count) pictures decoded over RTSP")
-            #expect(try String(contentsOf: log, encoding: .utf8).isEmpty)
+            // B-frames: decoded, not copied (see decodePictures).
+            let decoded = try Self.decodePictures(rtsp, folder: folder, name: "rtsp")
+            #expect(decoded.pictures >= 75, "\(decoded.pictures) pictures decoded over RTSP")
+            #expect(decoded.errors.isEmpty, "\(decoded.errors)")
         }
         for (name, url, arguments, format) in [
             ("http", "http://127.0.0.1:\(httpPort)/video.ts", [String](), "mpegts"),
@@ -223,14 +244,8 @@ import Testing
             ("ulaw", ["-c:a", "pcm_mulaw", "-ar", "16000", "-ac", "2"], "ULAW", "pcm_mulaw", 16000),
             ("latm", ["-c:a", "aac", "-ar", "44100", "-ac", "2", "-rtpflags", "latm"], "AAC", "aac", 44100),
         ]
-        let streams = cases.map { #""\#($0.stream)": {"name": "\#($0.stream)", "source": "push://"}"# }
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {\(streams.joined(separator: ","))}}
-                """)
+        let controller = try Self.controller(
+            pushStreams: cases.map(\.stream), rtspPort: rtspPort, httpPort: httpPort)
         defer { controller.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
         let folder = controller.folder
@@ -287,14 +302,8 @@ import Testing
                 "VP9"
             ),
         ]
-        let streams = cases.map { #""\#($0.stream)": {"name": "\#($0.stream)", "source": "push://"}"# }
-        let controller = try ControllerHarness(
-            config: """
-                {"config": {"protocols": [
-                    {"connector": "RTSP", "port": \(rtspPort), "interface": "127.0.0.1"},
-                    {"connector": "HTTP", "port": \(httpPort), "interface": "127.0.0.1"}]},
-                 "streams": {\(streams.joined(separator: ","))}}
-                """)
+        let controller = try Self.controller(
+            pushStreams: cases.map(\.stream), rtspPort: rtspPort, httpPort: httpPort)
         defer { controller.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
         let folder = controller.folder
@@ -315,8 +324,6 @@ import Testing
             #expect(Set(tracks.map { $0["codec"].asString }) == [entry.codec, "opus"], "\(entry.stream): \(tracks)")
             let video = tracks.first { $0["type"] == "video" }
             #expect(video?["width"].intValue == 320 && video?["height"].intValue == 180, "\(entry.stream)")
-            // Decoded rather than copied: ffmpeg's RTSP client knows presentation times only,
-            // and VP9's hidden frames make its muxers ask for decode times too.
             let url = "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)"
             let probed =
                 try MediaTools.probe(url, arguments: ["-rtsp_transport", "tcp", "-show_streams"])["streams"]
@@ -324,17 +331,9 @@ import Testing
             #expect(
                 probed.contains { $0["codec_name"].asString == entry.stream && $0["width"].intValue == 320 },
                 "\(entry.stream): \(probed)")
-            let checksums = folder.appendingPathComponent("\(entry.stream).crc")
-            let log = folder.appendingPathComponent("\(entry.stream)-decode.log")
-            try MediaTools.make(
-                [
-                    "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-t", "4", "-an", "-f", "framecrc",
-                    checksums.path,
-                ], log: log)
-            let pictures = try String(contentsOf: checksums, encoding: .utf8).split(separator: "\n")
-                .filter { $0.hasPrefix("0,") }
-            #expect(pictures.count >= 75, "\(entry.stream): \(pictures.count) pictures decoded over RTSP")
-            #expect(try String(contentsOf: log, encoding: .utf8).isEmpty, "\(entry.stream)")
+            let decoded = try Self.decodePictures(url, folder: folder, name: entry.stream)
+            #expect(decoded.pictures >= 75, "\(entry.stream): \(decoded.pictures) pictures decoded over RTSP")
+            #expect(decoded.errors.isEmpty, "\(entry.stream): \(decoded.errors)")
         }
     }
 

@@ -5,30 +5,12 @@ import Testing
 /// WebRTC playback with a stack no one here wrote: Debian's aiortc as a WHEP viewer of an RTMP
 /// push (30 fps), against MistOutWebRTC's port and MistOutHTTP's, every address on loopback.
 @Suite(.serialized) struct WebRTCEndToEndTests {
-    static let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Peers/whep_client.py")
-
     /// Runs the aiortc WHEP viewer for `seconds` and returns what it printed.
     static func view(_ url: String, seconds: Int, arguments: [String] = [], folder: URL, name: String) throws
         -> JSONValue
     {
-        let output = folder.appendingPathComponent("\(name).json")
-        let log = folder.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [client.path, url, String(seconds)] + arguments
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        BoundedWait.exit(process, seconds: Double(seconds) + 60, "the aiortc WHEP viewer")
-        let printed = (try? Data(contentsOf: output)) ?? Data()
-        guard let result = try? JSONParser.parse(Array(printed)) else {
-            Issue.record("the WHEP viewer printed no result: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-            return .null
-        }
-        return result
+        try PythonPeer("whep_client.py", [url, String(seconds)] + arguments, folder: folder, name: name)
+            .result(seconds: Double(seconds) + 60, "the aiortc WHEP viewer")
     }
 
     /// The codecs of a stream's tracks, from its json_.
@@ -156,19 +138,9 @@ import Testing
         let client = try HTTPTestClient(port: webRTCPort)
         #expect(try client.post("/whip/in", body: Self.vp8OnlyOffer, contentType: "application/sdp").status == 406)
 
-        let publisher = Process()
-        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        publisher.arguments = [
-            Self.client.deletingLastPathComponent().appendingPathComponent("whip_client.py").path,
-            "http://127.0.0.1:\(webRTCPort)/whip/in", "30",
-        ]
-        let published = folder.appendingPathComponent("whip.json")
-        FileManager.default.createFile(atPath: published.path, contents: nil)
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("whip.log").path, contents: nil)
-        publisher.standardOutput = try FileHandle(forWritingTo: published)
-        publisher.standardError = try FileHandle(forWritingTo: folder.appendingPathComponent("whip.log"))
-        try publisher.run()
-        defer { BoundedWait.stop(publisher) }
+        let publisher = try PythonPeer(
+            "whip_client.py", ["http://127.0.0.1:\(webRTCPort)/whip/in", "30"], folder: folder, name: "whip")
+        defer { publisher.stop() }
         #expect(waitFor(seconds: 30) { Self.codecs(http, "in") == [codec, "opus"] }, "\(Self.codecs(http, "in"))")
 
         let probed = try MediaTools.probe(
@@ -193,8 +165,7 @@ import Testing
         let latency = viewed["latency"]
         #expect(latency["count"].intValue ?? 0 >= 150, "\(viewed)")
 
-        BoundedWait.exit(publisher, seconds: 60, "the aiortc WHIP publisher")
-        let result = try JSONParser.parse(Array(Data(contentsOf: published)))
+        let result = publisher.result(seconds: 60, "the aiortc WHIP publisher")
         #expect(result["status"].intValue == 201 && result["delete"].intValue == 200, "\(result)")
         #expect(result["location"].asString.hasPrefix("/whip/in/"))
     }
@@ -216,20 +187,9 @@ import Testing
         #expect(RTMPEndToEndTests.waitForActive(controller, "live"))
         #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
 
-        let output = folder.appendingPathComponent("whip-server.json")
-        let log = folder.appendingPathComponent("whip-server.log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = [
-            Self.client.deletingLastPathComponent().appendingPathComponent("whip_server.py").path, String(whipPort),
-            "8", "secret",
-        ]
-        server.standardOutput = try FileHandle(forWritingTo: output)
-        server.standardError = try FileHandle(forWritingTo: log)
-        try server.run()
-        defer { BoundedWait.stop(server) }
+        let server = try PythonPeer(
+            "whip_server.py", [String(whipPort), "8", "secret"], folder: folder, name: "whip-server")
+        defer { server.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(whipPort) })
 
         for target in [
@@ -252,12 +212,8 @@ import Testing
         // aiortc counts for 8 s after its first frame; then the pushes stop.
         Thread.sleep(forTimeInterval: 14)
         _ = try controller.call(#"{"push_stop": "live"}"#)
-        BoundedWait.exit(server, seconds: 60, "the aiortc WHIP server")
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        guard let result = try? JSONParser.parse(Array((try? Data(contentsOf: output)) ?? Data())) else {
-            Issue.record("the aiortc WHIP server printed no result: \(text)")
-            return
-        }
+        let result = server.result(seconds: 60, "the aiortc WHIP server")
+        guard !result.isNull else { return }
         #expect(result["offers"].intValue == 1 && result["authorized"].asBool, "\(result)")
         #expect(result["contentType"] == "application/sdp", "\(result)")
         #expect(result["codecs"].arrayValue?.contains { $0.asString.hasPrefix("H264/90000") } == true, "\(result)")
@@ -318,21 +274,13 @@ import Testing
         defer { suite.stop() }
         #expect(waitFor { ControllerHarness.portAccepts(webRTCPort) })
         let base = "http://127.0.0.1:\(webRTCPort)"
-        let output = folder.appendingPathComponent("browser.json")
-        let log = folder.appendingPathComponent("browser.log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let browser = Process()
-        browser.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        browser.arguments = [
-            WebRTCEndToEndTests.client.deletingLastPathComponent().appendingPathComponent("browser_webrtc.py").path,
-            base + "/", base + "/whip/in", base + "/whep/in", codec, "12",
-            folder.appendingPathComponent("chromium").path,
-        ]
-        browser.standardOutput = try FileHandle(forWritingTo: output)
-        browser.standardError = try FileHandle(forWritingTo: log)
-        try browser.run()
-        defer { BoundedWait.stop(browser) }
+        let browser = try PythonPeer(
+            "browser_webrtc.py",
+            [
+                base + "/", base + "/whip/in", base + "/whep/in", codec, "12",
+                folder.appendingPathComponent("chromium").path,
+            ], folder: folder, name: "browser")
+        defer { browser.stop() }
 
         let http = suite.httpPort
         #expect(
@@ -345,12 +293,9 @@ import Testing
             "\(probed)")
         #expect(streams.contains { $0["codec_name"] == "opus" }, "\(probed)")
 
-        BoundedWait.exit(browser, seconds: 120, "headless Chromium")
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        guard let result = try? JSONParser.parse(Array((try? Data(contentsOf: output)) ?? Data())) else {
-            Issue.record("Chromium printed no result: \(text)")
-            return
-        }
+        let result = browser.result(seconds: 120, "headless Chromium")
+        guard !result.isNull else { return }
+        let text = browser.logText
         #expect(result["publish"]["status"].intValue == 201, "\(result["publish"]) \(text)")
         #expect(result["view"]["status"].intValue == 201, "\(result["view"]) \(text)")
         let viewed = result["viewed"]
