@@ -31,6 +31,16 @@ import Testing
                 """)
     }
 
+    /// ffmpeg pushing 30 s of a 320x180 25 fps test picture (a keyframe a second) and a 1 kHz tone
+    /// over RTSP (TCP) to `url`, encoded as `codecArguments` say.
+    static func pushTestSource(_ codecArguments: [String], to url: String, log: URL) throws -> Process {
+        try MediaTools.ffmpeg(
+            [
+                "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=1000:sample_rate=48000", "-t", "30", "-g", "25", "-pix_fmt", "yuv420p",
+            ] + codecArguments + ["-f", "rtsp", "-rtsp_transport", "tcp", url], log: log)
+    }
+
     /// 4 s of an RTSP stream's video decoded by ffmpeg (one checksum line per picture): how many
     /// pictures, and what ffmpeg logged as errors. ffmpeg's RTSP client knows presentation
     /// times only, which its muxers refuse for B-frames and VP9's hidden frames, so the pictures
@@ -250,14 +260,9 @@ import Testing
         #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
         let folder = controller.folder
         for entry in cases {
-            let push = try MediaTools.ffmpeg(
-                [
-                    "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i",
-                    "sine=frequency=1000:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-tune", "zerolatency", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p",
-                ] + entry.encoder + [
-                    "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)",
-                ],
+            let push = try Self.pushTestSource(
+                ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0"] + entry.encoder,
+                to: "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)",
                 log: folder.appendingPathComponent("\(entry.stream)-push.log"))
             defer { BoundedWait.stop(push) }
             #expect(RTMPEndToEndTests.waitForActive(controller, entry.stream), "\(entry.stream)")
@@ -308,14 +313,9 @@ import Testing
         #expect(waitFor { ControllerHarness.portAccepts(rtspPort) && ControllerHarness.portAccepts(httpPort) })
         let folder = controller.folder
         for entry in cases {
-            let push = try MediaTools.ffmpeg(
-                [
-                    "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i",
-                    "sine=frequency=1000:sample_rate=48000", "-t", "30", "-g", "25", "-pix_fmt", "yuv420p",
-                ] + entry.encoder + [
-                    "-c:a", "libopus", "-ar", "48000", "-ac", "2", "-f", "rtsp", "-rtsp_transport", "tcp",
-                    "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)",
-                ],
+            let push = try Self.pushTestSource(
+                entry.encoder + ["-c:a", "libopus", "-ar", "48000", "-ac", "2"],
+                to: "rtsp://127.0.0.1:\(rtspPort)/\(entry.stream)",
                 log: folder.appendingPathComponent("\(entry.stream)-push.log"))
             defer { BoundedWait.stop(push) }
             #expect(RTMPEndToEndTests.waitForActive(controller, entry.stream), "\(entry.stream)")

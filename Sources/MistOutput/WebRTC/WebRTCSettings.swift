@@ -41,37 +41,34 @@ struct WebRTCSettings: Sendable {
     init() {}
 
     init(options: ParsedOptions) {
+        self.init(string: options.string, integer: options.integer, flag: options.flag)
         interface = options.string("interface") ?? interface
-        publicHosts = Self.hosts(options.string("pubhost") ?? "")
-        overridePort = Int(clamping: options.integer("override_port") ?? 0)
-        controlPrefix = options.string("ctrlprefix") ?? ""
-        nackDisabled = options.flag("nackdisable")
-        maximumPacket = Self.packetSize(options.integer("maxpktsize"))
-        videoCodecs = Self.codecs(options.string("preferredvideocodec"), from: Self.defaultVideoCodecs)
-        audioCodecs = Self.codecs(options.string("preferredaudiocodec"), from: Self.defaultAudioCodecs)
         iceServers = Self.iceServers(options.string("iceservers"))
-        nackAfter = Self.count(options.integer("nacktimeout"), nackAfter)
-        lostAfter = Self.count(options.integer("losttimeout"), lostAfter)
-        mobileNackAfter = Self.count(options.integer("nacktimeoutmobile"), mobileNackAfter)
-        mobileLostAfter = Self.count(options.integer("losttimeoutmobile"), mobileLostAfter)
     }
 
     /// From a protocols entry (`{"connector":"WebRTC","pubhost":...}`).
     init(entry: JSONValue) {
+        self.init(
+            string: { entry[$0].isNull ? nil : entry[$0].asString }, integer: { entry[$0].intValue },
+            flag: { entry[$0].asBool })
         if let text = entry["interface"].stringValue, !text.isEmpty { interface = text }
-        publicHosts = Self.hosts(entry["pubhost"].asString)
-        overridePort = Int(clamping: entry["override_port"].intValue ?? 0)
-        controlPrefix = entry["ctrlprefix"].asString
-        nackDisabled = entry["nackdisable"].asBool
-        maximumPacket = Self.packetSize(entry["maxpktsize"].intValue)
-        videoCodecs = Self.codecs(entry["preferredvideocodec"].stringValue, from: Self.defaultVideoCodecs)
-        audioCodecs = Self.codecs(entry["preferredaudiocodec"].stringValue, from: Self.defaultAudioCodecs)
         iceServers =
             entry["iceservers"].arrayValue.map(Self.iceServers) ?? Self.iceServers(entry["iceservers"].stringValue)
-        nackAfter = Self.count(entry["nacktimeout"].intValue, nackAfter)
-        lostAfter = Self.count(entry["losttimeout"].intValue, lostAfter)
-        mobileNackAfter = Self.count(entry["nacktimeoutmobile"].intValue, mobileNackAfter)
-        mobileLostAfter = Self.count(entry["losttimeoutmobile"].intValue, mobileLostAfter)
+    }
+
+    /// The settings both sources name alike, read through their accessors.
+    private init(string: (String) -> String?, integer: (String) -> Int64?, flag: (String) -> Bool) {
+        publicHosts = Self.hosts(string("pubhost") ?? "")
+        overridePort = Int(clamping: integer("override_port") ?? 0)
+        controlPrefix = string("ctrlprefix") ?? ""
+        nackDisabled = flag("nackdisable")
+        maximumPacket = Self.packetSize(integer("maxpktsize"))
+        videoCodecs = Self.codecs(string("preferredvideocodec"), from: Self.defaultVideoCodecs)
+        audioCodecs = Self.codecs(string("preferredaudiocodec"), from: Self.defaultAudioCodecs)
+        nackAfter = Self.count(integer("nacktimeout"), nackAfter)
+        lostAfter = Self.count(integer("losttimeout"), lostAfter)
+        mobileNackAfter = Self.count(integer("nacktimeoutmobile"), mobileNackAfter)
+        mobileLostAfter = Self.count(integer("losttimeoutmobile"), mobileLostAfter)
     }
 
     /// When a publisher with `userAgent` NACKs and gives up on a missing packet; NACKs come

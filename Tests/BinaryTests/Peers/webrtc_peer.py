@@ -69,6 +69,19 @@ class LossyRelay(asyncio.DatagramProtocol):
         self.transport.sendto(data, self.client)
 
 
+def consume(track, on_frame):
+    """Receives `track`'s frames until it ends, handing each to `on_frame(track, frame)`."""
+    async def receive():
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            on_frame(track, frame)
+
+    asyncio.ensure_future(receive())
+
+
 def drawn_time(frame):
     """The milliseconds clock_pattern.py drew into a frame (the luma at each block's centre)."""
     plane = frame.planes[0]

@@ -13,7 +13,7 @@ import re
 import sys
 import time
 
-from webrtc_peer import LossyRelay, delete, drawn_time, normalise, percentile, post
+from webrtc_peer import LossyRelay, consume, delete, drawn_time, normalise, percentile, post
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
@@ -31,21 +31,14 @@ async def main():
     arrived = {"video": [], "audio": []}
     size = {}
 
-    @pc.on("track")
-    def on_track(track):
-        async def consume():
-            while True:
-                try:
-                    frame = await track.recv()
-                except Exception:
-                    return
-                arrived[track.kind].append(time.monotonic())
-                if track.kind == "video":
-                    size["width"], size["height"] = frame.width, frame.height
-                    if clock:
-                        latencies.append((time.monotonic(), time.time() * 1000 - drawn_time(frame)))
+    def on_frame(track, frame):
+        arrived[track.kind].append(time.monotonic())
+        if track.kind == "video":
+            size["width"], size["height"] = frame.width, frame.height
+            if clock:
+                latencies.append((time.monotonic(), time.time() * 1000 - drawn_time(frame)))
 
-        asyncio.ensure_future(consume())
+    pc.on("track", lambda track: consume(track, on_frame))
 
     await pc.setLocalDescription(await pc.createOffer())
     loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import webrtc_peer  # noqa: F401 (keeps aiortc on loopback)
+from webrtc_peer import consume  # (also keeps aiortc on loopback)
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
@@ -26,20 +26,13 @@ async def answer(offer):
     pc = RTCPeerConnection()
     result["pc"] = pc
 
-    @pc.on("track")
-    def on_track(track):
-        async def consume():
-            while True:
-                try:
-                    frame = await track.recv()
-                except Exception:
-                    return
-                result[track.kind] += 1
-                first.setdefault("at", time.monotonic())
-                if track.kind == "video":
-                    result["width"], result["height"] = frame.width, frame.height
+    def on_frame(track, frame):
+        result[track.kind] += 1
+        first.setdefault("at", time.monotonic())
+        if track.kind == "video":
+            result["width"], result["height"] = frame.width, frame.height
 
-        asyncio.ensure_future(consume())
+    pc.on("track", lambda track: consume(track, on_frame))
 
     await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
     await pc.setLocalDescription(await pc.createAnswer())
