@@ -64,6 +64,9 @@ public final class Controller: Sendable {
     public let system = SystemLoad()
     /// A random id for this run, as MistServer's `iid`.
     public let instanceID: String
+    /// MistServer's `systemBoot` (wall-clock milliseconds at monotonic zero), taken once: live
+    /// streams' times count from it.
+    static let systemBoot = GlobalConfigPage.systemBoot()
     let logger: Logger
     let stored: Mutex<Stored>
     /// What is published in shared memory for the other processes, by page name.
@@ -235,37 +238,65 @@ public final class Controller: Sendable {
         for (name, configuration) in storage["streams"].objectValue ?? JSONObject() {
             wanted[StreamPageNames.configuration(name)] = Controller.removingRuntimeMembers(configuration)
         }
-        // The triggers, for every process that fires them (and this one).
-        let triggers = storage["config"]["triggers"]
-        var globals: JSONValue = [
-            "triggers": triggers, "iid": .string(instanceID), "udpApi": .string(udpAPIAddress.withLock { $0 }),
-            "invalidate": .int(Int64(invalidations.load(ordering: .relaxed))),
+        // MistServer's global settings page, read by the binaries of either code base.
+        var global: JSONValue = [
+            "iid": .string(instanceID), "udpApi": .string(udpAPIAddress.withLock { $0 }),
+            "systemBoot": .int(Controller.systemBoot),
+            "hrn": storage["config"]["serverid"].isString ? storage["config"]["serverid"] : "",
+            "defaultStream": storage["config"]["defaultStream"].isString ? storage["config"]["defaultStream"] : "",
         ]
         for key in [
             "sessionViewerMode", "sessionInputMode", "sessionOutputMode", "sessionUnspecifiedMode",
-            "sessionStreamInfoMode", "tknMode", "trustedproxy", "defaultStream",
+            "sessionStreamInfoMode", "tknMode",
         ] {
-            globals[key] = storage["config"][key]
+            global[key] = .int(storage["config"][key].intValue ?? 0)
         }
+        wanted[GlobalConfigPage.name] = global
+        var writers: [String: (JSONValue) throws -> Void] = [GlobalConfigPage.name: { try GlobalConfigPage.write($0) }]
+        // One page per trigger name, as MistServer's binaries read them.
+        let triggers = storage["config"]["triggers"]
+        for (trigger, handlers) in Triggers.parse(triggers) {
+            let page = TriggerPage.name(trigger)
+            wanted[page] = triggers[trigger]
+            writers[page] = { _ in
+                try TriggerPage.write(
+                    trigger,
+                    handlers.map {
+                        TriggerPageEntry(
+                            url: $0.handler, sync: $0.sync, streams: $0.streams, params: $0.params,
+                            defaultResponse: $0.defaultResponse)
+                    })
+            }
+        }
+        // Push stream keys, checked by every ingest.
+        var keys: [String: String] = [:]
+        for (key, stream) in storage["streamkeys"].objectValue ?? JSONObject() {
+            if let name = stream.stringValue { keys[key] = name }
+        }
+        var keysValue = JSONValue.emptyObject
+        for (key, stream) in keys { keysValue[key] = .string(stream) }
+        wanted[StreamKeysPage.name] = keysValue
+        writers[StreamKeysPage.name] = { _ in try StreamKeysPage.write(keys) }
+        // What MistServer's page has no field for.
+        var extras: JSONValue = [
+            "invalidate": .int(Int64(invalidations.load(ordering: .relaxed))),
+            "trustedproxy": storage["config"]["trustedproxy"],
+        ]
         // JSON Web Keys, for the tokens of viewers and publishers.
         // Inline keys, and those fetched from the JWKS URLs.
-        globals["jwks"] = .array(
+        extras["jwks"] = .array(
             (storage["jwks"].arrayValue ?? []).filter { $0.isArray && $0[0].isObject } + jwksDownloads.keys)
-        // Push stream keys, checked by every ingest.
-        globals["streamkeys"] = storage["streamkeys"].isObject ? storage["streamkeys"] : .emptyObject
         // The log level: this process's at once, its children's within a second (those given
         // no level of their own).
         let debug = storage["config"]["debug"].intValue.map { Int(clamping: $0) }
         MistLog.set(level: debug)
-        globals["debug"] = debug.map { .int(Int64($0)) } ?? .null
-        // The server's name, as MistServer hands it to trigger handlers (X-Name, MIST_NAME).
-        globals["hrn"] = storage["config"]["serverid"]
+        extras["debug"] = debug.map { .int(Int64($0)) } ?? .null
         accessLog.use(storage["config"]["accesslog"].isString ? storage["config"]["accesslog"].asString : "LOG")
         // Stream tags, for the `#tag` filters of triggers fired anywhere.
         var tags = JSONValue.emptyObject
         for (stream, list) in streamTags.all where !list.isEmpty { tags[stream] = .array(list.map { .string($0) }) }
-        globals["stream_tags"] = tags.sortedKeys()
-        wanted[StreamPageNames.triggers] = globals
+        extras["stream_tags"] = tags.sortedKeys()
+        wanted[StreamPageNames.serverExtras] = extras
         var values = JSONValue.emptyObject
         for (name, entry) in storage["variables"].objectValue ?? JSONObject() { values[name] = entry["value"] }
         wanted[StreamPageNames.variables] = values
@@ -273,12 +304,10 @@ public final class Controller: Sendable {
         wanted[StreamPageNames.protocols] =
             storage["config"]["protocols"].isArray ? storage["config"]["protocols"] : .array([])
         published.withLock { published in
-            if published[StreamPageNames.triggers] != wanted[StreamPageNames.triggers] {
-                Triggers.configure(triggers, instance: instanceID)
-            }
+            Triggers.configure(triggers, instance: instanceID)
             for (page, value) in wanted where published[page] != value {
                 do {
-                    try ConfigPage.write(value, to: page)
+                    if let writer = writers[page] { try writer(value) } else { try ConfigPage.write(value, to: page) }
                     published[page] = value
                 } catch {
                     logger.mist(.error, "Cannot publish the settings of a stream: \(error)")
@@ -289,6 +318,7 @@ public final class Controller: Sendable {
                 published[page] = nil
             }
         }
+        Triggers.reread()
     }
 
     /// Removes everything this controller published (at shutdown).

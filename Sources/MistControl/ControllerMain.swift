@@ -87,6 +87,7 @@ public enum ControllerMain {
 
         controller.publishCapabilities()
         controller.publishStreams()
+        controller.statistics.openSessionTable()
         guard Triggers.allow("SYSTEM_START", payload: MistVersion.version, logger: logger) else {
             logger.mist(kind: "CONF", "SYSTEM_START refused the start; stopping")
             controller.withdrawPublished()

@@ -98,6 +98,9 @@ public final class SessionStatistics: Sendable {
     }
 
     private let state = Mutex(State())
+    /// MistServer's session table (`/MstStat`), where `MistSession` processes (of either code
+    /// base) put each session of MistServer-style outputs; opened by `openSessionTable()`.
+    private let sessionTable = Mutex<(page: SharedMemoryPage, table: SessionTable)?>(nil)
     let logger: Logger
     let accessLog: @Sendable (AccessLog.Entry) -> Void
 
@@ -137,8 +140,67 @@ public final class SessionStatistics: Sendable {
     /// The processes' statistics pages (`/MstStat<pid>`): page name and owner.
     static func pages() -> [(name: String, pid: pid_t)] {
         let prefix = StreamPageNames.statisticsPrefix
-        return StreamCleanup.allMistObjects().filter { $0.hasPrefix(prefix) }.map {
-            ("/" + $0, pid_t($0.dropFirst(prefix.count)) ?? 0)
+        return StreamCleanup.allMistObjects().compactMap { name in
+            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)) else { return nil }
+            return ("/" + name, pid)
+        }
+    }
+
+    /// Opens MistServer's session table, or makes it when there is none (as its controller does;
+    /// the table outlives the controller, so sessions survive a restart).
+    public func openSessionTable() {
+        let name = SessionTable.statisticsName
+        if let page = try? SharedMemoryPage(opening: name),
+            let table = try? SessionTable(reading: page.base, capacity: page.size)
+        {
+            page.isOwner = false
+            sessionTable.withLock { $0 = (page, table) }
+            return
+        }
+        do {
+            let page = try SharedMemoryPage(creating: name, size: SessionTable.statisticsSize)
+            page.isOwner = false
+            let table = try SessionTable(creating: page.base, capacity: page.size, sessions: true)
+            sessionTable.withLock { $0 = (page, table) }
+        } catch {
+            logger.mist(.error, "Cannot make the session table \(name): \(error)")
+        }
+    }
+
+    /// The sessions `MistSession` processes report, as rows like the processes' pages give
+    /// (`S:<id>` keys); records of ended sessions are freed once read, as MistServer's
+    /// controller does.
+    func sessionTableRows(now: Int64) -> [String: (JSONValue, Bool)] {
+        sessionTable.withLock { entry in
+            guard let table = entry?.table else { return [:] }
+            var rows: [String: (JSONValue, Bool)] = [:]
+            let monotonic = Int64(monotonicSeconds())
+            for slot in table.usedSlots {
+                var status = table.status(slot)
+                guard status != 0 else { continue }
+                var record = table.record(slot)
+                guard !record.sessionID.isEmpty else { continue }
+                if status & SessionRecord.disconnected == 0
+                    && !(record.pid > 0 && StreamCleanup.processIsAlive(pid_t(clamping: record.pid)))
+                {
+                    status |= SessionRecord.disconnected
+                }
+                record.status = status
+                let connected = Int64(clamping: record.time)
+                let row: JSONValue = [
+                    "sessid": .string(record.sessionID), "up": .int(Int64(clamping: record.up)),
+                    "down": .int(Int64(clamping: record.down)), "stream": .string(record.stream),
+                    "host": .string(record.hostText),
+                    "protocol": .string(String(record.connector.prefix { $0 != "," })),
+                    "start": .int(now - max(0, min(connected, monotonic))),
+                    "pktcount": .int(Int64(clamping: record.packets)), "pktlost": .int(Int64(clamping: record.lost)),
+                    "pktretransmit": .int(Int64(clamping: record.retransmitted)),
+                ]
+                let open = status & SessionRecord.disconnected == 0
+                rows["S:" + record.sessionID] = (row, open)
+                if !open { table.setStatus(slot, 0) }
+            }
+            return rows
         }
     }
 
@@ -175,6 +237,7 @@ public final class SessionStatistics: Sendable {
             }
             if !alive { ConfigPage.remove(name) }
         }
+        seen.merge(sessionTableRows(now: now)) { first, _ in first }
         var ended: [Session] = []
         var endedStreams: [(String, StreamTotals)] = []
         state.withLock { state in

@@ -47,7 +47,7 @@ public enum MistLog {
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         startDetachedThread {
             while true {
-                let published = ConfigPage.read(StreamPageNames.triggers)?["debug"].intValue
+                let published = ConfigPage.read(StreamPageNames.serverExtras)?["debug"].intValue
                 follow(serverLevel: published.map { Int(clamping: $0) })
                 usleepMilliseconds(1000)
             }

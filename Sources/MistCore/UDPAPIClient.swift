@@ -9,7 +9,7 @@ import MistShm
 /// address the controller published, else `UDP_API`, else `localhost:4242`.
 public enum UDPAPIClient {
     public static func address() -> String {
-        if let published = ConfigPage.read(StreamPageNames.triggers)?["udpApi"].stringValue,
+        if let published = GlobalConfigPage.read()?["udpApi"].stringValue,
             published.hasPrefix("udp://")
         {
             return published

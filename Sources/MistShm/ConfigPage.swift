@@ -20,20 +20,11 @@ public enum ConfigPage {
             ("dtsc_data", .dtsc, UInt32(encoded.count))
         ]
         let size = RecordTable.requiredSize(fields: fields, recordCount: 1) + 100
-        let temporary = name + ".new\(getpid())"
-        let page = try SharedMemoryPage(creating: temporary, size: size)
-        defer { page.close() }
-        let table = try RecordTable(creating: page.base, capacity: size, fields: fields, recordCount: 1)
-        table.setBytes(try table.field("dtsc_data"), 0, encoded)
-        table.addRecords(1)
-        table.setReady()
-        page.isOwner = false
-        let folder = SharedMemoryPage.useFiles ? SharedMemoryPage.fallbackFolder : "/dev/shm"
-        let from = folder + "/" + temporary.drop { $0 == "/" }
-        let to = folder + "/" + name.drop { $0 == "/" }
-        guard rename(from, to) == 0 else {
-            _ = SharedMemoryPage.unlink(temporary)
-            throw .corrupt("cannot publish \(name): \(String(cString: strerror(errno)))")
+        try SharedMemoryPage.publish(name, size: size) { base throws(SharedMemoryError) in
+            let table = try RecordTable(creating: base, capacity: size, fields: fields, recordCount: 1)
+            table.setBytes(try table.field("dtsc_data"), 0, encoded)
+            table.addRecords(1)
+            table.setReady()
         }
     }
 

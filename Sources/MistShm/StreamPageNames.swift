@@ -45,8 +45,9 @@ extension StreamPageNames {
     /// The configured protocols (`config.protocols`), as the controller publishes them
     /// (MistServer's `SHM_PROTO`, which MistUtilCertbot reads).
     public static let protocols = "/MstProt"
-    /// The trigger configuration (`config.triggers`), as the controller publishes it.
-    public static let triggers = "/MstTrig"
+    /// Settings of this suite that MistServer's global settings page has no field for (stream
+    /// tags, JSON Web Keys, trusted proxies, the log level, the session invalidation count).
+    public static let serverExtras = "/MstXtra"
     /// The custom variables' current values, as the controller publishes them.
     public static let variables = "/MstVars"
     /// The external writers (`extwriters`), as the controller publishes them.

@@ -1,6 +1,7 @@
 import Logging
 import MistCore
 import MistData
+import MistShm
 
 /// Push stream keys (`streamkeys` in the configuration, key → stream), as every ingest checks
 /// them before anything else: a push to a key goes to its stream without PUSH_REWRITE,
@@ -18,7 +19,7 @@ public enum StreamKeys {
         {
             return subject
         }
-        guard !key.isEmpty, let target = Triggers.setting("streamkeys")[key].stringValue else { return nil }
+        guard !key.isEmpty, let target = StreamKeysPage.stream(forKey: key) else { return nil }
         let stream = StreamName.sanitize(target)
         return stream.isEmpty ? nil : stream
     }

@@ -9,12 +9,15 @@ import Synchronization
 /// with the payload, blocking ones answering, the others in the background.
 public enum Triggers {
     struct Cache {
+        /// Handlers by trigger name: set by the controller, or read from the trigger pages.
         var table: [String: [TriggerHandler]] = [:]
-        var readAt = -Double.infinity
+        var tableReadAt: [String: Double] = [:]
         var fixed = false
-        var instance = ""
-        /// The rest of the published page: session modes, the invalidation count.
-        var globals: JSONValue = .null
+        /// MistServer's global settings page (session modes, iid ...) and this suite's own page
+        /// beside it (stream tags, keys, the invalidation count).
+        var global: JSONValue = .null
+        var extras: JSONValue = .null
+        var settingsReadAt = -Double.infinity
     }
     private static let cache = Mutex(Cache())
 
@@ -24,7 +27,6 @@ public enum Triggers {
         cache.withLock {
             $0.table = table
             $0.fixed = true
-            $0.instance = instance
         }
     }
 
@@ -38,38 +40,59 @@ public enum Triggers {
         return table
     }
 
-    /// The handlers of `name` for `stream`, from the published page (reread at most twice a second).
+    /// Rereads the settings pages when they are older than half a second.
+    private static func refreshSettings(_ cache: inout Cache) {
+        let now = monotonicSeconds()
+        guard now - cache.settingsReadAt > 0.5 else { return }
+        cache.global = GlobalConfigPage.read() ?? .null
+        cache.extras = ConfigPage.read(StreamPageNames.serverExtras) ?? .null
+        cache.settingsReadAt = now
+    }
+
+    /// The handlers of `name` for `stream`, from the trigger page of `name` (reread at most twice
+    /// a second), which either code base's controller writes.
     static func handlers(_ name: String, stream: String) -> (handlers: [TriggerHandler], instance: String) {
         cache.withLock { cache in
+            refreshSettings(&cache)
             let now = monotonicSeconds()
-            if !cache.fixed && now - cache.readAt > 0.5 {
-                let page = ConfigPage.read(StreamPageNames.triggers)
-                cache.table = parse(page?["triggers"] ?? .null)
-                cache.instance = page?["iid"].stringValue ?? ""
-                cache.globals = page ?? .null
-                cache.readAt = now
+            if !cache.fixed && now - (cache.tableReadAt[name] ?? -Double.infinity) > 0.5 {
+                cache.table[name] = (TriggerPage.read(name) ?? []).map {
+                    TriggerHandler(
+                        handler: $0.url, sync: $0.sync, streams: $0.streams, params: $0.params,
+                        defaultResponse: $0.defaultResponse.isEmpty ? "true" : $0.defaultResponse)
+                }
+                cache.tableReadAt[name] = now
             }
-            // The stream's tags (the controller publishes them beside the triggers), for `#tag`
-            // filters; read only when a handler has one.
+            // The stream's tags, for `#tag` filters; read only when a handler has one.
             let list = cache.table[name] ?? []
             var tags: Set<String> = []
             if list.contains(where: { $0.streams.contains { $0.hasPrefix("#") || $0.hasPrefix("!#") } }) {
-                let globals = cache.fixed ? (ConfigPage.read(StreamPageNames.triggers) ?? .null) : cache.globals
-                tags = Set((globals["stream_tags"][stream].arrayValue ?? []).compactMap(\.stringValue))
+                tags = Set((cache.extras["stream_tags"][stream].arrayValue ?? []).compactMap(\.stringValue))
             }
             return (
                 list.filter { $0.applies(to: stream, tags: tags) }.substituted(stream),
-                cache.instance
+                cache.global["iid"].stringValue ?? ""
             )
         }
     }
 
-    /// A server-wide setting the controller publishes beside the triggers (`sessionViewerMode`,
-    /// `invalidate` ...), reread at most twice a second.
+    /// A server-wide setting the controller publishes (reread at most twice a second): one of
+    /// MistServer's global settings (`sessionViewerMode`, `defaultStream`, `iid` ...), or one of
+    /// this suite's own (`invalidate`, `stream_tags`, `jwks`, `trustedproxy`, `debug`).
     public static func setting(_ name: String) -> JSONValue {
-        _ = handlers("", stream: "")
-        return cache.withLock {
-            $0.fixed ? (ConfigPage.read(StreamPageNames.triggers)?[name] ?? .null) : $0.globals[name]
+        cache.withLock { cache in
+            refreshSettings(&cache)
+            let global = cache.global[name]
+            return global.isNull ? cache.extras[name] : global
+        }
+    }
+
+    /// Forgets what was read, so the next question rereads the pages (the controller, after it
+    /// published new ones).
+    public static func reread() {
+        cache.withLock {
+            $0.settingsReadAt = -Double.infinity
+            $0.tableReadAt.removeAll()
         }
     }
 
