@@ -72,7 +72,7 @@ public enum MistProcess {
                 status: 1, text: "\(capabilities.binary): \(error)\n\n" + parser.usage(), toStandardError: true)
         }
         if options.flag("json") {
-            let json = capabilities.json(version: MistVersion.version)
+            let json = capabilities.json(version: MistVersion.capabilityVersion())
             return .exit(status: 0, text: JSONWriter.compact(json) + "\n", toStandardError: false)
         }
         if options.flag("help") {
