@@ -30,6 +30,7 @@ let binaries: [(name: String, library: String)] = [
     ("MistOutEBML", "MistOutput"),
     ("MistOutWebRTC", "MistOutput"),
     ("MistUtilCertbot", "MistUtil"),
+    ("MistSession", "MistStream"),
     ("MistProcFFMPEG", "MistOutput"),
     ("MistProcMKVExec", "MistOutput"),
     ("MistProcLivepeer", "MistOutput"),
@@ -144,7 +145,8 @@ let package = Package(
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 ]),
             .executableTarget(
-                name: "MistSwift", dependencies: ["MistCore", "MistControl", "MistInput", "MistOutput", "MistUtil"]),
+                name: "MistSwift",
+                dependencies: ["MistCore", "MistControl", "MistInput", "MistOutput", "MistUtil", "MistStream"]),
             .executableTarget(name: "MistManPage", dependencies: ["MistData"]),
             .plugin(
                 name: "GenerateManPages",

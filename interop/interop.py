@@ -9,6 +9,7 @@ push:// stream "live", RTMP, HTTP and DTSC listeners), ffmpeg pushes a test sour
 and ffprobe must read video and audio back over HLS, HTTP-TS, FLV and MP4. A table says what
 played.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -24,8 +25,9 @@ ROLES = {
     "controller": ["MistController"],
     "buffer": ["MistInBuffer"],
     "rtmp": ["MistOutRTMP"],
-    "http": ["MistSession", "MistOutHTTP", "MistOutHLS", "MistOutHTTPTS", "MistOutFLV", "MistOutMP4"],
-    "dtsc": ["MistOutDTSC", "MistInDTSC"],
+    "http": ["MistOutHTTP", "MistOutHLS", "MistOutHTTPTS", "MistOutFLV", "MistOutMP4"],
+    "dtsc-in": ["MistInDTSC"],
+    "dtsc-out": ["MistOutDTSC"],
     "file": ["MistInFLV"],
 }
 PLAYS = [
@@ -33,7 +35,12 @@ PLAYS = [
     ("TS", "http://127.0.0.1:{http}/live.ts"),
     ("FLV", "http://127.0.0.1:{http}/live.flv"),
     ("MP4", "http://127.0.0.1:{http}/live.mp4"),
+    ("DTSC pull", "http://127.0.0.1:{http}/pull.ts"),
+    ("FLV file", "http://127.0.0.1:{http}/vod.ts"),
 ]
+
+
+COLUMNS = [name for name, _ in PLAYS] + ["clients", "USER_NEW", "STREAM_BUFFER"]
 
 
 def binaries(folder):
@@ -69,10 +76,37 @@ def build_suite(base, other, role, into):
             place(source, into)
 
 
+USER, PASSWORD = "test", "test"
+
+
+def md5(text):
+    return hashlib.md5(text.encode()).hexdigest()
+
+
 def api(port, body):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api", data=json.dumps(body).encode())
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
+    """One API call, logging in with MistServer's challenge when asked."""
+    def call(payload):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api", data=json.dumps(payload).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
+    answer = call(body)
+    challenge = answer.get("authorize", {}).get("challenge")
+    if answer.get("authorize", {}).get("status") == "CHALL" and challenge:
+        body = dict(body, authorize={"username": USER, "password": md5(md5(PASSWORD) + challenge)})
+        answer = call(body)
+    return answer
+
+
+def viewer_listed(port, stream):
+    """Whether the controller's `clients` lists a viewer of `stream` (not a publisher)."""
+    answer = api(port, {"clients": {"fields": ["stream", "protocol", "host"]}})
+    clients = answer.get("clients", {})
+    fields = clients.get("fields", [])
+    if "stream" not in fields or "protocol" not in fields:
+        return False
+    s, p = fields.index("stream"), fields.index("protocol")
+    return any(row[s] == stream and not str(row[p]).startswith(("INPUT", "OUTPUT")) for row in clients.get("data", []))
 
 
 def wait_for(predicate, seconds):
@@ -91,7 +125,7 @@ def probe(url):
     try:
         out = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "8000000", "-show_entries",
                               "stream=codec_type", "-of", "csv=p=0", url],
-                             capture_output=True, text=True, timeout=25).stdout
+                             capture_output=True, text=True, timeout=15).stdout
     except subprocess.TimeoutExpired:
         return False
     kinds = set(out.split())
@@ -109,9 +143,22 @@ def run_mix(label, base, other, role, keep):
             {"connector": "HLS"}, {"connector": "HTTPTS"}, {"connector": "FLV"}, {"connector": "MP4"},
             {"connector": "DTSC", "port": ports["dtsc"]},
         ], "triggers": {}},
-        "streams": {"live": {"name": "live", "source": "push://"}},
+        "streams": {
+            "live": {"name": "live", "source": "push://"},
+            "pull": {"name": "pull", "source": f"dtsc://127.0.0.1:{ports['dtsc']}/live"},
+            "vod": {"name": "vod", "source": SAMPLE},
+        },
         "account": {"test": {"password": "098f6bcd4621d373cade4e832627b4f6"}},
     }
+    # Triggers configured in the controller, fired by whichever binaries take the roles.
+    triggers = {}
+    for name in ("USER_NEW", "STREAM_BUFFER"):
+        script = os.path.join(folder, name + ".sh")
+        with open(script, "w") as f:
+            f.write(f"#!/bin/sh\n{{ cat; echo; }} >> {folder}/{name}.log\n")
+        os.chmod(script, 0o755)
+        triggers[name] = [{"handler": script, "sync": False, "streams": ["live"], "default": "true"}]
+    config["config"]["triggers"] = triggers
     config_path = os.path.join(folder, "config.json")
     with open(config_path, "w") as f:
         json.dump(config, f)
@@ -123,7 +170,7 @@ def run_mix(label, base, other, role, keep):
     push = None
     try:
         if not wait_for(lambda: socket.create_connection(("127.0.0.1", ports["rtmp"]), 1).close() is None, 20):
-            return {name: False for name, _ in PLAYS}, folder
+            return {name: False for name in COLUMNS}, folder
         wait_for(lambda: socket.create_connection(("127.0.0.1", ports["http"]), 1).close() is None, 20)
         push = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
                                  "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
@@ -133,6 +180,14 @@ def run_mix(label, base, other, role, keep):
         time.sleep(6)
         for name, url in PLAYS:
             results[name] = probe(url.format(**ports))
+        # A viewer playing now must be listed in the controller's clients.
+        viewer = subprocess.Popen(["ffmpeg", "-v", "error", "-i", f"http://127.0.0.1:{ports['http']}/live.ts",
+                                   "-t", "12", "-f", "null", "-"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        results["clients"] = wait_for(lambda: viewer_listed(ports["api"], "live"), 10)
+        viewer.kill()
+        for name in ("USER_NEW", "STREAM_BUFFER"):
+            log_path = os.path.join(folder, name + ".log")
+            results[name] = os.path.exists(log_path) and open(log_path).read().startswith("live\n")
         return results, folder
     finally:
         if push:
@@ -147,7 +202,18 @@ def run_mix(label, base, other, role, keep):
             shutil.rmtree(folder, ignore_errors=True)
 
 
+SAMPLE = os.path.join(tempfile.gettempdir(), "interop-sample.flv")
+
+
+def make_sample():
+    if not os.path.exists(SAMPLE):
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-g", "25", "-c:a", "aac", "-t", "20", SAMPLE], check=True)
+
+
 def main():
+    make_sample()
     ours, theirs = sys.argv[1], sys.argv[2]
     wanted = sys.argv[3:]
     mixes = [("theirs", theirs, ours, None), ("ours", ours, theirs, None)]
@@ -163,10 +229,10 @@ def main():
         marks = " ".join(f"{k}:{'ok' if v else 'FAIL'}" for k, v in results.items())
         print(f"{label:28} {marks}  ({folder})", flush=True)
     print()
-    print("| suite | " + " | ".join(n for n, _ in PLAYS) + " |")
-    print("|---|" + "---|" * len(PLAYS))
+    print("| suite | " + " | ".join(COLUMNS) + " |")
+    print("|---|" + "---|" * len(COLUMNS))
     for label, results, _ in rows:
-        print(f"| {label} | " + " | ".join("ok" if results.get(n) else "**fail**" for n, _ in PLAYS) + " |")
+        print(f"| {label} | " + " | ".join("ok" if results.get(n) else "**fail**" for n in COLUMNS) + " |")
     return 0 if all(all(r.values()) and r for _, r, _ in rows) else 1
 
 

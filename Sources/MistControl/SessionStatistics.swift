@@ -50,6 +50,8 @@ public final class SessionStatistics: Sendable {
         var closedUp: Int64 = 0
         var closedDown: Int64 = 0
         var open = 0
+        /// Kept by a `MistSession` process (from `/MstStat`), which fires USER_END itself.
+        var external = false
     }
 
     struct StreamTotals {
@@ -237,7 +239,11 @@ public final class SessionStatistics: Sendable {
             }
             if !alive { ConfigPage.remove(name) }
         }
-        seen.merge(sessionTableRows(now: now)) { first, _ in first }
+        // Sessions a MistSession process keeps, unless the processes' pages already count them.
+        let counted = Set(seen.values.map { $0.0["sessid"].asString })
+        for (key, row) in sessionTableRows(now: now) where !counted.contains(row.0["sessid"].asString) {
+            seen[key] = row
+        }
         var ended: [Session] = []
         var endedStreams: [(String, StreamTotals)] = []
         state.withLock { state in
@@ -313,7 +319,8 @@ public final class SessionStatistics: Sendable {
                 if state.sessions[session] == nil {
                     let kind = SessionStatistics.kind(session)
                     state.sessions[session] = Session(
-                        id: session, kind: kind, token: connection.token, first: now, last: now)
+                        id: session, kind: kind, token: connection.token, first: now, last: now,
+                        external: key.hasPrefix("S:"))
                     state.sessionCounts[Self.countLabel(kind), default: 0] += 1
                     switch kind {
                     case "input": state.streams[connection.stream]?.inputs += 1
@@ -431,8 +438,11 @@ public final class SessionStatistics: Sendable {
         ]
         payload += [session.hosts.joined(separator: ","), String(seconds), String(session.closedUp)]
         payload += [String(session.closedDown), tagText, perHost, perConnector, perStream, session.id]
-        Triggers.notify(
-            "USER_END", stream: session.streams.first ?? "", payload: payload.joined(separator: "\n"), logger: logger)
+        if !session.external {
+            Triggers.notify(
+                "USER_END", stream: session.streams.first ?? "", payload: payload.joined(separator: "\n"),
+                logger: logger)
+        }
         accessLog(
             AccessLog.Entry(
                 session: session.id, stream: session.streams.joined(separator: ","),

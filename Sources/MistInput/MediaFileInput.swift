@@ -183,15 +183,20 @@ public struct MediaFileInput {
         var fileInfo = stat()
         var cacheInfo = stat()
         guard stat(path, &fileInfo) == 0, stat(cachePath, &cacheInfo) == 0,
-            cacheInfo.st_mtim.tv_sec >= fileInfo.st_mtim.tv_sec, let bytes = try? FileBytes.read(cachePath)
+            cacheInfo.st_mtim.tv_sec >= fileInfo.st_mtim.tv_sec, let bytes = try? FileBytes.read(cachePath),
+            let header = try? DTSHHeader(fileBytes: bytes)
         else { return nil }
-        return try? DTSHHeader(fileBytes: bytes)
+        // MistServer's inputs, which share the cache's name, add metadata tracks (FLV's
+        // onMetaData) that these demuxers do not make; such a cache cannot be matched to the file.
+        guard !header.tracks.contains(where: { $0.type == "meta" }) else { return nil }
+        return header
     }
 
     /// Whether a header cache exists that is not older than the file and parses.
     public var hasCurrentCache: Bool { currentCache != nil }
 
-    /// Writes the header cache from what was loaded, unless a current one exists.
+    /// Writes the header cache from what was loaded, unless a current one exists (one of
+    /// MistServer's that cannot be used here is replaced).
     func writeCache() {
         guard !hasCurrentCache else { return }
         do {

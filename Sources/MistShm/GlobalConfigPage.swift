@@ -22,8 +22,8 @@ public enum GlobalConfigPage {
 
     /// Publishes `values` (integers for the integer fields, strings for the others; missing ones
     /// are zero or empty).
-    public static func write(_ values: JSONValue) throws(SharedMemoryError) {
-        try SharedMemoryPage.publish(name, size: size) { base throws(SharedMemoryError) in
+    public static func write(_ values: JSONValue, to pageName: String = name) throws(SharedMemoryError) {
+        try SharedMemoryPage.publish(pageName, size: size) { base throws(SharedMemoryError) in
             let table = try RecordTable(creating: base, capacity: size, fields: fields, recordCount: 1)
             for definition in fields {
                 let field = try table.field(definition.name)
@@ -34,14 +34,14 @@ public enum GlobalConfigPage {
                     table.setInt(field, 0, UInt64(bitPattern: value.intValue ?? 0))
                 }
             }
-            table.addRecords(1)
+            table.endPosition = 1
             table.setReady()
         }
     }
 
     /// Every field of the page (integers and strings), or nil when there is none or it is not ready.
-    public static func read() -> JSONValue? {
-        guard let page = try? SharedMemoryPage(opening: name, writable: false) else { return nil }
+    public static func read(_ pageName: String = name) -> JSONValue? {
+        guard let page = try? SharedMemoryPage(opening: pageName, writable: false) else { return nil }
         defer { page.close() }
         guard let table = try? RecordTable(reading: page.base, capacity: page.size), table.isReady else { return nil }
         var values = JSONValue.emptyObject

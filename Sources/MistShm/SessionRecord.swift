@@ -43,6 +43,10 @@ public struct SessionRecord: Sendable, Equatable {
     /// 16 address bytes from dotted IPv4 (mapped) or full or `::`-shortened IPv6 text; zeros when unreadable.
     public static func hostBytes(_ text: String) -> [UInt8] {
         let zero = [UInt8](repeating: 0, count: 16)
+        // An IPv4 address written as IPv6 (`::ffff:1.2.3.4`).
+        if text.contains(".") && text.contains(":"), let last = text.split(separator: ":").last {
+            return hostBytes(String(last))
+        }
         let dotted = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
         if dotted.count == 4 && !text.contains(":") {
             return Array(repeating: 0, count: 10) + [0xFF, 0xFF] + dotted

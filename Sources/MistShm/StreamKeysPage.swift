@@ -20,7 +20,7 @@ public enum StreamKeysPage {
                 table.setBytes(key, UInt64(index), Array(pair.key.utf8))
                 table.setBytes(stream, UInt64(index), Array(pair.value.utf8))
             }
-            table.addRecords(UInt32(kept.count))
+            table.endPosition = UInt64(kept.count)
             table.setReady()
         }
     }

@@ -78,7 +78,7 @@ public enum TriggerPage {
                 table.setBytes(params, number, Array(entry.params.utf8))
                 table.setBytes(fallback, number, Array(entry.defaultResponse.utf8))
             }
-            table.addRecords(UInt32(kept.count))
+            table.endPosition = UInt64(kept.count)
             table.setReady()
         }
     }

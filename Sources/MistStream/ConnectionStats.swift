@@ -96,6 +96,7 @@ public enum ConnectionStats {
     private static func publishLoop() {
         let name = "/MstStat\(getpid())"
         var invalidation = Triggers.setting("invalidate").intValue ?? 0
+        var links: [Int: SessionLink] = [:]
         while true {
             let current = Triggers.setting("invalidate").intValue ?? 0
             if current != invalidation {
@@ -130,8 +131,37 @@ public enum ConnectionStats {
             }
             // Cut the connections of stopped sessions; their owners notice and end them.
             for connection in toStop { connection.cut() }
+            linkSessions(&links)
             try? ConfigPage.write(["pid": .int(Int64(getpid())), "connections": .array(rows)], to: name)
             usleepMilliseconds(1000)
+        }
+    }
+
+    /// Under MistServer's controller, every connection also writes its record into its session's
+    /// table, where MistServer's `MistSession` and controller count it; a session that refuses
+    /// it (USER_NEW said no) has its connections cut.
+    private static func linkSessions(_ links: inout [Int: SessionLink]) {
+        guard SessionLink.sessionsAreExternal else {
+            for link in links.values { link.close() }
+            links.removeAll()
+            return
+        }
+        let entries = table.withLock { $0.entries }
+        for (handle, link) in links where entries[handle] == nil {
+            link.close()
+            links[handle] = nil
+        }
+        let now = Int64(time(nil))
+        for (handle, entry) in entries {
+            let link = links[handle] ?? SessionLink(session: entry.session)
+            links[handle] = link
+            let packets = entry.connection.packets
+            let sample = SessionLink.Sample(
+                stream: entry.stream, host: entry.host, token: entry.token, connector: entry.connector, url: entry.url,
+                seconds: UInt64(clamping: now - entry.started), up: UInt64(clamping: entry.connection.sentBytes),
+                down: UInt64(clamping: entry.connection.receivedBytes), packets: UInt64(clamping: packets.total),
+                lost: UInt64(clamping: packets.lost), retransmitted: UInt64(clamping: packets.retransmitted))
+            if !link.update(sample) { entry.connection.cut() }
         }
     }
 

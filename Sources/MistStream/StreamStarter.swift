@@ -40,8 +40,13 @@ public enum StreamStarter {
     }
 
     /// Whether a controller publishes configuration (inputs may only be started through one).
+    /// MistServer's controller publishes no pid with its capabilities; its global settings page
+    /// beside them stands for it.
     public static var controllerIsRunning: Bool {
-        guard let pid = ConfigPage.read(StreamPageNames.capabilities)?["controller_pid"].intValue else { return false }
+        guard let capabilities = ConfigPage.read(StreamPageNames.capabilities) else { return false }
+        guard let pid = capabilities["controller_pid"].intValue else {
+            return SharedMemoryPage.exists(GlobalConfigPage.name)
+        }
         return StreamCleanup.processIsAlive(pid_t(truncatingIfNeeded: pid))
     }
 

@@ -174,7 +174,9 @@ public enum ViewerSession {
         if let verdict = tokenVerdict(token, stream: stream, use: "output", host: host, logger: logger) {
             return verdict
         }
-        guard Triggers.isActive("USER_NEW", stream: stream) else { return true }
+        // Under MistServer's controller the session's MistSession asks USER_NEW, and a refusal
+        // cuts the connection (ConnectionStats).
+        guard Triggers.isActive("USER_NEW", stream: stream), !SessionLink.sessionsAreExternal else { return true }
         let current = Triggers.setting("invalidate").intValue ?? 0
         if generation.withLock({ known in
             defer { known = current }; return known != current

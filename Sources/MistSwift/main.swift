@@ -2,6 +2,7 @@ import MistControl
 import MistCore
 import MistInput
 import MistOutput
+import MistStream
 import MistUtil
 
 #if canImport(Glibc)
@@ -11,7 +12,10 @@ import MistUtil
 // The packaged suite is this one binary: every `Mist*` name is a link to it, and the name it
 // is started by picks the program. One copy of the core on disk and in memory, shared by
 // every process, instead of a static copy per binary. `mistswift <Name> [options]` works too.
-let programs = [ControllerProgram.controller] + InputPrograms.all + OutputPrograms.all + [CertbotHook.program]
+let programs =
+    [ControllerProgram.controller] + InputPrograms.all + OutputPrograms.all + [
+        CertbotHook.program, SessionKeeper.program,
+    ]
 let arguments = CommandLine.arguments
 let invokedAs = String((arguments.first ?? "").split(separator: "/").last ?? "")
 

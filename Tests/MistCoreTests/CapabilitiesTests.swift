@@ -48,3 +48,16 @@ import Testing
         #expect(input.binary == "MistInTest")
     }
 }
+
+@Suite struct CapabilityVersionTests {
+    /// Beside MistServer's controller, `-j` reports its version; beside ours, ours.
+    @Test func versionFollowsAMistServerController() {
+        #expect(
+            MistVersion.compatibleVersion(fromVersionLine: "Version: 3.10, release Generic_x86_64\n- Flag: x\n")
+                == "3.10")
+        #expect(MistVersion.compatibleVersion(fromVersionLine: "Version: Unknown, release Generic_x86_64") == "Unknown")
+        #expect(MistVersion.compatibleVersion(fromVersionLine: "Version: 3.10, release MistSwift 0.1.0") == nil)
+        #expect(MistVersion.compatibleVersion(fromVersionLine: "Usage: MistController [options]") == nil)
+        #expect(MistVersion.capabilityVersion(folder: "/nonexistent/") == MistVersion.version)
+    }
+}

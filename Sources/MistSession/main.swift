@@ -1,0 +1,4 @@
+import MistCore
+import MistStream
+
+MistProcess.main(SessionKeeper.program)
