@@ -80,7 +80,7 @@ public struct MediaFileInput {
                 guard file.holds(sample) else { throw MediaFileInputError.outside(sample.position) }
                 let planned = try writer.plan(
                     track: indices[sample.track], time: sample.time, offset: sample.offset,
-                    bytePosition: UInt64(clamping: sample.position), keyframe: sample.keyframe,
+                    bytePosition: UInt64(clamping: sample.seekPosition ?? sample.position), keyframe: sample.keyframe,
                     size: sample.data?.count ?? sample.size)
                 members[indices[sample.track]][planned.page, default: []].append(
                     FilePages.Member(sample: number, isKey: planned.isKey))

@@ -12,6 +12,9 @@ public struct DemuxedSample: Sendable {
     public var size: Int
     /// The frame's bytes when they are not `size` bytes of the file at `position`.
     public var data: [UInt8]?
+    /// Where a reader seeks to reach the frame, when not `position`: an FLV tag's start, which
+    /// MistServer's FLV input records as a key's byte position in the header cache both share.
+    public var seekPosition: Int?
 
     public init(track: Int, time: UInt64, offset: Int64, keyframe: Bool, position: Int, size: Int, data: [UInt8]? = nil)
     {

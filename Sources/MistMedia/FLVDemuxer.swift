@@ -62,10 +62,11 @@ public struct FLVDemuxer {
             case .videoFrame(let codec, let keyframe, let offset, let data):
                 let index = track(&video, isVideo: true, codec: codec)
                 guard tracks[index].codec == codec else { continue }
-                samples.append(
-                    DemuxedSample(
-                        track: index, time: time, offset: Int64(offset), keyframe: keyframe,
-                        position: start + data.startIndex, size: size - data.startIndex))
+                var sample = DemuxedSample(
+                    track: index, time: time, offset: Int64(offset), keyframe: keyframe,
+                    position: start + data.startIndex, size: size - data.startIndex)
+                sample.seekPosition = start - 11
+                samples.append(sample)
             case .audioFrame(let codec, let rate, let channels, let sampleSize, let data):
                 let index = track(&audio, isVideo: false, codec: codec)
                 guard tracks[index].codec == codec else { continue }
@@ -74,10 +75,11 @@ public struct FLVDemuxer {
                     tracks[index].channels = channels
                     tracks[index].sampleSize = sampleSize
                 }
-                samples.append(
-                    DemuxedSample(
-                        track: index, time: time, offset: 0, keyframe: true, position: start + data.startIndex,
-                        size: size - data.startIndex))
+                var sample = DemuxedSample(
+                    track: index, time: time, offset: 0, keyframe: true, position: start + data.startIndex,
+                    size: size - data.startIndex)
+                sample.seekPosition = start - 11
+                samples.append(sample)
             case .ignored(let reason):
                 // The end-of-sequence tag every encoder writes last is no news.
                 if reason != "end of sequence" { ignored.insert(reason) }

@@ -79,11 +79,17 @@ public enum BufferPushClient {
             logger.mist(.info, "Started MistInBuffer (pid \(pid)) for \(stream)")
         }
         var lastError: Error = NetworkError.timeout
-        for _ in 0..<250 {
+        for attempt in 0..<250 {
             do {
                 return try LocalListener.connect(name: name)
             } catch {
                 lastError = error
+                // A buffer waiting without a push socket (MistServer's) is fed through its pages.
+                if attempt >= 25, StreamStatus.current(of: stream) == .waiting,
+                    let bridge = PagePushBridge.open(stream: stream, logger: logger)
+                {
+                    return bridge
+                }
                 usleepMilliseconds(20)
             }
         }

@@ -16,12 +16,17 @@ public final class StreamWriter {
     public let isLive: Bool
     private let metaPage: SharedMemoryPage
     private let tables: StreamTables
-    private let statePage: SharedMemoryPage
-    private let pidPage: SharedMemoryPage
-    private let inputLock: NamedSemaphore
+    /// The stream's own pages, held by the writer that owns the stream (nil when attached).
+    private let statePage: SharedMemoryPage?
+    private let pidPage: SharedMemoryPage?
+    private let inputLock: NamedSemaphore?
     private let users: StreamUsers
     private var tracks: [TrackWriter] = []
     private var closed = false
+    /// Writing tracks into a stream another process's buffer owns, as MistServer's outputs that
+    /// take a push do: each track is registered as a source in the stream's users table.
+    public let isAttached: Bool
+    private var sourceRecords: [UInt64] = []
 
     /// Capacity of each track's tables; live tracks reuse slots as the window moves.
     public struct TrackCapacity: Sendable {
@@ -68,10 +73,12 @@ public final class StreamWriter {
                 StreamCleanup.removePages(of: stream, keepingLocks: true)
             }
             inputLock = lock
-            statePage = try SharedMemoryPage(creating: StreamPageNames.state(stream), size: 2)
-            statePage.base.storeBytes(of: StreamStatus.initializing.rawValue, as: UInt8.self)
-            pidPage = try SharedMemoryPage(creating: StreamPageNames.inputPID(stream), size: 8)
-            pidPage.base.storeBytes(of: UInt64(getpid()), as: UInt64.self)
+            let state = try SharedMemoryPage(creating: StreamPageNames.state(stream), size: 2)
+            state.base.storeBytes(of: StreamStatus.initializing.rawValue, as: UInt8.self)
+            statePage = state
+            let inputPID = try SharedMemoryPage(creating: StreamPageNames.inputPID(stream), size: 8)
+            inputPID.base.storeBytes(of: UInt64(getpid()), as: UInt64.self)
+            pidPage = inputPID
             users = try StreamUsers.create(stream: stream)
             metaPage = try SharedMemoryPage(
                 creating: StreamPageNames.meta(stream), size: StreamTables.pageSize(trackCapacity: trackCapacity))
@@ -83,16 +90,42 @@ public final class StreamWriter {
         } catch {
             throw .streamBusy(stream)
         }
+        isAttached = false
         tables.stream.setInt(tables.live, 0, live ? 1 : 0)
         tables.stream.setInt(tables.vod, 0, live ? 0 : 1)
         tables.stream.setInt(tables.bufferWindow, 0, bufferWindow)
         tables.stream.setReady()
     }
 
-    /// The stream's status as outputs and the controller see it.
+    /// Attaches to a live stream whose buffer (of either code base) is waiting for a push:
+    /// tracks added here go into its track list, with their pages owned by this process until it
+    /// lets go; the buffer keeps the window and removes them when the push ends.
+    public init(attachingTo stream: String) throws(StreamWriteError) {
+        self.stream = stream
+        isLive = true
+        bufferWindow = 0
+        isAttached = true
+        statePage = nil
+        pidPage = nil
+        inputLock = nil
+        do {
+            metaPage = try SharedMemoryPage(opening: StreamPageNames.meta(stream))
+            metaPage.isOwner = false
+            tables = try StreamTables(stream: try RecordTable(reading: metaPage.base, capacity: metaPage.size))
+            users = try StreamUsers.open(stream: stream)
+        } catch {
+            throw .sharedMemory(error)
+        }
+        guard tables.stream.isReady, !tables.stream.isExit else { throw .streamBusy(stream) }
+    }
+
+    /// The stream's status as outputs and the controller see it (set only by its owner).
     public var status: StreamStatus {
-        get { StreamStatus(rawValue: statePage.base.load(as: UInt8.self)) ?? .invalid }
-        set { statePage.base.storeBytes(of: newValue.rawValue, as: UInt8.self) }
+        get {
+            guard let statePage else { return StreamStatus.current(of: stream) }
+            return StreamStatus(rawValue: statePage.base.load(as: UInt8.self)) ?? .invalid
+        }
+        set { statePage?.base.storeBytes(of: newValue.rawValue, as: UInt8.self) }
     }
 
     public var trackCount: Int { tracks.count }
@@ -115,7 +148,13 @@ public final class StreamWriter {
         throws(StreamWriteError) -> Int
     {
         let list = tables.trackList
-        let index = tracks.count
+        // An attached writer adds to a list others write too, under the list's lock.
+        let lock = isAttached ? try? NamedSemaphore(StreamPageNames.trackListSemaphore(stream)) : nil
+        if isAttached {
+            guard let lock, lock.wait(milliseconds: 5000) else { throw .streamBusy(stream) }
+        }
+        defer { lock?.post() }
+        let index = isAttached ? Int(clamping: max(list.endPosition, UInt64(list.present))) : tracks.count
         guard index < Int(list.recordCount) else { throw .tooManyTracks(Int(list.recordCount)) }
         // Stored as MistServer stores it: a 16-bit big-endian length, then the bytes.
         guard info.initData.count <= Int(UInt16.max) else { throw .initDataTooLarge(info.initData.count) }
@@ -153,9 +192,17 @@ public final class StreamWriter {
         list.setBytes(tables.codec, UInt64(index), info.codec.utf8)
         list.setBytes(tables.page, UInt64(index), name.utf8)
         list.setInt(tables.pid, UInt64(index), UInt64(getpid()))
+        if isAttached, let sourceTrack = list.fields["sourcetid"] {
+            list.setInt(sourceTrack, UInt64(index), UInt64(UInt32.max))
+        }
         list.setInt(tables.valid, UInt64(index), UInt64(mask))
         list.addRecords(1)
         tracks.append(TrackWriter(stream: stream, index: index, info: info, page: page, tables: trackTables))
+        if isAttached {
+            // The buffer counts a push by its source records and drops their tracks with them.
+            if let record = users.register(track: index, flags: UserStatus.source) { sourceRecords.append(record) }
+            return tracks.count - 1
+        }
         return index
     }
 
@@ -377,7 +424,10 @@ public final class StreamWriter {
         }
         t.track.setInt(t.lastms, 0, time)
         t.track.setInt(t.nowms, 0, time)
-        tables.trackList.setInt(tables.lastUpdate, UInt64(track.index), UInt64(time))
+        // MistServer's buffers drop a track whose `lastupdate` (monotonic seconds) falls behind.
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        tables.trackList.setInt(tables.lastUpdate, UInt64(track.index), UInt64(clamping: Int64(clock.tv_sec)))
         track.lastTime = time
         track.hasPackets = true
     }
@@ -410,19 +460,27 @@ public final class StreamWriter {
         }
     }
 
-    /// Marks the stream as ending, removes every page and releases the stream.
+    /// Marks the stream as ending, removes every page and releases the stream. An attached
+    /// writer only lets go: its source records end, and the buffer removes its tracks.
     public func close() {
         guard !closed else { return }
         closed = true
+        if isAttached {
+            for record in sourceRecords { users.unregister(record) }
+            for track in tracks { track.detach() }
+            tracks.removeAll()
+            metaPage.close()
+            return
+        }
         status = .shuttingDown
         tables.stream.setExit()
         for track in tracks { track.removeAll() }
         tracks.removeAll()
         metaPage.close()
         users.close()
-        statePage.close()
-        pidPage.close()
-        inputLock.post()
+        statePage?.close()
+        pidPage?.close()
+        inputLock?.post()
         NamedSemaphore.unlink(StreamPageNames.inputSemaphore(stream))
         NamedSemaphore.unlink(StreamPageNames.trackListSemaphore(stream))
         // The starters' lock: a starter still holding it keeps its own handle, and the next one

@@ -213,6 +213,15 @@ final class TrackWriter {
     }
 
     /// Removes every data page and the track page.
+    /// Lets go of the track without removing anything: the stream's buffer owns its pages.
+    func detach() {
+        dataPage?.isOwner = false
+        dataPage?.close()
+        dataPage = nil
+        page.isOwner = false
+        page.close()
+    }
+
     func removeAll() {
         let pages = tables.pages
         for record in pages.presentRange {
