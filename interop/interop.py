@@ -100,7 +100,7 @@ def api(port, body):
 
 def viewer_listed(port, stream):
     """Whether the controller's `clients` lists a viewer of `stream` (not a publisher)."""
-    answer = api(port, {"clients": {"fields": ["stream", "protocol", "host"]}})
+    answer = api(port, {"clients": {"time": -1, "fields": ["stream", "protocol", "host"]}})
     clients = answer.get("clients", {})
     fields = clients.get("fields", [])
     if "stream" not in fields or "protocol" not in fields:
