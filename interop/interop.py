@@ -185,6 +185,9 @@ def run_mix(label, base, other, role, keep):
                                    "-t", "12", "-f", "null", "-"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         results["clients"] = wait_for(lambda: viewer_listed(ports["api"], "live"), 10)
         viewer.kill()
+        if os.environ.get("INTEROP_PAUSE"):
+            print(f"paused: {folder} {ports}", flush=True)
+            time.sleep(float(os.environ["INTEROP_PAUSE"]))
         for name in ("USER_NEW", "STREAM_BUFFER"):
             log_path = os.path.join(folder, name + ".log")
             results[name] = os.path.exists(log_path) and open(log_path).read().startswith("live\n")

@@ -17,7 +17,8 @@ enum BufferHealth {
         var buffer: Int64 = 0
         var names: [JSONValue] = []
         var issues = ""
-        for track in tracks {
+        // Metadata tracks (a pushed stream's onMetaData, say) carry no media to judge.
+        for track in tracks where track.info.type != "meta" {
             guard let keys = try? reader.keys(of: track.index), keys.count >= 3 else { return nil }
             let complete = keys.dropLast().filter { $0.duration > 0 && $0.parts > 0 }
             let durations = complete.map { Int64($0.duration) }

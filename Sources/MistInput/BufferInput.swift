@@ -19,6 +19,8 @@ public final class BufferInput {
         public var resume = false
         /// Without `resume`: how long a returning source keeps the stream and its viewers (ms).
         public var reconnectGrace = 10_000
+        /// The source the stream was started with, published for pushing processes to check.
+        public var source = "push://"
 
         public init() {}
     }
@@ -52,6 +54,9 @@ public final class BufferInput {
     /// Whether the last STREAM_BUFFER said the stream had issues (DRY) or not (FULL, RECOVER).
     private var wentDry = false
     private var lastBandwidth: UInt64 = 0
+    /// A process writes its own tracks into the stream's pages (see `checkPagePushes`).
+    private var pagePush = false
+    private var lastPagePushCheck = 0.0
     /// STREAM_READY said no: the buffer ends.
     private var refused = false
 
@@ -73,6 +78,7 @@ public final class BufferInput {
             throw error
         }
         processes = StreamProcessSupervisor(stream: stream, logger: logger)
+        writer.setSource(settings.source)
         writer.status = .waiting
     }
 
@@ -137,6 +143,9 @@ public final class BufferInput {
                     buffer = DTSCStreamBuffer()
                     lastSourceMilliseconds = 0
                 }
+            } else if checkPagePushes() {
+                // A process writes its tracks into the stream's pages (MistServer's outputs).
+                lastSourceMilliseconds = 0
             } else if processSources.contains(where: \.external) {
                 // A process of another stream feeds this one: it counts as a source.
                 lastSourceMilliseconds = 0
@@ -167,6 +176,42 @@ public final class BufferInput {
                 return
             }
         }
+    }
+
+    /// Whether a process is pushing by writing its own tracks into the stream's pages, as
+    /// MistServer's outputs feed a buffer (its source records in the users table): checked four
+    /// times a second; a pushed track whose writer died or whose source record ended is removed,
+    /// the others are kept inside the DVR window.
+    private func checkPagePushes() -> Bool {
+        let now = monotonicSeconds()
+        guard now - lastPagePushCheck >= 0.25 else { return pagePush }
+        lastPagePushCheck = now
+        let sources = writer.pushSources()
+        var live = false
+        for (index, pid) in writer.pushedTracks() {
+            let records = sources.filter { $0.track == index }
+            let writerGone = pid > 0 && !StreamCleanup.processIsAlive(pid)
+            if writerGone || (!records.isEmpty && !records.contains { $0.live }) {
+                logger.mist(.info, "Pushed track \(index) of \(stream) lost its source; removing it")
+                writer.dropPushedTrack(index)
+            } else if records.contains(where: \.live) {
+                live = true
+            }
+        }
+        if live { writer.trimPushedTracks() }
+        if live != pagePush {
+            pagePush = live
+            if live {
+                sourceCount += 1
+                writer.status = .ready
+                logger.mist(.info, "Source connected to \(stream), writing the stream's pages itself")
+                announce(newTracks: true)
+            } else {
+                logger.mist(.info, "Source of \(stream) left")
+                writer.status = .waiting
+            }
+        }
+        return pagePush
     }
 
     /// Reads what the current source has sent so far; false once it has closed.

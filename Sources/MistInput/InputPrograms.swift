@@ -14,6 +14,7 @@ public enum InputPrograms {
         settings.bufferWindow = UInt64(options.integer("DVR") ?? 50000)
         settings.inputTimeout = Int(options.integer("inputtimeout") ?? 30)
         settings.resume = options.string("resume") == "1"
+        settings.source = options.string("input").flatMap { $0.hasPrefix("push://") ? $0 : nil } ?? "push://"
         let buffer = try BufferInput(stream: stream, settings: settings, logger: logger)
         try buffer.run { stopSignals.arePending }
         return 0

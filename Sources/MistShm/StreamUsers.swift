@@ -94,6 +94,27 @@ public final class StreamUsers: @unchecked Sendable {
         return result
     }
 
+    /// The source records (pushing processes, one per track they write): their pid, track,
+    /// and whether they still count (not disconnected, process alive).
+    public func sources() -> [(record: UInt64, pid: pid_t, track: Int, live: Bool)] {
+        var result: [(record: UInt64, pid: pid_t, track: Int, live: Bool)] = []
+        let end = min(table.endPosition, UInt64(table.recordCount))
+        for record in 0..<end {
+            let state = UInt8(truncatingIfNeeded: table.int(status, record))
+            guard state != UserStatus.invalid, state & UserStatus.source != 0 else { continue }
+            let owner = pid_t(truncatingIfNeeded: table.int(pid, record))
+            let live = state & UserStatus.disconnected == 0 && (owner <= 0 || StreamCleanup.processIsAlive(owner))
+            result.append((record, owner, Int(clamping: table.int(track, record)), live))
+        }
+        return result
+    }
+
+    /// Asks a record's process to disconnect (MistServer's REQDISCONNECT).
+    public func requestDisconnect(_ record: UInt64) {
+        let current = UInt8(truncatingIfNeeded: table.int(status, record))
+        table.setInt(status, record, UInt64(current | UserStatus.requestDisconnect))
+    }
+
     /// Marks a record as disconnected; the input frees it.
     public func unregister(_ record: UInt64) {
         let current = UInt8(truncatingIfNeeded: table.int(status, record))

@@ -27,6 +27,8 @@ public final class StreamWriter {
     /// take a push do: each track is registered as a source in the stream's users table.
     public let isAttached: Bool
     private var sourceRecords: [UInt64] = []
+    /// Pushed tracks' tables, mapped to trim and remove them.
+    private var pushed: [Int: TrackWriter] = [:]
 
     /// Capacity of each track's tables; live tracks reuse slots as the window moves.
     public struct TrackCapacity: Sendable {
@@ -119,6 +121,13 @@ public final class StreamWriter {
         guard tables.stream.isReady, !tables.stream.isExit else { throw .streamBusy(stream) }
     }
 
+    /// The stream's source (`push://` for a buffer), which MistServer's outputs check before
+    /// they push into it.
+    public func setSource(_ source: String) {
+        guard !isAttached, let field = tables.stream.fields["source"] else { return }
+        tables.stream.setBytes(field, 0, Array(source.utf8))
+    }
+
     /// The stream's status as outputs and the controller see it (set only by its owner).
     public var status: StreamStatus {
         get {
@@ -148,13 +157,13 @@ public final class StreamWriter {
         throws(StreamWriteError) -> Int
     {
         let list = tables.trackList
-        // An attached writer adds to a list others write too, under the list's lock.
-        let lock = isAttached ? try? NamedSemaphore(StreamPageNames.trackListSemaphore(stream)) : nil
-        if isAttached {
-            guard let lock, lock.wait(milliseconds: 5000) else { throw .streamBusy(stream) }
-        }
-        defer { lock?.post() }
-        let index = isAttached ? Int(clamping: max(list.endPosition, UInt64(list.present))) : tracks.count
+        // Other processes add tracks to the same list (pushing outputs, as MistServer's do), under
+        // the list's lock; the list index can differ from the index this writer returns.
+        let lock = try? NamedSemaphore(StreamPageNames.trackListSemaphore(stream))
+        let locked = lock?.wait(milliseconds: 5000) ?? false
+        if isAttached && !locked { throw .streamBusy(stream) }
+        defer { if locked { lock?.post() } }
+        let index = Int(clamping: max(list.endPosition, UInt64(list.present)))
         guard index < Int(list.recordCount) else { throw .tooManyTracks(Int(list.recordCount)) }
         // Stored as MistServer stores it: a 16-bit big-endian length, then the bytes.
         guard info.initData.count <= Int(UInt16.max) else { throw .initDataTooLarge(info.initData.count) }
@@ -201,16 +210,84 @@ public final class StreamWriter {
         if isAttached {
             // The buffer counts a push by its source records and drops their tracks with them.
             if let record = users.register(track: index, flags: UserStatus.source) { sourceRecords.append(record) }
-            return tracks.count - 1
         }
-        return index
+        return tracks.count - 1
+    }
+
+    // MARK: Tracks pushed in by other processes
+
+    /// Tracks other processes write into this stream (MistServer's outputs taking a push): the
+    /// valid ones by list index, with their writer's pid.
+    public func pushedTracks() -> [(index: Int, pid: pid_t)] {
+        let list = tables.trackList
+        let own = Set(tracks.map(\.index))
+        var result: [(index: Int, pid: pid_t)] = []
+        for record in list.presentRange where !own.contains(Int(record)) && list.int(tables.valid, record) != 0 {
+            result.append((Int(record), pid_t(truncatingIfNeeded: list.int(tables.pid, record))))
+        }
+        return result
+    }
+
+    /// The source records of the users table (one per pushed track).
+    public func pushSources() -> [(record: UInt64, pid: pid_t, track: Int, live: Bool)] { users.sources() }
+
+    /// Removes a pushed track as MistServer's buffer does: its source is asked to disconnect,
+    /// the track is marked invalid, and its pages are removed.
+    public func dropPushedTrack(_ index: Int) {
+        for source in users.sources() where source.track == index { users.requestDisconnect(source.record) }
+        let list = tables.trackList
+        guard list.presentRange.contains(UInt64(index)), !tracks.contains(where: { $0.index == index }) else { return }
+        list.setInt(tables.valid, UInt64(index), 0)
+        if let adopted = pushed.removeValue(forKey: index) {
+            adopted.removeAll()
+        } else {
+            let name = list.string(tables.page, UInt64(index))
+            if !name.isEmpty { SharedMemoryPage.unlink(name) }
+        }
+    }
+
+    /// Keeps pushed tracks inside the DVR window, as this writer keeps its own: keys older than
+    /// `bufferWindow` behind a track's newest are dropped, with their pages.
+    public func trimPushedTracks() {
+        guard bufferWindow > 0 else { return }
+        for (index, _) in pushedTracks() {
+            guard let track = adopt(index) else { continue }
+            let t = track.tables
+            guard t.keys.endPosition > t.keys.deleted else { continue }
+            let newest = t.keys.int(t.keyTime, t.keys.endPosition - 1)
+            while t.keys.endPosition - t.keys.deleted > 2,
+                newest &- t.keys.int(t.keyTime, t.keys.deleted + 1) > bufferWindow
+            {
+                track.evictOldestKey()
+            }
+        }
+    }
+
+    /// A pushed track's tables, mapped once.
+    private func adopt(_ index: Int) -> TrackWriter? {
+        if let known = pushed[index] { return known }
+        let list = tables.trackList
+        let name = list.string(tables.page, UInt64(index))
+        guard !name.isEmpty, let page = try? SharedMemoryPage(opening: name),
+            let table = try? RecordTable(reading: page.base, capacity: page.size), table.isReady,
+            let trackTables = try? TrackTables(track: table)
+        else { return nil }
+        page.isOwner = false
+        let info = TrackInfo(
+            type: list.string(tables.type, UInt64(index)), codec: list.string(tables.codec, UInt64(index)),
+            id: UInt32(truncatingIfNeeded: list.int(tables.id, UInt64(index))))
+        let track = TrackWriter(stream: stream, index: index, info: info, page: page, tables: trackTables)
+        // Its writer fills the newest page; only older ones go.
+        track.dataPageRecord = UInt64.max
+        pushed[index] = track
+        return track
     }
 
     /// Changes which kinds of readers see a track (a process's `target_mask`, or its source
     /// tracks' masks undone when it ends).
     public func setMask(_ mask: UInt8, track index: Int) {
         guard index >= 0 && index < tracks.count else { return }
-        tables.trackList.setInt(tables.valid, UInt64(index), UInt64(mask))
+        tables.trackList.setInt(tables.valid, UInt64(tracks[index].index), UInt64(mask))
     }
 
     /// Appends one packet to a track. Live packets older than the track's last are refused, as is
@@ -474,8 +551,11 @@ public final class StreamWriter {
         }
         status = .shuttingDown
         tables.stream.setExit()
+        for (index, _) in pushedTracks() { dropPushedTrack(index) }
         for track in tracks { track.removeAll() }
         tracks.removeAll()
+        for track in pushed.values { track.removeAll() }
+        pushed.removeAll()
         metaPage.close()
         users.close()
         statePage?.close()
