@@ -13,7 +13,7 @@ FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_DIR = .build/fuzz
 
-.PHONY: all release deps test lint run install deb deb-test bench fuzz fuzz-long man screenshots clean
+.PHONY: all release deps test lint run install deb deb-test bench fuzz fuzz-long man screenshots clean interop
 
 all: release
 
@@ -62,6 +62,13 @@ screenshots:
 	$(SWIFT) test --skip-build --filter WebInterfaceTests
 	mkdir -p docs
 	cp .build/test-output/web-interface/*.png docs/
+
+# Mixed suites with MistServer's binaries (MISTSERVER=<folder>), one role swapped at a time each
+# way, pushed to and played; prints a table. Needs ffmpeg, and no other server on the machine.
+interop:
+	@test -n "$(MISTSERVER)" || { echo "usage: make interop MISTSERVER=<folder of MistServer's binaries>"; exit 2; }
+	$(SWIFT) build
+	LD_LIBRARY_PATH="$(MISTSERVER)/lib:$$LD_LIBRARY_PATH" python3 interop/interop.py .build/debug $(MISTSERVER)
 
 # Regenerates man/*.1 from each binary's -j capabilities.
 man:

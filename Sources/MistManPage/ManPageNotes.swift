@@ -316,6 +316,20 @@ enum ManPageNotes {
                     + "it was; the pull ends after 30 s without viewers (or runs on with always_on)."
             )
         ],
+        "MistSession": [
+            (
+                "SESSIONS",
+                "MistServer's session process, started by the first connection of a session with the session id "
+                    + "and the stream, address, token and protocol (or SESSION_STREAM, SESSION_IP, SESSION_TKN, "
+                    + "SESSION_PROTOCOL and SESSION_REQURL). It makes the session's connection table "
+                    + "(/MstSession<id>, locked by /MstSemSess<id> while it starts), asks USER_NEW for a viewer "
+                    + "session (a refusal marks the table to exit, which ends its connections, and stands for 10 "
+                    + "minutes), writes the session's sums once a second into its record on the controller's "
+                    + "/MstStat table, and ends 15 s after its last connection, firing USER_END with MistServer's "
+                    + "twelve lines. Sessions whose id starts with I, O or U (inputs, outputs, unspecified) fire "
+                    + "no triggers."
+            )
+        ],
         "MistUtilCertbot": [
             (
                 "AS THE AUTHENTICATION HOOK",

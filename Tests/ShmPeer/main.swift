@@ -1,3 +1,4 @@
+import Foundation
 import MistData
 import MistShm
 import ShmTestSupport
@@ -11,6 +12,10 @@ import ShmTestSupport
 //   ShmPeer read <stream> <output-file> [count]          reads every track until the input is gone
 //                                                        (or `count` packets were read)
 // and writes each packet's DTSC frame to the file, in the order read.
+//   ShmPeer session <id> <stream> <connector> <token> <seconds> <MistSession path>
+//       one connection of a session the way MistServer's outputs keep one: starts MistSession,
+//       claims a slot in its connection table and counts 1000 bytes a second up; exits 2 when
+//       the session refuses it.
 
 func fail(_ message: String) -> Never {
     var text = "ShmPeer: " + message + "\n"
@@ -75,6 +80,53 @@ case "read":
     } catch {
         fail("\(error)")
     }
+case "session":
+    guard arguments.count >= 8, let seconds = Double(arguments[6]) else {
+        fail("usage: ShmPeer session <id> <stream> <connector> <token> <seconds> <MistSession>")
+    }
+    let id = arguments[2]
+    let spawnArguments = [
+        arguments[7], id, "--streamname", arguments[3], "--ip", "127.0.0.1", "--tkn", arguments[5], "--protocol",
+        arguments[4],
+    ]
+    var cArguments = spawnArguments.map { strdup($0) } + [nil]
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, arguments[7], nil, nil, &cArguments, environ) == 0 else { fail("cannot start MistSession") }
+    var joined: (SharedMemoryPage, SessionTable, Int)?
+    for _ in 0..<500 where joined == nil {
+        usleep(10_000)
+        guard let lock = try? NamedSemaphore(SessionTable.sessionSemaphore(id)), lock.wait(milliseconds: 100) else {
+            continue
+        }
+        defer { lock.post() }
+        guard let page = try? SharedMemoryPage(opening: SessionTable.sessionName(id)),
+            let table = try? SessionTable(reading: page.base, capacity: page.size), let slot = table.claim()
+        else { continue }
+        page.isOwner = false
+        joined = (page, table, slot)
+    }
+    guard let (page, table, slot) = joined else { fail("no session table for \(id)") }
+    let start = Date.now
+    while Date.now.timeIntervalSince(start) < seconds {
+        if table.table.isExit {
+            print("refused")
+            exit(2)
+        }
+        var record = SessionRecord()
+        record.pid = UInt64(getpid())
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        record.now = UInt64(clock.tv_sec)
+        record.time = UInt64(Date.now.timeIntervalSince(start))
+        record.up = UInt64(Date.now.timeIntervalSince(start) * 1000)
+        record.host = SessionRecord.hostBytes("127.0.0.1")
+        record.stream = arguments[3]
+        record.connector = arguments[4]
+        table.write(slot, record)
+        usleep(200_000)
+    }
+    table.setStatus(slot, table.status(slot) | SessionRecord.disconnected)
+    page.close()
 default:
     fail("unknown command \(arguments[1])")
 }
