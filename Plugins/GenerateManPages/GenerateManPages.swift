@@ -17,7 +17,7 @@ struct GenerateManPages: CommandPlugin {
         var written: [String] = []
         for artifact in build.builtArtifacts where artifact.kind == .executable {
             let name = artifact.url.lastPathComponent
-            let suiteBinary = ["MistIn", "MistOut", "MistProc", "MistUtil", "MistController"].contains {
+            let suiteBinary = ["MistIn", "MistOut", "MistProc", "MistUtil", "MistController", "MistSession"].contains {
                 name.hasPrefix($0)
             }
             guard suiteBinary, !name.contains("-") else { continue }

@@ -279,6 +279,10 @@ public final class SessionStatistics: Sendable {
                         connector: row["protocol"].asString, token: row["tkn"].asString,
                         start: row["start"].intValue ?? now,
                         up: 0, down: 0)
+                // A MistSession's record names its protocol and stream once its first connection
+                // has been counted.
+                if connection.connector.isEmpty { connection.connector = row["protocol"].asString }
+                if connection.stream.isEmpty { connection.stream = row["stream"].asString }
                 connection.userAgent = row["ua"].asString
                 if !connection.taggedAgent && !connection.userAgent.isEmpty
                     && (!isOpen || now - connection.start >= Self.agentTagDelay(connection.connector))
@@ -334,7 +338,7 @@ public final class SessionStatistics: Sendable {
                         (\Session.streams, connection.stream), (\Session.connectors, connection.connector),
                         (\Session.hosts, connection.host),
                     ]
-                    where !entry[keyPath: list].contains(value) {
+                    where !value.isEmpty && !entry[keyPath: list].contains(value) {
                         entry[keyPath: list].append(value)
                     }
                     entry.last = now

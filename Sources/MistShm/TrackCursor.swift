@@ -30,10 +30,10 @@ final class TrackCursor {
 
     var lastMs: UInt64 { tables.track.int(tables.lastms, 0) }
 
-    /// A metadata track that has never had a packet (a pushed stream's onMetaData track, say):
-    /// sparse by nature, so the other tracks do not wait for it.
+    /// A metadata track (a pushed stream's onMetaData track, say): sparse by nature, so the
+    /// other tracks do not wait for it to catch up.
     lazy var isMetadata: Bool = tables.track.string(tables.type, 0) == "meta"
-    var holdsNothing: Bool { isMetadata && tables.keys.endPosition == 0 }
+    var holdsNothing: Bool { isMetadata }
 
     /// Positions the cursor at the start of the page holding key `key` (or the oldest page).
     func position(atKey key: UInt64, skippingBefore time: UInt64) throws(SharedMemoryError) {
