@@ -91,6 +91,7 @@ public enum ControllerMain {
         guard Triggers.allow("SYSTEM_START", payload: MistVersion.version, logger: logger) else {
             logger.mist(kind: "CONF", "SYSTEM_START refused the start; stopping")
             controller.withdrawPublished()
+            controller.statistics.closeSessionTable()
             return 1
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -101,6 +102,7 @@ public enum ControllerMain {
         } catch {
             try? group.syncShutdownGracefully()
             controller.withdrawPublished()
+            controller.statistics.closeSessionTable()
             throw ControllerError.listen(address: "\(settings.apiInterface):\(settings.apiPort)", reason: "\(error)")
         }
         logger.mist(kind: "CONF", "API listening on \(settings.apiInterface):\(settings.apiPort)")
@@ -129,6 +131,7 @@ public enum ControllerMain {
         supervisor.stopAll()
         controller.stopInputs()
         controller.withdrawPublished()
+        controller.statistics.closeSessionTable()
         if settings.configAccess.contains("w") && controller.hasUnsavedChanges { controller.save() }
         logger.mist(kind: "CONF", "Controller stopped")
         return 0

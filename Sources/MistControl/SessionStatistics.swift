@@ -169,6 +169,22 @@ public final class SessionStatistics: Sendable {
         }
     }
 
+    /// At shutdown: removes the session table unless a session process still uses it (then it
+    /// stays for the next controller, as MistServer's does).
+    public func closeSessionTable() {
+        sessionTable.withLock { entry in
+            guard let (page, table) = entry else { return }
+            let inUse = table.usedSlots.contains { slot in
+                let record = table.record(slot)
+                return record.status != 0 && record.status & SessionRecord.disconnected == 0 && record.pid > 0
+                    && StreamCleanup.processIsAlive(pid_t(clamping: record.pid))
+            }
+            page.close()
+            if !inUse { _ = SharedMemoryPage.unlink(SessionTable.statisticsName) }
+            entry = nil
+        }
+    }
+
     /// The sessions `MistSession` processes report, as rows like the processes' pages give
     /// (`S:<id>` keys); records of ended sessions are freed once read, as MistServer's
     /// controller does.
