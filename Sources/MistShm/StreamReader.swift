@@ -45,6 +45,9 @@ public final class StreamReader {
     /// The cursors of the selected tracks (for tests and diagnostics).
     var selectedCursors: [TrackCursor] { selected }
 
+    /// The indices of the tracks `next` reads.
+    public var selectedIndices: [Int] { selected.map(\.index) }
+
     public var isLive: Bool { tables.stream.int(tables.live, 0) != 0 }
 
     /// Whether the input has ended the stream or died.

@@ -145,7 +145,9 @@ final class DTSCOutputHandler: ChannelInboundHandler {
                 usleepMilliseconds(10)
                 waited += 10
             }
-            let tracks = reader.tracks()
+            // Every media track; not a metadata track (a pushed stream's onMetaData), which
+            // MistServer's DTSC output leaves out too and its DTSC input would wait on.
+            let tracks = reader.tracks().filter { $0.info.type != "meta" }
             guard !tracks.isEmpty else { throw DTSCSessionError.unexpected("stream \(stream) has no tracks") }
             try reader.select(tracks.map(\.index))
             if reader.isLive { try reader.seekToLiveEdge() }
@@ -171,7 +173,9 @@ final class DTSCOutputHandler: ChannelInboundHandler {
         _ stream: String, _ reader: StreamReader, trackCount: Int, admission: PlayAdmission
     ) throws {
         logger.mist(.info, "DTSC viewer \(connection.peer) plays \(stream) (\(trackCount) tracks)")
-        connection.send(try reader.header(includeTables: false, renumber: true).encode(includeTables: false))
+        connection.send(
+            try reader.header(of: reader.selectedIndices, includeTables: false, renumber: true).encode(
+                includeTables: false))
         state = .playing
         playing = (
             admission, stream,
