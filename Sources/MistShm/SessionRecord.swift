@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One record of MistServer's connection and session tables (`/MstSession<id>`, `/MstStat`):
 /// who is connected where, and the bytes and packets so far.
 public struct SessionRecord: Sendable, Equatable {
@@ -40,34 +44,16 @@ public struct SessionRecord: Sendable, Equatable {
             .joined(separator: ":")
     }
 
-    /// 16 address bytes from dotted IPv4 (mapped) or full or `::`-shortened IPv6 text; zeros when unreadable.
+    /// An address as 16 bytes: IPv6 as is, IPv4 as `::ffff:a.b.c.d`; unparsable ones as zeros.
     public static func hostBytes(_ text: String) -> [UInt8] {
-        let zero = [UInt8](repeating: 0, count: 16)
-        // An IPv4 address written as IPv6 (`::ffff:1.2.3.4`).
-        if text.contains(".") && text.contains(":"), let last = text.split(separator: ":").last {
-            return hostBytes(String(last))
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            let value = UInt32(bigEndian: v4.s_addr)
+            return [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF]
+                + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) }
         }
-        let dotted = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
-        if dotted.count == 4 && !text.contains(":") {
-            return Array(repeating: 0, count: 10) + [0xFF, 0xFF] + dotted
-        }
-        func groups(_ part: String) -> [UInt16]? {
-            var values: [UInt16] = []
-            for item in part.split(separator: ":") {
-                guard let value = UInt16(item, radix: 16) else { return nil }
-                values.append(value)
-            }
-            return values
-        }
-        var halves = [text]
-        if let range = text.firstRange(of: "::") {
-            halves = [String(text[..<range.lowerBound]), String(text[range.upperBound...])]
-            if halves[1].contains("::") { return zero }
-        }
-        guard let head = groups(halves[0]), let tail = halves.count == 2 ? groups(halves[1]) : [],
-            head.count + tail.count <= 8, halves.count == 2 || head.count == 8
-        else { return zero }
-        let all = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
-        return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return [UInt8](repeating: 0, count: 16) }
+        return withUnsafeBytes(of: &v6) { Array($0) }
     }
 }

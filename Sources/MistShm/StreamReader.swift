@@ -315,7 +315,7 @@ public final class StreamReader {
                 // A track with nothing new may still get an earlier packet, unless it is past that
                 // time already or its input is gone.
                 let safe = waiting.allSatisfy {
-                    if $0.holdsNothing { return true }
+                    if $0.isMetadata { return true }
                     if let waitingFrom = $0.waitingFrom { return waitingFrom > best.packet.time }
                     return ($0.tables.keys.endPosition > 0 && $0.lastMs >= best.packet.time)
                         || ($0.isExhausted && fileIsComplete)

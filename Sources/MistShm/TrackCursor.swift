@@ -33,7 +33,6 @@ final class TrackCursor {
     /// A metadata track (a pushed stream's onMetaData track, say): sparse by nature, so the
     /// other tracks do not wait for it to catch up.
     lazy var isMetadata: Bool = tables.track.string(tables.type, 0) == "meta"
-    var holdsNothing: Bool { isMetadata }
 
     /// Positions the cursor at the start of the page holding key `key` (or the oldest page).
     func position(atKey key: UInt64, skippingBefore time: UInt64) throws(SharedMemoryError) {

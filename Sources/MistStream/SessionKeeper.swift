@@ -259,10 +259,10 @@ public enum SessionKeeper {
     static func summarize(_ record: inout SessionRecord, _ tally: Tally, now: UInt64) {
         let recent = { (seen: UInt64) in now < seen + lingerSeconds }
         record.connector = tally.connectorSeen.filter { recent($0.value) }.keys.sorted().joined(separator: ",")
-        let hosts = tally.hostSeen.filter { recent($0.value) }.keys
-        record.host = hosts.count == 1 ? hosts.first! : Array(repeating: 0, count: 16)
-        let streams = tally.streamSeen.filter { recent($0.value) }.keys
-        record.stream = streams.count == 1 ? streams.first! : ""
+        let hosts = Array(tally.hostSeen.filter { recent($0.value) }.keys)
+        record.host = hosts.count == 1 ? hosts[0] : Array(repeating: 0, count: 16)
+        let streams = Array(tally.streamSeen.filter { recent($0.value) }.keys)
+        record.stream = streams.count == 1 ? streams[0] : ""
     }
 
     /// USER_END's payload, in MistServer's lines: token, streams, protocols, hosts, seconds,

@@ -16,7 +16,6 @@ final class SessionLink {
     private var table: SessionTable?
     private var slot: Int?
     private var spawned = false
-    private var attempts = 0
 
     init(session: String) {
         self.session = session
@@ -78,10 +77,7 @@ final class SessionLink {
     private func join(_ sample: Sample) {
         let name = SessionTable.sessionName(session)
         if !SharedMemoryPage.exists(name) {
-            guard !spawned else {
-                attempts += 1
-                return
-            }
+            guard !spawned else { return }
             spawned = true
             let binary = ChildProcess.ownDirectory() + "MistSession"
             let arguments = [

@@ -3,6 +3,7 @@ import CZlib
 import Logging
 import MistCore
 import MistData
+import MistShm
 import Synchronization
 
 #if canImport(Glibc)
@@ -24,25 +25,12 @@ public enum ViewerSession {
     public static func id(stream: String, host: String, token: String, connector: String, mode: Int = 14) -> String {
         var bytes: [UInt8] = []
         if mode & 8 != 0 { bytes += Array(stream.utf8) }
-        if mode & 4 != 0 { bytes += addressBytes(host) }
+        if mode & 4 != 0 { bytes += SessionRecord.hostBytes(host) }
         if mode & 2 != 0 { bytes += Array(token.utf8) }
         if mode & 1 != 0 { bytes += Array(connector.utf8) }
         var digest = [UInt8](repeating: 0, count: 32)
         _ = bytes.withUnsafeBufferPointer { SHA256($0.baseAddress, $0.count, &digest) }
         return Hex.encode(digest)
-    }
-
-    /// An address as 16 bytes: IPv6 as is, IPv4 as `::ffff:a.b.c.d`; unparsable ones as zeros.
-    static func addressBytes(_ host: String) -> [UInt8] {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 {
-            let value = UInt32(bigEndian: v4.s_addr)
-            return [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF]
-                + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) }
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, host, &v6) == 1 else { return [UInt8](repeating: 0, count: 16) }
-        return withUnsafeBytes(of: &v6) { Array($0) }
     }
 
     /// The token of a viewer's request as MistServer reads it under `tknMode` (bit 1: from the

@@ -1,5 +1,6 @@
 import Foundation
 import MistData
+import MistShm
 import Testing
 
 @testable import MistControl
@@ -58,8 +59,8 @@ import Testing
             let id = ViewerSession.id(stream: lines[0], host: lines[1], token: lines[2], connector: lines[3])
             #expect(id == lines[5], "\(file)")
         }
-        #expect(ViewerSession.addressBytes("127.0.0.1") == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1])
-        #expect(ViewerSession.addressBytes("::1").last == 1)
+        #expect(SessionRecord.hostBytes("127.0.0.1") == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1])
+        #expect(SessionRecord.hostBytes("::1").last == 1)
     }
 }
 
